@@ -1,0 +1,68 @@
+/** Time, injected: the runtime asks a Clock for `now` and for timers, never the globals. */
+export interface Clock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The real clock: `performance.now` and Node's timers (unref'd, so timers never hold a process open). */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+interface SimTimer {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+/** A clock that moves only when told to (`advance`): for tests of timers and timeouts. */
+export class SimulatedClock implements Clock {
+  private t = 0;
+  private seq = 0;
+  private timers = new Set<SimTimer>();
+
+  now(): number {
+    return this.t;
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const timer: SimTimer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn };
+    this.timers.add(timer);
+    return timer;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as SimTimer);
+  }
+
+  /** Moves time forward by `ms`, firing due timers in deadline order. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      let next: SimTimer | undefined;
+      for (const timer of this.timers) {
+        if (timer.at <= end && (!next || timer.at < next.at || (timer.at === next.at && timer.seq < next.seq))) {
+          next = timer;
+        }
+      }
+      if (!next) break;
+      this.timers.delete(next);
+      this.t = next.at;
+      next.fn();
+    }
+    this.t = end;
+  }
+
+  /** Number of timers not yet fired or cancelled. */
+  get pending(): number {
+    return this.timers.size;
+  }
+}

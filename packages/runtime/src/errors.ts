@@ -1,0 +1,101 @@
+import { inspect } from 'node:util';
+
+/** Renders a value given by a caller for an error message: short, never throws. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'function') return value.name ? `function ${value.name}` : 'an anonymous function';
+  try {
+    return inspect(value, { depth: 2, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 80 });
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/**
+ * Base of every error Foundation throws on purpose. `_tag` names the error (equal to `name`)
+ * so errors that crossed a thread or a node are still recognisable after decoding.
+ */
+export abstract class FoundationError extends Error {
+  abstract readonly _tag: string;
+}
+
+function tagged<T extends string>(tag: T) {
+  abstract class Tagged extends FoundationError {
+    readonly _tag: T = tag;
+    override readonly name: T = tag;
+    /** True when `e` is this kind of error, also after it crossed a thread or node. */
+    static is(e: unknown): boolean {
+      return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === tag;
+    }
+  }
+  return Tagged;
+}
+
+/** A call got no reply within its timeout. */
+export class CallTimeoutError extends tagged('CallTimeoutError') {
+  constructor(readonly target: string, readonly timeoutMs: number) {
+    super(`call to ${target} got no reply within ${timeoutMs} ms`);
+  }
+}
+
+/** The callee exited (or never existed: reason `'noproc'`) before replying. */
+export class CallExitError extends tagged('CallExitError') {
+  constructor(readonly target: string, readonly reason: unknown) {
+    super(`call to ${target} failed: the process exited with reason ${describeValue(reason)}`);
+  }
+}
+
+/** `inbox.receive` saw no matching message within its timeout. */
+export class ReceiveTimeoutError extends tagged('ReceiveTimeoutError') {
+  constructor(readonly timeoutMs: number) {
+    super(`no matching message arrived within ${timeoutMs} ms`);
+  }
+}
+
+/** Something given where an Actor class was expected. */
+export class NotAnActorError extends tagged('NotAnActorError') {
+  constructor(readonly given: unknown) {
+    super(`expected a class that extends Actor, got ${describeValue(given)}`);
+  }
+}
+
+/** An option or argument with a value outside what is allowed. */
+export class InvalidArgumentError extends tagged('InvalidArgumentError') {
+  constructor(readonly field: string, readonly expected: string, readonly given: unknown) {
+    super(`${field} must be ${expected}, got ${describeValue(given)}`);
+  }
+}
+
+/** A name is already taken (or the pid already has a name). */
+export class AlreadyRegisteredError extends tagged('AlreadyRegisteredError') {
+  constructor(readonly registeredName: string, readonly holder: string) {
+    super(`the name '${registeredName}' is already registered to ${holder}`);
+  }
+}
+
+/** A send or cast named a process by a name that nobody holds. */
+export class UnknownNameError extends tagged('UnknownNameError') {
+  constructor(readonly registeredName: string) {
+    super(`no process is registered as '${registeredName}'`);
+  }
+}
+
+/** An operation needed a live process and the given one is dead or unknown. */
+export class NoProcessError extends tagged('NoProcessError') {
+  constructor(readonly pid: string) {
+    super(`${pid} is not a live process on this node`);
+  }
+}
+
+/** A bounded mailbox with `overflow: 'reject'` is full. */
+export class MailboxFullError extends tagged('MailboxFullError') {
+  constructor(readonly pid: string, readonly capacity: number) {
+    super(`the mailbox of ${pid} is full (capacity ${capacity}); the message was not delivered`);
+  }
+}
+
+/** The node (or inbox) was used after it stopped (or closed). */
+export class StoppedError extends tagged('StoppedError') {
+  constructor(readonly what: string) {
+    super(`${what} has stopped`);
+  }
+}

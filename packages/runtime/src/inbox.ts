@@ -1,0 +1,116 @@
+import { ReceiveTimeoutError, StoppedError } from './errors.js';
+import { Flag } from './internal/process.js';
+import { checkTimeout } from './internal/calls.js';
+import { die, handleSignals } from './internal/signals.js';
+import { BaseProcess } from './process-api.js';
+
+interface Waiter {
+  predicate: ((msg: unknown) => boolean) | undefined;
+  resolve(msg: unknown): void;
+  reject(e: Error): void;
+  timer: unknown;
+}
+
+/**
+ * A process for the world outside actors — a test, a script, a request handler. It has a pid,
+ * sends, calls, links and monitors like any process, and `receive`s with a predicate:
+ * messages that do not match stay queued for a later receive. It traps exits by default, so
+ * a linked crash arrives as `{ from, reason }` (give `{ trapExit: false }` to die with it).
+ *
+ * What it receives: sends and DOWN / EXIT messages as they are; casts as their payload;
+ * calls as `{ msg, from }` (answer with `reply(from, value)`).
+ */
+export class Inbox extends BaseProcess {
+  private queue: unknown[] = [];
+  private waiters: Waiter[] = [];
+  /** Why the inbox ended, once it has. */
+  exitReason: unknown = undefined;
+
+  /** Number of messages queued and not yet received. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** True once closed or killed. */
+  get closed(): boolean {
+    return (this.flags & Flag.Dead) !== 0;
+  }
+
+  /**
+   * The oldest queued message that matches `predicate` (any message without one), waiting for
+   * it up to `timeoutMs` (Infinity by default). Rejects with ReceiveTimeoutError.
+   */
+  receive<T = unknown>(predicate?: (msg: unknown) => msg is T, timeoutMs?: number): Promise<T>;
+  receive<T = unknown>(predicate?: (msg: unknown) => boolean, timeoutMs?: number): Promise<T>;
+  receive(predicate?: (msg: unknown) => boolean, timeoutMs = Infinity): Promise<unknown> {
+    try {
+      checkTimeout('timeoutMs', timeoutMs);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const q = this.queue;
+    for (let i = 0; i < q.length; i++) {
+      if (!predicate || predicate(q[i])) return Promise.resolve(q.splice(i, 1)[0]);
+    }
+    if (this.flags & Flag.Dead) return Promise.reject(new StoppedError(`inbox ${this.pid}`));
+    return new Promise((resolve, reject) => {
+      const w: Waiter = { predicate, resolve, reject, timer: null };
+      if (timeoutMs !== Infinity) {
+        w.timer = this.k.clock.setTimeout(() => {
+          this.removeWaiter(w);
+          reject(new ReceiveTimeoutError(timeoutMs));
+        }, timeoutMs);
+      }
+      this.waiters.push(w);
+    });
+  }
+
+  /** Ends the inbox: its links see `'normal'`, pending receives reject. */
+  close(): void {
+    die(this, 'normal');
+  }
+
+  private removeWaiter(w: Waiter): void {
+    const i = this.waiters.indexOf(w);
+    if (i >= 0) this.waiters.splice(i, 1);
+  }
+
+  /** @internal */
+  accept(_kind: number, payload: unknown): void {
+    if (this.flags & Flag.Dead) {
+      this.k.deadLetters++;
+      return;
+    }
+    for (let i = 0; i < this.waiters.length; i++) {
+      const w = this.waiters[i]!;
+      if (!w.predicate || w.predicate(payload)) {
+        this.waiters.splice(i, 1);
+        if (w.timer !== null) this.k.clock.clearTimeout(w.timer);
+        w.resolve(payload);
+        return;
+      }
+    }
+    this.queue.push(payload);
+  }
+
+  /** @internal Inboxes are not scheduled: signals are handled as they arrive. */
+  wake(): void {
+    if (this.ext?.signals && !(this.flags & Flag.Dead)) handleSignals(this);
+  }
+
+  /** @internal */
+  runTurn(): void {
+    this.wake();
+  }
+
+  /** @internal */
+  onDead(reason: unknown): void {
+    this.exitReason = reason;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      if (w.timer !== null) this.k.clock.clearTimeout(w.timer);
+      w.reject(new StoppedError(`inbox ${this.pid} (exited: ${String(reason)})`));
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * @foundation/runtime — actors with mailboxes, links, monitors and exit signals, OTP's way.
+ */
+export { Node, type NodeOptions, type InboxOptions } from './node.js';
+export { Actor, type ActorClass } from './actor.js';
+export { BaseProcess } from './process-api.js';
+export { Inbox } from './inbox.js';
+export { Pid, Ref, isPid, isRef } from './pid.js';
+export { noReply } from './internal/invoker.js';
+export type { From } from './internal/calls.js';
+export type { SpawnOptions, Overflow } from './internal/spawn.js';
+export {
+  isDown,
+  isExit,
+  isShutdown,
+  isCleanExit,
+  type ExitReason,
+  type DownMessage,
+  type ExitMessage,
+} from './reasons.js';
+export {
+  FoundationError,
+  CallTimeoutError,
+  CallExitError,
+  ReceiveTimeoutError,
+  NotAnActorError,
+  InvalidArgumentError,
+  AlreadyRegisteredError,
+  UnknownNameError,
+  NoProcessError,
+  MailboxFullError,
+  StoppedError,
+  describeValue,
+} from './errors.js';
+export { systemClock, SimulatedClock, type Clock } from './clock.js';
+export { isRemoteName, isVia, type Target, type RemoteName, type ViaName, type NameResolver } from './target.js';
+export type { Transport, TransportHost, Frame } from './transport.js';
+export type { ProcessInfo, ProcessStatus } from './process-info.js';
+export { MemoryNetwork } from './memory-transport.js';
+export { encode, decode } from './codec.js';

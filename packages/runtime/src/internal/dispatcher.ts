@@ -1,0 +1,78 @@
+/** Anything the dispatcher can run: one turn of one process. */
+export interface Runnable {
+  /** Dispatcher-owned bit: set while the runnable sits in the run queue. */
+  queued: boolean;
+  runTurn(): void;
+}
+
+/** How long one drain may run before yielding to timers and I/O. */
+export const DEFAULT_SLICE_MS = 4;
+
+/**
+ * Schedules process turns. A ring of runnable processes, drained in FIFO order from one
+ * `setImmediate` per event-loop turn (never one per message). Each process turn is bounded by
+ * the invoker's message budget, and the drain stops after `sliceMs`, yielding to I/O and
+ * timers, so one hot actor cannot starve the others or the event loop.
+ */
+export class Dispatcher {
+  private ring: (Runnable | undefined)[] = new Array(1024);
+  private head = 0;
+  private len = 0;
+  private scheduled = false;
+  private readonly drainFn = () => this.drain();
+  /** Number of drains that stopped on the time slice (fairness diagnostics). */
+  yields = 0;
+
+  constructor(private readonly sliceMs = DEFAULT_SLICE_MS) {}
+
+  /** Queues a process for a turn (no-op if already queued). */
+  enqueue(r: Runnable): void {
+    if (r.queued) return;
+    r.queued = true;
+    const cap = this.ring.length;
+    if (this.len === cap) this.grow(cap);
+    this.ring[(this.head + this.len) & (this.ring.length - 1)] = r;
+    this.len++;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.drainFn);
+    }
+  }
+
+  /** Number of processes waiting for a turn. */
+  get runnable(): number {
+    return this.len;
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    const start = performance.now();
+    let turns = 0;
+    let mask = this.ring.length - 1;
+    while (this.len > 0) {
+      const i = this.head;
+      const r = this.ring[i]!;
+      this.ring[i] = undefined;
+      this.head = (i + 1) & mask;
+      this.len--;
+      r.queued = false;
+      r.runTurn();
+      mask = this.ring.length - 1;
+      if ((++turns & 31) === 0 && performance.now() - start >= this.sliceMs) {
+        if (this.len > 0) this.yields++;
+        break;
+      }
+    }
+    if (this.len > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.drainFn);
+    }
+  }
+
+  private grow(cap: number): void {
+    const ring = new Array<Runnable | undefined>(cap * 2);
+    for (let n = 0; n < this.len; n++) ring[n] = this.ring[(this.head + n) & (cap - 1)];
+    this.ring = ring;
+    this.head = 0;
+  }
+}

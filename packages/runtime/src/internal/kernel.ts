@@ -1,0 +1,193 @@
+import { Pid, Ref } from '../pid.js';
+import type { Clock } from '../clock.js';
+import { AlreadyRegisteredError, InvalidArgumentError, NoProcessError, UnknownNameError } from '../errors.js';
+import { Dispatcher } from './dispatcher.js';
+import { Flag, type ProcessCore } from './process.js';
+import type { Frame, TransportHost, Transport } from '../transport.js';
+import type { Target } from '../target.js';
+import { isRemoteName, isVia } from '../target.js';
+import type { Node } from '../node.js';
+import type { Kind } from './mailbox.js';
+
+/**
+ * What a Node is made of inside: pid and ref counters, the live-process list, registered
+ * names, the dispatcher and the transport. Public behaviour lives in Node, Actor and Inbox;
+ * signal rules in signals.ts, calls in calls.ts, turns in invoker.ts.
+ */
+export class Kernel {
+  readonly dispatcher: Dispatcher;
+  private pidSeq = 1;
+  private refSeq = 1;
+  private first: ProcessCore | null = null;
+  private count = 0;
+  readonly names = new Map<string, ProcessCore>();
+  /** Local processes whose pids were encoded (may come back by id from a thread or node). */
+  private readonly exported = new Map<number, ProcessCore>();
+  /** Messages dropped because their target was dead, unknown or unreachable. */
+  deadLetters = 0;
+  root!: ProcessCore;
+  transport: Transport | null = null;
+  stopped = false;
+  /** Hooks a remote-facing module installs: incoming frames and node events. */
+  host!: TransportHost;
+
+  constructor(
+    readonly node: Node,
+    readonly name: string,
+    readonly incarnation: number,
+    readonly clock: Clock,
+    sliceMs?: number,
+  ) {
+    this.dispatcher = new Dispatcher(sliceMs);
+  }
+
+  /** A fresh pid for a process about to be added. */
+  newPid(proc: ProcessCore): Pid {
+    return new Pid(this.name, this.pidSeq++, this.incarnation, proc);
+  }
+
+  /** The pid of the node's own process (id 0). */
+  rootPid(proc: ProcessCore): Pid {
+    return new Pid(this.name, 0, this.incarnation, proc);
+  }
+
+  makeRef(): Ref {
+    return new Ref(this.name, this.refSeq++, this.incarnation);
+  }
+
+  add(p: ProcessCore): void {
+    p.next = this.first;
+    if (this.first) this.first.prev = p;
+    this.first = p;
+    this.count++;
+  }
+
+  remove(p: ProcessCore): void {
+    if (p.prev) p.prev.next = p.next;
+    else if (this.first === p) this.first = p.next;
+    if (p.next) p.next.prev = p.prev;
+    p.prev = p.next = null;
+    this.count--;
+    if (p.flags & Flag.Exported) this.exported.delete(p.pid.id);
+    const name = p.ext?.name;
+    if (name != null && this.names.get(name) === p) this.names.delete(name);
+  }
+
+  /** Number of live processes (the root and inboxes included). */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Live processes, newest first. */
+  *all(): IterableIterator<ProcessCore> {
+    for (let p = this.first; p; p = p.next) yield p;
+  }
+
+  /** Marks a local process as reachable by id (its pid is leaving this thread). */
+  export(p: ProcessCore): void {
+    if (p.flags & (Flag.Exported | Flag.Dead)) return;
+    p.flags |= Flag.Exported;
+    this.exported.set(p.pid.id, p);
+  }
+
+  /** The live local process a pid names, or null (dead, unknown, another node or incarnation). */
+  local(pid: Pid): ProcessCore | null {
+    const p = pid.proc;
+    if (p !== null) return p.k === this && (p.flags & Flag.Dead) === 0 ? p : null;
+    if (pid.node !== this.name || pid.incarnation !== this.incarnation) return null;
+    return this.exported.get(pid.id) ?? null;
+  }
+
+  /** True when the pid lives (or lived) on this node. */
+  isLocal(pid: Pid): boolean {
+    return pid.node === this.name;
+  }
+
+  register(name: string, pid: Pid): void {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new InvalidArgumentError('name', 'a non-empty string', name);
+    }
+    if (!(pid instanceof Pid)) throw new InvalidArgumentError('pid', 'a Pid', pid);
+    const holder = this.names.get(name);
+    if (holder) throw new AlreadyRegisteredError(name, holder.pid.toString());
+    const p = this.local(pid);
+    if (!p) throw new NoProcessError(pid.toString());
+    const own = p.ext?.name;
+    if (own != null) throw new AlreadyRegisteredError(own, `${pid} (a process has at most one name)`);
+    p.x().name = name;
+    this.names.set(name, p);
+  }
+
+  unregister(name: string): boolean {
+    const p = this.names.get(name);
+    if (!p) return false;
+    this.names.delete(name);
+    p.ext!.name = null;
+    return true;
+  }
+
+  whereis(name: string): Pid | undefined {
+    return this.names.get(name)?.pid;
+  }
+
+  /**
+   * Resolves a target to a pid: a pid as is, a local name through the name table, a via-name
+   * through its registry. `{ name, node }` for another node stays a name (resolved there).
+   * Returns undefined for an unknown local name.
+   */
+  resolve(target: Target): Pid | { name: string; node: string } | undefined {
+    if (target instanceof Pid) return target;
+    if (typeof target === 'string') return this.names.get(target)?.pid;
+    if (isRemoteName(target)) {
+      if (target.node === this.name) return this.names.get(target.name)?.pid;
+      return target;
+    }
+    if (isVia(target)) return target.via.whereis(target.key);
+    throw new InvalidArgumentError('target', 'a Pid, a registered name, { name, node } or a via-name', target);
+  }
+
+  /** Describes a target for error messages. */
+  describe(target: Target): string {
+    if (target instanceof Pid) return target.toString();
+    if (typeof target === 'string') return `'${target}'`;
+    if (isRemoteName(target)) return `'${target.name}' on ${target.node}`;
+    if (isVia(target)) return `via ${String(target.key)}`;
+    return String(target);
+  }
+
+  /** Sends a frame to another node; false when that node is not connected. */
+  sendFrame(node: string, frame: Frame): boolean {
+    if (!this.transport || this.stopped) return false;
+    return this.transport.send(node, frame);
+  }
+
+  /** Delivers a user message to a local process, or as a frame to a remote one. */
+  deliver(to: Pid, kind: Kind, payload: unknown): boolean {
+    const p = this.local(to);
+    if (p !== null) {
+      p.accept(kind, payload);
+      return true;
+    }
+    if (this.isLocal(to)) {
+      this.deadLetters++;
+      return false;
+    }
+    const ok = this.sendFrame(to.node, { t: 'msg', to, kind, msg: payload });
+    if (!ok) this.deadLetters++;
+    return ok;
+  }
+
+  /** Delivers a user message to `name` on another node. */
+  deliverNamed(to: { name: string; node: string }, kind: Kind, payload: unknown): boolean {
+    const ok = this.sendFrame(to.node, { t: 'named', name: to.name, kind, msg: payload });
+    if (!ok) this.deadLetters++;
+    return ok;
+  }
+
+  /** Sends to any target; throws UnknownNameError for an unknown local name. */
+  sendTo(target: Target, kind: Kind, payload: unknown): boolean {
+    const to = this.resolve(target);
+    if (to === undefined) throw new UnknownNameError(this.describe(target));
+    return to instanceof Pid ? this.deliver(to, kind, payload) : this.deliverNamed(to, kind, payload);
+  }
+}

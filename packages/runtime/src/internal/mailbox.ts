@@ -1,0 +1,76 @@
+/** What a mailbox entry is: decides which callback of the actor it goes to. */
+export const enum Kind {
+  /** A plain send: `handleInfo`. */
+  Info = 0,
+  /** `handleCast`. */
+  Cast = 1,
+  /** `handleCall`; the payload is a CallEnvelope. */
+  Call = 2,
+  /** A trapped exit signal, `{ from, reason }`: `handleInfo`, or terminate when from the parent. */
+  Exit = 3,
+  /** A monitor's DOWN message: `handleInfo`; never dropped by a bounded mailbox. */
+  Down = 4,
+}
+
+/**
+ * The user-message queue of one actor: a growable ring buffer of (kind, payload) pairs, so an
+ * enqueue allocates nothing. System signals do not live here (see ProcessExt.signals).
+ */
+export class Mailbox {
+  private buf: unknown[];
+  private kinds: Uint8Array;
+  private head = 0;
+  /** Number of queued messages. */
+  length = 0;
+
+  constructor(initialCapacity = 4) {
+    this.buf = new Array(initialCapacity);
+    this.kinds = new Uint8Array(initialCapacity);
+  }
+
+  push(kind: Kind, payload: unknown): void {
+    const cap = this.buf.length;
+    if (this.length === cap) this.grow(cap);
+    const i = (this.head + this.length) & (this.buf.length - 1);
+    this.buf[i] = payload;
+    this.kinds[i] = kind;
+    this.length++;
+  }
+
+  /** Kind of the oldest message; call before `shift`. */
+  peekKind(): Kind {
+    return this.kinds[this.head] as Kind;
+  }
+
+  /** Removes and returns the oldest message's payload. */
+  shift(): unknown {
+    const i = this.head;
+    const payload = this.buf[i];
+    this.buf[i] = undefined;
+    this.head = (i + 1) & (this.buf.length - 1);
+    this.length--;
+    return payload;
+  }
+
+  /** Visits the queued messages oldest first, without removing them. */
+  forEach(fn: (kind: Kind, payload: unknown) => void): void {
+    const mask = this.buf.length - 1;
+    for (let n = 0; n < this.length; n++) {
+      const i = (this.head + n) & mask;
+      fn(this.kinds[i] as Kind, this.buf[i]);
+    }
+  }
+
+  private grow(cap: number): void {
+    const buf = new Array(cap * 2);
+    const kinds = new Uint8Array(cap * 2);
+    for (let n = 0; n < this.length; n++) {
+      const i = (this.head + n) & (cap - 1);
+      buf[n] = this.buf[i];
+      kinds[n] = this.kinds[i]!;
+    }
+    this.buf = buf;
+    this.kinds = kinds;
+    this.head = 0;
+  }
+}

@@ -1,0 +1,98 @@
+import type { Pid, Ref } from '../pid.js';
+import type { Mailbox } from './mailbox.js';
+import type { Kernel } from './kernel.js';
+import type { PendingCall } from './calls.js';
+
+/** Bits of ProcessCore.flags. */
+export const enum Flag {
+  Trap = 1,
+  Running = 2,
+  Suspended = 4,
+  Dead = 8,
+  InitPending = 16,
+  Exported = 32,
+  Stopping = 64,
+  Terminating = 128,
+  Inbox = 256,
+}
+
+/** An exit signal waiting to be handled by its target (signals overtake user messages). */
+export interface ExitSignal {
+  readonly from: Pid;
+  readonly reason: unknown;
+  /** True when it comes from a link (a dying linked process), false for `exit(pid, reason)`. */
+  readonly link: boolean;
+}
+
+/** A monitor seen from the watched side. */
+export interface MonitorEntry {
+  readonly ref: Ref;
+  readonly watcher: Pid;
+}
+
+/** A monitor seen from the watcher's side. */
+export interface WatchEntry {
+  readonly ref: Ref;
+  readonly target: Pid;
+  /** Set when the monitor names a process registered on another node. */
+  readonly name?: string;
+}
+
+/**
+ * The rarely used per-process state, created on first use, so an idle actor that never links,
+ * monitors, calls or sets timers pays nothing for it.
+ */
+export class ProcessExt {
+  /** Linked processes, keyed by pid.key. */
+  links: Map<string, Pid> | null = null;
+  /** Monitors others hold on this process, keyed by ref id (local refs) or ref.key (remote refs). */
+  monitoredBy: Map<number | string, MonitorEntry> | null = null;
+  /** Monitors this process holds, keyed by ref id. */
+  watching: Map<number, WatchEntry> | null = null;
+  /** Calls this process waits on, keyed by ref id. */
+  calls: Map<number, PendingCall> | null = null;
+  /** Timers started with sendAfter, keyed by ref id. */
+  timers: Map<number, unknown> | null = null;
+  /** Exit signals not yet handled. */
+  signals: ExitSignal[] | null = null;
+  name: string | null = null;
+  capacity = Infinity;
+  overflow: 'drop_newest' | 'drop_oldest' | 'reject' = 'drop_newest';
+  dropped = 0;
+  stopReason: unknown = 'normal';
+}
+
+/**
+ * The runtime state every process carries (actors and inboxes alike). It lives on the actor
+ * object itself so that spawning allocates only the actor and its pid.
+ */
+export abstract class ProcessCore {
+  /** @internal */ k!: Kernel;
+  /** @internal */ pid!: Pid;
+  /** @internal */ parent: Pid | null = null;
+  /** @internal */ mbox: Mailbox | null = null;
+  /** @internal */ flags = 0;
+  /** @internal */ queued = false;
+  /** @internal */ handled = 0;
+  /** @internal Intrusive list of the node's live processes. */
+  prev: ProcessCore | null = null;
+  /** @internal */ next: ProcessCore | null = null;
+  /** @internal */ ext: ProcessExt | null = null;
+
+  /** @internal */
+  x(): ProcessExt {
+    return (this.ext ??= new ProcessExt());
+  }
+
+  /** @internal One turn on the dispatcher. */
+  abstract runTurn(): void;
+
+  /** @internal Signals were queued: the process must get a turn (or handle them now). */
+  abstract wake(): void;
+
+  /** @internal A user-level message for this process (send, cast, call, trapped EXIT, DOWN). */
+  abstract accept(kind: number, payload: unknown): void;
+
+  /** @internal Last act of a process: subclasses release what they hold. */
+  abstract onDead(reason: unknown): void;
+}

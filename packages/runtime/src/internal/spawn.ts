@@ -1,0 +1,101 @@
+import type { Pid } from '../pid.js';
+import type { ActorClass } from '../actor.js';
+import { AlreadyRegisteredError, InvalidArgumentError, NotAnActorError, StoppedError } from '../errors.js';
+import { Flag, ProcessCore } from './process.js';
+import type { Kernel } from './kernel.js';
+import { link } from './signals.js';
+
+/** What a bounded mailbox does when full: drop the new message, drop the oldest, or refuse the send. */
+export type Overflow = 'drop_newest' | 'drop_oldest' | 'reject';
+
+/** Options of `spawn`. */
+export interface SpawnOptions {
+  /** Register the new actor under this name. */
+  name?: string;
+  /** Link it to the spawner. */
+  link?: boolean;
+  /** Start it trapping exits. */
+  trapExit?: boolean;
+  /** Bound its mailbox (user messages; exit signals and DOWNs are never dropped). */
+  mailbox?: { capacity: number; overflow?: Overflow };
+}
+
+const OPTION_KEYS = new Set(['name', 'link', 'trapExit', 'mailbox']);
+const OVERFLOWS = new Set(['drop_newest', 'drop_oldest', 'reject']);
+
+/** Validates spawn options field by field; throws InvalidArgumentError naming the field. */
+export function checkSpawnOptions(opts: unknown): SpawnOptions {
+  if (opts === undefined) return {};
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    throw new InvalidArgumentError('spawn options', 'an object', opts);
+  }
+  for (const key of Object.keys(opts)) {
+    if (!OPTION_KEYS.has(key)) {
+      throw new InvalidArgumentError(`spawn option '${key}'`, `one of ${[...OPTION_KEYS].join(', ')}`, key);
+    }
+  }
+  const o = opts as SpawnOptions;
+  if (o.name !== undefined && (typeof o.name !== 'string' || o.name.length === 0)) {
+    throw new InvalidArgumentError('spawn option name', 'a non-empty string', o.name);
+  }
+  for (const flag of ['link', 'trapExit'] as const) {
+    if (o[flag] !== undefined && typeof o[flag] !== 'boolean') {
+      throw new InvalidArgumentError(`spawn option ${flag}`, 'a boolean', o[flag]);
+    }
+  }
+  if (o.mailbox !== undefined) {
+    const m = o.mailbox;
+    if (typeof m !== 'object' || m === null) {
+      throw new InvalidArgumentError('spawn option mailbox', '{ capacity, overflow? }', m);
+    }
+    if (!Number.isInteger(m.capacity) || m.capacity < 1) {
+      throw new InvalidArgumentError('mailbox.capacity', 'an integer ≥ 1', m.capacity);
+    }
+    if (m.overflow !== undefined && !OVERFLOWS.has(m.overflow)) {
+      throw new InvalidArgumentError('mailbox.overflow', "'drop_newest', 'drop_oldest' or 'reject'", m.overflow);
+    }
+  }
+  return o;
+}
+
+/** True when `cls` is a class that extends Actor. */
+export function isActorClass(cls: unknown): cls is ActorClass {
+  // Checked by shape, not `instanceof Actor`: this module must not import actor.ts (a cycle).
+  return (
+    typeof cls === 'function' &&
+    cls.prototype instanceof ProcessCore &&
+    typeof (cls.prototype as { handleCall?: unknown }).handleCall === 'function'
+  );
+}
+
+/**
+ * Creates an actor with `parent` as its parent and queues its init. Returns its pid at once;
+ * init runs on the actor's first turn.
+ */
+export function spawn(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?: SpawnOptions): Pid {
+  if (k.stopped) throw new StoppedError(`node ${k.name}`);
+  if (!isActorClass(cls)) throw new NotAnActorError(cls);
+  const o = checkSpawnOptions(opts);
+  if (o.name !== undefined && k.names.has(o.name)) {
+    throw new AlreadyRegisteredError(o.name, k.names.get(o.name)!.pid.toString());
+  }
+  const a = new cls();
+  a.k = k;
+  a.pid = k.newPid(a);
+  a.parent = parent;
+  a.args = args;
+  a.flags = Flag.InitPending | (o.trapExit ? Flag.Trap : 0);
+  if (o.mailbox) {
+    const ext = a.x();
+    ext.capacity = o.mailbox.capacity;
+    ext.overflow = o.mailbox.overflow ?? 'drop_newest';
+  }
+  k.add(a);
+  if (o.name !== undefined) k.register(o.name, a.pid);
+  if (o.link) {
+    const p = k.local(parent);
+    if (p) link(p, a.pid);
+  }
+  k.dispatcher.enqueue(a);
+  return a.pid;
+}

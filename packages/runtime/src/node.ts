@@ -1,0 +1,227 @@
+import { EventEmitter } from 'node:events';
+import type { Pid } from './pid.js';
+import type { Target } from './target.js';
+import type { Transport } from './transport.js';
+import type { ActorClass } from './actor.js';
+import { systemClock, type Clock } from './clock.js';
+import { InvalidArgumentError, StoppedError } from './errors.js';
+import { Inbox } from './inbox.js';
+import { Kernel } from './internal/kernel.js';
+import { Kind } from './internal/mailbox.js';
+import { RootProcess } from './internal/root.js';
+import { Flag } from './internal/process.js';
+import { call } from './internal/calls.js';
+import { nodeDown, sendExitSignal } from './internal/signals.js';
+import { spawn, type SpawnOptions } from './internal/spawn.js';
+import { resolvePid } from './internal/resolve.js';
+import { receiveFrame } from './internal/remote.js';
+import { nextIncarnation } from './internal/incarnation.js';
+import { processInfoOf, type ProcessInfo } from './process-info.js';
+import { shutdownAll } from './internal/shutdown.js';
+
+/** Options of `Node.start`. */
+export interface NodeOptions {
+  /** The node's name (letters, digits, `_`, `-`, `@`); `'nonode'` by default. */
+  name?: string;
+  /** How this node reaches others (the WebSocket mesh, or a MemoryNetwork in tests). */
+  transport?: Transport;
+  /** Time source for timers and timeouts (a SimulatedClock in tests). */
+  clock?: Clock;
+  /** Longest run of the scheduler before it yields to I/O, in ms (default 4). */
+  sliceMs?: number;
+  /** How long `stop()` waits for a trapping top-level actor before killing it, in ms (default 5000). */
+  shutdownTimeoutMs?: number;
+}
+
+/** Options of `node.inbox()`. */
+export interface InboxOptions {
+  /** Receive exit signals as `{ from, reason }` messages (default true). */
+  trapExit?: boolean;
+}
+
+const NAME_RE = /^[A-Za-z0-9_@-]+$/;
+
+/**
+ * One Foundation runtime: a scheduler full of actors, a name table, and (with a transport) a
+ * member of a cluster. Several may run in one OS process. Emits `'nodeup'` (name) and
+ * `'nodedown'` (name, reason).
+ */
+export class Node extends EventEmitter {
+  /** @internal */
+  readonly k: Kernel;
+  private readonly root: RootProcess;
+  private urlValue = '';
+  private stopping: Promise<void> | null = null;
+  private readonly shutdownTimeoutMs: number;
+
+  private constructor(opts: NodeOptions) {
+    super();
+    const name = opts.name ?? 'nonode';
+    if (typeof name !== 'string' || !NAME_RE.test(name)) {
+      throw new InvalidArgumentError('name', 'letters, digits, _, - or @', name);
+    }
+    if (opts.sliceMs !== undefined && !(typeof opts.sliceMs === 'number' && opts.sliceMs > 0)) {
+      throw new InvalidArgumentError('sliceMs', 'a number of milliseconds > 0', opts.sliceMs);
+    }
+    this.shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 5000;
+    this.k = new Kernel(this, name, nextIncarnation(name), opts.clock ?? systemClock, opts.sliceMs);
+    const root = new RootProcess();
+    root.k = this.k;
+    root.pid = this.k.rootPid(root);
+    this.k.add(root);
+    this.k.root = root;
+    this.root = root;
+  }
+
+  /** Starts a node (and its transport, when given one). */
+  static async start(opts: NodeOptions = {}): Promise<Node> {
+    if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('Node.start options', 'an object', opts);
+    const node = new Node(opts);
+    if (opts.transport) await node.attach(opts.transport);
+    return node;
+  }
+
+  private async attach(transport: Transport): Promise<void> {
+    const k = this.k;
+    k.transport = transport;
+    this.urlValue = await transport.start({
+      name: k.name,
+      incarnation: k.incarnation,
+      receive: (from, frame) => receiveFrame(k, from, frame),
+      nodeUp: (name) => this.emit('nodeup', name),
+      nodeDown: (name, reason) => {
+        nodeDown(k, name);
+        this.emit('nodedown', name, reason);
+      },
+    });
+  }
+
+  /** This node's name. */
+  get name(): string {
+    return this.k.name;
+  }
+
+  /** This start of the node: pids of an earlier start never name processes of this one. */
+  get incarnation(): number {
+    return this.k.incarnation;
+  }
+
+  /** The address peers reach this node at (empty without a transport). */
+  get url(): string {
+    return this.urlValue;
+  }
+
+  /** The node's own pid: parent of what `spawn` starts here. */
+  get self(): Pid {
+    return this.root.pid;
+  }
+
+  /** Spawns an actor whose parent is the node. Returns its pid at once; init runs on its first turn. */
+  spawn<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Pid {
+    return spawn(this.k, this.root.pid, cls, args, opts);
+  }
+
+  /** Sends `msg` (to `handleInfo`). A pid on an unreachable node: dropped and counted, as in OTP. */
+  send(to: Target, msg: unknown): void {
+    this.k.sendTo(to, Kind.Info, msg);
+  }
+
+  /** Casts `msg` (to `handleCast`). */
+  cast(to: Target, msg: unknown): void {
+    this.k.sendTo(to, Kind.Cast, msg);
+  }
+
+  /** Calls `to` and resolves with the reply; rejects with CallTimeoutError or CallExitError. */
+  call<R = unknown>(to: Target, msg: unknown, timeoutMs?: number): Promise<R> {
+    if (this.k.stopped) return Promise.reject(new StoppedError(`node ${this.name}`));
+    return call(this.root, to, msg, timeoutMs) as Promise<R>;
+  }
+
+  /** Sends the exit signal `reason` to `to`, as its parent would (`'kill'` cannot be trapped). */
+  exit(to: Target, reason: unknown): void {
+    sendExitSignal(this.k, this.root.pid, resolvePid(this.k, to), reason, false);
+  }
+
+  /** Registers `pid` under `name` on this node. Throws AlreadyRegisteredError when taken. */
+  register(name: string, pid: Pid): void {
+    this.k.register(name, pid);
+  }
+
+  /** Removes a name; false when nobody held it. */
+  unregister(name: string): boolean {
+    return this.k.unregister(name);
+  }
+
+  /** The pid registered under `name` here, if any. */
+  whereis(name: string): Pid | undefined {
+    return this.k.whereis(name);
+  }
+
+  /** Names registered on this node. */
+  registered(): string[] {
+    return [...this.k.names.keys()];
+  }
+
+  /** A process for code outside actors: send, call, link, monitor and `receive`. */
+  inbox(opts: InboxOptions = {}): Inbox {
+    if (this.k.stopped) throw new StoppedError(`node ${this.name}`);
+    const box = new Inbox();
+    box.k = this.k;
+    box.pid = this.k.newPid(box);
+    box.parent = this.root.pid;
+    box.flags = Flag.Inbox | (opts.trapExit === false ? 0 : Flag.Trap);
+    this.k.add(box);
+    return box;
+  }
+
+  /** A snapshot of a live local process; undefined when it is dead or not on this node. */
+  processInfo(pid: Pid): ProcessInfo | undefined {
+    const p = this.k.local(pid);
+    if (!p) return undefined;
+    const className = p === this.root ? 'Root' : p.constructor.name;
+    return processInfoOf(p, className);
+  }
+
+  /** Pids of the live processes on this node (actors and inboxes, not the node's own). */
+  processes(): Pid[] {
+    const out: Pid[] = [];
+    for (const p of this.k.all()) if (p !== this.root) out.push(p.pid);
+    return out;
+  }
+
+  /** Counters: live processes, messages dropped for dead or unreachable targets, run queue. */
+  stats(): { processes: number; deadLetters: number; runQueue: number } {
+    return { processes: Math.max(0, this.k.size - 1), deadLetters: this.k.deadLetters, runQueue: this.k.dispatcher.runnable };
+  }
+
+  /** Names of the connected nodes. */
+  nodes(): string[] {
+    return this.k.transport?.nodes() ?? [];
+  }
+
+  /** Connects to the node at `url` through the transport; resolves once connected. */
+  async connect(url: string): Promise<void> {
+    if (!this.k.transport) throw new InvalidArgumentError('transport', 'configured (Node.start({ transport }))', undefined);
+    await this.k.transport.connect(url);
+  }
+
+  /** Closes the connection to `node`. */
+  disconnect(node: string): void {
+    this.k.transport?.disconnect(node);
+  }
+
+  /**
+   * Stops every actor — top-level ones in reverse start order, each trapping one (a supervision
+   * tree) waited for — with reason `'shutdown'`, then closes the transport.
+   */
+  stop(): Promise<void> {
+    return (this.stopping ??= this.doStop());
+  }
+
+  private async doStop(): Promise<void> {
+    await shutdownAll(this.k, this.shutdownTimeoutMs);
+    this.k.stopped = true;
+    await this.k.transport?.stop();
+    this.removeAllListeners();
+  }
+}

@@ -1,0 +1,108 @@
+import { inspect } from 'node:util';
+import type { ProcessCore } from './internal/process.js';
+
+/**
+ * A process identifier: which node, which process on it, and which incarnation of that node.
+ * Printable as `<node.id.incarnation>`, comparable with `equals` / `Pid.compare`, and
+ * encodable by the wire codec. A pid of a restarted node (new incarnation) never names a
+ * process of the new incarnation.
+ */
+export class Pid {
+  // The live local process this pid names, while it lives. Private, so that it is neither
+  // enumerated nor compared by deep equality, nor encoded.
+  #proc: ProcessCore | null;
+  constructor(
+    readonly node: string,
+    readonly id: number,
+    readonly incarnation: number,
+    proc: ProcessCore | null = null,
+  ) {
+    this.#proc = proc;
+  }
+
+  /** @internal */
+  get proc(): ProcessCore | null {
+    return this.#proc;
+  }
+
+  /** @internal */
+  set proc(p: ProcessCore | null) {
+    this.#proc = p;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  /** True when both name the same process (same node, id and incarnation). */
+  equals(other: unknown): boolean {
+    return (
+      other === this ||
+      (other instanceof Pid &&
+        other.id === this.id &&
+        other.node === this.node &&
+        other.incarnation === this.incarnation)
+    );
+  }
+
+  /** A string that is equal for equal pids: for use as a Map key. */
+  get key(): string {
+    return `${this.node}.${this.id}.${this.incarnation}`;
+  }
+
+  toString(): string {
+    return `<${this.node}.${this.id}.${this.incarnation}>`;
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+
+  /** Total order: by node name, then incarnation, then id. */
+  static compare(a: Pid, b: Pid): number {
+    if (a.node !== b.node) return a.node < b.node ? -1 : 1;
+    if (a.incarnation !== b.incarnation) return a.incarnation - b.incarnation;
+    return a.id - b.id;
+  }
+}
+
+/** A unique reference (monitors, calls, timers), printable as `#Ref<node.id.incarnation>`. */
+export class Ref {
+  constructor(
+    readonly node: string,
+    readonly id: number,
+    readonly incarnation: number,
+  ) {}
+
+  equals(other: unknown): boolean {
+    return (
+      other === this ||
+      (other instanceof Ref &&
+        other.id === this.id &&
+        other.node === this.node &&
+        other.incarnation === this.incarnation)
+    );
+  }
+
+  /** A string that is equal for equal refs: for use as a Map key. */
+  get key(): string {
+    return `${this.node}.${this.id}.${this.incarnation}`;
+  }
+
+  toString(): string {
+    return `#Ref<${this.node}.${this.id}.${this.incarnation}>`;
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+/** True when `x` is a Pid. */
+export const isPid = (x: unknown): x is Pid => x instanceof Pid;
+/** True when `x` is a Ref. */
+export const isRef = (x: unknown): x is Ref => x instanceof Ref;

@@ -1,0 +1,59 @@
+import type { Pid, Ref } from './pid.js';
+
+/**
+ * Frames between nodes: a closed union. Every message, link, monitor and exit signal bound for
+ * another node is one of these, handed to the Transport, which must deliver the frames from
+ * one node to another in the order they were sent.
+ */
+export type Frame =
+  /** A user message (kind: 0 info, 1 cast, 2 call with `{ msg, from }`). */
+  | { t: 'msg'; to: Pid; kind: number; msg: unknown }
+  /** A user message to a registered name on the receiving node. */
+  | { t: 'named'; name: string; kind: number; msg: unknown }
+  /** The reply to a call. */
+  | { t: 'reply'; to: Pid; ref: Ref; value: unknown }
+  | { t: 'link'; from: Pid; to: Pid }
+  | { t: 'unlink'; from: Pid; to: Pid }
+  /** An exit signal: from a dying linked process (`link: true`) or from `exit(pid, reason)`. */
+  | { t: 'exit'; from: Pid; to: Pid; reason: unknown; link: boolean }
+  /** Start monitoring `to` (a pid or a registered name on the receiving node). */
+  | { t: 'monitor'; from: Pid; to: Pid | string; ref: Ref }
+  | { t: 'demonitor'; to: Pid | string; ref: Ref }
+  | { t: 'down'; to: Pid; ref: Ref; pid: Pid; reason: unknown };
+
+/** Frame tags, for validation. */
+export const FRAME_TAGS: ReadonlySet<string> = new Set([
+  'msg', 'named', 'reply', 'link', 'unlink', 'exit', 'monitor', 'demonitor', 'down',
+]);
+
+/** What a node gives its transport: where incoming frames and connection events go. */
+export interface TransportHost {
+  /** This node's name and incarnation. */
+  readonly name: string;
+  readonly incarnation: number;
+  /** A frame arrived from `from`. */
+  receive(from: string, frame: Frame): void;
+  /** A connection to `name` is up (handshake done). */
+  nodeUp(name: string): void;
+  /** The connection to `name` is gone; `reason` says why (`'noconnection'` when lost). */
+  nodeDown(name: string, reason: unknown): void;
+}
+
+/**
+ * The one boundary between a node and the others. The runtime never knows what carries the
+ * frames: an in-memory network (MemoryNetwork) in tests, the WebSocket mesh in production.
+ */
+export interface Transport {
+  /** Starts carrying frames for `host`; resolves with the URL peers reach this node at. */
+  start(host: TransportHost): Promise<string>;
+  /** Sends a frame; false (and nothing sent) when `node` is not connected. */
+  send(node: string, frame: Frame): boolean;
+  /** Connects to the node at `url`; resolves once the connection is up. */
+  connect(url: string): Promise<void>;
+  /** Closes the connection to `node` (nodedown follows). */
+  disconnect(node: string): void;
+  /** Names of the connected nodes. */
+  nodes(): string[];
+  /** Flushes what is queued and closes every connection. */
+  stop(): Promise<void>;
+}
