@@ -89,8 +89,8 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
     if (ext !== null && mb.length >= ext.capacity && kind < Kind.Exit) {
       if (ext.overflow === 'reject') throw new MailboxFullError(this.pid.toString(), ext.capacity);
       ext.dropped++;
-      if (ext.overflow === 'drop_newest') return;
-      mb.shift();
+      // drop_oldest evicts the oldest user message, never a queued DOWN or EXIT; with none, the new one goes.
+      if (ext.overflow === 'drop_newest' || !mb.dropOldestUser()) return;
     }
     mb.push(kind, payload);
     if (!this.queued && (this.flags & (Flag.Running | Flag.Suspended)) === 0) this.k.dispatcher.enqueue(this);

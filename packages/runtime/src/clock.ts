@@ -6,14 +6,13 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
-/** The real clock: `performance.now` and Node's timers (unref'd, so timers never hold a process open). */
+/**
+ * The real clock: `performance.now` and Node's timers. Timers keep the process alive, as a
+ * pending `sendAfter` or call timeout should; every one is cleared when its process exits.
+ */
 export const systemClock: Clock = {
   now: () => performance.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 

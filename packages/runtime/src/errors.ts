@@ -86,6 +86,13 @@ export class NoProcessError extends tagged('NoProcessError') {
   }
 }
 
+/** An actor started with `spawnAndWait` exited before its init finished. */
+export class InitError extends tagged('InitError') {
+  constructor(readonly pid: string, readonly reason: unknown) {
+    super(`${pid} exited during init with reason ${describeValue(reason)}`);
+  }
+}
+
 /** A bounded mailbox with `overflow: 'reject'` is full. */
 export class MailboxFullError extends tagged('MailboxFullError') {
   constructor(readonly pid: string, readonly capacity: number) {

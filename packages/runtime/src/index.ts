@@ -28,6 +28,7 @@ export {
   AlreadyRegisteredError,
   UnknownNameError,
   NoProcessError,
+  InitError,
   MailboxFullError,
   StoppedError,
   describeValue,

@@ -12,7 +12,7 @@ import { RootProcess } from './internal/root.js';
 import { Flag } from './internal/process.js';
 import { call } from './internal/calls.js';
 import { nodeDown, sendExitSignal } from './internal/signals.js';
-import { spawn, type SpawnOptions } from './internal/spawn.js';
+import { spawn, spawnAndWait, type SpawnOptions } from './internal/spawn.js';
 import { resolvePid } from './internal/resolve.js';
 import { receiveFrame } from './internal/remote.js';
 import { nextIncarnation } from './internal/incarnation.js';
@@ -63,7 +63,11 @@ export class Node extends EventEmitter {
     if (opts.sliceMs !== undefined && !(typeof opts.sliceMs === 'number' && opts.sliceMs > 0)) {
       throw new InvalidArgumentError('sliceMs', 'a number of milliseconds > 0', opts.sliceMs);
     }
-    this.shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 5000;
+    const st = opts.shutdownTimeoutMs;
+    if (st !== undefined && !(typeof st === 'number' && st >= 0)) {
+      throw new InvalidArgumentError('shutdownTimeoutMs', 'a number of milliseconds ≥ 0 (or Infinity)', st);
+    }
+    this.shutdownTimeoutMs = st ?? 5000;
     this.k = new Kernel(this, name, nextIncarnation(name), opts.clock ?? systemClock, opts.sliceMs);
     const root = new RootProcess();
     root.k = this.k;
@@ -119,6 +123,11 @@ export class Node extends EventEmitter {
   /** Spawns an actor whose parent is the node. Returns its pid at once; init runs on its first turn. */
   spawn<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Pid {
     return spawn(this.k, this.root.pid, cls, args, opts);
+  }
+
+  /** Spawns like `spawn` and resolves with the pid once init has succeeded (rejects with InitError). */
+  spawnAndWait<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Promise<Pid> {
+    return spawnAndWait(this.k, this.root.pid, cls, args, opts);
   }
 
   /** Sends `msg` (to `handleInfo`). A pid on an unreachable node: dropped and counted, as in OTP. */

@@ -1,22 +1,53 @@
 import { inspect } from 'node:util';
 import type { ProcessCore } from './internal/process.js';
 
+/** What Pid and Ref share: a node name, a number unique on it, and the node's incarnation. */
+abstract class NodeScopedId {
+  constructor(
+    readonly node: string,
+    readonly id: number,
+    readonly incarnation: number,
+  ) {}
+
+  /** True when both are of one kind and name the same thing (same node, id and incarnation). */
+  equals(other: unknown): boolean {
+    return (
+      other === this ||
+      (other instanceof NodeScopedId &&
+        other.constructor === this.constructor &&
+        other.id === this.id &&
+        other.node === this.node &&
+        other.incarnation === this.incarnation)
+    );
+  }
+
+  /** A string that is equal for equal values: for use as a Map key. */
+  get key(): string {
+    return `${this.node}.${this.id}.${this.incarnation}`;
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
 /**
  * A process identifier: which node, which process on it, and which incarnation of that node.
  * Printable as `<node.id.incarnation>`, comparable with `equals` / `Pid.compare`, and
  * encodable by the wire codec. A pid of a restarted node (new incarnation) never names a
  * process of the new incarnation.
  */
-export class Pid {
+export class Pid extends NodeScopedId {
   // The live local process this pid names, while it lives. Private, so that it is neither
-  // enumerated nor compared by deep equality, nor encoded.
+  // enumerated, nor compared by deep equality, nor encoded.
   #proc: ProcessCore | null;
-  constructor(
-    readonly node: string,
-    readonly id: number,
-    readonly incarnation: number,
-    proc: ProcessCore | null = null,
-  ) {
+
+  constructor(node: string, id: number, incarnation: number, proc: ProcessCore | null = null) {
+    super(node, id, incarnation);
     this.#proc = proc;
   }
 
@@ -30,32 +61,8 @@ export class Pid {
     this.#proc = p;
   }
 
-  [inspect.custom](): string {
-    return this.toString();
-  }
-
-  /** True when both name the same process (same node, id and incarnation). */
-  equals(other: unknown): boolean {
-    return (
-      other === this ||
-      (other instanceof Pid &&
-        other.id === this.id &&
-        other.node === this.node &&
-        other.incarnation === this.incarnation)
-    );
-  }
-
-  /** A string that is equal for equal pids: for use as a Map key. */
-  get key(): string {
-    return `${this.node}.${this.id}.${this.incarnation}`;
-  }
-
-  toString(): string {
+  override toString(): string {
     return `<${this.node}.${this.id}.${this.incarnation}>`;
-  }
-
-  toJSON(): string {
-    return this.toString();
   }
 
   /** Total order: by node name, then incarnation, then id. */
@@ -67,38 +74,9 @@ export class Pid {
 }
 
 /** A unique reference (monitors, calls, timers), printable as `#Ref<node.id.incarnation>`. */
-export class Ref {
-  constructor(
-    readonly node: string,
-    readonly id: number,
-    readonly incarnation: number,
-  ) {}
-
-  equals(other: unknown): boolean {
-    return (
-      other === this ||
-      (other instanceof Ref &&
-        other.id === this.id &&
-        other.node === this.node &&
-        other.incarnation === this.incarnation)
-    );
-  }
-
-  /** A string that is equal for equal refs: for use as a Map key. */
-  get key(): string {
-    return `${this.node}.${this.id}.${this.incarnation}`;
-  }
-
-  toString(): string {
+export class Ref extends NodeScopedId {
+  override toString(): string {
     return `#Ref<${this.node}.${this.id}.${this.incarnation}>`;
-  }
-
-  toJSON(): string {
-    return this.toString();
-  }
-
-  [inspect.custom](): string {
-    return this.toString();
   }
 }
 

@@ -6,7 +6,7 @@ import { Kind } from './internal/mailbox.js';
 import { Flag, ProcessCore } from './internal/process.js';
 import { call, reply, type From } from './internal/calls.js';
 import { demonitor, link, monitor, sendExitSignal, unlink } from './internal/signals.js';
-import { spawn, type SpawnOptions } from './internal/spawn.js';
+import { spawn, spawnAndWait, type SpawnOptions } from './internal/spawn.js';
 import { resolvePid } from './internal/resolve.js';
 
 /**
@@ -56,6 +56,11 @@ export abstract class BaseProcess extends ProcessCore {
   /** Spawns a child (this process is its parent). */
   spawn<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Pid {
     return spawn(this.k, this.pid, cls, args, opts);
+  }
+
+  /** Spawns a child and resolves with its pid once its init has succeeded (rejects with InitError). */
+  spawnAndWait<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Promise<Pid> {
+    return spawnAndWait(this.k, this.pid, cls, args, opts);
   }
 
   /** Spawns a child linked to this process. */

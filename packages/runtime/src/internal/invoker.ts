@@ -72,12 +72,23 @@ function runInit(a: Behaviour): boolean {
       () => {
         if (a.flags & Flag.Dead) return;
         a.flags &= ~Flag.Suspended;
+        initDone(a);
         afterTurn(a);
       },
       (e: unknown) => die(a, e),
     );
+  } else {
+    initDone(a);
   }
   return true;
+}
+
+function initDone(a: Behaviour): void {
+  const w = a.ext?.initWaiter;
+  if (w) {
+    a.ext!.initWaiter = null;
+    w.resolve();
+  }
 }
 
 /** Handles one message; true when the actor can take no more this turn. */

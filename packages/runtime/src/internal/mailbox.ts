@@ -52,6 +52,28 @@ export class Mailbox {
     return payload;
   }
 
+  /**
+   * Removes the oldest user message (send, cast or call), leaving trapped EXITs and DOWNs in
+   * place: a bounded mailbox never drops those. False when only system messages are queued.
+   */
+  dropOldestUser(): boolean {
+    const mask = this.buf.length - 1;
+    let n = 0;
+    while (n < this.length && this.kinds[(this.head + n) & mask]! >= Kind.Exit) n++;
+    if (n === this.length) return false;
+    // Move the n system messages ahead of it one slot up, over the dropped one.
+    for (let j = n; j > 0; j--) {
+      const to = (this.head + j) & mask;
+      const from = (this.head + j - 1) & mask;
+      this.buf[to] = this.buf[from];
+      this.kinds[to] = this.kinds[from]!;
+    }
+    this.buf[this.head] = undefined;
+    this.head = (this.head + 1) & mask;
+    this.length--;
+    return true;
+  }
+
   /** Visits the queued messages oldest first, without removing them. */
   forEach(fn: (kind: Kind, payload: unknown) => void): void {
     const mask = this.buf.length - 1;

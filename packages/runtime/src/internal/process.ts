@@ -60,6 +60,8 @@ export class ProcessExt {
   overflow: 'drop_newest' | 'drop_oldest' | 'reject' = 'drop_newest';
   dropped = 0;
   stopReason: unknown = 'normal';
+  /** Who waits for init to finish (spawnAndWait). */
+  initWaiter: { resolve(): void; reject(reason: unknown): void } | null = null;
 }
 
 /**

@@ -18,10 +18,18 @@ export function monitorKey(k: Kernel, ref: Ref): number | string {
   return ref.node === k.name && ref.incarnation === k.incarnation ? ref.id : ref.key;
 }
 
-/** Queues an exit signal on a local process (or sends it to another node). */
+/**
+ * Delivers an exit signal to a local process, or sends it to another node. A trapping target
+ * gets it as a message at once, in arrival order with its other messages (as in OTP); for any
+ * other target it is queued and handled at the start of the next turn, before user messages.
+ */
 export function sendExitSignal(k: Kernel, from: Pid, to: Pid, reason: unknown, link: boolean): void {
   const q = k.local(to);
   if (q !== null) {
+    if (q.flags & Flag.Trap && (link || reason !== 'kill')) {
+      trapped(q, from, reason, link);
+      return;
+    }
     (q.x().signals ??= []).push({ from, reason, link });
     q.wake();
   } else if (!k.isLocal(to)) {
@@ -121,6 +129,13 @@ export function deliverDown(k: Kernel, watcher: Pid, ref: Ref, pid: Pid, reason:
   w.accept(Kind.Down, down);
 }
 
+/** A trapping process turns an exit signal into the message `{ from, reason }`. */
+function trapped(p: ProcessCore, from: Pid, reason: unknown, link: boolean): void {
+  if (link && !p.ext?.links?.delete(from.key)) return; // unlinked meanwhile
+  const msg: ExitMessage = { from, reason };
+  p.accept(Kind.Exit, msg);
+}
+
 /** Applies the exit signals queued on `p`, oldest first. */
 export function handleSignals(p: ProcessCore): void {
   const ext = p.ext!;
@@ -133,8 +148,7 @@ export function handleSignals(p: ProcessCore): void {
     if (!s.link && reason === 'kill') {
       die(p, 'killed');
     } else if (p.flags & Flag.Trap) {
-      const msg: ExitMessage = { from: s.from, reason };
-      p.accept(Kind.Exit, msg);
+      trapped(p, s.from, reason, false);
     } else if (reason !== 'normal') {
       die(p, reason);
     }
@@ -155,6 +169,10 @@ export function die(p: ProcessCore, reason: unknown): void {
   const ext = p.ext;
   if (ext !== null) {
     ext.signals = null;
+    if (ext.initWaiter) {
+      ext.initWaiter.reject(reason);
+      ext.initWaiter = null;
+    }
     if (ext.timers) for (const t of ext.timers.values()) k.clock.clearTimeout(t);
     ext.timers = null;
     if (ext.calls) for (const c of ext.calls.values()) if (c.timer !== null) k.clock.clearTimeout(c.timer);

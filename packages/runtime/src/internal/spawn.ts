@@ -1,6 +1,6 @@
 import type { Pid } from '../pid.js';
 import type { ActorClass } from '../actor.js';
-import { AlreadyRegisteredError, InvalidArgumentError, NotAnActorError, StoppedError } from '../errors.js';
+import { AlreadyRegisteredError, InitError, InvalidArgumentError, NotAnActorError, StoppedError } from '../errors.js';
 import { Flag, ProcessCore } from './process.js';
 import type { Kernel } from './kernel.js';
 import { link } from './signals.js';
@@ -66,6 +66,27 @@ export function isActorClass(cls: unknown): cls is ActorClass {
     cls.prototype instanceof ProcessCore &&
     typeof (cls.prototype as { handleCall?: unknown }).handleCall === 'function'
   );
+}
+
+/**
+ * Spawns like `spawn`, and resolves with the pid once init has succeeded (OTP's start_link
+ * without the implied link: pass `link: true` for that). Rejects with InitError (its
+ * `reason`: the error init threw, or the exit reason of a process killed meanwhile).
+ */
+export function spawnAndWait(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?: SpawnOptions): Promise<Pid> {
+  let pid: Pid;
+  try {
+    pid = spawn(k, parent, cls, args, opts);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const p = k.local(pid)!;
+  return new Promise((resolve, reject) => {
+    p.x().initWaiter = {
+      resolve: () => resolve(pid),
+      reject: (reason) => reject(new InitError(pid.toString(), reason)),
+    };
+  });
 }
 
 /**

@@ -1,0 +1,459 @@
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import {
+  Actor,
+  InvalidArgumentError,
+  Node,
+  SimulatedClock,
+  isDown,
+  noReply,
+  type DownMessage,
+  type From,
+  type NodeOptions,
+  type Pid,
+  type Ref,
+} from '@foundation/runtime';
+
+const nodes: Node[] = [];
+async function start(opts: NodeOptions = {}): Promise<Node> {
+  const node = await Node.start({ name: 'actor', ...opts });
+  nodes.push(node);
+  return node;
+}
+afterEach(async () => {
+  for (const node of nodes.splice(0).reverse()) await node.stop();
+});
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+/** Waits for the DOWN of `ref` on a fresh inbox monitor of `pid`. */
+async function downOf(node: Node, pid: Pid): Promise<DownMessage> {
+  const inbox = node.inbox();
+  const ref = inbox.monitor(pid);
+  return inbox.receive((m): m is DownMessage => isDown(m) && m.ref.equals(ref), 2000);
+}
+
+class Counter extends Actor<{ inc: number } | 'get', number, number> {
+  n = 0;
+  init(start: number) {
+    this.n = start;
+  }
+  handleCall(_msg: 'get') {
+    return this.n;
+  }
+  handleCast(msg: { inc: number }) {
+    this.n += msg.inc;
+  }
+}
+
+/** Logs everything it is sent; `log` answers with what it saw. */
+class Recorder extends Actor<unknown, unknown, { log: unknown[] } | undefined> {
+  log: unknown[] = [];
+  init(args?: { log: unknown[] }) {
+    if (args) this.log = args.log;
+  }
+  handleCall(msg: unknown) {
+    if (msg === 'log') return this.log;
+    if (msg === 'status') return this.node.processInfo(this.self)!.status;
+    return { echo: msg };
+  }
+  handleCast(msg: unknown) {
+    this.log.push(['cast', msg]);
+  }
+  handleInfo(msg: unknown) {
+    this.log.push(['info', msg]);
+  }
+}
+
+describe('init', () => {
+  test('init runs with the spawn argument before the first message', async () => {
+    const node = await start();
+    const pid = node.spawn(Counter, 5);
+    node.cast(pid, { inc: 2 });
+    expect(await node.call(pid, 'get')).toBe(7);
+  });
+
+  test('messages queue until an async init ends', async () => {
+    class SlowInit extends Actor<unknown, unknown[], Promise<void>> {
+      log: unknown[] = [];
+      async init(g: Promise<void>) {
+        await g;
+        this.log.push('init done');
+      }
+      handleCast(msg: unknown) {
+        this.log.push(msg);
+      }
+      handleCall() {
+        return this.log;
+      }
+    }
+    const node = await start();
+    const g = gate();
+    const pid = node.spawn(SlowInit, g.promise);
+    node.cast(pid, 'a');
+    node.cast(pid, 'b');
+    let settled = false;
+    const reply = node.call(pid, 'log').finally(() => (settled = true));
+    await vi.waitFor(() => expect(node.processInfo(pid)!.status).toBe('suspended'), { interval: 1 });
+    expect(node.processInfo(pid)!.mailboxLength).toBe(3);
+    expect(settled).toBe(false);
+    g.open();
+    expect(await reply).toEqual(['init done', 'a', 'b']);
+  });
+
+  test('an init that throws ends the actor with that error, without terminate', async () => {
+    const err = new Error('bad init');
+    class BadInit extends Actor<unknown, unknown, { terminated: unknown[] }> {
+      out: { terminated: unknown[] } = { terminated: [] };
+      init(args: { terminated: unknown[] }) {
+        this.out = args;
+        throw err;
+      }
+      terminate(reason: unknown) {
+        this.out.terminated.push(reason);
+      }
+    }
+    const node = await start();
+    const out = { terminated: [] as unknown[] };
+    const down = await downOf(node, node.spawn(BadInit, out));
+    expect(down.reason).toBe(err);
+    expect(out.terminated).toEqual([]);
+  });
+
+  test('an async init that rejects ends the actor with the rejection, without terminate', async () => {
+    const err = new Error('bad async init');
+    const terminated: unknown[] = [];
+    class BadAsyncInit extends Actor {
+      async init() {
+        await Promise.resolve();
+        throw err;
+      }
+      terminate(reason: unknown) {
+        terminated.push(reason);
+      }
+    }
+    const node = await start();
+    const down = await downOf(node, node.spawn(BadAsyncInit, undefined));
+    expect(down.reason).toBe(err);
+    expect(terminated).toEqual([]);
+  });
+});
+
+describe('handlers', () => {
+  test('handleCall answers, handleCast gets casts and handleInfo gets plain sends', async () => {
+    const node = await start();
+    const pid = node.spawn(Recorder, undefined);
+    node.cast(pid, 1);
+    node.send(pid, 2);
+    node.cast(pid, 3);
+    expect(await node.call(pid, 'hello')).toEqual({ echo: 'hello' });
+    expect(await node.call(pid, 'log')).toEqual([['cast', 1], ['info', 2], ['cast', 3]]);
+  });
+
+  test('a handleCall that returns a promise replies with its value', async () => {
+    class AsyncReply extends Actor<number, number> {
+      async handleCall(n: number) {
+        await Promise.resolve();
+        return n * 2;
+      }
+    }
+    const node = await start();
+    expect(await node.call(node.spawn(AsyncReply, undefined), 21)).toBe(42);
+  });
+
+  test('an async handler suspends only its actor: another actor keeps answering', async () => {
+    class Slow extends Actor<{ wait: Promise<void> } | 'ping', string> {
+      async handleCall(msg: { wait: Promise<void> } | 'ping') {
+        if (msg === 'ping') return 'pong';
+        await msg.wait;
+        return 'slow done';
+      }
+    }
+    const node = await start();
+    const slow = node.spawn(Slow, undefined);
+    const other = node.spawn(Slow, undefined);
+    const g = gate();
+    const first = node.call(slow, { wait: g.promise });
+    let queuedDone = false;
+    const queued = node.call(slow, 'ping').finally(() => (queuedDone = true));
+    expect(await node.call(other, 'ping')).toBe('pong');
+    await vi.waitFor(() => expect(node.processInfo(slow)!.status).toBe('suspended'), { interval: 1 });
+    expect(node.processInfo(slow)!.mailboxLength).toBe(1);
+    expect(await node.call(other, 'ping')).toBe('pong');
+    expect(queuedDone).toBe(false);
+    g.open();
+    expect(await first).toBe('slow done');
+    expect(await queued).toBe('pong');
+  });
+
+  test('noReply defers the answer until reply(from) is called', async () => {
+    class Deferred extends Actor<unknown, unknown> {
+      waiting: From[] = [];
+      handleCall(msg: unknown, from: From) {
+        if (msg !== 'wait') return 'not blocked';
+        this.waiting.push(from);
+        return noReply;
+      }
+      handleCast(value: unknown) {
+        for (const f of this.waiting.splice(0)) this.reply(f, value);
+      }
+    }
+    const node = await start();
+    const pid = node.spawn(Deferred, undefined);
+    let done = false;
+    const answer = node.call(pid, 'wait').finally(() => (done = true));
+    expect(await node.call(pid, 'other')).toBe('not blocked');
+    expect(done).toBe(false);
+    node.cast(pid, 42);
+    expect(await answer).toBe(42);
+  });
+
+  test('a handler that throws crashes the actor with that error and runs terminate', async () => {
+    const err = new Error('handler boom');
+    const terminated: unknown[] = [];
+    class Crasher extends Actor {
+      handleCast() {
+        throw err;
+      }
+      terminate(reason: unknown) {
+        terminated.push(reason);
+      }
+    }
+    const node = await start();
+    const pid = node.spawn(Crasher, undefined);
+    const down = downOf(node, pid);
+    node.cast(pid, 'boom');
+    expect((await down).reason).toBe(err);
+    expect(terminated).toEqual([err]);
+  });
+
+  test('an async handler that rejects crashes the actor with the rejection', async () => {
+    const err = new Error('async boom');
+    class AsyncCrasher extends Actor {
+      async handleInfo() {
+        await Promise.resolve();
+        throw err;
+      }
+    }
+    const node = await start();
+    const pid = node.spawn(AsyncCrasher, undefined);
+    const down = downOf(node, pid);
+    node.send(pid, 'boom');
+    expect((await down).reason).toBe(err);
+  });
+
+  test('stop(reason) runs terminate(reason), drops later messages and exits with that reason', async () => {
+    const log: unknown[] = [];
+    class Stopper extends Actor<unknown, unknown> {
+      handleCall(msg: unknown) {
+        this.stop(msg);
+        return 'bye';
+      }
+      handleCast(msg: unknown) {
+        log.push(msg);
+      }
+      terminate(reason: unknown) {
+        log.push(['terminate', reason]);
+      }
+    }
+    const node = await start();
+    const pid = node.spawn(Stopper, undefined);
+    const down = downOf(node, pid);
+    const reply = node.call(pid, { shutdown: 'done' });
+    node.cast(pid, 'after stop');
+    expect(await reply).toBe('bye');
+    expect((await down).reason).toEqual({ shutdown: 'done' });
+    expect(log).toEqual([['terminate', { shutdown: 'done' }]]);
+  });
+
+  test("stop() without a reason exits with 'normal'", async () => {
+    class StopNormal extends Actor {
+      handleCast() {
+        this.stop();
+      }
+    }
+    const node = await start();
+    const pid = node.spawn(StopNormal, undefined);
+    const down = downOf(node, pid);
+    node.cast(pid, 'stop');
+    expect((await down).reason).toBe('normal');
+  });
+});
+
+describe('timers', () => {
+  type TimerCmd = { after: number; msg: unknown; to?: Pid } | 'cancel' | 'log' | 'negative';
+  class Ticker extends Actor<TimerCmd, unknown> {
+    log: unknown[] = [];
+    ref: Ref | null = null;
+    handleCall(cmd: TimerCmd) {
+      if (cmd === 'log') return this.log;
+      if (cmd === 'cancel') return this.cancelTimer(this.ref!);
+      if (cmd === 'negative') {
+        try {
+          this.sendAfter('never', -1);
+        } catch (e) {
+          return e;
+        }
+        return 'accepted';
+      }
+      this.ref = this.sendAfter(cmd.msg, cmd.after, cmd.to);
+      return this.ref;
+    }
+    handleCast() {
+      this.stop();
+    }
+    handleInfo(msg: unknown) {
+      this.log.push(msg);
+    }
+  }
+
+  test('sendAfter delivers its message when the clock reaches the delay', async () => {
+    const clock = new SimulatedClock();
+    const node = await start({ clock });
+    const pid = node.spawn(Ticker, undefined);
+    await node.call(pid, { after: 100, msg: 'tick' });
+    clock.advance(99);
+    expect(await node.call(pid, 'log')).toEqual([]);
+    clock.advance(1);
+    expect(await node.call(pid, 'log')).toEqual(['tick']);
+    expect(await node.call(pid, 'cancel')).toBe(false);
+  });
+
+  test('cancelTimer stops a pending timer and says whether it was pending', async () => {
+    const clock = new SimulatedClock();
+    const node = await start({ clock });
+    const pid = node.spawn(Ticker, undefined);
+    await node.call(pid, { after: 100, msg: 'tick' });
+    expect(clock.pending).toBe(1);
+    expect(await node.call(pid, 'cancel')).toBe(true);
+    expect(await node.call(pid, 'cancel')).toBe(false);
+    clock.advance(500);
+    expect(await node.call(pid, 'log')).toEqual([]);
+  });
+
+  test('sendAfter can target another process, and its timers die with the actor', async () => {
+    const clock = new SimulatedClock();
+    const node = await start({ clock });
+    const inbox = node.inbox();
+    const pid = node.spawn(Ticker, undefined);
+    await node.call(pid, { after: 50, msg: 'ping', to: inbox.self });
+    clock.advance(50);
+    expect(await inbox.receive()).toBe('ping');
+
+    await node.call(pid, { after: 50, msg: 'late', to: inbox.self });
+    const down = downOf(node, pid);
+    node.cast(pid, 'stop');
+    await down;
+    expect(clock.pending).toBe(0);
+    clock.advance(100);
+    expect(inbox.pending).toBe(0);
+  });
+
+  test('sendAfter with a negative delay throws InvalidArgumentError', async () => {
+    const node = await start();
+    const e = await node.call(node.spawn(Ticker, undefined), 'negative');
+    expect(InvalidArgumentError.is(e)).toBe(true);
+    expect((e as Error).message).toContain('-1');
+  });
+});
+
+describe('children', () => {
+  class Child extends Actor<unknown, unknown> {
+    handleCall() {
+      return 'child here';
+    }
+    handleCast(err: unknown) {
+      throw err;
+    }
+  }
+  class Parent extends Actor<'spawn' | 'spawnLink', Pid> {
+    handleCall(how: 'spawn' | 'spawnLink') {
+      return how === 'spawn' ? this.spawn(Child, undefined) : this.spawnLink(Child, undefined);
+    }
+  }
+
+  test('spawnLink inside an actor starts a linked child whose crash takes the parent down', async () => {
+    const node = await start();
+    const parent = node.spawn(Parent, undefined);
+    const child = await node.call<Pid>(parent, 'spawnLink');
+    expect(await node.call(child, 'hi')).toBe('child here');
+    expect(node.processInfo(child)!.parent).toEqual(parent);
+    expect(node.processInfo(child)!.links).toEqual([parent]);
+    expect(node.processInfo(parent)!.links).toEqual([child]);
+    const err = new Error('child crash');
+    const down = downOf(node, parent);
+    node.cast(child, err);
+    expect((await down).reason).toBe(err);
+  });
+
+  test('spawn inside an actor sets the parent without linking', async () => {
+    const node = await start();
+    const parent = node.spawn(Parent, undefined);
+    const child = await node.call<Pid>(parent, 'spawn');
+    expect(node.processInfo(child)!.parent).toEqual(parent);
+    expect(node.processInfo(child)!.links).toEqual([]);
+    const down = downOf(node, child);
+    node.cast(child, new Error('alone'));
+    await down;
+    expect(await node.call(parent, 'spawn')).toBeDefined();
+  });
+});
+
+describe('processInfo', () => {
+  test('reports status, mailbox length, name, class, handled count and parent', async () => {
+    const node = await start();
+    const pid = node.spawn(Recorder, undefined, { name: 'rec' });
+    node.send(pid, 1);
+    node.send(pid, 2);
+    node.cast(pid, 3);
+    const before = node.processInfo(pid)!;
+    expect(before).toMatchObject({
+      status: 'initializing',
+      mailboxLength: 3,
+      registeredName: 'rec',
+      className: 'Recorder',
+      messagesHandled: 0,
+      trapExit: false,
+    });
+    expect(before.parent).toEqual(node.self);
+    expect(await node.call(pid, 'status')).toBe('running');
+    const after = node.processInfo(pid)!;
+    expect(after).toMatchObject({ status: 'waiting', mailboxLength: 0, messagesHandled: 4 });
+  });
+
+  test('lists links, held monitors and monitoring processes', async () => {
+    class Watcher extends Actor<{ link: Pid } | { monitor: Pid }, Ref | null> {
+      handleCall(cmd: { link: Pid } | { monitor: Pid }) {
+        if ('link' in cmd) {
+          this.link(cmd.link);
+          return null;
+        }
+        return this.monitor(cmd.monitor);
+      }
+    }
+    const node = await start();
+    const watcher = node.spawn(Watcher, undefined);
+    const a = node.spawn(Recorder, undefined);
+    const b = node.spawn(Recorder, undefined);
+    await node.call(watcher, { link: a });
+    const ref = await node.call<Ref>(watcher, { monitor: b });
+    const info = node.processInfo(watcher)!;
+    expect(info.links).toEqual([a]);
+    expect(info.monitors).toEqual([{ ref, pid: b }]);
+    expect(node.processInfo(a)!.links).toEqual([watcher]);
+    expect(node.processInfo(b)!.monitoredBy).toEqual([watcher]);
+    expect(node.processInfo(b)!.links).toEqual([]);
+  });
+
+  test('is undefined once the actor has exited', async () => {
+    const node = await start();
+    const pid = node.spawn(Recorder, undefined);
+    const down = downOf(node, pid);
+    node.exit(pid, 'kill');
+    await down;
+    expect(node.processInfo(pid)).toBeUndefined();
+  });
+});

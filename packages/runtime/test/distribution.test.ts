@@ -1,0 +1,303 @@
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import {
+  Actor,
+  CallExitError,
+  MemoryNetwork,
+  Node,
+  isDown,
+  isExit,
+  noReply,
+  type DownMessage,
+  type ExitMessage,
+  type Inbox,
+  type Pid,
+  type Ref,
+} from '@foundation/runtime';
+
+const nodes: Node[] = [];
+async function start(net: MemoryNetwork, name: string): Promise<Node> {
+  const node = await Node.start({ name, transport: net.transport() });
+  nodes.push(node);
+  return node;
+}
+afterEach(async () => {
+  for (const node of nodes.splice(0).reverse()) await node.stop();
+});
+
+const downFor = (ref: Ref) => (m: unknown): m is DownMessage => isDown(m) && m.ref.equals(ref);
+const exitFrom = (pid: Pid) => (m: unknown): m is ExitMessage => isExit(m) && m.from.equals(pid);
+const until = (fn: () => void) => vi.waitFor(fn, { interval: 1, timeout: 2000 });
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+type Cmd = 'self' | 'hold' | { link: Pid } | { call: Pid | { name: string; node: string }; msg: unknown } | unknown;
+
+/**
+ * Answers calls with `{ echo, self }`, reports casts and sends to `reportTo`, links on
+ * `{ link }`, calls on `{ call, msg }`, holds `'hold'` calls forever, crashes on a cast Error.
+ */
+class Echo extends Actor<Cmd, unknown, Pid | undefined> {
+  reportTo: Pid | undefined;
+  init(reportTo?: Pid) {
+    this.reportTo = reportTo;
+  }
+  handleCall(msg: Cmd) {
+    if (msg === 'hold') return noReply;
+    if (typeof msg === 'object' && msg !== null && 'link' in msg) return this.link((msg as { link: Pid }).link);
+    if (typeof msg === 'object' && msg !== null && 'call' in msg) {
+      const c = msg as { call: Pid; msg: unknown };
+      return this.call(c.call, c.msg, 1000);
+    }
+    return { echo: msg, self: this.self };
+  }
+  handleCast(msg: unknown) {
+    if (msg instanceof Error) throw msg;
+    if (this.reportTo) this.send(this.reportTo, ['cast', msg]);
+  }
+  handleInfo(msg: unknown) {
+    if (this.reportTo) this.send(this.reportTo, ['info', msg]);
+  }
+}
+
+async function pair(): Promise<{ net: MemoryNetwork; a: Node; b: Node; inbox: Inbox; echo: Pid }> {
+  const net = new MemoryNetwork();
+  const a = await start(net, 'a');
+  const b = await start(net, 'b');
+  const inbox = a.inbox();
+  const echo = b.spawn(Echo, inbox.self, { name: 'echo' });
+  return { net, a, b, inbox, echo };
+}
+
+describe('messages', () => {
+  test('send, cast and call reach a process on another node by pid and by { name, node }', async () => {
+    const { a, inbox, echo } = await pair();
+    const byName = { name: 'echo', node: 'b' };
+    a.send(echo, 'i1');
+    a.cast(echo, 'c1');
+    a.send(byName, 'i2');
+    a.cast(byName, 'c2');
+    const got = [];
+    for (let i = 0; i < 4; i++) got.push(await inbox.receive(undefined, 1000));
+    expect(got).toEqual([['info', 'i1'], ['cast', 'c1'], ['info', 'i2'], ['cast', 'c2']]);
+    const r1 = await a.call<{ echo: unknown; self: Pid }>(echo, { x: [1, new Map([[1, 2]])] }, 1000);
+    expect(r1.echo).toEqual({ x: [1, new Map([[1, 2]])] });
+    expect(r1.self.equals(echo)).toBe(true);
+    const r2 = await a.call<{ self: Pid }>(byName, 'q', 1000);
+    expect(r2.self.equals(echo)).toBe(true);
+    // The pid that came back over the wire works as well.
+    expect(await a.call(r2.self, 'again', 1000)).toMatchObject({ echo: 'again' });
+  });
+
+  test('messages from one process to another node arrive in the order sent', async () => {
+    const { a, inbox, echo } = await pair();
+    for (let i = 0; i < 200; i++) a.send(echo, i);
+    const got = [];
+    for (let i = 0; i < 200; i++) got.push(await inbox.receive(undefined, 1000));
+    expect(got).toEqual(Array.from({ length: 200 }, (_, i) => ['info', i]));
+  });
+
+  test('an actor calls an actor on another node, which calls a third node', async () => {
+    const net = new MemoryNetwork();
+    const a = await start(net, 'a');
+    const b = await start(net, 'b');
+    const c = await start(net, 'c');
+    const onA = a.spawn(Echo, undefined);
+    const onB = b.spawn(Echo, undefined);
+    c.spawn(Echo, undefined, { name: 'far' });
+    const reply = await a.call<{ echo: unknown; self: Pid }>(
+      onA,
+      { call: onB, msg: { call: { name: 'far', node: 'c' }, msg: 'hop' } },
+      2000,
+    );
+    expect(reply.echo).toBe('hop');
+    expect(reply.self.equals(c.whereis('far'))).toBe(true);
+  });
+
+  test("a call to an unknown remote name or a dead remote pid rejects with 'noproc'", async () => {
+    const { a, b } = await pair();
+    const e = await failure(a.call({ name: 'nobody', node: 'b' }, 'q', 1000));
+    expect(CallExitError.is(e) && (e as CallExitError).reason).toBe('noproc');
+    const gone = b.spawn(Echo, undefined);
+    b.exit(gone, 'kill');
+    await until(() => expect(b.processInfo(gone)).toBeUndefined());
+    expect(((await failure(a.call(gone, 'q', 1000))) as CallExitError).reason).toBe('noproc');
+  });
+});
+
+describe('links and monitors', () => {
+  test('a remote crash kills the linked local actor with the same reason', async () => {
+    const { a, inbox, echo } = await pair();
+    const local = a.spawn(Echo, undefined);
+    await a.call(local, { link: echo }, 1000);
+    inbox.link(echo);
+    const ref = inbox.monitor(local);
+    a.cast(echo, new Error('remote boom'));
+    const exit = await inbox.receive(exitFrom(echo), 1000);
+    expect((exit.reason as Error).message).toBe('remote boom');
+    const down = await inbox.receive(downFor(ref), 1000);
+    expect(down.reason).toBeInstanceOf(Error);
+    expect((down.reason as Error).message).toBe('remote boom');
+  });
+
+  test('a remote monitor fires once with the reason; by name too; unknown ones give noproc', async () => {
+    const { b, inbox, echo } = await pair();
+    const byPid = inbox.monitor(echo);
+    const byName = inbox.monitor({ name: 'echo', node: 'b' });
+    await until(() => expect(b.processInfo(echo)!.monitoredBy).toHaveLength(2));
+    b.exit(echo, 'bye');
+    const d1 = await inbox.receive(downFor(byPid), 1000);
+    expect(d1.pid.equals(echo)).toBe(true);
+    expect(d1.reason).toBe('bye');
+    expect((await inbox.receive(downFor(byName), 1000)).reason).toBe('bye');
+    expect(inbox.pending).toBe(0);
+    const again = inbox.monitor(echo);
+    expect((await inbox.receive(downFor(again), 1000)).reason).toBe('noproc');
+    const ghost = inbox.monitor({ name: 'ghost', node: 'b' });
+    expect((await inbox.receive(downFor(ghost), 1000)).reason).toBe('noproc');
+  });
+
+  test('a remote demonitor and unlink mean no DOWN and no EXIT', async () => {
+    const { b, inbox, echo } = await pair();
+    const ref = inbox.monitor(echo);
+    inbox.link(echo);
+    await until(() => expect(b.processInfo(echo)!.links).toHaveLength(1));
+    inbox.demonitor(ref);
+    inbox.unlink(echo);
+    await until(() => expect(b.processInfo(echo)!).toMatchObject({ links: [], monitoredBy: [] }));
+    const later = inbox.monitor(echo);
+    await until(() => expect(b.processInfo(echo)!.monitoredBy).toHaveLength(1));
+    b.exit(echo, 'bye');
+    await inbox.receive(downFor(later), 1000);
+    expect(inbox.pending).toBe(0);
+  });
+});
+
+describe('lost connections', () => {
+  test("a cut gives links 'noconnection', monitors DOWN 'noconnection' and pending calls CallExitError", async () => {
+    const net = new MemoryNetwork();
+    const a = await start(net, 'a');
+    const b = await start(net, 'b');
+    const c = await start(net, 'c');
+    const inbox = a.inbox();
+    const echo = b.spawn(Echo, undefined);
+    const onC = c.spawn(Echo, undefined);
+    const local = a.spawn(Echo, undefined);
+    const downs: unknown[] = [];
+    a.on('nodedown', (name, reason) => downs.push([name, reason]));
+    await a.call(local, { link: echo }, 1000);
+    inbox.link(echo);
+    const monB = inbox.monitor(echo);
+    const monC = inbox.monitor(onC);
+    const monLocal = inbox.monitor(local);
+    const pending = failure(a.call(echo, 'hold', Infinity));
+    await until(() => expect(b.processInfo(echo)!).toMatchObject({ links: [local, inbox.self] }));
+    await until(() => expect(b.processInfo(echo)!.monitoredBy).toHaveLength(2));
+
+    net.cut('a', 'b');
+    const e = await pending;
+    expect(e).toBeInstanceOf(CallExitError);
+    expect((e as CallExitError).reason).toBe('noconnection');
+    expect((await inbox.receive(exitFrom(echo), 1000)).reason).toBe('noconnection');
+    expect((await inbox.receive(downFor(monB), 1000)).reason).toBe('noconnection');
+    expect((await inbox.receive(downFor(monLocal), 1000)).reason).toBe('noconnection');
+    expect(downs).toEqual([['b', 'noconnection']]);
+    expect(a.nodes()).toEqual(['c']);
+    // b's side lost its links to a the same way: echo did not trap, so it died.
+    await until(() => expect(b.processInfo(echo)).toBeUndefined());
+    // The third node is unaffected.
+    expect(await a.call(onC, 'still there', 1000)).toMatchObject({ echo: 'still there' });
+    expect(inbox.pending).toBe(0);
+    await until(() => expect(c.processInfo(onC)!.monitoredBy).toEqual([inbox.self])); // the call's monitor goes
+    expect(a.processInfo(inbox.self)!.monitors).toEqual([{ ref: monC, pid: onC }]);
+  });
+
+  test('nodeup and nodedown report peers joining, leaving and being cut off', async () => {
+    const net = new MemoryNetwork();
+    const a = await start(net, 'a');
+    const events: unknown[] = [];
+    a.on('nodeup', (name) => events.push(['up', name]));
+    a.on('nodedown', (name, reason) => events.push(['down', name, reason]));
+    const b = await start(net, 'b');
+    const c = await start(net, 'c');
+    expect(a.nodes().sort()).toEqual(['b', 'c']);
+    expect(b.nodes().sort()).toEqual(['a', 'c']);
+    net.cut('a', 'c');
+    net.heal('a', 'c');
+    await b.stop();
+    expect(events).toEqual([
+      ['up', 'b'],
+      ['up', 'c'],
+      ['down', 'c', 'noconnection'],
+      ['up', 'c'],
+      ['down', 'b', 'shutdown'],
+    ]);
+    expect(a.nodes()).toEqual(['c']);
+  });
+
+  test("a call or send to a node that is not connected fails at once with 'noconnection'", async () => {
+    const net = new MemoryNetwork({ autoConnect: false });
+    const a = await start(net, 'a');
+    const b = await start(net, 'b');
+    b.spawn(Echo, undefined, { name: 'echo' });
+    expect(a.nodes()).toEqual([]);
+    const call = a.call({ name: 'echo', node: 'b' }, 'q', Infinity).catch((e: unknown) => e);
+    const first = await Promise.race([call, new Promise((r) => setImmediate(() => r('not at once')))]);
+    expect(CallExitError.is(first)).toBe(true);
+    expect((first as CallExitError).reason).toBe('noconnection');
+    const inbox = a.inbox();
+    const ref = inbox.monitor({ name: 'echo', node: 'b' });
+    expect((await inbox.receive(downFor(ref), 0)).reason).toBe('noconnection');
+    const before = a.stats().deadLetters;
+    a.send({ name: 'echo', node: 'b' }, 'dropped');
+    expect(a.stats().deadLetters).toBe(before + 1);
+    await a.connect(b.url);
+    expect(await a.call({ name: 'echo', node: 'b' }, 'q', 1000)).toMatchObject({ echo: 'q' });
+  });
+
+  test("a pid from before a node crashed and restarted gets 'noproc', not the new process", async () => {
+    const net = new MemoryNetwork();
+    const a = await start(net, 'a');
+    const b1 = await start(net, 'b');
+    const old = b1.spawn(Echo, undefined);
+    expect(await a.call(old, 'hi', 1000)).toMatchObject({ echo: 'hi' });
+    net.crash('b');
+    await until(() => expect(a.nodes()).toEqual([]));
+    const b2 = await start(net, 'b');
+    expect(b2.incarnation).not.toBe(b1.incarnation);
+    const fresh = b2.spawn(Echo, undefined);
+    expect(fresh.id).toBe(old.id);
+    expect(a.nodes()).toEqual(['b']);
+    const e = await failure(a.call(old, 'hi', 1000));
+    expect((e as CallExitError).reason).toBe('noproc');
+    const inbox = a.inbox();
+    const ref = inbox.monitor(old);
+    expect((await inbox.receive(downFor(ref), 1000)).reason).toBe('noproc');
+    a.send(old, 'stale');
+    await until(() => expect(b2.stats().deadLetters).toBe(1));
+    expect(b2.processInfo(fresh)!.messagesHandled).toBe(0);
+  });
+
+  test("node.stop() sends 'shutdown' exits and DOWNs to peers before disconnecting", async () => {
+    const net = new MemoryNetwork();
+    const a = await start(net, 'a');
+    const b = await start(net, 'b');
+    const inbox = a.inbox();
+    const worker = b.spawn(Echo, undefined);
+    const trapper = b.spawn(Echo, undefined, { trapExit: true });
+    const ref = inbox.monitor(worker);
+    inbox.link(trapper);
+    await until(() => expect(b.processInfo(trapper)!.links).toHaveLength(1));
+    await until(() => expect(b.processInfo(worker)!.monitoredBy).toHaveLength(1));
+    await b.stop();
+    expect((await inbox.receive(downFor(ref), 1000)).reason).toBe('shutdown');
+    expect((await inbox.receive(exitFrom(trapper), 1000)).reason).toBe('shutdown');
+    expect(a.nodes()).toEqual([]);
+  });
+});

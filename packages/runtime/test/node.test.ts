@@ -1,0 +1,319 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  Actor,
+  AlreadyRegisteredError,
+  CallExitError,
+  CallTimeoutError,
+  InvalidArgumentError,
+  NoProcessError,
+  Node,
+  NotAnActorError,
+  SimulatedClock,
+  StoppedError,
+  UnknownNameError,
+  isDown,
+  noReply,
+  type ActorClass,
+  type DownMessage,
+  type NodeOptions,
+  type Pid,
+} from '@foundation/runtime';
+
+const nodes: Node[] = [];
+async function start(opts: NodeOptions = {}): Promise<Node> {
+  const node = await Node.start({ name: 'node', ...opts });
+  nodes.push(node);
+  return node;
+}
+afterEach(async () => {
+  for (const node of nodes.splice(0).reverse()) await node.stop();
+});
+
+/** Rejects (or throws) `fn` with: the error, for assertions on its kind and message. */
+async function failure(fn: () => unknown): Promise<Error> {
+  try {
+    await fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a failure, got none');
+}
+
+async function downOf(node: Node, pid: Pid): Promise<DownMessage> {
+  const inbox = node.inbox();
+  const ref = inbox.monitor(pid);
+  return inbox.receive((m): m is DownMessage => isDown(m) && m.ref.equals(ref), 2000);
+}
+
+/** Answers 'ping'; holds 'hold' forever (noReply); throws what it is called with otherwise. */
+class Server extends Actor<unknown, unknown> {
+  handleCall(msg: unknown) {
+    if (msg === 'ping') return 'pong';
+    if (msg === 'hold') return noReply;
+    throw msg;
+  }
+}
+
+/** Traps exits; logs [name, what, value] into a shared array. */
+class Logger extends Actor<unknown, unknown, { name: string; log: unknown[]; hang?: boolean }> {
+  name = '';
+  log: unknown[] = [];
+  hang = false;
+  init(args: { name: string; log: unknown[]; hang?: boolean }) {
+    Object.assign(this, args);
+    this.trapExit = true;
+  }
+  handleCall(msg: unknown) {
+    if (typeof msg === 'object' && msg !== null && 'link' in msg) this.link((msg as { link: Pid }).link);
+    return 'ok';
+  }
+  handleInfo(msg: unknown) {
+    this.log.push([this.name, 'info', msg]);
+  }
+  terminate(reason: unknown) {
+    this.log.push([this.name, 'terminate', reason]);
+    if (this.hang) return new Promise<void>(() => {});
+  }
+}
+
+describe('Node.start', () => {
+  test.each([
+    [{ name: 'has space' }, 'has space'],
+    [{ name: 42 }, '42'],
+    [{ sliceMs: 0 }, 'sliceMs'],
+    [{ shutdownTimeoutMs: -5 }, '-5'],
+    [{ shutdownTimeoutMs: 'soon' }, 'soon'],
+    [null, 'null'],
+  ])('rejects bad options %j with InvalidArgumentError saying what was given', async (opts, given) => {
+    const e = await failure(() => Node.start(opts as NodeOptions));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toContain(given);
+  });
+
+  test('starts with a name, an incarnation and no processes', async () => {
+    const node = await start({ name: 'a_1@host' });
+    expect(node.name).toBe('a_1@host');
+    expect(node.incarnation).toBeGreaterThan(0);
+    expect(node.processes()).toEqual([]);
+    expect(node.self.id).toBe(0);
+  });
+});
+
+describe('names', () => {
+  test('register, whereis and unregister; a name works wherever a pid does', async () => {
+    const node = await start();
+    const pid = node.spawn(Server, undefined);
+    node.register('srv', pid);
+    expect(node.whereis('srv')).toEqual(pid);
+    expect(node.registered()).toEqual(['srv']);
+    expect(node.processInfo(pid)!.registeredName).toBe('srv');
+    expect(await node.call('srv', 'ping')).toBe('pong');
+    expect(await node.call({ name: 'srv', node: node.name }, 'ping')).toBe('pong');
+    expect(node.unregister('srv')).toBe(true);
+    expect(node.unregister('srv')).toBe(false);
+    expect(node.whereis('srv')).toBeUndefined();
+    expect(node.processInfo(pid)!.registeredName).toBeNull();
+  });
+
+  test('a name is freed when its process exits', async () => {
+    const node = await start();
+    const pid = node.spawn(Server, undefined, { name: 'srv' });
+    const down = downOf(node, pid);
+    node.exit(pid, 'kill');
+    await down;
+    expect(node.whereis('srv')).toBeUndefined();
+    node.register('srv', node.spawn(Server, undefined));
+  });
+
+  test('AlreadyRegisteredError for a taken name or a second name for one pid', async () => {
+    const node = await start();
+    const a = node.spawn(Server, undefined, { name: 'taken' });
+    const b = node.spawn(Server, undefined);
+    const taken = await failure(() => node.register('taken', b));
+    expect(taken).toBeInstanceOf(AlreadyRegisteredError);
+    expect(taken.message).toContain(a.toString());
+    expect(() => node.spawn(Server, undefined, { name: 'taken' })).toThrow(AlreadyRegisteredError);
+    expect(() => node.register('second', a)).toThrow(AlreadyRegisteredError);
+    expect(node.whereis('second')).toBeUndefined();
+  });
+
+  test('registering a dead pid throws NoProcessError', async () => {
+    const node = await start();
+    const pid = node.spawn(Server, undefined);
+    const down = downOf(node, pid);
+    node.exit(pid, 'kill');
+    await down;
+    expect(() => node.register('late', pid)).toThrow(NoProcessError);
+  });
+
+  test('send and cast to an unknown name throw UnknownNameError naming it', async () => {
+    const node = await start();
+    const e = await failure(() => node.send('ghost', 1));
+    expect(e).toBeInstanceOf(UnknownNameError);
+    expect(e.message).toContain('ghost');
+    expect(() => node.cast('ghost', 1)).toThrow(UnknownNameError);
+  });
+});
+
+describe('calls', () => {
+  test("a call to an unknown name or a dead pid rejects with CallExitError 'noproc'", async () => {
+    const node = await start();
+    const byName = await failure(() => node.call('ghost', 'ping'));
+    expect(CallExitError.is(byName)).toBe(true);
+    expect((byName as CallExitError).reason).toBe('noproc');
+
+    const pid = node.spawn(Server, undefined);
+    const down = downOf(node, pid);
+    node.exit(pid, 'kill');
+    await down;
+    const byPid = await failure(() => node.call(pid, 'ping'));
+    expect(byPid).toBeInstanceOf(CallExitError);
+    expect((byPid as CallExitError).reason).toBe('noproc');
+  });
+
+  test('a call with no reply in time rejects with CallTimeoutError, and its monitor is gone', async () => {
+    const clock = new SimulatedClock();
+    const node = await start({ clock });
+    const pid = node.spawn(Server, undefined);
+    const pending = failure(() => node.call(pid, 'hold', 100));
+    await node.call(pid, 'ping', Infinity);
+    clock.advance(99);
+    expect(node.processInfo(pid)!.monitoredBy).toHaveLength(1);
+    clock.advance(1);
+    const e = await pending;
+    expect(e).toBeInstanceOf(CallTimeoutError);
+    expect((e as CallTimeoutError).timeoutMs).toBe(100);
+    expect(e.message).toContain(pid.toString());
+    expect(node.processInfo(pid)!.monitoredBy).toEqual([]);
+  });
+
+  test("a call rejects with CallExitError carrying the callee's crash reason", async () => {
+    const node = await start();
+    const pid = node.spawn(Server, undefined);
+    const err = new Error('callee crashed');
+    const e = await failure(() => node.call(pid, err));
+    expect(e).toBeInstanceOf(CallExitError);
+    expect((e as CallExitError).reason).toBe(err);
+    expect(node.processInfo(pid)).toBeUndefined();
+  });
+
+  test('a call pending when the callee is killed rejects with the exit reason', async () => {
+    const node = await start();
+    const pid = node.spawn(Server, undefined);
+    const pending = failure(() => node.call(pid, 'hold'));
+    await node.call(pid, 'ping');
+    node.exit(pid, { shutdown: 'gone' });
+    expect(((await pending) as CallExitError).reason).toEqual({ shutdown: 'gone' });
+  });
+});
+
+describe('bad input', () => {
+  class NotAnActor {}
+  test.each([
+    [NotAnActor, 'NotAnActor'],
+    [42, '42'],
+    [() => {}, 'function'],
+  ])('spawn of %s throws NotAnActorError saying what was given', async (cls, given) => {
+    const node = await start();
+    const e = await failure(() => node.spawn(cls as unknown as ActorClass<void>, undefined));
+    expect(e).toBeInstanceOf(NotAnActorError);
+    expect(e.message).toContain(given);
+  });
+
+  test.each([
+    [{ bogus: true }, 'bogus'],
+    [{ name: '' }, "''"],
+    [{ link: 'yes' }, 'yes'],
+    [{ mailbox: { capacity: 0 } }, '0'],
+    [{ mailbox: { capacity: 2, overflow: 'spill' } }, 'spill'],
+  ])('spawn option %j throws InvalidArgumentError saying what was given', async (opts, given) => {
+    const node = await start();
+    const e = await failure(() => node.spawn(Server, undefined, opts as never));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toContain(given);
+    expect(node.processes()).toEqual([]);
+  });
+
+  test('a negative or non-numeric timeout rejects with InvalidArgumentError', async () => {
+    const node = await start();
+    const pid = node.spawn(Server, undefined);
+    const e = await failure(() => node.call(pid, 'ping', -1));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toContain('timeoutMs');
+    expect(e.message).toContain('-1');
+    expect(await failure(() => node.call(pid, 'ping', 'soon' as never))).toBeInstanceOf(InvalidArgumentError);
+    expect(await failure(() => node.inbox().receive(undefined, -3))).toBeInstanceOf(InvalidArgumentError);
+  });
+
+  test('a target that is not a pid or a name throws InvalidArgumentError', async () => {
+    const node = await start();
+    const e = await failure(() => node.send(42 as never, 'x'));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toContain('42');
+  });
+});
+
+describe('introspection', () => {
+  test('processes() lists live actors and inboxes; stats() counts them and dead letters', async () => {
+    const node = await start();
+    const a = node.spawn(Server, undefined);
+    const inbox = node.inbox();
+    expect(node.processes()).toHaveLength(2);
+    expect(node.processes()).toEqual(expect.arrayContaining([a, inbox.self]));
+    expect(node.stats()).toMatchObject({ processes: 2, deadLetters: 0 });
+    const ref = inbox.monitor(a);
+    node.exit(a, 'kill');
+    await inbox.receive((m) => isDown(m) && m.ref.equals(ref), 2000);
+    expect(node.processes()).toEqual([inbox.self]);
+    node.send(a, 'to the dead');
+    expect(node.stats()).toMatchObject({ processes: 1, deadLetters: 1 });
+    expect(typeof node.stats().runQueue).toBe('number');
+  });
+});
+
+describe('stop', () => {
+  test("stops top-level actors in reverse start order with 'shutdown', running trapping ones' terminate", async () => {
+    const node = await start();
+    const log: unknown[] = [];
+    const obs = node.spawn(Logger, { name: 'obs', log });
+    node.spawn(Logger, { name: 't1', log });
+    const w = node.spawn(Server, undefined);
+    await node.call(obs, { link: w });
+    await node.call(node.spawn(Logger, { name: 't2', log }), 'init done?');
+    await node.stop();
+    expect(log).toEqual([
+      ['t2', 'terminate', 'shutdown'],
+      ['obs', 'info', { from: w, reason: 'shutdown' }],
+      ['t1', 'terminate', 'shutdown'],
+      ['obs', 'terminate', 'shutdown'],
+    ]);
+    expect(node.processes()).toEqual([]);
+  });
+
+  test('a trapping actor whose terminate never ends is killed after shutdownTimeoutMs', async () => {
+    const node = await start({ shutdownTimeoutMs: 30 });
+    const log: unknown[] = [];
+    const obs = node.spawn(Logger, { name: 'obs', log });
+    const stuck = node.spawn(Logger, { name: 'stuck', log, hang: true });
+    await node.call(obs, { link: stuck });
+    const t0 = performance.now();
+    await node.stop();
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(log).toEqual([
+      ['stuck', 'terminate', 'shutdown'],
+      ['obs', 'info', { from: stuck, reason: 'killed' }],
+      ['obs', 'terminate', 'shutdown'],
+    ]);
+  });
+
+  test('a stopped node refuses spawn, call and inbox with StoppedError; stop is idempotent', async () => {
+    const node = await start();
+    const pid = node.spawn(Server, undefined);
+    const first = node.stop();
+    expect(node.stop()).toBe(first);
+    await first;
+    expect(() => node.spawn(Server, undefined)).toThrow(StoppedError);
+    expect(await failure(() => node.call(pid, 'ping'))).toBeInstanceOf(StoppedError);
+    expect(() => node.inbox()).toThrow(StoppedError);
+  });
+});

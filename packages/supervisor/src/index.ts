@@ -1,0 +1,56 @@
+/**
+ * @foundation/supervisor — OTP supervision trees: Supervisor, DynamicSupervisor and child specs.
+ */
+export { Supervisor } from './supervisor.js';
+export { DynamicSupervisor, checkDynamicChild, type DynamicChild } from './dynamic-supervisor.js';
+export {
+  checkChildSpec,
+  checkChildSpecs,
+  defaultShutdown,
+  type ChildSpec,
+  type ChildStart,
+  type ChildType,
+  type NormalizedChildSpec,
+  type RestartType,
+  type Shutdown,
+} from './child-spec.js';
+export {
+  checkSupervisorOptions,
+  checkDynamicOptions,
+  type Strategy,
+  type CommonOptions,
+  type SupervisorOptions,
+  type DynamicSupervisorOptions,
+} from './options.js';
+export { addRestart, intensity, type Intensity } from './intensity.js';
+export { nextDelay, initialBackoff, type BackoffOptions, type BackoffState } from './backoff.js';
+export {
+  shouldRestart,
+  reachedMaxRestartIntensity,
+  failedToStartChild,
+  isReachedMaxRestartIntensity,
+  isFailedToStartChild,
+  type SupervisorExitReason,
+} from './reasons.js';
+export type { SupervisorReport, ReportHandler } from './reports.js';
+export {
+  isSupervisorRequest,
+  type SupervisorRequest,
+  type SupervisorReply,
+  type ChildInfo,
+  type ChildCounts,
+  type CallContext,
+  type SpawnContext,
+} from './protocol.js';
+export {
+  ChildSpecError,
+  RegisteredNameStartError,
+  DuplicateChildIdError,
+  SupervisorOptionError,
+  ChildAlreadyStartedError,
+  ChildAlreadyPresentError,
+  ChildNotFoundError,
+  ChildRunningError,
+  StartChildError,
+  MaxChildrenError,
+} from './errors.js';

@@ -1,0 +1,185 @@
+import type { Pid, SpawnOptions, Target } from '@foundation/runtime';
+import { checkChildSpec, type ChildSpec } from './child-spec.js';
+import { checkSupervisorOptions, type Strategy, type SupervisorOptions } from './options.js';
+import { failedToStartChild } from './reasons.js';
+import {
+  ChildAlreadyPresentError,
+  ChildAlreadyStartedError,
+  ChildNotFoundError,
+  ChildRunningError,
+  StartChildError,
+} from './errors.js';
+import {
+  request,
+  type CallContext, type ChildCounts, type ChildInfo, type SpawnContext,
+  type SupervisorRequest,
+} from './protocol.js';
+import { SupervisorBase, childRecord, type ChildRecord } from './internal/base.js';
+import { countOf, infoOf } from './internal/views.js';
+
+/**
+ * OTP's supervisor: starts its children in order (each once the previous one's init
+ * succeeded), restarts them by `strategy` and restart type within the restart intensity, and
+ * stops them in reverse order. Over the intensity it stops its children and exits with
+ * `{ shutdown: { reachedMaxRestartIntensity: { child, reason } } }`, so its own supervisor decides.
+ */
+export class Supervisor extends SupervisorBase<SupervisorOptions> {
+  private strategy: Strategy = 'one_for_one';
+  /** In start order. */
+  private children: ChildRecord[] = [];
+
+  override async init(options: SupervisorOptions): Promise<void> {
+    const o = checkSupervisorOptions(options);
+    this.setup(o);
+    this.strategy = o.strategy;
+    for (const spec of o.children) {
+      const r = await this.startProcess(spec, spec.id);
+      if ('reason' in r) {
+        await this.stopAll();
+        throw failedToStartChild(spec.id, r.reason);
+      }
+      this.children.push(childRecord(spec, spec.id, r.pid));
+    }
+  }
+
+  protected byPid(pid: Pid): ChildRecord | undefined {
+    return this.children.find((c) => c.pid !== null && c.pid.equals(pid));
+  }
+
+  protected byToken(token: number): ChildRecord | undefined {
+    return this.children.find((c) => c.pending === token);
+  }
+
+  protected remove(child: ChildRecord): void {
+    const i = this.children.indexOf(child);
+    if (i >= 0) this.children.splice(i, 1);
+  }
+
+  /** Stops children one at a time, last started first. */
+  protected async stopAll(): Promise<void> {
+    for (const c of [...this.children].reverse()) await this.stopProcesses([c]);
+  }
+
+  /**
+   * one_for_one restarts the child; one_for_all stops the others (last started first) and
+   * starts them all in order; rest_for_one does that for the child and those started after
+   * it. Temporary children stopped this way are forgotten, not restarted (OTP's rule).
+   */
+  protected async restartGroup(child: ChildRecord): Promise<ChildRecord | null> {
+    const from = this.strategy === 'one_for_one' ? -1 : this.strategy === 'one_for_all' ? 0 : this.children.indexOf(child);
+    const group = from < 0 ? [child] : this.children.slice(from);
+    for (const c of [...group].reverse()) {
+      if (c.pid === null) continue;
+      await this.stopProcesses([c]);
+      if (c.spec.restart === 'temporary') this.remove(c);
+    }
+    for (const c of group) {
+      if (c.spec.restart === 'temporary' && !this.children.includes(c)) continue;
+      c.pending = null;
+      const r = await this.startProcess(c.spec, c.label);
+      if ('reason' in r) {
+        c.lastReason = r.reason;
+        return c;
+      }
+      c.pid = r.pid;
+    }
+    return null;
+  }
+
+  protected async answer(req: SupervisorRequest): Promise<unknown> {
+    switch (req.$supervisor) {
+      case 'whichChildren':
+        return this.children.map(infoOf);
+      case 'countChildren':
+        return countOf(this.children);
+      case 'startChild':
+        return this.startNew(req.spec);
+      case 'terminateChild':
+        return this.terminateOne(req.child);
+      case 'restartChild':
+        return this.restartOne(req.id);
+      case 'deleteChild':
+        return this.deleteOne(req.id);
+    }
+  }
+
+  private find(id: unknown): ChildRecord {
+    const c = typeof id === 'string' ? this.children.find((x) => x.spec.id === id) : undefined;
+    if (c === undefined) throw new ChildNotFoundError(typeof id === 'string' ? `'${id}'` : String(id));
+    return c;
+  }
+
+  private async startNew(input: unknown): Promise<Pid> {
+    const spec = checkChildSpec(input);
+    const old = this.children.find((c) => c.spec.id === spec.id);
+    if (old?.pid) throw new ChildAlreadyStartedError(spec.id, old.pid.toString());
+    if (old) throw new ChildAlreadyPresentError(spec.id);
+    const r = await this.startProcess(spec, spec.id);
+    if ('reason' in r) throw new StartChildError(spec.id, r.reason);
+    this.children.push(childRecord(spec, spec.id, r.pid));
+    return r.pid;
+  }
+
+  private async terminateOne(id: unknown): Promise<void> {
+    const c = this.find(id);
+    c.pending = null;
+    await this.stopProcesses([c]);
+    if (c.spec.restart === 'temporary') this.remove(c);
+  }
+
+  private async restartOne(id: string): Promise<Pid> {
+    const c = this.find(id);
+    if (c.pid !== null) throw new ChildRunningError(id);
+    c.pending = null;
+    const r = await this.startProcess(c.spec, c.label);
+    if ('reason' in r) throw new StartChildError(id, r.reason);
+    c.pid = r.pid;
+    return r.pid;
+  }
+
+  private deleteOne(id: string): void {
+    const c = this.find(id);
+    if (c.pid !== null) throw new ChildRunningError(id);
+    this.remove(c);
+  }
+
+  /**
+   * Starts a Supervisor and resolves with its pid once every child started; throws the named
+   * option or child-spec error at once, and rejects with InitError when the start fails.
+   */
+  static async start(ctx: SpawnContext, options: SupervisorOptions, spawnOptions?: SpawnOptions): Promise<Pid> {
+    checkSupervisorOptions(options);
+    return await ctx.spawnAndWait(Supervisor, options, spawnOptions);
+  }
+
+  /** The children, in start order: `[{ id, pid | null, type, restart }]`. */
+  static whichChildren(ctx: CallContext, sup: Target, timeoutMs?: number): Promise<ChildInfo[]> {
+    return request(ctx, sup, { $supervisor: 'whichChildren' }, timeoutMs);
+  }
+
+  /** `{ specs, active, supervisors, workers }`. */
+  static countChildren(ctx: CallContext, sup: Target, timeoutMs?: number): Promise<ChildCounts> {
+    return request(ctx, sup, { $supervisor: 'countChildren' }, timeoutMs);
+  }
+
+  /** Adds a child spec and starts it; resolves with its pid (ChildSpecError, ChildAlreadyStartedError, ChildAlreadyPresentError, StartChildError). */
+  static async startChild(ctx: CallContext, sup: Target, spec: ChildSpec, timeoutMs?: number): Promise<Pid> {
+    checkChildSpec(spec);
+    return await request(ctx, sup, { $supervisor: 'startChild', spec }, timeoutMs);
+  }
+
+  /** Stops a child and keeps its spec (a temporary child's spec is dropped). ChildNotFoundError. */
+  static terminateChild(ctx: CallContext, sup: Target, id: string, timeoutMs?: number): Promise<void> {
+    return request(ctx, sup, { $supervisor: 'terminateChild', child: id }, timeoutMs);
+  }
+
+  /** Starts a stopped child again from its spec; resolves with its pid (ChildRunningError, StartChildError). */
+  static restartChild(ctx: CallContext, sup: Target, id: string, timeoutMs?: number): Promise<Pid> {
+    return request(ctx, sup, { $supervisor: 'restartChild', id }, timeoutMs);
+  }
+
+  /** Forgets a stopped child's spec (ChildRunningError while it runs). */
+  static deleteChild(ctx: CallContext, sup: Target, id: string, timeoutMs?: number): Promise<void> {
+    return request(ctx, sup, { $supervisor: 'deleteChild', id }, timeoutMs);
+  }
+}

@@ -1,0 +1,87 @@
+import { describe, expect, test } from 'vitest';
+import {
+  ChildSpecError,
+  DuplicateChildIdError,
+  RegisteredNameStartError,
+  SupervisorOptionError,
+  checkChildSpec,
+  checkChildSpecs,
+  checkSupervisorOptions,
+  checkDynamicOptions,
+  Supervisor,
+} from '../src/index.js';
+import { Worker, startNode } from './helpers.js';
+
+function fieldError(spec: unknown): ChildSpecError {
+  try {
+    checkChildSpec(spec);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ChildSpecError);
+    expect(ChildSpecError.is(e)).toBe(true);
+    return e as ChildSpecError;
+  }
+  throw new Error('expected a ChildSpecError');
+}
+
+describe('child specs', () => {
+  test('defaults: permanent, worker, 5000 ms; a supervisor defaults to infinity', () => {
+    expect(checkChildSpec({ id: 'w', start: [Worker, { id: 'w' }] })).toEqual({
+      id: 'w', start: [Worker, { id: 'w' }], restart: 'permanent', shutdown: 5000, type: 'worker',
+    });
+    expect(checkChildSpec({ id: 's', start: [Supervisor, {}], type: 'supervisor' }).shutdown).toBe('infinity');
+    expect(checkChildSpec({ id: 'w', start: [Worker], shutdown: 'brutal_kill', restart: 'transient' })).toMatchObject({
+      shutdown: 'brutal_kill', restart: 'transient',
+    });
+  });
+
+  test('each wrong field gets its own error naming field, allowed values and what was given', () => {
+    const cases: [unknown, string, unknown][] = [
+      [{ id: '', start: [Worker] }, 'id', ''],
+      [{ id: 7, start: [Worker] }, 'id', 7],
+      [{ id: 'x', start: Worker }, 'start', Worker],
+      [{ id: 'x', start: [class {}] }, 'start[0]', undefined],
+      [{ id: 'x', start: [Worker], restart: 'always' }, 'restart', 'always'],
+      [{ id: 'x', start: [Worker], shutdown: -1 }, 'shutdown', -1],
+      [{ id: 'x', start: [Worker], shutdown: 1.5 }, 'shutdown', 1.5],
+      [{ id: 'x', start: [Worker], type: 'daemon' }, 'type', 'daemon'],
+      [{ id: 'x', start: [Worker], restrat: 'permanent' }, "field 'restrat'", 'permanent'],
+    ];
+    for (const [spec, field, given] of cases) {
+      const e = fieldError(spec);
+      expect(e.field).toBe(field);
+      if (given !== undefined) expect(e.given).toBe(given);
+      expect(e.message).toContain(field);
+      expect(e.allowed.length).toBeGreaterThan(0);
+    }
+    expect(fieldError({ id: 'x', start: [Worker], restart: 'always' }).message).toBe(
+      "child spec 'x': restart must be 'permanent', 'transient' or 'temporary', got 'always'",
+    );
+    expect(fieldError(null).field).toBe('child spec');
+  });
+
+  test('a class given by registered name is refused until the actor-class registry exists', () => {
+    expect(() => checkChildSpec({ id: 'x', start: ['Counter', 0] })).toThrow(RegisteredNameStartError);
+    expect(() => checkChildSpec({ id: 'x', start: ['Counter', 0] })).toThrow(/registry \(issue #4\)/);
+  });
+
+  test('duplicate ids are rejected', () => {
+    expect(() => checkChildSpecs([{ id: 'a', start: [Worker] }, { id: 'a', start: [Worker] }])).toThrow(DuplicateChildIdError);
+  });
+
+  test('supervisor options are checked field by field', () => {
+    expect(() => checkSupervisorOptions({ strategy: 'all_for_one' })).toThrow(SupervisorOptionError);
+    expect(() => checkSupervisorOptions({ maxRestarts: -1 })).toThrow(/maxRestarts/);
+    expect(() => checkSupervisorOptions({ maxSeconds: 0 })).toThrow(/maxSeconds/);
+    expect(() => checkSupervisorOptions({ children: {} })).toThrow(/children/);
+    expect(() => checkSupervisorOptions({ backoff: { minMs: 10, maxMs: 5 } })).toThrow(/backoff.maxMs/);
+    expect(() => checkSupervisorOptions({ stratgy: 'one_for_one' })).toThrow(/'stratgy'/);
+    expect(() => checkDynamicOptions({ maxChildren: -2 })).toThrow(/maxChildren/);
+    expect(checkSupervisorOptions(undefined)).toMatchObject({ strategy: 'one_for_one', maxRestarts: 3, maxSeconds: 5, children: [] });
+  });
+
+  test('Supervisor.start throws the named error at the caller; a bad spec in init fails the start', async () => {
+    const node = await startNode();
+    await expect(Supervisor.start(node, { children: [{ id: 'a', start: [Worker], restart: 'sometimes' as 'permanent' }] })).rejects.toThrow(ChildSpecError);
+    await expect(Supervisor.startChild(node, node.self, { id: 'a', start: ['Name', 1] })).rejects.toThrow(RegisteredNameStartError);
+  });
+});
