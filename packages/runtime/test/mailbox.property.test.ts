@@ -95,7 +95,7 @@ interface Case {
 }
 
 async function runCase({ capacity, overflow, trap, rounds }: Case): Promise<void> {
-  const node = await Node.start({ name: 'mbox' });
+  const node = await Node.start({ name: 'mbox', shutdownTimeoutMs: 200 });
   try {
     const ctl: Ctl = { log: [], gate: null, blocked: null };
     const pid = node.spawn(Sink, ctl, { mailbox: { capacity, overflow }, trapExit: trap });
