@@ -17,7 +17,7 @@ import { BaseProcess } from './process-api.js';
  */
 export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends BaseProcess {
   /** @internal The init argument, until init has run. */
-  args: unknown = undefined;
+  $args: unknown = undefined;
 
   /** Runs first, with the spawn argument; messages queue until it ends. May be async. */
   init(_args: Args): void | Promise<void> {}
@@ -38,17 +38,17 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
 
   /** Stops this actor after the current message: `terminate(reason)` runs, then it exits. */
   stop(reason: unknown = 'normal'): void {
-    this.x().stopReason = reason;
-    this.flags |= Flag.Stopping;
-    if ((this.flags & (Flag.Running | Flag.Suspended)) === 0) afterTurn(this as unknown as Behaviour);
+    this.$x().stopReason = reason;
+    this.$flags |= Flag.Stopping;
+    if ((this.$flags & (Flag.Running | Flag.Suspended)) === 0) afterTurn(this as unknown as Behaviour);
   }
 
   /** Sends `msg` to `to` (default: this actor) after `ms`; the timer dies with this actor. */
-  sendAfter(msg: unknown, ms: number, to: Target = this.pid): Ref {
+  sendAfter(msg: unknown, ms: number, to: Target = this.$pid): Ref {
     checkTimeout('ms', ms);
-    const k = this.k;
+    const k = this.$k;
     const ref = k.makeRef();
-    const timers = (this.x().timers ??= new Map());
+    const timers = (this.$x().timers ??= new Map());
     timers.set(
       ref.id,
       k.clock.setTimeout(() => {
@@ -65,52 +65,52 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
 
   /** Cancels a timer from `sendAfter`; false when it already fired or was cancelled. */
   cancelTimer(ref: Ref): boolean {
-    const timers = this.ext?.timers;
+    const timers = this.$ext?.timers;
     const t = timers?.get(ref.id);
-    if (t === undefined || ref.node !== this.k.name) return false;
+    if (t === undefined || ref.node !== this.$k.name) return false;
     timers!.delete(ref.id);
-    this.k.clock.clearTimeout(t);
+    this.$k.clock.clearTimeout(t);
     return true;
   }
 
   /** @internal */
-  runTurn(): void {
+  $runTurn(): void {
     runTurn(this as unknown as Behaviour);
   }
 
   /** @internal */
-  accept(kind: number, payload: unknown): void {
-    if (this.flags & Flag.Dead) {
-      this.k.deadLetters++;
+  $accept(kind: number, payload: unknown): void {
+    if (this.$flags & Flag.Dead) {
+      this.$k.deadLetters++;
       return;
     }
-    const mb = this.mbox ?? this.newMailbox();
-    const ext = this.ext;
+    const mb = this.$mbox ?? this.$newMailbox();
+    const ext = this.$ext;
     if (ext !== null && mb.length >= ext.capacity && kind < Kind.Exit) {
-      if (ext.overflow === 'reject') throw new MailboxFullError(this.pid.toString(), ext.capacity);
+      if (ext.overflow === 'reject') throw new MailboxFullError(this.$pid.toString(), ext.capacity);
       ext.dropped++;
       // drop_oldest evicts the oldest user message, never a queued DOWN or EXIT; with none, the new one goes.
       if (ext.overflow === 'drop_newest' || !mb.dropOldestUser()) return;
     }
     mb.push(kind, payload);
-    if (!this.queued && (this.flags & (Flag.Running | Flag.Suspended)) === 0) this.k.dispatcher.enqueue(this);
+    if (!this.$queued && (this.$flags & (Flag.Running | Flag.Suspended)) === 0) this.$k.dispatcher.enqueue(this);
   }
 
   /** @internal */
-  wake(): void {
-    if (!this.queued && (this.flags & (Flag.Running | Flag.Dead)) === 0) this.k.dispatcher.enqueue(this);
+  $wake(): void {
+    if (!this.$queued && (this.$flags & (Flag.Running | Flag.Dead)) === 0) this.$k.dispatcher.enqueue(this);
   }
 
   /** @internal */
-  onDead(): void {}
+  $onDead(): void {}
 
   /** @internal Ends this actor at once (no terminate): used by node stop. */
-  kill(reason: unknown): void {
+  $kill(reason: unknown): void {
     die(this, reason);
   }
 
-  private newMailbox() {
-    return (this.mbox = new Mailbox());
+  private $newMailbox() {
+    return (this.$mbox = new Mailbox());
   }
 }
 

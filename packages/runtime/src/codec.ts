@@ -18,7 +18,7 @@ addExtension({
   write(pid: Pid) {
     // A pid leaving its node must be resolvable by id when it comes back.
     const p = pid.proc;
-    if (p !== null) p.k.export(p);
+    if (p !== null) p.$k.export(p);
     return [pid.node, pid.id, pid.incarnation];
   },
   read([node, id, incarnation]: [string, number, number]) {

@@ -33,7 +33,7 @@ export class Inbox extends BaseProcess {
 
   /** True once closed or killed. */
   get closed(): boolean {
-    return (this.flags & Flag.Dead) !== 0;
+    return (this.$flags & Flag.Dead) !== 0;
   }
 
   /**
@@ -52,11 +52,11 @@ export class Inbox extends BaseProcess {
     for (let i = 0; i < q.length; i++) {
       if (!predicate || predicate(q[i])) return Promise.resolve(q.splice(i, 1)[0]);
     }
-    if (this.flags & Flag.Dead) return Promise.reject(new StoppedError(`inbox ${this.pid}`));
+    if (this.$flags & Flag.Dead) return Promise.reject(new StoppedError(`inbox ${this.$pid}`));
     return new Promise((resolve, reject) => {
       const w: Waiter = { predicate, resolve, reject, timer: null };
       if (timeoutMs !== Infinity) {
-        w.timer = this.k.clock.setTimeout(() => {
+        w.timer = this.$k.clock.setTimeout(() => {
           this.removeWaiter(w);
           reject(new ReceiveTimeoutError(timeoutMs));
         }, timeoutMs);
@@ -76,16 +76,16 @@ export class Inbox extends BaseProcess {
   }
 
   /** @internal */
-  accept(_kind: number, payload: unknown): void {
-    if (this.flags & Flag.Dead) {
-      this.k.deadLetters++;
+  $accept(_kind: number, payload: unknown): void {
+    if (this.$flags & Flag.Dead) {
+      this.$k.deadLetters++;
       return;
     }
     for (let i = 0; i < this.waiters.length; i++) {
       const w = this.waiters[i]!;
       if (!w.predicate || w.predicate(payload)) {
         this.waiters.splice(i, 1);
-        if (w.timer !== null) this.k.clock.clearTimeout(w.timer);
+        if (w.timer !== null) this.$k.clock.clearTimeout(w.timer);
         w.resolve(payload);
         return;
       }
@@ -94,23 +94,23 @@ export class Inbox extends BaseProcess {
   }
 
   /** @internal Inboxes are not scheduled: signals are handled as they arrive. */
-  wake(): void {
-    if (this.ext?.signals && !(this.flags & Flag.Dead)) handleSignals(this);
+  $wake(): void {
+    if (this.$ext?.signals && !(this.$flags & Flag.Dead)) handleSignals(this);
   }
 
   /** @internal */
-  runTurn(): void {
-    this.wake();
+  $runTurn(): void {
+    this.$wake();
   }
 
   /** @internal */
-  onDead(reason: unknown): void {
+  $onDead(reason: unknown): void {
     this.exitReason = reason;
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) {
-      if (w.timer !== null) this.k.clock.clearTimeout(w.timer);
-      w.reject(new StoppedError(`inbox ${this.pid} (exited: ${String(reason)})`));
+      if (w.timer !== null) this.$k.clock.clearTimeout(w.timer);
+      w.reject(new StoppedError(`inbox ${this.$pid} (exited: ${String(reason)})`));
     }
   }
 }

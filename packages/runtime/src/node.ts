@@ -70,8 +70,8 @@ export class Node extends EventEmitter {
     this.shutdownTimeoutMs = st ?? 5000;
     this.k = new Kernel(this, name, nextIncarnation(name), opts.clock ?? systemClock, opts.sliceMs);
     const root = new RootProcess();
-    root.k = this.k;
-    root.pid = this.k.rootPid(root);
+    root.$k = this.k;
+    root.$pid = this.k.rootPid(root);
     this.k.add(root);
     this.k.root = root;
     this.root = root;
@@ -117,17 +117,17 @@ export class Node extends EventEmitter {
 
   /** The node's own pid: parent of what `spawn` starts here. */
   get self(): Pid {
-    return this.root.pid;
+    return this.root.$pid;
   }
 
   /** Spawns an actor whose parent is the node. Returns its pid at once; init runs on its first turn. */
   spawn<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Pid {
-    return spawn(this.k, this.root.pid, cls, args, opts);
+    return spawn(this.k, this.root.$pid, cls, args, opts);
   }
 
   /** Spawns like `spawn` and resolves with the pid once init has succeeded (rejects with InitError). */
   spawnAndWait<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Promise<Pid> {
-    return spawnAndWait(this.k, this.root.pid, cls, args, opts);
+    return spawnAndWait(this.k, this.root.$pid, cls, args, opts);
   }
 
   /** Sends `msg` (to `handleInfo`). A pid on an unreachable node: dropped and counted, as in OTP. */
@@ -148,7 +148,7 @@ export class Node extends EventEmitter {
 
   /** Sends the exit signal `reason` to `to`, as its parent would (`'kill'` cannot be trapped). */
   exit(to: Target, reason: unknown): void {
-    sendExitSignal(this.k, this.root.pid, resolvePid(this.k, to), reason, false);
+    sendExitSignal(this.k, this.root.$pid, resolvePid(this.k, to), reason, false);
   }
 
   /** Registers `pid` under `name` on this node. Throws AlreadyRegisteredError when taken. */
@@ -175,10 +175,10 @@ export class Node extends EventEmitter {
   inbox(opts: InboxOptions = {}): Inbox {
     if (this.k.stopped) throw new StoppedError(`node ${this.name}`);
     const box = new Inbox();
-    box.k = this.k;
-    box.pid = this.k.newPid(box);
-    box.parent = this.root.pid;
-    box.flags = Flag.Inbox | (opts.trapExit === false ? 0 : Flag.Trap);
+    box.$k = this.k;
+    box.$pid = this.k.newPid(box);
+    box.$parent = this.root.$pid;
+    box.$flags = Flag.Inbox | (opts.trapExit === false ? 0 : Flag.Trap);
     this.k.add(box);
     return box;
   }
@@ -194,7 +194,7 @@ export class Node extends EventEmitter {
   /** Pids of the live processes on this node (actors and inboxes, not the node's own). */
   processes(): Pid[] {
     const out: Pid[] = [];
-    for (const p of this.k.all()) if (p !== this.root) out.push(p.pid);
+    for (const p of this.k.all()) if (p !== this.root) out.push(p.$pid);
     return out;
   }
 

@@ -16,31 +16,31 @@ import { resolvePid } from './internal/resolve.js';
 export abstract class BaseProcess extends ProcessCore {
   /** This process's pid. */
   get self(): Pid {
-    return this.pid;
+    return this.$pid;
   }
 
   /** The node this process runs on. */
   get node(): Node {
-    return this.k.node;
+    return this.$k.node;
   }
 
   /** Whether exit signals arrive as `{ from, reason }` messages instead of ending the process. */
   get trapExit(): boolean {
-    return (this.flags & Flag.Trap) !== 0;
+    return (this.$flags & Flag.Trap) !== 0;
   }
 
   set trapExit(on: boolean) {
-    this.flags = on ? this.flags | Flag.Trap : this.flags & ~Flag.Trap;
+    this.$flags = on ? this.$flags | Flag.Trap : this.$flags & ~Flag.Trap;
   }
 
   /** Sends `msg` to `to` (arrives in `handleInfo`). Throws UnknownNameError for an unknown local name. */
   send(to: Target, msg: unknown): void {
-    this.k.sendTo(to, Kind.Info, msg);
+    this.$k.sendTo(to, Kind.Info, msg);
   }
 
   /** Casts `msg` to `to` (arrives in `handleCast`). */
   cast(to: Target, msg: unknown): void {
-    this.k.sendTo(to, Kind.Cast, msg);
+    this.$k.sendTo(to, Kind.Cast, msg);
   }
 
   /** Calls `to` and resolves with its reply; while awaiting it, only this process waits. */
@@ -50,36 +50,36 @@ export abstract class BaseProcess extends ProcessCore {
 
   /** Answers a call later (after returning `noReply` from `handleCall`). */
   reply(from: From, value: unknown): void {
-    reply(this.k, from, value);
+    reply(this.$k, from, value);
   }
 
   /** Spawns a child (this process is its parent). */
   spawn<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Pid {
-    return spawn(this.k, this.pid, cls, args, opts);
+    return spawn(this.$k, this.$pid, cls, args, opts);
   }
 
   /** Spawns a child and resolves with its pid once its init has succeeded (rejects with InitError). */
   spawnAndWait<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Promise<Pid> {
-    return spawnAndWait(this.k, this.pid, cls, args, opts);
+    return spawnAndWait(this.$k, this.$pid, cls, args, opts);
   }
 
   /** Spawns a child linked to this process. */
   spawnLink<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Pid {
-    return spawn(this.k, this.pid, cls, args, { ...opts, link: true });
+    return spawn(this.$k, this.$pid, cls, args, { ...opts, link: true });
   }
 
   /** Links this process with `to`: when either exits abnormally, so does the other (unless trapping). */
   link(to: Target): void {
-    link(this, resolvePid(this.k, to));
+    link(this, resolvePid(this.$k, to));
   }
 
   unlink(to: Target): void {
-    unlink(this, resolvePid(this.k, to));
+    unlink(this, resolvePid(this.$k, to));
   }
 
   /** Monitors `to`: one `{ ref, pid, reason }` message arrives when it exits. */
   monitor(to: Target): Ref {
-    return monitor(this, resolvePid(this.k, to, true));
+    return monitor(this, resolvePid(this.$k, to, true));
   }
 
   /** Cancels a monitor; no DOWN for it arrives afterwards. */
@@ -89,7 +89,7 @@ export abstract class BaseProcess extends ProcessCore {
 
   /** Sends the exit signal `reason` to `to` (`'kill'` cannot be trapped). */
   exit(to: Target, reason: unknown): void {
-    sendExitSignal(this.k, this.pid, resolvePid(this.k, to), reason, false);
+    sendExitSignal(this.$k, this.$pid, resolvePid(this.$k, to), reason, false);
   }
 
 }

@@ -27,27 +27,27 @@ export interface ProcessInfo {
 }
 
 function status(p: ProcessCore): ProcessStatus {
-  const f = p.flags;
+  const f = p.$flags;
   if (f & Flag.Terminating) return 'terminating';
   if (f & Flag.InitPending) return 'initializing';
   if (f & Flag.Running) return 'running';
   if (f & Flag.Suspended) return 'suspended';
-  if (p.queued) return 'runnable';
+  if (p.$queued) return 'runnable';
   return 'waiting';
 }
 
 /** Builds the snapshot of a live process. */
 export function processInfoOf(p: ProcessCore, className: string): ProcessInfo {
-  const ext = p.ext;
+  const ext = p.$ext;
   return {
-    pid: p.pid,
+    pid: p.$pid,
     status: status(p),
     className,
     registeredName: ext?.name ?? null,
-    parent: p.parent,
-    trapExit: (p.flags & Flag.Trap) !== 0,
-    mailboxLength: p.mbox?.length ?? (p as { pending?: number }).pending ?? 0,
-    messagesHandled: p.handled,
+    parent: p.$parent,
+    trapExit: (p.$flags & Flag.Trap) !== 0,
+    mailboxLength: p.$mbox?.length ?? (p as { pending?: number }).pending ?? 0,
+    messagesHandled: p.$handled,
     messagesDropped: ext?.dropped ?? 0,
     links: ext?.links ? [...ext.links.values()] : [],
     monitors: ext?.watching ? [...ext.watching.values()].map((w) => ({ ref: w.ref, pid: w.target })) : [],

@@ -48,7 +48,7 @@ function describe(target: Pid | RemoteName): string {
  * for a dead or unknown target, `'noconnection'` for an unreachable node).
  */
 export function call(p: ProcessCore, target: Target, msg: unknown, timeoutMs: number = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
-  const k = p.k;
+  const k = p.$k;
   let to: Pid | RemoteName | undefined;
   try {
     checkTimeout('timeoutMs', timeoutMs);
@@ -61,12 +61,12 @@ export function call(p: ProcessCore, target: Target, msg: unknown, timeoutMs: nu
   return new Promise((resolve, reject) => {
     const ref = k.makeRef();
     const pending: PendingCall = { resolve, reject, timer: null, target: dest, ms: timeoutMs };
-    const calls = (p.x().calls ??= new Map());
+    const calls = (p.$x().calls ??= new Map());
     calls.set(ref.id, pending);
     monitor(p, dest, ref);
     if (!calls.has(ref.id)) return; // DOWN at once: noproc or noconnection
     if (timeoutMs !== Infinity) pending.timer = k.clock.setTimeout(() => timeoutCall(p, ref), timeoutMs);
-    const envelope: CallEnvelope = { msg, from: { pid: p.pid, ref } };
+    const envelope: CallEnvelope = { msg, from: { pid: p.$pid, ref } };
     try {
       if (dest instanceof Pid) k.deliver(dest, Kind.Call, envelope);
       else k.deliverNamed(dest, Kind.Call, envelope);
@@ -79,11 +79,11 @@ export function call(p: ProcessCore, target: Target, msg: unknown, timeoutMs: nu
 
 /** Removes a pending call and its monitor and timer; returns it (or undefined when gone). */
 function settle(p: ProcessCore, ref: Ref): PendingCall | undefined {
-  const calls = p.ext?.calls;
+  const calls = p.$ext?.calls;
   const pending = calls?.get(ref.id);
   if (!pending) return undefined;
   calls!.delete(ref.id);
-  if (pending.timer !== null) p.k.clock.clearTimeout(pending.timer);
+  if (pending.timer !== null) p.$k.clock.clearTimeout(pending.timer);
   demonitor(p, ref);
   return pending;
 }
@@ -95,16 +95,16 @@ function timeoutCall(p: ProcessCore, ref: Ref): void {
 
 /** A DOWN arrived for a pending call's monitor: the call fails with the callee's reason. */
 export function failCall(p: ProcessCore, ref: Ref, reason: unknown): void {
-  const calls = p.ext!.calls!;
+  const calls = p.$ext!.calls!;
   const pending = calls.get(ref.id)!;
   calls.delete(ref.id);
-  if (pending.timer !== null) p.k.clock.clearTimeout(pending.timer);
+  if (pending.timer !== null) p.$k.clock.clearTimeout(pending.timer);
   pending.reject(new CallExitError(describe(pending.target), reason));
 }
 
 /** A reply arrived for process `p`: settles its pending call (late replies are dropped). */
 export function settleReply(p: ProcessCore, ref: Ref, value: unknown): void {
-  if (ref.node !== p.k.name) return;
+  if (ref.node !== p.$k.name) return;
   const pending = settle(p, ref);
   if (pending) pending.resolve(value);
 }

@@ -1,8 +1,8 @@
 /** Anything the dispatcher can run: one turn of one process. */
 export interface Runnable {
   /** Dispatcher-owned bit: set while the runnable sits in the run queue. */
-  queued: boolean;
-  runTurn(): void;
+  $queued: boolean;
+  $runTurn(): void;
 }
 
 /** How long one drain may run before yielding to timers and I/O. */
@@ -27,8 +27,8 @@ export class Dispatcher {
 
   /** Queues a process for a turn (no-op if already queued). */
   enqueue(r: Runnable): void {
-    if (r.queued) return;
-    r.queued = true;
+    if (r.$queued) return;
+    r.$queued = true;
     const cap = this.ring.length;
     if (this.len === cap) this.grow(cap);
     this.ring[(this.head + this.len) & (this.ring.length - 1)] = r;
@@ -55,8 +55,8 @@ export class Dispatcher {
       this.ring[i] = undefined;
       this.head = (i + 1) & mask;
       this.len--;
-      r.queued = false;
-      r.runTurn();
+      r.$queued = false;
+      r.$runTurn();
       mask = this.ring.length - 1;
       if ((++turns & 31) === 0 && performance.now() - start >= this.sliceMs) {
         if (this.len > 0) this.yields++;

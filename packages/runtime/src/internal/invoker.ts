@@ -12,7 +12,7 @@ export const TURN_BUDGET = 64;
 
 /** The callbacks the invoker runs: what an Actor is, seen from the runtime. */
 export interface Behaviour extends ProcessCore {
-  args: unknown;
+  $args: unknown;
   init(args: unknown): unknown;
   handleCall(msg: unknown, from: From): unknown;
   handleCast(msg: unknown): unknown;
@@ -30,48 +30,48 @@ function isThenable(r: unknown): r is PromiseLike<unknown> {
  * with the error); a handler that returns a promise suspends this actor until it settles.
  */
 export function runTurn(a: Behaviour): void {
-  if (a.ext !== null && a.ext.signals !== null) {
+  if (a.$ext !== null && a.$ext.signals !== null) {
     handleSignals(a);
-    if (a.flags & Flag.Dead) return;
+    if (a.$flags & Flag.Dead) return;
   }
-  if (a.flags & Flag.Suspended) return;
-  a.flags |= Flag.Running;
-  if (a.flags & Flag.InitPending && !runInit(a)) return;
+  if (a.$flags & Flag.Suspended) return;
+  a.$flags |= Flag.Running;
+  if (a.$flags & Flag.InitPending && !runInit(a)) return;
   try {
-    const mb = a.mbox;
+    const mb = a.$mbox;
     let budget = TURN_BUDGET;
-    while (mb !== null && mb.length > 0 && budget-- > 0 && (a.flags & (Flag.Suspended | Flag.Stopping | Flag.Dead)) === 0) {
-      if (a.ext !== null && a.ext.signals !== null) break; // signals overtake messages
+    while (mb !== null && mb.length > 0 && budget-- > 0 && (a.$flags & (Flag.Suspended | Flag.Stopping | Flag.Dead)) === 0) {
+      if (a.$ext !== null && a.$ext.signals !== null) break; // signals overtake messages
       if (invoke(a, mb)) break;
     }
   } catch (e) {
-    a.flags &= ~Flag.Running;
+    a.$flags &= ~Flag.Running;
     beginTerminate(a, e);
     return;
   }
-  a.flags &= ~Flag.Running;
+  a.$flags &= ~Flag.Running;
   afterTurn(a);
 }
 
 /** Runs init; a throw (or rejection) ends the actor with that error, without terminate. */
 function runInit(a: Behaviour): boolean {
-  a.flags &= ~Flag.InitPending;
-  const args = a.args;
-  a.args = undefined;
+  a.$flags &= ~Flag.InitPending;
+  const args = a.$args;
+  a.$args = undefined;
   let r: unknown;
   try {
     r = a.init(args);
   } catch (e) {
-    a.flags &= ~Flag.Running;
+    a.$flags &= ~Flag.Running;
     die(a, e);
     return false;
   }
   if (isThenable(r)) {
-    a.flags |= Flag.Suspended;
+    a.$flags |= Flag.Suspended;
     r.then(
       () => {
-        if (a.flags & Flag.Dead) return;
-        a.flags &= ~Flag.Suspended;
+        if (a.$flags & Flag.Dead) return;
+        a.$flags &= ~Flag.Suspended;
         initDone(a);
         afterTurn(a);
       },
@@ -84,9 +84,9 @@ function runInit(a: Behaviour): boolean {
 }
 
 function initDone(a: Behaviour): void {
-  const w = a.ext?.initWaiter;
+  const w = a.$ext?.initWaiter;
   if (w) {
-    a.ext!.initWaiter = null;
+    a.$ext!.initWaiter = null;
     w.resolve();
   }
 }
@@ -95,7 +95,7 @@ function initDone(a: Behaviour): void {
 function invoke(a: Behaviour, mb: Mailbox): boolean {
   const kind = mb.peekKind();
   const payload = mb.shift();
-  a.handled++;
+  a.$handled++;
   let r: unknown;
   let from: From | null = null;
   switch (kind) {
@@ -114,10 +114,10 @@ function invoke(a: Behaviour, mb: Mailbox): boolean {
     }
     case Kind.Exit: {
       const exit = payload as ExitMessage;
-      if (a.parent !== null && exit.from.equals(a.parent)) {
+      if (a.$parent !== null && exit.from.equals(a.$parent)) {
         // gen_server's rule: an exit signal from the parent ends a trapping process.
-        a.x().stopReason = exit.reason;
-        a.flags |= Flag.Stopping;
+        a.$x().stopReason = exit.reason;
+        a.$flags |= Flag.Stopping;
         return true;
       }
       r = a.handleInfo(payload);
@@ -128,22 +128,22 @@ function invoke(a: Behaviour, mb: Mailbox): boolean {
     suspend(a, r, from);
     return true;
   }
-  if (from !== null && r !== noReply) reply(a.k, from, r);
+  if (from !== null && r !== noReply) reply(a.$k, from, r);
   return false;
 }
 
 function suspend(a: Behaviour, r: PromiseLike<unknown>, from: From | null): void {
-  a.flags |= Flag.Suspended;
+  a.$flags |= Flag.Suspended;
   r.then(
     (v) => {
-      if (a.flags & Flag.Dead) return;
-      a.flags &= ~Flag.Suspended;
-      if (from !== null && v !== noReply) reply(a.k, from, v);
+      if (a.$flags & Flag.Dead) return;
+      a.$flags &= ~Flag.Suspended;
+      if (from !== null && v !== noReply) reply(a.$k, from, v);
       afterTurn(a);
     },
     (e: unknown) => {
-      if (a.flags & Flag.Dead) return;
-      a.flags &= ~Flag.Suspended;
+      if (a.$flags & Flag.Dead) return;
+      a.$flags &= ~Flag.Suspended;
       beginTerminate(a, e);
     },
   );
@@ -151,16 +151,16 @@ function suspend(a: Behaviour, r: PromiseLike<unknown>, from: From | null): void
 
 /** After a turn or a resume: stop if asked to, or get another turn if there is work. */
 export function afterTurn(a: Behaviour): void {
-  const f = a.flags;
+  const f = a.$flags;
   if (f & (Flag.Dead | Flag.Running | Flag.Terminating)) return;
   if ((f & (Flag.Stopping | Flag.Suspended)) === Flag.Stopping) {
-    beginTerminate(a, a.ext!.stopReason);
+    beginTerminate(a, a.$ext!.stopReason);
     return;
   }
-  if (a.queued) return;
-  const hasSignals = a.ext !== null && a.ext.signals !== null;
-  if (hasSignals || ((f & Flag.Suspended) === 0 && a.mbox !== null && a.mbox.length > 0)) {
-    a.k.dispatcher.enqueue(a);
+  if (a.$queued) return;
+  const hasSignals = a.$ext !== null && a.$ext.signals !== null;
+  if (hasSignals || ((f & Flag.Suspended) === 0 && a.$mbox !== null && a.$mbox.length > 0)) {
+    a.$k.dispatcher.enqueue(a);
   }
 }
 
@@ -169,8 +169,8 @@ export function afterTurn(a: Behaviour): void {
  * meanwhile), then the actor exits with the reason — or with terminate's own error.
  */
 export function beginTerminate(a: Behaviour, reason: unknown): void {
-  if (a.flags & (Flag.Terminating | Flag.Dead)) return;
-  a.flags = (a.flags | Flag.Terminating | Flag.Suspended) & ~Flag.Stopping;
+  if (a.$flags & (Flag.Terminating | Flag.Dead)) return;
+  a.$flags = (a.$flags | Flag.Terminating | Flag.Suspended) & ~Flag.Stopping;
   let r: unknown;
   try {
     r = a.terminate(reason);

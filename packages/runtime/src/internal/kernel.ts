@@ -56,20 +56,20 @@ export class Kernel {
   }
 
   add(p: ProcessCore): void {
-    p.next = this.first;
-    if (this.first) this.first.prev = p;
+    p.$next = this.first;
+    if (this.first) this.first.$prev = p;
     this.first = p;
     this.count++;
   }
 
   remove(p: ProcessCore): void {
-    if (p.prev) p.prev.next = p.next;
-    else if (this.first === p) this.first = p.next;
-    if (p.next) p.next.prev = p.prev;
-    p.prev = p.next = null;
+    if (p.$prev) p.$prev.$next = p.$next;
+    else if (this.first === p) this.first = p.$next;
+    if (p.$next) p.$next.$prev = p.$prev;
+    p.$prev = p.$next = null;
     this.count--;
-    if (p.flags & Flag.Exported) this.exported.delete(p.pid.id);
-    const name = p.ext?.name;
+    if (p.$flags & Flag.Exported) this.exported.delete(p.$pid.id);
+    const name = p.$ext?.name;
     if (name != null && this.names.get(name) === p) this.names.delete(name);
   }
 
@@ -80,20 +80,20 @@ export class Kernel {
 
   /** Live processes, newest first. */
   *all(): IterableIterator<ProcessCore> {
-    for (let p = this.first; p; p = p.next) yield p;
+    for (let p = this.first; p; p = p.$next) yield p;
   }
 
   /** Marks a local process as reachable by id (its pid is leaving this thread). */
   export(p: ProcessCore): void {
-    if (p.flags & (Flag.Exported | Flag.Dead)) return;
-    p.flags |= Flag.Exported;
-    this.exported.set(p.pid.id, p);
+    if (p.$flags & (Flag.Exported | Flag.Dead)) return;
+    p.$flags |= Flag.Exported;
+    this.exported.set(p.$pid.id, p);
   }
 
   /** The live local process a pid names, or null (dead, unknown, another node or incarnation). */
   local(pid: Pid): ProcessCore | null {
     const p = pid.proc;
-    if (p !== null) return p.k === this && (p.flags & Flag.Dead) === 0 ? p : null;
+    if (p !== null) return p.$k === this && (p.$flags & Flag.Dead) === 0 ? p : null;
     if (pid.node !== this.name || pid.incarnation !== this.incarnation) return null;
     return this.exported.get(pid.id) ?? null;
   }
@@ -109,12 +109,12 @@ export class Kernel {
     }
     if (!(pid instanceof Pid)) throw new InvalidArgumentError('pid', 'a Pid', pid);
     const holder = this.names.get(name);
-    if (holder) throw new AlreadyRegisteredError(name, holder.pid.toString());
+    if (holder) throw new AlreadyRegisteredError(name, holder.$pid.toString());
     const p = this.local(pid);
     if (!p) throw new NoProcessError(pid.toString());
-    const own = p.ext?.name;
+    const own = p.$ext?.name;
     if (own != null) throw new AlreadyRegisteredError(own, `${pid} (a process has at most one name)`);
-    p.x().name = name;
+    p.$x().name = name;
     this.names.set(name, p);
   }
 
@@ -122,12 +122,12 @@ export class Kernel {
     const p = this.names.get(name);
     if (!p) return false;
     this.names.delete(name);
-    p.ext!.name = null;
+    p.$ext!.name = null;
     return true;
   }
 
   whereis(name: string): Pid | undefined {
-    return this.names.get(name)?.pid;
+    return this.names.get(name)?.$pid;
   }
 
   /**
@@ -137,9 +137,9 @@ export class Kernel {
    */
   resolve(target: Target): Pid | { name: string; node: string } | undefined {
     if (target instanceof Pid) return target;
-    if (typeof target === 'string') return this.names.get(target)?.pid;
+    if (typeof target === 'string') return this.names.get(target)?.$pid;
     if (isRemoteName(target)) {
-      if (target.node === this.name) return this.names.get(target.name)?.pid;
+      if (target.node === this.name) return this.names.get(target.name)?.$pid;
       return target;
     }
     if (isVia(target)) return target.via.whereis(target.key);
@@ -165,7 +165,7 @@ export class Kernel {
   deliver(to: Pid, kind: Kind, payload: unknown): boolean {
     const p = this.local(to);
     if (p !== null) {
-      p.accept(kind, payload);
+      p.$accept(kind, payload);
       return true;
     }
     if (this.isLocal(to)) {

@@ -69,32 +69,32 @@ export class ProcessExt {
  * object itself so that spawning allocates only the actor and its pid.
  */
 export abstract class ProcessCore {
-  /** @internal */ k!: Kernel;
-  /** @internal */ pid!: Pid;
-  /** @internal */ parent: Pid | null = null;
-  /** @internal */ mbox: Mailbox | null = null;
-  /** @internal */ flags = 0;
-  /** @internal */ queued = false;
-  /** @internal */ handled = 0;
+  /** @internal */ $k!: Kernel;
+  /** @internal */ $pid!: Pid;
+  /** @internal */ $parent: Pid | null = null;
+  /** @internal */ $mbox: Mailbox | null = null;
+  /** @internal */ $flags = 0;
+  /** @internal */ $queued = false;
+  /** @internal */ $handled = 0;
   /** @internal Intrusive list of the node's live processes. */
-  prev: ProcessCore | null = null;
-  /** @internal */ next: ProcessCore | null = null;
-  /** @internal */ ext: ProcessExt | null = null;
+  $prev: ProcessCore | null = null;
+  /** @internal */ $next: ProcessCore | null = null;
+  /** @internal */ $ext: ProcessExt | null = null;
 
   /** @internal */
-  x(): ProcessExt {
-    return (this.ext ??= new ProcessExt());
+  $x(): ProcessExt {
+    return (this.$ext ??= new ProcessExt());
   }
 
   /** @internal One turn on the dispatcher. */
-  abstract runTurn(): void;
+  abstract $runTurn(): void;
 
   /** @internal Signals were queued: the process must get a turn (or handle them now). */
-  abstract wake(): void;
+  abstract $wake(): void;
 
   /** @internal A user-level message for this process (send, cast, call, trapped EXIT, DOWN). */
-  abstract accept(kind: number, payload: unknown): void;
+  abstract $accept(kind: number, payload: unknown): void;
 
   /** @internal Last act of a process: subclasses release what they hold. */
-  abstract onDead(reason: unknown): void;
+  abstract $onDead(reason: unknown): void;
 }

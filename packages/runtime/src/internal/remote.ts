@@ -16,7 +16,7 @@ function accept(k: Kernel, q: ProcessCore | null, kind: number, msg: unknown): v
     return;
   }
   try {
-    q.accept(kind, msg);
+    q.$accept(kind, msg);
   } catch (e) {
     // A full mailbox with overflow 'reject' cannot tell a remote sender: the message is dropped and counted.
     if (!MailboxFullError.is(e)) throw e;
@@ -43,19 +43,19 @@ export function receiveFrame(k: Kernel, from: string, f: Frame): void {
     }
     case 'link': {
       const q = k.local(f.to);
-      if (q !== null) (q.x().links ??= new Map()).set(f.from.key, f.from);
+      if (q !== null) (q.$x().links ??= new Map()).set(f.from.key, f.from);
       else k.sendFrame(from, { t: 'exit', from: f.to, to: f.from, reason: 'noproc', link: true });
       return;
     }
     case 'unlink':
-      k.local(f.to)?.ext?.links?.delete(f.from.key);
+      k.local(f.to)?.$ext?.links?.delete(f.from.key);
       return;
     case 'exit':
       if (k.isLocal(f.to)) sendExitSignal(k, f.from, f.to, f.reason, f.link);
       return;
     case 'monitor': {
       const q = target(k, f.to);
-      if (q !== null) (q.x().monitoredBy ??= new Map()).set(monitorKey(k, f.ref), { ref: f.ref, watcher: f.from });
+      if (q !== null) (q.$x().monitoredBy ??= new Map()).set(monitorKey(k, f.ref), { ref: f.ref, watcher: f.from });
       else {
         const pid = typeof f.to === 'string' ? new Pid(k.name, -1, 0) : f.to;
         k.sendFrame(from, { t: 'down', to: f.from, ref: f.ref, pid, reason: 'noproc' });
@@ -63,7 +63,7 @@ export function receiveFrame(k: Kernel, from: string, f: Frame): void {
       return;
     }
     case 'demonitor':
-      target(k, f.to)?.ext?.monitoredBy?.delete(monitorKey(k, f.ref));
+      target(k, f.to)?.$ext?.monitoredBy?.delete(monitorKey(k, f.ref));
       return;
     case 'down':
       if (k.isLocal(f.to)) deliverDown(k, f.to, f.ref, f.pid, f.reason);

@@ -8,20 +8,20 @@ import { handleSignals } from './signals.js';
 export class RootProcess extends ProcessCore {
   constructor() {
     super();
-    this.flags = Flag.Trap;
+    this.$flags = Flag.Trap;
   }
 
-  accept(): void {
+  $accept(): void {
     // Exit messages from linked children and stray sends: nothing here wants them.
   }
 
-  wake(): void {
-    if (this.ext?.signals) handleSignals(this);
+  $wake(): void {
+    if (this.$ext?.signals) handleSignals(this);
   }
 
-  runTurn(): void {
-    this.wake();
+  $runTurn(): void {
+    this.$wake();
   }
 
-  onDead(): void {}
+  $onDead(): void {}
 }

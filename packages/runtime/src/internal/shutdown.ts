@@ -8,9 +8,9 @@ import { die, monitor, sendExitSignal } from './signals.js';
 async function stopGroup(k: Kernel, waiter: Inbox, procs: ProcessCore[], timeoutMs: number): Promise<void> {
   const refs = new Map<number, ProcessCore>();
   for (const p of procs) {
-    if (p.flags & Flag.Dead) continue;
-    refs.set(monitor(waiter, p.pid).id, p);
-    sendExitSignal(k, k.root.pid, p.pid, 'shutdown', false);
+    if (p.$flags & Flag.Dead) continue;
+    refs.set(monitor(waiter, p.$pid).id, p);
+    sendExitSignal(k, k.root.$pid, p.$pid, 'shutdown', false);
   }
   const deadline = k.clock.now() + timeoutMs;
   while (refs.size > 0) {
@@ -19,7 +19,7 @@ async function stopGroup(k: Kernel, waiter: Inbox, procs: ProcessCore[], timeout
       const down = await waiter.receive(isDown, Math.max(0, left));
       refs.delete(down.ref.id);
     } catch {
-      for (const p of refs.values()) sendExitSignal(k, k.root.pid, p.pid, 'kill', false);
+      for (const p of refs.values()) sendExitSignal(k, k.root.$pid, p.$pid, 'kill', false);
       for (const p of refs.values()) die(p, 'killed'); // the kill is queued; make it final now
       return;
     }
@@ -35,18 +35,18 @@ async function stopGroup(k: Kernel, waiter: Inbox, procs: ProcessCore[], timeout
 export async function shutdownAll(k: Kernel, timeoutMs: number): Promise<void> {
   const root = k.root;
   const waiter = new Inbox();
-  waiter.k = k;
-  waiter.pid = k.newPid(waiter);
-  waiter.flags = Flag.Inbox | Flag.Trap;
+  waiter.$k = k;
+  waiter.$pid = k.newPid(waiter);
+  waiter.$flags = Flag.Inbox | Flag.Trap;
   k.add(waiter);
   const top: ProcessCore[] = [];
   for (const p of k.all()) {
-    if (p !== root && p !== waiter && (p.flags & Flag.Inbox) === 0 && p.parent === root.pid) top.push(p);
+    if (p !== root && p !== waiter && (p.$flags & Flag.Inbox) === 0 && p.$parent === root.$pid) top.push(p);
   }
-  top.sort((a, b) => b.pid.id - a.pid.id);
+  top.sort((a, b) => b.$pid.id - a.$pid.id);
   let batch: ProcessCore[] = [];
   for (const p of top) {
-    if (p.flags & Flag.Trap) {
+    if (p.$flags & Flag.Trap) {
       await stopGroup(k, waiter, batch, timeoutMs);
       batch = [];
       await stopGroup(k, waiter, [p], timeoutMs);

@@ -26,12 +26,12 @@ export function monitorKey(k: Kernel, ref: Ref): number | string {
 export function sendExitSignal(k: Kernel, from: Pid, to: Pid, reason: unknown, link: boolean): void {
   const q = k.local(to);
   if (q !== null) {
-    if (q.flags & Flag.Trap && (link || reason !== 'kill')) {
+    if (q.$flags & Flag.Trap && (link || reason !== 'kill')) {
       trapped(q, from, reason, link);
       return;
     }
-    (q.x().signals ??= []).push({ from, reason, link });
-    q.wake();
+    (q.$x().signals ??= []).push({ from, reason, link });
+    q.$wake();
   } else if (!k.isLocal(to)) {
     k.sendFrame(to.node, { t: 'exit', from, to, reason, link });
   }
@@ -39,30 +39,30 @@ export function sendExitSignal(k: Kernel, from: Pid, to: Pid, reason: unknown, l
 
 /** Links `p` with `target` (both ways). A dead target sends `p` the exit signal `'noproc'`. */
 export function link(p: ProcessCore, target: Pid): void {
-  const k = p.k;
-  if (target.equals(p.pid)) return;
+  const k = p.$k;
+  if (target.equals(p.$pid)) return;
   const key = target.key;
-  const ext = p.x();
+  const ext = p.$x();
   const links = (ext.links ??= new Map());
   if (links.has(key)) return;
   links.set(key, target);
   const q = k.local(target);
   if (q !== null) {
-    (q.x().links ??= new Map()).set(p.pid.key, p.pid);
+    (q.$x().links ??= new Map()).set(p.$pid.key, p.$pid);
   } else if (k.isLocal(target)) {
-    sendExitSignal(k, target, p.pid, 'noproc', true);
-  } else if (!k.sendFrame(target.node, { t: 'link', from: p.pid, to: target })) {
-    sendExitSignal(k, target, p.pid, 'noconnection', true);
+    sendExitSignal(k, target, p.$pid, 'noproc', true);
+  } else if (!k.sendFrame(target.node, { t: 'link', from: p.$pid, to: target })) {
+    sendExitSignal(k, target, p.$pid, 'noconnection', true);
   }
 }
 
 /** Removes the link between `p` and `target`; no exit signal from it is acted on afterwards. */
 export function unlink(p: ProcessCore, target: Pid): void {
-  const k = p.k;
-  if (!p.ext?.links?.delete(target.key)) return;
+  const k = p.$k;
+  if (!p.$ext?.links?.delete(target.key)) return;
   const q = k.local(target);
-  if (q !== null) q.ext?.links?.delete(p.pid.key);
-  else if (!k.isLocal(target)) k.sendFrame(target.node, { t: 'unlink', from: p.pid, to: target });
+  if (q !== null) q.$ext?.links?.delete(p.$pid.key);
+  else if (!k.isLocal(target)) k.sendFrame(target.node, { t: 'unlink', from: p.$pid, to: target });
 }
 
 /** A placeholder pid for a monitor on a name held on another node. */
@@ -74,38 +74,38 @@ function namePid(name: RemoteName): Pid {
  * Makes `p` monitor `target` under `ref` (a fresh one unless given). A dead or unknown target
  * gives DOWN `'noproc'`; an unreachable node DOWN `'noconnection'`.
  */
-export function monitor(p: ProcessCore, target: Pid | RemoteName, ref: Ref = p.k.makeRef()): Ref {
-  const k = p.k;
+export function monitor(p: ProcessCore, target: Pid | RemoteName, ref: Ref = p.$k.makeRef()): Ref {
+  const k = p.$k;
   const isPid = target instanceof Pid;
   const pid = isPid ? target : namePid(target);
-  (p.x().watching ??= new Map()).set(ref.id, isPid ? { ref, target: pid } : { ref, target: pid, name: target.name });
+  (p.$x().watching ??= new Map()).set(ref.id, isPid ? { ref, target: pid } : { ref, target: pid, name: target.name });
   if (!isPid) {
-    if (!k.sendFrame(target.node, { t: 'monitor', from: p.pid, to: target.name, ref })) {
-      deliverDown(k, p.pid, ref, pid, 'noconnection');
+    if (!k.sendFrame(target.node, { t: 'monitor', from: p.$pid, to: target.name, ref })) {
+      deliverDown(k, p.$pid, ref, pid, 'noconnection');
     }
     return ref;
   }
   const q = k.local(pid);
   if (q !== null) {
-    (q.x().monitoredBy ??= new Map()).set(ref.id, { ref, watcher: p.pid });
+    (q.$x().monitoredBy ??= new Map()).set(ref.id, { ref, watcher: p.$pid });
   } else if (k.isLocal(pid)) {
-    deliverDown(k, p.pid, ref, pid, 'noproc');
-  } else if (!k.sendFrame(pid.node, { t: 'monitor', from: p.pid, to: pid, ref })) {
-    deliverDown(k, p.pid, ref, pid, 'noconnection');
+    deliverDown(k, p.$pid, ref, pid, 'noproc');
+  } else if (!k.sendFrame(pid.node, { t: 'monitor', from: p.$pid, to: pid, ref })) {
+    deliverDown(k, p.$pid, ref, pid, 'noconnection');
   }
   return ref;
 }
 
 /** Stops a monitor; no DOWN for it arrives afterwards. False when it was not active. */
 export function demonitor(p: ProcessCore, ref: Ref): boolean {
-  const k = p.k;
-  const watching = p.ext?.watching;
+  const k = p.$k;
+  const watching = p.$ext?.watching;
   if (!watching || ref.node !== k.name) return false;
   const entry = watching.get(ref.id);
   if (!entry || !entry.ref.equals(ref)) return false;
   watching.delete(ref.id);
   const q = k.local(entry.target);
-  if (q !== null) q.ext?.monitoredBy?.delete(ref.id);
+  if (q !== null) q.$ext?.monitoredBy?.delete(ref.id);
   else if (!k.isLocal(entry.target)) {
     k.sendFrame(entry.target.node, { t: 'demonitor', to: entry.name ?? entry.target, ref });
   }
@@ -119,35 +119,35 @@ export function deliverDown(k: Kernel, watcher: Pid, ref: Ref, pid: Pid, reason:
     if (!k.isLocal(watcher)) k.sendFrame(watcher.node, { t: 'down', to: watcher, ref, pid, reason });
     return;
   }
-  const watching = w.ext?.watching;
+  const watching = w.$ext?.watching;
   if (!watching || !watching.delete(ref.id)) return; // demonitored: no DOWN
-  if (w.ext!.calls?.has(ref.id)) {
+  if (w.$ext!.calls?.has(ref.id)) {
     failCall(w, ref, reason);
     return;
   }
   const down: DownMessage = { ref, pid, reason };
-  w.accept(Kind.Down, down);
+  w.$accept(Kind.Down, down);
 }
 
 /** A trapping process turns an exit signal into the message `{ from, reason }`. */
 function trapped(p: ProcessCore, from: Pid, reason: unknown, link: boolean): void {
-  if (link && !p.ext?.links?.delete(from.key)) return; // unlinked meanwhile
+  if (link && !p.$ext?.links?.delete(from.key)) return; // unlinked meanwhile
   const msg: ExitMessage = { from, reason };
-  p.accept(Kind.Exit, msg);
+  p.$accept(Kind.Exit, msg);
 }
 
 /** Applies the exit signals queued on `p`, oldest first. */
 export function handleSignals(p: ProcessCore): void {
-  const ext = p.ext!;
+  const ext = p.$ext!;
   const signals = ext.signals!;
   ext.signals = null;
   for (const s of signals) {
-    if (p.flags & Flag.Dead) return;
+    if (p.$flags & Flag.Dead) return;
     if (s.link && !ext.links?.delete(s.from.key)) continue; // unlinked meanwhile
     const reason = s.reason;
     if (!s.link && reason === 'kill') {
       die(p, 'killed');
-    } else if (p.flags & Flag.Trap) {
+    } else if (p.$flags & Flag.Trap) {
       trapped(p, s.from, reason, false);
     } else if (reason !== 'normal') {
       die(p, reason);
@@ -160,13 +160,13 @@ export function handleSignals(p: ProcessCore): void {
  * DOWN, the monitors it held are removed, its timers and pending calls are dropped.
  */
 export function die(p: ProcessCore, reason: unknown): void {
-  if (p.flags & Flag.Dead) return;
-  const k = p.k;
-  p.flags = (p.flags | Flag.Dead) & ~(Flag.Suspended | Flag.Stopping);
+  if (p.$flags & Flag.Dead) return;
+  const k = p.$k;
+  p.$flags = (p.$flags | Flag.Dead) & ~(Flag.Suspended | Flag.Stopping);
   k.remove(p);
-  p.pid.proc = null;
-  p.mbox = null;
-  const ext = p.ext;
+  p.$pid.proc = null;
+  p.$mbox = null;
+  const ext = p.$ext;
   if (ext !== null) {
     ext.signals = null;
     if (ext.initWaiter) {
@@ -180,7 +180,7 @@ export function die(p: ProcessCore, reason: unknown): void {
     if (ext.watching) {
       for (const w of ext.watching.values()) {
         const q = k.local(w.target);
-        if (q !== null) q.ext?.monitoredBy?.delete(w.ref.id);
+        if (q !== null) q.$ext?.monitoredBy?.delete(w.ref.id);
         else if (!k.isLocal(w.target)) {
           k.sendFrame(w.target.node, { t: 'demonitor', to: w.name ?? w.target, ref: w.ref });
         }
@@ -190,15 +190,15 @@ export function die(p: ProcessCore, reason: unknown): void {
     if (ext.links) {
       const links = ext.links;
       ext.links = null;
-      for (const other of links.values()) sendExitSignal(k, p.pid, other, reason, true);
+      for (const other of links.values()) sendExitSignal(k, p.$pid, other, reason, true);
     }
     if (ext.monitoredBy) {
       const mons = ext.monitoredBy;
       ext.monitoredBy = null;
-      for (const m of mons.values()) deliverDown(k, m.watcher, m.ref, p.pid, reason);
+      for (const m of mons.values()) deliverDown(k, m.watcher, m.ref, p.$pid, reason);
     }
   }
-  p.onDead(reason);
+  p.$onDead(reason);
 }
 
 /**
@@ -209,18 +209,18 @@ export function die(p: ProcessCore, reason: unknown): void {
 export function nodeDown(k: Kernel, node: string): void {
   const downs: [ProcessCore, Ref, Pid][] = [];
   for (const p of k.all()) {
-    const ext = p.ext;
+    const ext = p.$ext;
     if (ext === null) continue;
     if (ext.links) {
       for (const other of ext.links.values()) {
         if (other.node === node) (ext.signals ??= []).push({ from: other, reason: 'noconnection', link: true });
       }
-      if (ext.signals) p.wake();
+      if (ext.signals) p.$wake();
     }
     if (ext.watching) for (const w of ext.watching.values()) if (w.target.node === node) downs.push([p, w.ref, w.target]);
     if (ext.monitoredBy) {
       for (const [key, m] of ext.monitoredBy) if (m.watcher.node === node) ext.monitoredBy.delete(key);
     }
   }
-  for (const [p, ref, target] of downs) deliverDown(k, p.pid, ref, target, 'noconnection');
+  for (const [p, ref, target] of downs) deliverDown(k, p.$pid, ref, target, 'noconnection');
 }

@@ -82,7 +82,7 @@ export function spawnAndWait(k: Kernel, parent: Pid, cls: unknown, args: unknown
   }
   const p = k.local(pid)!;
   return new Promise((resolve, reject) => {
-    p.x().initWaiter = {
+    p.$x().initWaiter = {
       resolve: () => resolve(pid),
       reject: (reason) => reject(new InitError(pid.toString(), reason)),
     };
@@ -98,25 +98,25 @@ export function spawn(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?
   if (!isActorClass(cls)) throw new NotAnActorError(cls);
   const o = checkSpawnOptions(opts);
   if (o.name !== undefined && k.names.has(o.name)) {
-    throw new AlreadyRegisteredError(o.name, k.names.get(o.name)!.pid.toString());
+    throw new AlreadyRegisteredError(o.name, k.names.get(o.name)!.$pid.toString());
   }
   const a = new cls();
-  a.k = k;
-  a.pid = k.newPid(a);
-  a.parent = parent;
-  a.args = args;
-  a.flags = Flag.InitPending | (o.trapExit ? Flag.Trap : 0);
+  a.$k = k;
+  a.$pid = k.newPid(a);
+  a.$parent = parent;
+  a.$args = args;
+  a.$flags = Flag.InitPending | (o.trapExit ? Flag.Trap : 0);
   if (o.mailbox) {
-    const ext = a.x();
+    const ext = a.$x();
     ext.capacity = o.mailbox.capacity;
     ext.overflow = o.mailbox.overflow ?? 'drop_newest';
   }
   k.add(a);
-  if (o.name !== undefined) k.register(o.name, a.pid);
+  if (o.name !== undefined) k.register(o.name, a.$pid);
   if (o.link) {
     const p = k.local(parent);
-    if (p) link(p, a.pid);
+    if (p) link(p, a.$pid);
   }
   k.dispatcher.enqueue(a);
-  return a.pid;
+  return a.$pid;
 }
