@@ -106,3 +106,14 @@ export class StoppedError extends tagged('StoppedError') {
     super(`${what} has stopped`);
   }
 }
+
+/**
+ * A value about to cross a thread or node boundary holds something the wire codec would lose
+ * or alter: a function, a symbol, a class instance without an encoder, a WeakMap, a Promise...
+ * `path` says where (`message.handler`, `message.items[3]`), `given` what was found there.
+ */
+export class UnencodableError extends tagged('UnencodableError') {
+  constructor(readonly path: string, readonly given: string) {
+    super(`${path} cannot be sent to another thread or node: it is ${given}`);
+  }
+}

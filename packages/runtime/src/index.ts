@@ -3,6 +3,7 @@
  */
 export { Node, type NodeOptions, type InboxOptions } from './node.js';
 export { Actor, type ActorClass } from './actor.js';
+export { defineActor, actorClass, actorName, definedActors } from './actor-registry.js';
 export { BaseProcess } from './process-api.js';
 export { Inbox } from './inbox.js';
 export { Pid, Ref, isPid, isRef } from './pid.js';

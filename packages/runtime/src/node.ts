@@ -14,6 +14,7 @@ import { call } from './internal/calls.js';
 import { nodeDown, sendExitSignal } from './internal/signals.js';
 import { spawn, spawnAndWait, type SpawnOptions } from './internal/spawn.js';
 import { resolvePid } from './internal/resolve.js';
+import { spawnOn } from './internal/remote-spawn.js';
 import { receiveFrame } from './internal/remote.js';
 import { nextIncarnation } from './internal/incarnation.js';
 import { processInfoOf, type ProcessInfo } from './process-info.js';
@@ -121,12 +122,16 @@ export class Node extends EventEmitter {
   }
 
   /** Spawns an actor whose parent is the node. Returns its pid at once; init runs on its first turn. */
-  spawn<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Pid {
+  spawn<A>(cls: ActorClass<A> | string, args: A, opts?: SpawnOptions & { node?: undefined }): Pid;
+  /** Spawns on another node (a class named with defineActor); resolves with the pid. */
+  spawn<A>(cls: ActorClass<A> | string, args: A, opts: SpawnOptions & { node: string }): Promise<Pid>;
+  spawn<A>(cls: ActorClass<A> | string, args: A, opts?: SpawnOptions): Pid | Promise<Pid> {
+    if (opts?.node !== undefined) return spawnOn(this.root, cls, args, opts);
     return spawn(this.k, this.root.$pid, cls, args, opts);
   }
 
   /** Spawns like `spawn` and resolves with the pid once init has succeeded (rejects with InitError). */
-  spawnAndWait<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Promise<Pid> {
+  spawnAndWait<A>(cls: ActorClass<A> | string, args: A, opts?: SpawnOptions): Promise<Pid> {
     return spawnAndWait(this.k, this.root.$pid, cls, args, opts);
   }
 

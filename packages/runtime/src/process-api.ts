@@ -8,6 +8,7 @@ import { call, reply, type From } from './internal/calls.js';
 import { demonitor, link, monitor, sendExitSignal, unlink } from './internal/signals.js';
 import { spawn, spawnAndWait, type SpawnOptions } from './internal/spawn.js';
 import { resolvePid } from './internal/resolve.js';
+import { spawnOn } from './internal/remote-spawn.js';
 
 /**
  * What every process can do, whether an Actor or an Inbox: send, call, spawn, link, monitor,
@@ -54,17 +55,21 @@ export abstract class BaseProcess extends ProcessCore {
   }
 
   /** Spawns a child (this process is its parent). */
-  spawn<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Pid {
+  spawn<A>(cls: ActorClass<A> | string, args: A, opts?: SpawnOptions & { node?: undefined }): Pid;
+  /** Spawns a child on another node (a class named with defineActor); resolves with its pid. */
+  spawn<A>(cls: ActorClass<A> | string, args: A, opts: SpawnOptions & { node: string }): Promise<Pid>;
+  spawn<A>(cls: ActorClass<A> | string, args: A, opts?: SpawnOptions): Pid | Promise<Pid> {
+    if (opts?.node !== undefined) return spawnOn(this, cls, args, opts);
     return spawn(this.$k, this.$pid, cls, args, opts);
   }
 
   /** Spawns a child and resolves with its pid once its init has succeeded (rejects with InitError). */
-  spawnAndWait<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Promise<Pid> {
+  spawnAndWait<A>(cls: ActorClass<A> | string, args: A, opts?: SpawnOptions): Promise<Pid> {
     return spawnAndWait(this.$k, this.$pid, cls, args, opts);
   }
 
   /** Spawns a child linked to this process. */
-  spawnLink<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Pid {
+  spawnLink<A>(cls: ActorClass<A> | string, args: A, opts?: SpawnOptions): Pid {
     return spawn(this.$k, this.$pid, cls, args, { ...opts, link: true });
   }
 

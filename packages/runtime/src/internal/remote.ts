@@ -5,9 +5,14 @@ import type { Kernel } from './kernel.js';
 import type { ProcessCore } from './process.js';
 import { deliverDown, monitorKey, sendExitSignal } from './signals.js';
 import { settleReply } from './calls.js';
+import { NODE_SERVICE } from './remote-spawn.js';
+
+function byName(k: Kernel, name: string): ProcessCore | null {
+  return name === NODE_SERVICE ? k.root : (k.names.get(name) ?? null);
+}
 
 function target(k: Kernel, to: Pid | string): ProcessCore | null {
-  return typeof to === 'string' ? (k.names.get(to) ?? null) : k.local(to);
+  return typeof to === 'string' ? byName(k, to) : k.local(to);
 }
 
 function accept(k: Kernel, q: ProcessCore | null, kind: number, msg: unknown): void {
@@ -34,7 +39,7 @@ export function receiveFrame(k: Kernel, from: string, f: Frame): void {
       accept(k, k.local(f.to), f.kind, f.msg);
       return;
     case 'named':
-      accept(k, k.names.get(f.name) ?? null, f.kind, f.msg);
+      accept(k, byName(k, f.name), f.kind, f.msg);
       return;
     case 'reply': {
       const w = k.local(f.to);

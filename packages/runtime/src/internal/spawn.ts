@@ -1,7 +1,9 @@
 import type { Pid } from '../pid.js';
 import type { ActorClass } from '../actor.js';
 import { AlreadyRegisteredError, InitError, InvalidArgumentError, NotAnActorError, StoppedError } from '../errors.js';
-import { Flag, ProcessCore } from './process.js';
+import { Flag } from './process.js';
+import { isActorClass } from './spawn-check.js';
+import { actorClass } from '../actor-registry.js';
 import type { Kernel } from './kernel.js';
 import { link } from './signals.js';
 
@@ -18,9 +20,11 @@ export interface SpawnOptions {
   trapExit?: boolean;
   /** Bound its mailbox (user messages; exit signals and DOWNs are never dropped). */
   mailbox?: { capacity: number; overflow?: Overflow };
+  /** Spawn on this node (a class named with defineActor); spawn then resolves with the pid. */
+  node?: string;
 }
 
-const OPTION_KEYS = new Set(['name', 'link', 'trapExit', 'mailbox']);
+const OPTION_KEYS = new Set(['name', 'link', 'trapExit', 'mailbox', 'node']);
 const OVERFLOWS = new Set(['drop_newest', 'drop_oldest', 'reject']);
 
 /** Validates spawn options field by field; throws InvalidArgumentError naming the field. */
@@ -37,6 +41,9 @@ export function checkSpawnOptions(opts: unknown): SpawnOptions {
   const o = opts as SpawnOptions;
   if (o.name !== undefined && (typeof o.name !== 'string' || o.name.length === 0)) {
     throw new InvalidArgumentError('spawn option name', 'a non-empty string', o.name);
+  }
+  if (o.node !== undefined && (typeof o.node !== 'string' || o.node.length === 0)) {
+    throw new InvalidArgumentError('spawn option node', 'a node name', o.node);
   }
   for (const flag of ['link', 'trapExit'] as const) {
     if (o[flag] !== undefined && typeof o[flag] !== 'boolean') {
@@ -56,16 +63,6 @@ export function checkSpawnOptions(opts: unknown): SpawnOptions {
     }
   }
   return o;
-}
-
-/** True when `cls` is a class that extends Actor. */
-export function isActorClass(cls: unknown): cls is ActorClass {
-  // Checked by shape, not `instanceof Actor`: this module must not import actor.ts (a cycle).
-  return (
-    typeof cls === 'function' &&
-    cls.prototype instanceof ProcessCore &&
-    typeof (cls.prototype as { handleCall?: unknown }).handleCall === 'function'
-  );
 }
 
 /**
@@ -95,8 +92,12 @@ export function spawnAndWait(k: Kernel, parent: Pid, cls: unknown, args: unknown
  */
 export function spawn(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?: SpawnOptions): Pid {
   if (k.stopped) throw new StoppedError(`node ${k.name}`);
+  if (typeof cls === 'string') cls = actorClass(cls);
   if (!isActorClass(cls)) throw new NotAnActorError(cls);
   const o = checkSpawnOptions(opts);
+  if (o.node !== undefined && o.node !== k.name) {
+    throw new InvalidArgumentError('spawn option node', `this node ('${k.name}') here; spawning on another node resolves a promise`, o.node);
+  }
   if (o.name !== undefined && k.names.has(o.name)) {
     throw new AlreadyRegisteredError(o.name, k.names.get(o.name)!.$pid.toString());
   }
