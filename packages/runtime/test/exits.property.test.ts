@@ -237,7 +237,7 @@ async function drainDowns(inbox: Inbox): Promise<{ key: string; pid: string; rea
 
 async function runCase(specs: Spec[], initialMonitors: { target: number; demonitor: boolean }[], steps: Step[]): Promise<void> {
   const n = specs.length;
-  const node = await Node.start({ name: 'exits', shutdownTimeoutMs: 200 });
+  const node = await Node.start({ name: 'exits', shutdownTimeoutMs: 20 });
   try {
     const observer = node.inbox(); // sends exit signals, receives forwarded EXITs
     const truth = node.inbox(); // one monitor on every actor: who died, with which reason
@@ -336,7 +336,7 @@ async function runCase(specs: Spec[], initialMonitors: { target: number; demonit
  */
 async function runKillAll(specs: Spec[], targets: { target: number; by: 'observer' | 'node' }[]): Promise<void> {
   const n = specs.length;
-  const node = await Node.start({ name: 'kills', shutdownTimeoutMs: 200 });
+  const node = await Node.start({ name: 'kills', shutdownTimeoutMs: 20 });
   try {
     const observer = node.inbox();
     const truth = node.inbox();
@@ -382,7 +382,7 @@ describe('exit signals over random process trees', () => {
         fc.array(stepArb, { minLength: 1, maxLength: 8 }),
         runCase,
       ),
-      { numRuns: 200 },
+      { numRuns: 200, interruptAfterTimeLimit: 15_000 },
     );
   });
 
@@ -396,7 +396,7 @@ describe('exit signals over random process trees', () => {
         }),
         runKillAll,
       ),
-      { numRuns: 200 },
+      { numRuns: 200, interruptAfterTimeLimit: 15_000 },
     );
   });
 });

@@ -95,7 +95,7 @@ interface Case {
 }
 
 async function runCase({ capacity, overflow, trap, rounds }: Case): Promise<void> {
-  const node = await Node.start({ name: 'mbox', shutdownTimeoutMs: 200 });
+  const node = await Node.start({ name: 'mbox', shutdownTimeoutMs: 20 });
   try {
     const ctl: Ctl = { log: [], gate: null, blocked: null };
     const pid = node.spawn(Sink, ctl, { mailbox: { capacity, overflow }, trapExit: trap });
@@ -198,10 +198,10 @@ const caseArb = (system: boolean) =>
 
 describe('bounded mailbox', () => {
   it('handled + dropped = sent; drop_newest keeps the oldest, drop_oldest the newest; reject throws for exactly the overflowing sends', async () => {
-    await fc.assert(fc.asyncProperty(caseArb(false), runCase), { numRuns: 150 });
+    await fc.assert(fc.asyncProperty(caseArb(false), runCase), { numRuns: 150, interruptAfterTimeLimit: 15_000 });
   });
 
   it('DOWN and EXIT messages are never dropped, and the policy still holds for the user messages around them', async () => {
-    await fc.assert(fc.asyncProperty(caseArb(true), runCase), { numRuns: 150 });
+    await fc.assert(fc.asyncProperty(caseArb(true), runCase), { numRuns: 150, interruptAfterTimeLimit: 15_000 });
   });
 });

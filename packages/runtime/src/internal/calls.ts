@@ -2,9 +2,10 @@ import { Pid, type Ref } from '../pid.js';
 import { CallExitError, CallTimeoutError, InvalidArgumentError } from '../errors.js';
 import type { RemoteName, Target } from '../target.js';
 import { Kind } from './mailbox.js';
-import type { ProcessCore } from './process.js';
+import type { MonitorEntry, ProcessCore, WatchEntry } from './process.js';
+import type { TimeoutEntry, TimeoutList } from './timeouts.js';
 import type { Kernel } from './kernel.js';
-import { demonitor, monitor } from './signals.js';
+import { monitor, unwatch, watchTarget } from './signals.js';
 
 /** Who is waiting for a call's reply: hand it to `reply(from, value)` to answer later. */
 export interface From {
@@ -18,13 +19,38 @@ export interface CallEnvelope {
   readonly from: From;
 }
 
-/** A call waiting for its reply, on the caller's side. */
-export interface PendingCall {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  timer: unknown;
-  readonly target: Pid | RemoteName;
-  readonly ms: number;
+/**
+ * A call waiting for its reply, on the caller's side. One object serves as the caller's
+ * monitor record, the callee's monitor record and the timeout-queue entry.
+ */
+export class PendingCall implements WatchEntry, MonitorEntry, TimeoutEntry {
+  $deadline = 0;
+  $tprev: TimeoutEntry | null = null;
+  $tnext: TimeoutEntry | null = null;
+  $tlist: TimeoutList | null = null;
+  readonly target: Pid;
+  readonly name: string | undefined;
+
+  constructor(
+    readonly caller: ProcessCore,
+    readonly ref: Ref,
+    readonly dest: Pid | RemoteName,
+    readonly ms: number,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (error: Error) => void,
+  ) {
+    this.target = watchTarget(dest);
+    this.name = dest instanceof Pid ? undefined : dest.name;
+  }
+
+  /** The caller, as the callee's monitor record names it. */
+  get watcher(): Pid {
+    return this.caller.$pid;
+  }
+
+  onTimeout(): void {
+    if (settle(this)) this.reject(new CallTimeoutError(describe(this.dest), this.ms));
+  }
 }
 
 /** The default call timeout, as in gen_server. */
@@ -59,54 +85,42 @@ export function call(p: ProcessCore, target: Target, msg: unknown, timeoutMs: nu
   if (to === undefined) return Promise.reject(new CallExitError(k.describe(target), 'noproc'));
   const dest = to;
   return new Promise((resolve, reject) => {
-    const ref = k.makeRef();
-    const pending: PendingCall = { resolve, reject, timer: null, target: dest, ms: timeoutMs };
-    const calls = (p.$x().calls ??= new Map());
-    calls.set(ref.id, pending);
-    monitor(p, dest, ref);
-    if (!calls.has(ref.id)) return; // DOWN at once: noproc or noconnection
-    if (timeoutMs !== Infinity) pending.timer = k.clock.setTimeout(() => timeoutCall(p, ref), timeoutMs);
-    const envelope: CallEnvelope = { msg, from: { pid: p.$pid, ref } };
+    const pc = new PendingCall(p, k.makeRef(), dest, timeoutMs, resolve, reject);
+    monitor(p, dest, pc.ref, pc);
+    if (pc.caller.$ext!.watching!.get(pc.ref.id) !== pc) return; // DOWN at once: noproc or noconnection
+    if (timeoutMs !== Infinity) k.timeouts.add(pc, timeoutMs);
+    const envelope: CallEnvelope = { msg, from: { pid: p.$pid, ref: pc.ref } };
     try {
       if (dest instanceof Pid) k.deliver(dest, Kind.Call, envelope);
       else k.deliverNamed(dest, Kind.Call, envelope);
     } catch (e) {
-      settle(p, ref);
+      settle(pc);
       reject(e as Error);
     }
   });
 }
 
-/** Removes a pending call and its monitor and timer; returns it (or undefined when gone). */
-function settle(p: ProcessCore, ref: Ref): PendingCall | undefined {
-  const calls = p.$ext?.calls;
-  const pending = calls?.get(ref.id);
-  if (!pending) return undefined;
-  calls!.delete(ref.id);
-  if (pending.timer !== null) p.$k.clock.clearTimeout(pending.timer);
-  demonitor(p, ref);
-  return pending;
+/** Ends a pending call's monitor and timeout; false when it had already ended. */
+function settle(pc: PendingCall): boolean {
+  const watching = pc.caller.$ext?.watching;
+  if (watching?.get(pc.ref.id) !== pc) return false;
+  watching.delete(pc.ref.id);
+  pc.caller.$k.timeouts.remove(pc);
+  unwatch(pc.caller.$k, pc);
+  return true;
 }
 
-function timeoutCall(p: ProcessCore, ref: Ref): void {
-  const pending = settle(p, ref);
-  if (pending) pending.reject(new CallTimeoutError(describe(pending.target), pending.ms));
-}
-
-/** A DOWN arrived for a pending call's monitor: the call fails with the callee's reason. */
-export function failCall(p: ProcessCore, ref: Ref, reason: unknown): void {
-  const calls = p.$ext!.calls!;
-  const pending = calls.get(ref.id)!;
-  calls.delete(ref.id);
-  if (pending.timer !== null) p.$k.clock.clearTimeout(pending.timer);
-  pending.reject(new CallExitError(describe(pending.target), reason));
+/** A DOWN arrived for a pending call's monitor (already removed): the call fails with the callee's reason. */
+export function failCall(pc: PendingCall, reason: unknown): void {
+  pc.caller.$k.timeouts.remove(pc);
+  pc.reject(new CallExitError(describe(pc.dest), reason));
 }
 
 /** A reply arrived for process `p`: settles its pending call (late replies are dropped). */
 export function settleReply(p: ProcessCore, ref: Ref, value: unknown): void {
   if (ref.node !== p.$k.name) return;
-  const pending = settle(p, ref);
-  if (pending) pending.resolve(value);
+  const pc = p.$ext?.watching?.get(ref.id);
+  if (pc instanceof PendingCall && pc.ref.incarnation === ref.incarnation && settle(pc)) pc.resolve(value);
 }
 
 /** Sends `value` as the reply to the call `from`, wherever its caller is. */

@@ -2,6 +2,7 @@ import { Pid, Ref } from '../pid.js';
 import type { Clock } from '../clock.js';
 import { AlreadyRegisteredError, InvalidArgumentError, NoProcessError, UnknownNameError } from '../errors.js';
 import { Dispatcher } from './dispatcher.js';
+import { TimeoutQueue } from './timeouts.js';
 import { Flag, type ProcessCore } from './process.js';
 import type { Frame, TransportHost, Transport } from '../transport.js';
 import type { Target } from '../target.js';
@@ -16,6 +17,8 @@ import type { Kind } from './mailbox.js';
  */
 export class Kernel {
   readonly dispatcher: Dispatcher;
+  /** Call timeouts. */
+  readonly timeouts: TimeoutQueue;
   private pidSeq = 1;
   private refSeq = 1;
   private first: ProcessCore | null = null;
@@ -39,6 +42,7 @@ export class Kernel {
     sliceMs?: number,
   ) {
     this.dispatcher = new Dispatcher(sliceMs);
+    this.timeouts = new TimeoutQueue(clock);
   }
 
   /** A fresh pid for a process about to be added. */

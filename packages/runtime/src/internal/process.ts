@@ -1,7 +1,6 @@
 import type { Pid, Ref } from '../pid.js';
 import type { Mailbox } from './mailbox.js';
 import type { Kernel } from './kernel.js';
-import type { PendingCall } from './calls.js';
 
 /** Bits of ProcessCore.flags. */
 export const enum Flag {
@@ -47,10 +46,8 @@ export class ProcessExt {
   links: Map<string, Pid> | null = null;
   /** Monitors others hold on this process, keyed by ref id (local refs) or ref.key (remote refs). */
   monitoredBy: Map<number | string, MonitorEntry> | null = null;
-  /** Monitors this process holds, keyed by ref id. */
+  /** Monitors this process holds (a pending call is one too), keyed by ref id. */
   watching: Map<number, WatchEntry> | null = null;
-  /** Calls this process waits on, keyed by ref id. */
-  calls: Map<number, PendingCall> | null = null;
   /** Timers started with sendAfter, keyed by ref id. */
   timers: Map<number, unknown> | null = null;
   /** Exit signals not yet handled. */

@@ -2,9 +2,9 @@ import { Pid, Ref } from '../pid.js';
 import type { DownMessage, ExitMessage } from '../reasons.js';
 import type { RemoteName } from '../target.js';
 import { Kind } from './mailbox.js';
-import { Flag, type ProcessCore } from './process.js';
+import { Flag, type MonitorEntry, type ProcessCore, type WatchEntry } from './process.js';
 import type { Kernel } from './kernel.js';
-import { failCall } from './calls.js';
+import { PendingCall, failCall } from './calls.js';
 
 /*
  * Links, monitors and exit signals, with OTP's rules. Local effects are applied to both
@@ -70,15 +70,29 @@ function namePid(name: RemoteName): Pid {
   return new Pid(name.node, -1, 0);
 }
 
+/** The pid a monitor entry watches: the pid, or a placeholder for a name on another node. */
+export function watchTarget(target: Pid | RemoteName): Pid {
+  return target instanceof Pid ? target : namePid(target);
+}
+
 /**
  * Makes `p` monitor `target` under `ref` (a fresh one unless given). A dead or unknown target
- * gives DOWN `'noproc'`; an unreachable node DOWN `'noconnection'`.
+ * gives DOWN `'noproc'`; an unreachable node DOWN `'noconnection'`. `entry` (a pending call)
+ * is stored on both sides instead of fresh records.
  */
-export function monitor(p: ProcessCore, target: Pid | RemoteName, ref: Ref = p.$k.makeRef()): Ref {
+export function monitor(
+  p: ProcessCore,
+  target: Pid | RemoteName,
+  ref: Ref = p.$k.makeRef(),
+  entry?: WatchEntry & MonitorEntry,
+): Ref {
   const k = p.$k;
   const isPid = target instanceof Pid;
-  const pid = isPid ? target : namePid(target);
-  (p.$x().watching ??= new Map()).set(ref.id, isPid ? { ref, target: pid } : { ref, target: pid, name: target.name });
+  const pid = entry ? entry.target : watchTarget(target);
+  (p.$x().watching ??= new Map()).set(
+    ref.id,
+    entry ?? (isPid ? { ref, target: pid } : { ref, target: pid, name: target.name }),
+  );
   if (!isPid) {
     if (!k.sendFrame(target.node, { t: 'monitor', from: p.$pid, to: target.name, ref })) {
       deliverDown(k, p.$pid, ref, pid, 'noconnection');
@@ -87,7 +101,7 @@ export function monitor(p: ProcessCore, target: Pid | RemoteName, ref: Ref = p.$
   }
   const q = k.local(pid);
   if (q !== null) {
-    (q.$x().monitoredBy ??= new Map()).set(ref.id, { ref, watcher: p.$pid });
+    (q.$x().monitoredBy ??= new Map()).set(ref.id, entry ?? { ref, watcher: p.$pid });
   } else if (k.isLocal(pid)) {
     deliverDown(k, p.$pid, ref, pid, 'noproc');
   } else if (!k.sendFrame(pid.node, { t: 'monitor', from: p.$pid, to: pid, ref })) {
@@ -104,12 +118,17 @@ export function demonitor(p: ProcessCore, ref: Ref): boolean {
   const entry = watching.get(ref.id);
   if (!entry || !entry.ref.equals(ref)) return false;
   watching.delete(ref.id);
-  const q = k.local(entry.target);
-  if (q !== null) q.$ext?.monitoredBy?.delete(ref.id);
-  else if (!k.isLocal(entry.target)) {
-    k.sendFrame(entry.target.node, { t: 'demonitor', to: entry.name ?? entry.target, ref });
-  }
+  unwatch(k, entry);
   return true;
+}
+
+/** Removes a monitor's record on the watched side (here, or by a frame to its node). */
+export function unwatch(k: Kernel, entry: WatchEntry): void {
+  const q = k.local(entry.target);
+  if (q !== null) q.$ext?.monitoredBy?.delete(entry.ref.id);
+  else if (!k.isLocal(entry.target)) {
+    k.sendFrame(entry.target.node, { t: 'demonitor', to: entry.name ?? entry.target, ref: entry.ref });
+  }
 }
 
 /** Delivers a DOWN to its watcher: settles a call waiting on that ref, or queues the message. */
@@ -120,9 +139,11 @@ export function deliverDown(k: Kernel, watcher: Pid, ref: Ref, pid: Pid, reason:
     return;
   }
   const watching = w.$ext?.watching;
-  if (!watching || !watching.delete(ref.id)) return; // demonitored: no DOWN
-  if (w.$ext!.calls?.has(ref.id)) {
-    failCall(w, ref, reason);
+  const entry = watching?.get(ref.id);
+  if (entry === undefined) return; // demonitored: no DOWN
+  watching!.delete(ref.id);
+  if (entry instanceof PendingCall) {
+    failCall(entry, reason);
     return;
   }
   const down: DownMessage = { ref, pid, reason };
@@ -175,15 +196,10 @@ export function die(p: ProcessCore, reason: unknown): void {
     }
     if (ext.timers) for (const t of ext.timers.values()) k.clock.clearTimeout(t);
     ext.timers = null;
-    if (ext.calls) for (const c of ext.calls.values()) if (c.timer !== null) k.clock.clearTimeout(c.timer);
-    ext.calls = null;
     if (ext.watching) {
       for (const w of ext.watching.values()) {
-        const q = k.local(w.target);
-        if (q !== null) q.$ext?.monitoredBy?.delete(w.ref.id);
-        else if (!k.isLocal(w.target)) {
-          k.sendFrame(w.target.node, { t: 'demonitor', to: w.name ?? w.target, ref: w.ref });
-        }
+        if (w instanceof PendingCall) k.timeouts.remove(w);
+        unwatch(k, w);
       }
       ext.watching = null;
     }

@@ -1,0 +1,75 @@
+import type { Clock } from '../clock.js';
+
+/** Something that times out: the links are the queue's, `onTimeout` runs when it is due. */
+export interface TimeoutEntry {
+  $deadline: number;
+  $tprev: TimeoutEntry | null;
+  $tnext: TimeoutEntry | null;
+  $tlist: TimeoutList | null;
+  onTimeout(): void;
+}
+
+/** Entries with one duration, oldest first: their deadlines are in order. */
+export class TimeoutList {
+  head: TimeoutEntry | null = null;
+  tail: TimeoutEntry | null = null;
+  timer: unknown = null;
+  armedFor = Infinity;
+  constructor(readonly ms: number) {}
+}
+
+/**
+ * Timeouts for many pending operations (calls) at the price of one clock timer per distinct
+ * duration: entries go into a list per duration (deadlines then come in order), removal is
+ * O(1) through intrusive links, and nothing is allocated per entry. Node's own timers work
+ * this way too, but each costs a Timeout object.
+ */
+export class TimeoutQueue {
+  private readonly lists = new Map<number, TimeoutList>();
+
+  constructor(private readonly clock: Clock) {}
+
+  add(e: TimeoutEntry, ms: number): void {
+    let list = this.lists.get(ms);
+    if (list === undefined) this.lists.set(ms, (list = new TimeoutList(ms)));
+    e.$deadline = this.clock.now() + ms;
+    e.$tlist = list;
+    e.$tnext = null;
+    e.$tprev = list.tail;
+    if (list.tail !== null) list.tail.$tnext = e;
+    else list.head = e;
+    list.tail = e;
+    if (list.timer === null) this.arm(list, ms);
+  }
+
+  remove(e: TimeoutEntry): void {
+    const list = e.$tlist;
+    if (list === null) return;
+    if (e.$tprev !== null) e.$tprev.$tnext = e.$tnext;
+    else list.head = e.$tnext;
+    if (e.$tnext !== null) e.$tnext.$tprev = e.$tprev;
+    else list.tail = e.$tprev;
+    e.$tprev = e.$tnext = e.$tlist = null;
+    if (list.head === null && list.timer !== null) {
+      // Nothing left to time out: no timer may keep the process alive for it.
+      this.clock.clearTimeout(list.timer);
+      list.timer = null;
+    }
+  }
+
+  private arm(list: TimeoutList, ms: number): void {
+    list.timer = this.clock.setTimeout(() => this.fire(list), Math.max(0, ms));
+  }
+
+  private fire(list: TimeoutList): void {
+    list.timer = null;
+    const now = this.clock.now();
+    let e = list.head;
+    while (e !== null && e.$deadline <= now) {
+      this.remove(e);
+      e.onTimeout();
+      e = list.head;
+    }
+    if (e !== null && list.timer === null) this.arm(list, e.$deadline - now);
+  }
+}

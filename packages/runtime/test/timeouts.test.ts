@@ -1,0 +1,62 @@
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { SimulatedClock } from '@foundation/runtime';
+import { TimeoutQueue, type TimeoutEntry } from '../src/internal/timeouts.js';
+
+class Entry implements TimeoutEntry {
+  $deadline = 0;
+  $tprev: TimeoutEntry | null = null;
+  $tnext: TimeoutEntry | null = null;
+  $tlist: TimeoutEntry['$tlist'] = null;
+  firedAt: number[] = [];
+  constructor(readonly id: number, private readonly clock: SimulatedClock) {}
+  onTimeout() {
+    this.firedAt.push(this.clock.now());
+  }
+}
+
+describe('TimeoutQueue', () => {
+  test('every entry not removed fires exactly once, at its deadline; removed ones never fire', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ at: fc.integer({ min: 0, max: 50 }), ms: fc.constantFrom(0, 5, 10, 100), removeAfter: fc.option(fc.integer({ min: 0, max: 120 })) }),
+          { maxLength: 40 },
+        ),
+        (plan) => {
+          const clock = new SimulatedClock();
+          const q = new TimeoutQueue(clock);
+          const entries = plan.map((_, i) => new Entry(i, clock));
+          const events: { t: number; run: () => void }[] = [];
+          plan.forEach((p, i) => {
+            events.push({ t: p.at, run: () => q.add(entries[i]!, p.ms) });
+            if (p.removeAfter !== null) events.push({ t: p.at + p.removeAfter, run: () => q.remove(entries[i]!) });
+          });
+          events.sort((a, b) => a.t - b.t);
+          for (const e of events) {
+            clock.advance(e.t - clock.now());
+            e.run();
+          }
+          clock.advance(1000);
+          plan.forEach((p, i) => {
+            const deadline = p.at + p.ms;
+            const removedFirst = p.removeAfter !== null && p.at + p.removeAfter < deadline;
+            expect(entries[i]!.firedAt).toEqual(removedFirst ? [] : [deadline]);
+          });
+          expect(clock.pending).toBe(0);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test('a queue with nothing pending holds no timer', () => {
+    const clock = new SimulatedClock();
+    const q = new TimeoutQueue(clock);
+    const e = new Entry(1, clock);
+    q.add(e, 5000);
+    expect(clock.pending).toBe(1);
+    q.remove(e);
+    expect(clock.pending).toBe(0);
+  });
+});
