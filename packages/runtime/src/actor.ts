@@ -86,7 +86,7 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
     }
     const mb = this.$mbox ?? this.$newMailbox();
     const ext = this.$ext;
-    if (ext !== null && mb.length >= ext.capacity && kind < Kind.Exit) {
+    if (ext !== null && mb.length - mb.system >= ext.capacity && kind < Kind.Exit) {
       if (ext.overflow === 'reject') throw new MailboxFullError(this.$pid.toString(), ext.capacity);
       ext.dropped++;
       // drop_oldest evicts the oldest user message, never a queued DOWN or EXIT; with none, the new one goes.

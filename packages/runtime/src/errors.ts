@@ -18,7 +18,12 @@ export abstract class FoundationError extends Error {
   abstract readonly _tag: string;
 }
 
-function tagged<T extends string>(tag: T) {
+/**
+ * The base class for a named error: `class MyError extends taggedError('MyError') {...}` gives
+ * `_tag` and `name` equal to the tag and a static `is()` guard that also recognises the error
+ * after it crossed a thread or node (decoded errors keep their name, not their class).
+ */
+export function taggedError<T extends string>(tag: T) {
   abstract class Tagged extends FoundationError {
     readonly _tag: T = tag;
     override readonly name: T = tag;
@@ -31,77 +36,77 @@ function tagged<T extends string>(tag: T) {
 }
 
 /** A call got no reply within its timeout. */
-export class CallTimeoutError extends tagged('CallTimeoutError') {
+export class CallTimeoutError extends taggedError('CallTimeoutError') {
   constructor(readonly target: string, readonly timeoutMs: number) {
     super(`call to ${target} got no reply within ${timeoutMs} ms`);
   }
 }
 
 /** The callee exited (or never existed: reason `'noproc'`) before replying. */
-export class CallExitError extends tagged('CallExitError') {
+export class CallExitError extends taggedError('CallExitError') {
   constructor(readonly target: string, readonly reason: unknown) {
     super(`call to ${target} failed: the process exited with reason ${describeValue(reason)}`);
   }
 }
 
 /** `inbox.receive` saw no matching message within its timeout. */
-export class ReceiveTimeoutError extends tagged('ReceiveTimeoutError') {
+export class ReceiveTimeoutError extends taggedError('ReceiveTimeoutError') {
   constructor(readonly timeoutMs: number) {
     super(`no matching message arrived within ${timeoutMs} ms`);
   }
 }
 
 /** Something given where an Actor class was expected. */
-export class NotAnActorError extends tagged('NotAnActorError') {
+export class NotAnActorError extends taggedError('NotAnActorError') {
   constructor(readonly given: unknown) {
     super(`expected a class that extends Actor, got ${describeValue(given)}`);
   }
 }
 
 /** An option or argument with a value outside what is allowed. */
-export class InvalidArgumentError extends tagged('InvalidArgumentError') {
+export class InvalidArgumentError extends taggedError('InvalidArgumentError') {
   constructor(readonly field: string, readonly expected: string, readonly given: unknown) {
     super(`${field} must be ${expected}, got ${describeValue(given)}`);
   }
 }
 
 /** A name is already taken (or the pid already has a name). */
-export class AlreadyRegisteredError extends tagged('AlreadyRegisteredError') {
+export class AlreadyRegisteredError extends taggedError('AlreadyRegisteredError') {
   constructor(readonly registeredName: string, readonly holder: string) {
     super(`the name '${registeredName}' is already registered to ${holder}`);
   }
 }
 
 /** A send or cast named a process by a name that nobody holds. */
-export class UnknownNameError extends tagged('UnknownNameError') {
+export class UnknownNameError extends taggedError('UnknownNameError') {
   constructor(readonly registeredName: string) {
     super(`no process is registered as '${registeredName}'`);
   }
 }
 
 /** An operation needed a live process and the given one is dead or unknown. */
-export class NoProcessError extends tagged('NoProcessError') {
+export class NoProcessError extends taggedError('NoProcessError') {
   constructor(readonly pid: string) {
     super(`${pid} is not a live process on this node`);
   }
 }
 
 /** An actor started with `spawnAndWait` exited before its init finished. */
-export class InitError extends tagged('InitError') {
+export class InitError extends taggedError('InitError') {
   constructor(readonly pid: string, readonly reason: unknown) {
     super(`${pid} exited during init with reason ${describeValue(reason)}`);
   }
 }
 
 /** A bounded mailbox with `overflow: 'reject'` is full. */
-export class MailboxFullError extends tagged('MailboxFullError') {
+export class MailboxFullError extends taggedError('MailboxFullError') {
   constructor(readonly pid: string, readonly capacity: number) {
     super(`the mailbox of ${pid} is full (capacity ${capacity}); the message was not delivered`);
   }
 }
 
 /** The node (or inbox) was used after it stopped (or closed). */
-export class StoppedError extends tagged('StoppedError') {
+export class StoppedError extends taggedError('StoppedError') {
   constructor(readonly what: string) {
     super(`${what} has stopped`);
   }
@@ -112,7 +117,7 @@ export class StoppedError extends tagged('StoppedError') {
  * or alter: a function, a symbol, a class instance without an encoder, a WeakMap, a Promise...
  * `path` says where (`message.handler`, `message.items[3]`), `given` what was found there.
  */
-export class UnencodableError extends tagged('UnencodableError') {
+export class UnencodableError extends taggedError('UnencodableError') {
   constructor(readonly path: string, readonly given: string) {
     super(`${path} cannot be sent to another thread or node: it is ${given}`);
   }

@@ -21,6 +21,7 @@ export {
 } from './reasons.js';
 export {
   FoundationError,
+  taggedError,
   CallTimeoutError,
   CallExitError,
   ReceiveTimeoutError,

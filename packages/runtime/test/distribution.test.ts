@@ -163,6 +163,15 @@ describe('links and monitors', () => {
     expect((await inbox.receive(downFor(ghost), 1000)).reason).toBe('noproc');
   });
 
+  test("a link to a dead remote pid gives 'noproc'", async () => {
+    const { b, inbox } = await pair();
+    const gone = b.spawn(Echo, undefined);
+    b.exit(gone, 'kill');
+    await until(() => expect(b.processInfo(gone)).toBeUndefined());
+    inbox.link(gone);
+    expect(await inbox.receive(exitFrom(gone), 1000)).toEqual({ from: gone, reason: 'noproc' });
+  });
+
   test('a remote demonitor and unlink mean no DOWN and no EXIT', async () => {
     const { b, inbox, echo } = await pair();
     const ref = inbox.monitor(echo);
@@ -251,6 +260,8 @@ describe('lost connections', () => {
     const first = await Promise.race([call, new Promise((r) => setImmediate(() => r('not at once')))]);
     expect(CallExitError.is(first)).toBe(true);
     expect((first as CallExitError).reason).toBe('noconnection');
+    const byPid = await a.call(b.whereis('echo')!, 'q', Infinity).catch((e: unknown) => e);
+    expect((byPid as CallExitError).reason).toBe('noconnection');
     const inbox = a.inbox();
     const ref = inbox.monitor({ name: 'echo', node: 'b' });
     expect((await inbox.receive(downFor(ref), 0)).reason).toBe('noconnection');
@@ -274,6 +285,8 @@ describe('lost connections', () => {
     const fresh = b2.spawn(Echo, undefined);
     expect(fresh.id).toBe(old.id);
     expect(a.nodes()).toEqual(['b']);
+    // The new process's pid has crossed the wire too, so b2 resolves its id when it comes back.
+    expect(await a.call(fresh, 'new', 1000)).toMatchObject({ echo: 'new' });
     const e = await failure(a.call(old, 'hi', 1000));
     expect((e as CallExitError).reason).toBe('noproc');
     const inbox = a.inbox();
@@ -281,7 +294,7 @@ describe('lost connections', () => {
     expect((await inbox.receive(downFor(ref), 1000)).reason).toBe('noproc');
     a.send(old, 'stale');
     await until(() => expect(b2.stats().deadLetters).toBe(1));
-    expect(b2.processInfo(fresh)!.messagesHandled).toBe(0);
+    expect(b2.processInfo(fresh)!.messagesHandled).toBe(1);
   });
 
   test("node.stop() sends 'shutdown' exits and DOWNs to peers before disconnecting", async () => {

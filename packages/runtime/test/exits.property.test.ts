@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Actor, Node, isDown, isExit, type Inbox, type Pid, type Ref } from '@foundation/runtime';
+import { until } from './support.js';
 
 /*
  * Links, monitors and exit signals over random process trees, checked against a small pure
@@ -190,14 +191,6 @@ const forestArb: fc.Arbitrary<Spec[]> = fc
   )
   .map((xs) => xs.map(({ parentPick, ...rest }, i) => ({ ...rest, parent: (parentPick % (i + 1)) - 1 })));
 
-/** Waits, one event-loop turn at a time, until `cond()` holds (no fixed sleep). */
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise<void>((r) => setImmediate(r));
-  }
-}
 
 /** Nothing runnable, and every process waiting (none running, suspended, terminating or initializing). */
 function quiet(node: Node): boolean {

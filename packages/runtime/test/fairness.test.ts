@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Actor, Node, type Pid } from '@foundation/runtime';
+import { until } from './support.js';
 
 /*
  * Fairness: a hot actor that sends itself a message from every handleInfo, forever, must not
@@ -61,14 +62,6 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, guard]).finally(() => clearTimeout(timer));
 }
 
-/** Resolves on the first event-loop turn (check phase) after `cond()` holds. */
-async function until(cond: () => boolean, what: string, ms = BOUND_MS): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise<void>((r) => setImmediate(r));
-  }
-}
 
 describe('scheduler fairness with a self-messaging hot actor', () => {
   let node: Node;
@@ -82,7 +75,7 @@ describe('scheduler fairness with a self-messaging hot actor', () => {
   beforeEach(async () => {
     node = await Node.start({ name: 'fair' });
     hot = node.spawn(Hot, { stopAt: Date.now() + HOT_LIMIT_MS });
-    await until(() => handled() > 10_000, 'the hot actor to get going');
+    await until(() => handled() > 10_000, 'the hot actor to get going', BOUND_MS);
     atStart = handled();
   });
 
@@ -161,7 +154,7 @@ describe('scheduler fairness with a self-messaging hot actor', () => {
     };
     const h0 = handled();
     setImmediate(tick);
-    await until(() => turns >= 50, '50 event-loop turns');
+    await until(() => turns >= 50, '50 event-loop turns', BOUND_MS);
     counting = false;
     const messages = handled() - h0;
     expect(hotRunning()).toBe(true);
@@ -171,7 +164,7 @@ describe('scheduler fairness with a self-messaging hot actor', () => {
 
   it('stops the hot actor when asked', async () => {
     const before = handled();
-    await until(() => handled() > before, 'the hot actor to handle more');
+    await until(() => handled() > before, 'the hot actor to handle more', BOUND_MS);
     atStart = null;
     const watcher = node.inbox();
     const ref = watcher.monitor(hot);

@@ -11,6 +11,7 @@ import {
   type Pid,
   type ProcessInfo,
 } from '@foundation/runtime';
+import { until } from './support.js';
 
 /*
  * Bounded mailboxes. Each round suspends the actor in an async handler (a gate the test
@@ -59,14 +60,6 @@ class Sink extends Actor<unknown, unknown, Ctl> {
   }
 }
 
-/** Waits, one event-loop turn at a time, until `cond()` holds (no fixed sleep). */
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise<void>((r) => setImmediate(r));
-  }
-}
 
 type Via = 'node.send' | 'node.cast' | 'inbox.send' | 'inbox.cast';
 /** One event of a burst: a user message, the death of a monitored process (a DOWN), or of a linked one (an EXIT when trapping). */
@@ -128,7 +121,9 @@ async function runCase({ capacity, overflow, trap, rounds }: Case): Promise<void
         if (ev.t === 'down') {
           watched[wi++]!.close(); // the DOWN is queued at once
         } else if (ev.t === 'exit') {
-          linked[li++]!.close(); // the exit signal becomes an EXIT message on the actor's next turn
+          // A trapping actor gets the EXIT at once; a non-trapping one handles (ignores) the 'normal'
+          // signal on its next turn, which must not disturb the suspended handler either.
+          linked[li++]!.close();
           await until(() => node.stats().runQueue === 0, 'the exit signal to be handled');
         } else {
           const msg = { u: nextId++ };

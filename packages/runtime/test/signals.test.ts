@@ -290,6 +290,19 @@ describe('parent rule', () => {
   });
 });
 
+test('an exit signal raised during a turn stops the actor before its next queued message', async () => {
+  const node = await start();
+  const log: unknown[] = [];
+  const pid = node.spawn(Probe, { log });
+  await node.call(pid, 'ping');
+  const down = watch(node.inbox(), pid);
+  const reply = node.call(pid, { exit: pid, reason: 'self-inflicted' });
+  for (let i = 0; i < 10; i++) node.send(pid, i);
+  await reply;
+  expect((await down).reason).toBe('self-inflicted');
+  expect(log).toEqual([]);
+});
+
 test('exit signals overtake queued user messages', async () => {
   const node = await start();
   const log: unknown[] = [];

@@ -1,17 +1,5 @@
-import { FoundationError, describeValue } from '@foundation/runtime';
+import { describeValue, taggedError as tagged } from '@foundation/runtime';
 
-/** A FoundationError subclass whose `_tag` and `name` are `tag`, with a static `is()` guard. */
-function tagged<T extends string>(tag: T) {
-  abstract class Tagged extends FoundationError {
-    readonly _tag: T = tag;
-    override readonly name: T = tag;
-    /** True when `e` is this kind of error, also after it crossed a thread or node. */
-    static is(e: unknown): boolean {
-      return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === tag;
-    }
-  }
-  return Tagged;
-}
 
 /** One field of a child spec is wrong: names the child (when known), the field, what is allowed and what was given. */
 export class ChildSpecError extends tagged('ChildSpecError') {

@@ -22,6 +22,8 @@ export class Mailbox {
   private head = 0;
   /** Number of queued messages. */
   length = 0;
+  /** Of those, trapped EXITs and DOWNs (a bounded mailbox counts only the others). */
+  system = 0;
 
   constructor(initialCapacity = 4) {
     this.buf = new Array(initialCapacity);
@@ -35,6 +37,7 @@ export class Mailbox {
     this.buf[i] = payload;
     this.kinds[i] = kind;
     this.length++;
+    if (kind >= Kind.Exit) this.system++;
   }
 
   /** Kind of the oldest message; call before `shift`. */
@@ -46,6 +49,7 @@ export class Mailbox {
   shift(): unknown {
     const i = this.head;
     const payload = this.buf[i];
+    if (this.kinds[i]! >= Kind.Exit) this.system--;
     this.buf[i] = undefined;
     this.head = (i + 1) & (this.buf.length - 1);
     this.length--;
