@@ -91,8 +91,9 @@ export function call(p: ProcessCore, target: Target, msg: unknown, timeoutMs: nu
     if (timeoutMs !== Infinity) k.timeouts.add(pc, timeoutMs);
     const envelope: CallEnvelope = { msg, from: { pid: p.$pid, ref: pc.ref } };
     try {
-      if (dest instanceof Pid) k.deliver(dest, Kind.Call, envelope);
-      else k.deliverNamed(dest, Kind.Call, envelope);
+      const sent = dest instanceof Pid ? k.deliver(dest, Kind.Call, envelope) : k.deliverNamed(dest, Kind.Call, envelope);
+      // The transport refused the request (node gone, frame too big, peer too slow): fail now, not at the timeout.
+      if (!sent && settle(pc)) reject(new CallExitError(describe(dest), 'noconnection'));
     } catch (e) {
       settle(pc);
       reject(e as Error);
