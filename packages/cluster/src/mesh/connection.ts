@@ -1,0 +1,278 @@
+import type WebSocket from 'ws';
+import { decode, encode, type Frame } from '@foundation/runtime';
+import { Handshake, type LocalIdentity } from './handshake.js';
+import { Outbox, splitBatch } from './outbox.js';
+import { isFrame } from './frame-guard.js';
+import {
+  CloseCode,
+  MAX_HANDSHAKE_BYTES,
+  PROTOCOL_VERSION,
+  REC_CONTROL,
+  REC_FRAME,
+  REC_FRAMES,
+  isChallenge,
+  isControl,
+  isHello,
+  isWelcome,
+  versionOf,
+  type Challenge,
+  type Control,
+  type Hello,
+  type PeerInfo,
+  type Welcome,
+} from './protocol.js';
+
+/** What the mesh decides about a peer met in a handshake: go on, or close with a code and reason. */
+export type Verdict = { ok: true } | { ok: false; code: CloseCode; reason: string };
+
+/** What a Connection asks of the mesh that owns it. */
+export interface ConnectionOwner {
+  readonly self: LocalIdentity;
+  readonly cookie: string;
+  readonly maxFrameBytes: number;
+  /** Dialer side: a challenge arrived from `ch.name`; may we go on? */
+  onChallenge(c: Connection, ch: Challenge): Verdict;
+  /** Acceptor side: a hello with a valid proof arrived; may we accept? */
+  onHello(c: Connection, h: Hello): Verdict;
+  /** Dialer side: the acceptor's proof checked out; may we go up? */
+  onWelcome(c: Connection, w: Welcome): Verdict;
+  /** The handshake is done (either side); `peers` are what the peer knows. */
+  onUp(c: Connection, peers: PeerInfo[]): void;
+  onFrame(c: Connection, f: Frame): void;
+  /** A queued frame came out larger than maxFrameBytes when encoded at the flush: dropped. */
+  onDropped(c: Connection, f: { t?: unknown }, bytes: number): void;
+  onControl(c: Connection, m: Control): void;
+  /** Called once per connection, whoever closed it. */
+  onClosed(c: Connection, code: number, reason: string, byUs: boolean): void;
+  /** The connected peers, for the welcome (all but `exclude`). */
+  peerList(exclude: string): PeerInfo[];
+  /** Asks for a flush of `c`'s outbox at the end of this event-loop turn. */
+  schedule(c: Connection): void;
+  log(level: 'debug' | 'info' | 'warn', msg: string): void;
+}
+
+type Stage = 'handshake' | 'up' | 'closed';
+
+/**
+ * One WebSocket to one peer, from the first byte to the close: the handshake, then batched
+ * records both ways. Closing is idempotent and reported to the owner exactly once, with one
+ * log line saying why.
+ */
+export class Connection {
+  stage: Stage = 'handshake';
+  readonly hs: Handshake;
+  readonly outbox: Outbox;
+  /** Set while this connection waits in the owner's flush set. */
+  scheduled = false;
+  /** When something last arrived (ms, performance.now). */
+  lastRecv = performance.now();
+  /** Set when a send to this peer was refused for the buffer bound (logged once per episode). */
+  overBound = false;
+  private hsTimer: NodeJS.Timeout | null;
+  /** A protocol violation ws found in what the peer sent, reported with the close. */
+  private protocolError: string | null = null;
+
+  constructor(
+    readonly ws: WebSocket,
+    /** 'out' when this node dialled. */
+    readonly dir: 'in' | 'out',
+    /** Where we dialled (out), or the peer's address (in), for logs. */
+    readonly where: string,
+    private readonly owner: ConnectionOwner,
+    handshakeTimeoutMs: number,
+  ) {
+    this.hs = new Handshake(owner.self, owner.cookie);
+    this.outbox = new Outbox(owner.maxFrameBytes, (f, bytes) => owner.onDropped(this, f, bytes));
+    this.hsTimer = setTimeout(() => this.close(CloseCode.handshakeTimeout, `no handshake within ${handshakeTimeoutMs} ms`), handshakeTimeoutMs);
+    this.hsTimer.unref();
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('error', (e: Error & { code?: string }) => {
+      // ws names protocol violations (an oversized or malformed message) WS_ERR_*: the peer's fault.
+      if (typeof e.code === 'string' && e.code.startsWith('WS_ERR_')) this.protocolError = e.message;
+      else owner.log('debug', `${this.label()}: socket error: ${e.message}`);
+    });
+    ws.on('close', (code, reason) => this.onSocketClose(code, reason.toString()));
+    if (dir === 'in') this.sendRaw(encode(this.hs.challenge()));
+  }
+
+  /** The peer's name once known (after its challenge or hello). */
+  get peerName(): string | undefined {
+    return this.hs.peer?.name;
+  }
+
+  label(): string {
+    const p = this.hs.peer;
+    return p ? `${p.name} (${this.where})` : this.where;
+  }
+
+  /** Queues an encoded record; the owner flushes at the end of the turn. */
+  push(kind: number, payload: Uint8Array): void {
+    this.outbox.pushRecord(kind, payload);
+    if (!this.scheduled) this.owner.schedule(this);
+  }
+
+  /** Queues a frame snapshot (see snapshot.ts) whose encoding takes at most `bound` bytes. */
+  pushSnapshot(frame: object, bound: number): void {
+    this.outbox.pushSnapshot(frame, bound);
+    if (!this.scheduled) this.owner.schedule(this);
+  }
+
+  sendControl(m: Control): void {
+    if (this.stage === 'up') this.push(REC_CONTROL, encode(m));
+  }
+
+  /** Writes the queued records as batches. */
+  flush(): void {
+    if (this.stage !== 'up' || this.outbox.length === 0) return;
+    for (const batch of this.outbox.drain()) this.ws.send(batch);
+  }
+
+  /** Bytes waiting for this peer: queued here and in the socket. */
+  pendingBytes(): number {
+    return this.outbox.bytes + this.ws.bufferedAmount;
+  }
+
+  /**
+   * Closes the connection with `code` and `reason` (sent to the peer, logged once here) and
+   * tells the owner. Queued records are written first when the close is clean.
+   */
+  close(code: CloseCode, reason: string, level?: 'debug' | 'info' | 'warn'): void {
+    if (this.stage === 'closed') return;
+    if (code === CloseCode.goodbye || code === CloseCode.disconnect) this.flush();
+    this.finish();
+    this.owner.log(level ?? levelFor(code), `${this.label()}: closing (${code}): ${reason}`);
+    try {
+      this.ws.close(code, reason.slice(0, 120));
+    } catch {
+      this.ws.terminate();
+    }
+    // A peer that never answers the close does not keep its socket for ws's 30 s.
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+    this.owner.onClosed(this, code, reason, true);
+  }
+
+  private finish(): void {
+    this.stage = 'closed';
+    this.outbox.clear();
+    if (this.hsTimer) clearTimeout(this.hsTimer);
+    this.hsTimer = null;
+  }
+
+  private onSocketClose(code: number, reason: string): void {
+    if (this.stage === 'closed') return;
+    const wasUp = this.stage === 'up';
+    this.finish();
+    const text = this.protocolError
+      ? `bad frame: ${this.protocolError}`
+      : reason || (code === 1006 ? 'connection lost' : 'no reason given');
+    const level = this.protocolError || wasUp || (code !== CloseCode.superseded && code !== 1006) ? levelFor(code) : 'debug';
+    this.owner.log(level, `${this.label()}: closed by peer or network (${code}): ${text}`);
+    this.owner.onClosed(this, code, text, false);
+  }
+
+  private sendRaw(bytes: Uint8Array): void {
+    this.ws.send(bytes);
+  }
+
+  private bad(what: string): void {
+    this.close(CloseCode.badFrame, `bad frame: ${what}`);
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.stage === 'closed') return;
+    this.lastRecv = performance.now();
+    if (!isBinary) return this.bad('a text message');
+    if (this.stage === 'up') return this.onBatch(data);
+    if (data.length > MAX_HANDSHAKE_BYTES) return this.bad(`a handshake message of ${data.length} bytes`);
+    let m: unknown;
+    try {
+      m = decode(data);
+    } catch {
+      return this.bad('a handshake message that is not msgpack');
+    }
+    const v = versionOf(m);
+    if (v !== PROTOCOL_VERSION) {
+      return this.close(CloseCode.version, `unknown protocol version ${JSON.stringify(v) ?? String(v)} (this node speaks ${PROTOCOL_VERSION})`);
+    }
+    if (this.dir === 'out') this.onDialerMessage(m);
+    else this.onAcceptorMessage(m);
+  }
+
+  private challengedOnce = false;
+
+  private onDialerMessage(m: unknown): void {
+    if (!this.challengedOnce) {
+      this.challengedOnce = true;
+      if (!isChallenge(m)) return this.bad('expected a challenge');
+      this.hs.challenged(m);
+      const verdict = this.owner.onChallenge(this, m);
+      if (!verdict.ok) return this.close(verdict.code, verdict.reason);
+      this.sendRaw(encode(this.hs.hello(m)));
+      return;
+    }
+    if (!isWelcome(m)) return this.bad('expected a welcome');
+    if (!this.hs.checkWelcome(m)) return this.close(CloseCode.cookie, 'the peer failed its cookie proof (a different cookie?)');
+    const verdict = this.owner.onWelcome(this, m);
+    if (!verdict.ok) return this.close(verdict.code, verdict.reason);
+    this.goUp(m.peers);
+  }
+
+  private onAcceptorMessage(m: unknown): void {
+    if (this.hs.peer !== null || !isHello(m)) return this.bad('expected a hello');
+    if (!this.hs.checkHello(m)) return this.close(CloseCode.cookie, `node '${m.name}' failed its cookie proof (a different cookie?)`);
+    const verdict = this.owner.onHello(this, m);
+    if (!verdict.ok) return this.close(verdict.code, verdict.reason);
+    this.sendRaw(encode(this.hs.welcome(this.owner.peerList(m.name))));
+    this.goUp([]);
+  }
+
+  private goUp(peers: PeerInfo[]): void {
+    if (this.hsTimer) clearTimeout(this.hsTimer);
+    this.hsTimer = null;
+    this.stage = 'up';
+    this.lastRecv = performance.now();
+    this.owner.onUp(this, peers);
+  }
+
+  private onBatch(data: Buffer): void {
+    const recs = splitBatch(data, this.owner.maxFrameBytes);
+    if (typeof recs === 'string') return this.bad(recs);
+    for (const rec of recs) {
+      if (this.stage !== 'up') return;
+      let m: unknown;
+      try {
+        m = decode(rec.payload);
+      } catch {
+        return this.bad('a record that is not msgpack');
+      }
+      if (rec.kind === REC_FRAMES) {
+        if (!Array.isArray(m) || m.length === 0) return this.bad('a frames record that is not a non-empty array');
+        for (let i = 0; i < m.length; i++) {
+          if (this.stage !== 'up') return;
+          const f: unknown = m[i];
+          if (!isFrame(f)) return this.bad(`a frame of the wrong shape (t: ${describeTag(f)})`);
+          this.owner.onFrame(this, f);
+        }
+      } else if (rec.kind === REC_FRAME) {
+        if (!isFrame(m)) return this.bad(`a frame of the wrong shape (t: ${describeTag(m)})`);
+        this.owner.onFrame(this, m);
+      } else if (rec.kind === REC_CONTROL) {
+        if (!isControl(m)) return this.bad('a control record of the wrong shape');
+        this.owner.onControl(this, m);
+      } else {
+        return this.bad(`a record of unknown kind ${rec.kind}`);
+      }
+    }
+  }
+}
+
+function describeTag(m: unknown): string {
+  const t = typeof m === 'object' && m !== null ? (m as { t?: unknown }).t : undefined;
+  return typeof t === 'string' ? JSON.stringify(t.slice(0, 20)) : typeof t;
+}
+
+function levelFor(code: number): 'debug' | 'info' | 'warn' {
+  if (code === CloseCode.superseded) return 'debug';
+  if (code === CloseCode.goodbye || code === CloseCode.disconnect) return 'info';
+  return 'warn';
+}

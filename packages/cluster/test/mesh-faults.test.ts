@@ -1,0 +1,244 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { encode, decode } from '@foundation/runtime';
+import { CloseCode, MeshConnectError, MeshOptionsError, mesh } from '../src/index.js';
+import { Handshake } from '../src/mesh/handshake.js';
+import { REC_CONTROL, isChallenge } from '../src/mesh/protocol.js';
+import { COOKIE, Echo, LogLines, failure, rawClient, rawPeer, record, startNode, stopAll, until } from './mesh-helpers.js';
+
+afterEach(stopAll);
+
+/** Two connected nodes, b holding 'echo': the bystanders a bad connection must not disturb. */
+async function bystanders() {
+  const { node: a, log } = await startNode('a');
+  const { node: b } = await startNode('b');
+  await b.connect(a.url);
+  b.spawn(Echo, undefined, { name: 'echo' });
+  const stillFine = async () => {
+    expect(a.nodes()).toEqual(['b']);
+    expect(await a.call({ name: 'echo', node: 'b' }, 'still here', 2000)).toMatchObject({ echo: 'still here' });
+  };
+  return { a, b, log, stillFine };
+}
+
+describe('options', () => {
+  test('each wrong option is named in a MeshOptionsError', () => {
+    const bad: Array<[unknown, string]> = [
+      [undefined, 'options'],
+      [{}, 'cookie'],
+      [{ cookie: '' }, 'cookie'],
+      [{ cookie: 'x', port: 70000 }, 'port'],
+      [{ cookie: 'x', tickMs: 1.5 }, 'tickMs'],
+      [{ cookie: 'x', maxFrameBytes: 10 }, 'maxFrameBytes'],
+      [{ cookie: 'x', discovery: [{}] }, 'discovery[0]'],
+      [{ cookie: 'x', tls: { key: 1 } }, 'tls.key'],
+      [{ cookie: 'x', prot: 1 }, 'prot'],
+    ];
+    for (const [opts, field] of bad) {
+      let err: unknown;
+      try {
+        mesh(opts as never);
+      } catch (e) {
+        err = e;
+      }
+      expect(MeshOptionsError.is(err), String(field)).toBe(true);
+      expect((err as MeshOptionsError).field).toBe(field);
+    }
+  });
+
+  test('connect() with something that is not a ws:// URL rejects with MeshOptionsError', async () => {
+    const { node } = await startNode('a');
+    expect(MeshOptionsError.is(await failure(node.connect('http://127.0.0.1:1')))).toBe(true);
+  });
+});
+
+describe('refused connections', () => {
+  test('a wrong cookie is refused, with the reason logged on both sides', async () => {
+    const { node: a, log: la } = await startNode('a');
+    const { node: b, log: lb } = await startNode('b', { cookie: 'other' });
+    const e = await failure(b.connect(a.url));
+    expect(MeshConnectError.is(e)).toBe(true);
+    expect(e.message).toMatch(/cookie/);
+    expect(la.has(/warn .*b .*cookie proof/)).toBe(true);
+    expect(lb.has(/warn .*cookie/)).toBe(true);
+    expect(a.nodes()).toEqual([]);
+    expect(b.nodes()).toEqual([]);
+  });
+
+  test('an acceptor without the cookie cannot pass as one: the dialer checks its proof too', async () => {
+    const { node: a } = await startNode('a');
+    // A raw "acceptor" is played by answering a's own challenge with a forged welcome.
+    const c = await rawClient(a.url);
+    const ch = decode(await c.next());
+    expect(isChallenge(ch)).toBe(true);
+    const hs = new Handshake({ name: 'mallory', inc: 1, url: 'ws://127.0.0.1:1' }, 'guess');
+    c.ws.send(encode(hs.hello(ch as never)));
+    expect((await c.closed).code).toBe(CloseCode.cookie);
+  });
+
+  test('an unknown protocol version is refused and named', async () => {
+    const { log, stillFine } = await bystanders();
+    const url = (await startNode('c', {}, log)).node.url;
+    const c = await rawClient(url);
+    await c.next(); // the challenge
+    c.ws.send(encode({ h: 'hello', v: 99, name: 'x', inc: 1, url: 'ws://127.0.0.1:1' }));
+    const closed = await c.closed;
+    expect(closed.code).toBe(CloseCode.version);
+    expect(closed.reason).toMatch(/unknown protocol version 99/);
+    expect(log.has(/warn .*unknown protocol version 99/)).toBe(true);
+    await stillFine();
+  });
+
+  test('a second node with a name already connected is refused as a duplicate', async () => {
+    const { a, stillFine } = await bystanders();
+    const { node: b2, log } = await startNode('b');
+    const e = await failure(b2.connect(a.url));
+    expect(e.message).toMatch(/duplicate node name/);
+    expect(log.has(/duplicate node name/)).toBe(true);
+    await stillFine();
+  });
+
+  test("a node named like the node it dials is refused", async () => {
+    const { node: a } = await startNode('same');
+    const { node: b } = await startNode('same');
+    expect((await failure(b.connect(a.url))).message).toMatch(/duplicate node name/);
+  });
+});
+
+describe('bad frames close that one connection', () => {
+  test('garbage before the handshake', async () => {
+    const { a, log, stillFine } = await bystanders();
+    const c = await rawClient(a.url);
+    c.ws.send(Buffer.from('definitely not msgpack \xc1\xc1'));
+    expect((await c.closed).code).toBe(CloseCode.badFrame);
+    expect(log.count(/bad frame/)).toBe(1);
+    await stillFine();
+  });
+
+  test('a text message, and a frame sent before the handshake', async () => {
+    const { a, stillFine } = await bystanders();
+    const c1 = await rawClient(a.url);
+    c1.ws.send('hello');
+    expect((await c1.closed).code).toBe(CloseCode.badFrame);
+    const c2 = await rawClient(a.url);
+    c2.ws.send(record(encode({ t: 'named', name: 'echo', kind: 0, msg: 1 })));
+    expect((await c2.closed).code).toBe(CloseCode.badFrame);
+    await stillFine();
+  });
+
+  test('an oversized message is refused by the socket', async () => {
+    const { node: a, log } = await startNode('a', { maxFrameBytes: 300 * 1024 });
+    const { node: b } = await startNode('b');
+    await b.connect(a.url);
+    const c = await rawClient(a.url);
+    c.ws.send(Buffer.alloc(400 * 1024));
+    expect((await c.closed).code).toBe(1009);
+    await until(() => expect(log.count(/warn .*bad frame: Max payload size exceeded/)).toBe(1));
+    expect(a.nodes()).toEqual(['b']);
+  });
+
+  test('after the handshake: not msgpack, wrong shape, oversized record, unknown record kind', async () => {
+    const { a, log, stillFine } = await bystanders();
+    const bad: Array<[Buffer, RegExp]> = [
+      [record(Buffer.from([0xc1, 0xc1, 0xc1])), /not msgpack/],
+      [record(encode({ t: 'msg', to: 'not a pid', kind: 0, msg: 1 })), /wrong shape/],
+      [record(encode({ t: 'nonsense' })), /wrong shape/],
+      [record(encode({ t: 'named', name: 'echo', kind: 2, msg: 'a call with no from' })), /wrong shape/],
+      [record(encode({ c: 'peers', peers: 'x' }), REC_CONTROL), /control record/],
+      [record(encode(1), 9), /unknown kind 9/],
+      [Buffer.concat([record(encode({ c: 'ping' }), REC_CONTROL)]).subarray(0, 7), /truncated/],
+    ];
+    for (const [i, [bytes, why]] of bad.entries()) {
+      const p = await rawPeer(a.url, `raw${i}`);
+      await until(() => expect(a.nodes()).toContain(`raw${i}`));
+      p.ws.send(bytes);
+      expect((await p.closed).code).toBe(CloseCode.badFrame);
+      expect(log.has(why)).toBe(true);
+    }
+    const big = await rawPeer(a.url, 'big');
+    const header = Buffer.alloc(5);
+    header[0] = 1;
+    header.writeUInt32BE(9 * 1024 * 1024, 1);
+    big.ws.send(header);
+    expect((await big.closed).code).toBe(CloseCode.badFrame);
+    expect(log.has(/record of 9437184 bytes/)).toBe(true);
+    await stillFine();
+  });
+
+  test('a frame over maxFrameBytes is not sent: send fails and counts a dead letter', async () => {
+    const { node: a, log } = await startNode('a', { maxFrameBytes: 1024 });
+    const { node: b } = await startNode('b');
+    await b.connect(a.url);
+    const echo = b.spawn(Echo, undefined, { name: 'echo' });
+    const before = a.stats().deadLetters;
+    a.send(echo, 'x'.repeat(4096));
+    expect(a.stats().deadLetters).toBe(before + 1);
+    expect(log.has(/over maxFrameBytes/)).toBe(true);
+    expect(await a.call(echo, 'small', 2000)).toMatchObject({ echo: 'small' });
+  });
+});
+
+describe('liveness and limits', () => {
+  test("a peer silent for 4 ticks is down: nodedown 'noconnection'", async () => {
+    const { node: a, log } = await startNode('a', { tickMs: 50 });
+    const downs: unknown[] = [];
+    a.on('nodedown', (n, r) => downs.push([n, r]));
+    const p = await rawPeer(a.url, 'mute'); // completes the handshake, then never speaks
+    await until(() => expect(a.nodes()).toEqual(['mute']));
+    const closed = await p.closed;
+    expect(closed.code).toBe(CloseCode.heartbeat);
+    expect(downs).toEqual([['mute', 'noconnection']]);
+    expect(log.has(/silent for \d+ ms \(4 ticks of 50 ms\)/)).toBe(true);
+  });
+
+  test('over maxBufferedBytes plain sends fail (dead letters) while calls still go through', async () => {
+    const { node: a, log } = await startNode('a', { maxBufferedBytes: 64 * 1024 });
+    const { node: b } = await startNode('b');
+    await b.connect(a.url);
+    const echo = b.spawn(Echo, undefined, { name: 'echo' });
+    const before = a.stats().deadLetters;
+    const chunk = 'y'.repeat(1000);
+    for (let i = 0; i < 200; i++) a.send(echo, chunk); // 200 KB in one turn, bound 64 KB
+    const dropped = a.stats().deadLetters - before;
+    expect(dropped).toBeGreaterThan(100);
+    expect(dropped).toBeLessThan(200);
+    expect(log.has(/b is slow/)).toBe(true);
+    expect(await a.call(echo, 'call', 2000)).toMatchObject({ echo: 'call' });
+    expect(a.nodes()).toEqual(['b']);
+  });
+});
+
+describe('TLS', () => {
+  test('nodes mesh over wss:// with a self-signed certificate; a node without the CA cannot join', async () => {
+    const { key, cert } = await selfSigned();
+    const tls = { key, cert, ca: cert };
+    const { node: a } = await startNode('a', { tls });
+    expect(a.url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+$/);
+    const { node: b } = await startNode('b', { tls });
+    await b.connect(a.url);
+    a.spawn(Echo, undefined, { name: 'echo' });
+    expect(await b.call({ name: 'echo', node: 'a' }, 'secure', 2000)).toMatchObject({ echo: 'secure' });
+    const { node: c } = await startNode('c', { tls: { key, cert } }); // trusts only the default roots
+    expect(MeshConnectError.is(await failure(c.connect(a.url)))).toBe(true);
+  });
+});
+
+/** A self-signed certificate for 127.0.0.1, made with openssl. */
+async function selfSigned(): Promise<{ key: string; cert: string }> {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-tls-'));
+  try {
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+void COOKIE;
+void LogLines;
