@@ -87,7 +87,10 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
     const mb = this.$mbox ?? this.$newMailbox();
     const ext = this.$ext;
     if (ext !== null && mb.length - mb.system >= ext.capacity && kind < Kind.Exit) {
-      if (ext.overflow === 'reject') throw new MailboxFullError(this.$pid.toString(), ext.capacity);
+      // A call is never dropped in silence: its caller would wait out the timeout for nothing.
+      if (ext.overflow === 'reject' || (kind === Kind.Call && ext.overflow === 'drop_newest')) {
+        throw new MailboxFullError(this.$pid.toString(), ext.capacity);
+      }
       ext.dropped++;
       // drop_oldest evicts the oldest user message, never a queued DOWN or EXIT; with none, the new one goes.
       if (ext.overflow === 'drop_newest' || !mb.dropOldestUser()) return;

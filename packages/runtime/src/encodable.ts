@@ -43,6 +43,8 @@ const LEAF_PROTOTYPES = new Set<object>([
 // visited set.
 const UNTRACKED_NODES = 2_000;
 const UNTRACKED_DEPTH = 64;
+// msgpackr encodes recursively and overflows the stack somewhere past 1,000 levels.
+const MAX_DEPTH = 1_000;
 const START_OVER: unique symbol = Symbol('start over with a visited set');
 
 interface Walk {
@@ -104,6 +106,7 @@ function walk(value: unknown, w: Walk, depth: number): Failure | undefined {
   if (w.seen === null) {
     if (--w.budget < 0 || depth > UNTRACKED_DEPTH) throw START_OVER;
   } else {
+    if (depth > MAX_DEPTH) return { given: `nested more than ${MAX_DEPTH} levels deep, deeper than the codec can go`, segments: [] };
     if (w.seen.has(o)) return undefined;
     w.seen.add(o);
   }

@@ -29,7 +29,7 @@ export interface ProcessInfo {
 function status(p: ProcessCore): ProcessStatus {
   const f = p.$flags;
   if (f & Flag.Terminating) return 'terminating';
-  if (f & Flag.InitPending) return 'initializing';
+  if (f & (Flag.InitPending | Flag.InitAsync)) return 'initializing';
   if (f & Flag.Running) return 'running';
   if (f & Flag.Suspended) return 'suspended';
   if (p.$queued) return 'runnable';

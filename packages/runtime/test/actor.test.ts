@@ -77,10 +77,12 @@ describe('init', () => {
   });
 
   test('messages queue until an async init ends', async () => {
-    class SlowInit extends Actor<unknown, unknown[], Promise<void>> {
+    type Args = { started: () => void; wait: Promise<void> };
+    class SlowInit extends Actor<unknown, unknown[], Args> {
       log: unknown[] = [];
-      async init(g: Promise<void>) {
-        await g;
+      async init(args: Args) {
+        args.started();
+        await args.wait;
         this.log.push('init done');
       }
       handleCast(msg: unknown) {
@@ -92,16 +94,21 @@ describe('init', () => {
     }
     const node = await start();
     const g = gate();
-    const pid = node.spawn(SlowInit, g.promise);
+    const started = gate();
+    const pid = node.spawn(SlowInit, { started: started.open, wait: g.promise });
     node.cast(pid, 'a');
     node.cast(pid, 'b');
     let settled = false;
     const reply = node.call(pid, 'log').finally(() => (settled = true));
-    await vi.waitFor(() => expect(node.processInfo(pid)!.status).toBe('suspended'), { interval: 1 });
+    await started.promise;
+    await new Promise((r) => setImmediate(r)); // give the scheduler a chance to (wrongly) run messages
     expect(node.processInfo(pid)!.mailboxLength).toBe(3);
+    expect(node.processInfo(pid)!.messagesHandled).toBe(0);
+    expect(node.processInfo(pid)!.status).toBe('initializing');
     expect(settled).toBe(false);
     g.open();
     expect(await reply).toEqual(['init done', 'a', 'b']);
+    expect(node.processInfo(pid)!.status).toBe('waiting');
   });
 
   test('an init that throws ends the actor with that error, without terminate', async () => {

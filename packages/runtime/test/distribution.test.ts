@@ -186,6 +186,17 @@ describe('links and monitors', () => {
     await inbox.receive(downFor(later), 1000);
     expect(inbox.pending).toBe(0);
   });
+
+  test('after unlink no EXIT arrives, even from a remote exit already in flight', async () => {
+    const { b, inbox, echo } = await pair();
+    inbox.link(echo);
+    const ref = inbox.monitor(echo);
+    await until(() => expect(b.processInfo(echo)!.links).toEqual([inbox.self]));
+    b.exit(echo, 'boom'); // echo dies on b's next turn and sends its EXIT and DOWN to a ...
+    inbox.unlink(echo); // ... while this unlink travels to b
+    expect((await inbox.receive(downFor(ref), 1000)).reason).toBe('boom');
+    expect(inbox.pending).toBe(0);
+  });
 });
 
 describe('lost connections', () => {
@@ -265,6 +276,8 @@ describe('lost connections', () => {
     const inbox = a.inbox();
     const ref = inbox.monitor({ name: 'echo', node: 'b' });
     expect((await inbox.receive(downFor(ref), 0)).reason).toBe('noconnection');
+    const ref2 = inbox.monitor(b.whereis('echo')!);
+    expect((await inbox.receive(downFor(ref2), 0)).reason).toBe('noconnection');
     const before = a.stats().deadLetters;
     a.send({ name: 'echo', node: 'b' }, 'dropped');
     expect(a.stats().deadLetters).toBe(before + 1);

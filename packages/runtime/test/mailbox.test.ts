@@ -57,6 +57,18 @@ async function bounded(node: Node, overflow: Overflow, capacity: number): Promis
 }
 
 describe('bounded mailboxes', () => {
+  test("a call into a full 'drop_newest' mailbox rejects at once with MailboxFullError", async () => {
+    const node = await start();
+    const pid = await bounded(node, 'drop_newest', 1);
+    const g = gate();
+    node.cast(pid, { hold: g.promise });
+    await expect.poll(() => node.processInfo(pid)!.status, { interval: 1 }).toBe('suspended');
+    node.send(pid, 'fills the mailbox');
+    await expect(node.call(pid, 'log', 60_000)).rejects.toBeInstanceOf(MailboxFullError);
+    g.open();
+    expect(await node.call(pid, 'log', 1000)).toEqual(['fills the mailbox']);
+  });
+
   test("'drop_newest' keeps the first messages and counts the dropped ones", async () => {
     const node = await start();
     const pid = await bounded(node, 'drop_newest', 3);

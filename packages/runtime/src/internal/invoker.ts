@@ -67,11 +67,11 @@ function runInit(a: Behaviour): boolean {
     return false;
   }
   if (isThenable(r)) {
-    a.$flags |= Flag.Suspended;
+    a.$flags |= Flag.Suspended | Flag.InitAsync;
     r.then(
       () => {
         if (a.$flags & Flag.Dead) return;
-        a.$flags &= ~Flag.Suspended;
+        a.$flags &= ~(Flag.Suspended | Flag.InitAsync);
         initDone(a);
         afterTurn(a);
       },

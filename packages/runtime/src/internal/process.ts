@@ -13,6 +13,8 @@ export const enum Flag {
   Stopping = 64,
   Terminating = 128,
   Inbox = 256,
+  /** An async init is under way. */
+  InitAsync = 512,
 }
 
 /** An exit signal waiting to be handled by its target (signals overtake user messages). */
