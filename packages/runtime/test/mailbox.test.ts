@@ -66,6 +66,7 @@ describe('bounded mailboxes', () => {
     node.send(pid, 'fills the mailbox');
     await expect(node.call(pid, 'log', 60_000)).rejects.toBeInstanceOf(MailboxFullError);
     g.open();
+    await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
     expect(await node.call(pid, 'log', 1000)).toEqual(['fills the mailbox']);
   });
 
