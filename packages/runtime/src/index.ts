@@ -30,6 +30,7 @@ export {
   AlreadyRegisteredError,
   UnknownNameError,
   NoProcessError,
+  UnencodableError,
   InitError,
   MailboxFullError,
   StoppedError,
@@ -41,3 +42,5 @@ export type { Transport, TransportHost, Frame } from './transport.js';
 export type { ProcessInfo, ProcessStatus } from './process-info.js';
 export { MemoryNetwork } from './memory-transport.js';
 export { encode, decode } from './codec.js';
+export { checkEncodable, isEncodable } from './encodable.js';
+export { DirtyPool, type DirtyPoolOptions } from './dirty-pool.js';
