@@ -6,6 +6,7 @@ import type { ActorClass } from './actor.js';
 import { systemClock, type Clock } from './clock.js';
 import { InvalidArgumentError, StoppedError } from './errors.js';
 import { Inbox } from './inbox.js';
+import { DirtyPool, type DirtyPoolOptions } from './dirty-pool.js';
 import { Kernel } from './internal/kernel.js';
 import { Kind } from './internal/mailbox.js';
 import { RootProcess } from './internal/root.js';
@@ -30,6 +31,8 @@ export interface NodeOptions {
   clock?: Clock;
   /** Longest run of the scheduler before it yields to I/O, in ms (default 4). */
   sliceMs?: number;
+  /** The dirty pool for `runTask` (created on first use): threads, idle timeout. */
+  dirtyPool?: DirtyPoolOptions;
   /** How long `stop()` waits for a trapping top-level actor before killing it, in ms (default 5000). */
   shutdownTimeoutMs?: number;
 }
@@ -54,6 +57,8 @@ export class Node extends EventEmitter {
   private urlValue = '';
   private stopping: Promise<void> | null = null;
   private readonly shutdownTimeoutMs: number;
+  private pool: DirtyPool | null = null;
+  private readonly dirtyPoolOptions: DirtyPoolOptions | undefined;
 
   private constructor(opts: NodeOptions) {
     super();
@@ -69,6 +74,7 @@ export class Node extends EventEmitter {
       throw new InvalidArgumentError('shutdownTimeoutMs', 'a number of milliseconds ≥ 0 (or Infinity)', st);
     }
     this.shutdownTimeoutMs = st ?? 5000;
+    this.dirtyPoolOptions = opts.dirtyPool;
     this.k = new Kernel(this, name, nextIncarnation(name), opts.clock ?? systemClock, opts.sliceMs);
     const root = new RootProcess();
     root.$k = this.k;
@@ -208,6 +214,16 @@ export class Node extends EventEmitter {
     return { processes: Math.max(0, this.k.size - 1), deadLetters: this.k.deadLetters, runQueue: this.k.dispatcher.runnable };
   }
 
+  /**
+   * Runs `exportName(input)` from the module at `moduleUrl` on the dirty pool (piscina worker
+   * threads), for CPU-bound work that must not block the scheduler; resolves with its result
+   * or rejects with the task's own error. An actor awaiting it stays responsive to exit signals.
+   */
+  runTask(moduleUrl: string | URL, exportName: string, input?: unknown): Promise<unknown> {
+    if (this.k.stopped) return Promise.reject(new StoppedError(`node ${this.name}`));
+    return (this.pool ??= new DirtyPool(this.dirtyPoolOptions)).run(moduleUrl, exportName, input);
+  }
+
   /** Names of the connected nodes. */
   nodes(): string[] {
     return this.k.transport?.nodes() ?? [];
@@ -236,6 +252,7 @@ export class Node extends EventEmitter {
     await shutdownAll(this.k, this.shutdownTimeoutMs);
     this.k.stopped = true;
     await this.k.transport?.stop();
+    await this.pool?.destroy();
     this.removeAllListeners();
   }
 }

@@ -73,6 +73,11 @@ export abstract class BaseProcess extends ProcessCore {
     return spawn(this.$k, this.$pid, cls, args, { ...opts, link: true });
   }
 
+  /** Runs a CPU-bound task on the node's dirty pool (see `Node.runTask`); awaiting it suspends only this process. */
+  runTask(moduleUrl: string | URL, exportName: string, input?: unknown): Promise<unknown> {
+    return this.$k.node.runTask(moduleUrl, exportName, input);
+  }
+
   /** Links this process with `to`: when either exits abnormally, so does the other (unless trapping). */
   link(to: Target): void {
     link(this, resolvePid(this.$k, to));

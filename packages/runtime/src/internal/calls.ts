@@ -2,6 +2,7 @@ import { Pid, type Ref } from '../pid.js';
 import { CallExitError, CallTimeoutError, InvalidArgumentError } from '../errors.js';
 import type { RemoteName, Target } from '../target.js';
 import { Kind } from './mailbox.js';
+import { checkEncodable } from '../encodable.js';
 import type { MonitorEntry, ProcessCore, WatchEntry } from './process.js';
 import type { TimeoutEntry, TimeoutList } from './timeouts.js';
 import type { Kernel } from './kernel.js';
@@ -128,5 +129,8 @@ export function settleReply(p: ProcessCore, ref: Ref, value: unknown): void {
 export function reply(k: Kernel, from: From, value: unknown): void {
   const w = k.local(from.pid);
   if (w !== null) settleReply(w, from.ref, value);
-  else if (!k.isLocal(from.pid)) k.sendFrame(from.pid.node, { t: 'reply', to: from.pid, ref: from.ref, value });
+  else if (!k.isLocal(from.pid)) {
+    checkEncodable(value, 'reply');
+    k.sendFrame(from.pid.node, { t: 'reply', to: from.pid, ref: from.ref, value });
+  }
 }

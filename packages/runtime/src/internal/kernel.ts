@@ -2,6 +2,7 @@ import { Pid, Ref } from '../pid.js';
 import type { Clock } from '../clock.js';
 import { AlreadyRegisteredError, InvalidArgumentError, NoProcessError, UnknownNameError } from '../errors.js';
 import { Dispatcher } from './dispatcher.js';
+import { checkEncodable } from '../encodable.js';
 import { TimeoutQueue } from './timeouts.js';
 import { Flag, type ProcessCore } from './process.js';
 import type { Frame, TransportHost, Transport } from '../transport.js';
@@ -165,7 +166,10 @@ export class Kernel {
     return this.transport.send(node, frame);
   }
 
-  /** Delivers a user message to a local process, or as a frame to a remote one. */
+  /**
+   * Delivers a user message to a local process, or as a frame to a remote one; a message the
+   * wire cannot carry faithfully is refused with UnencodableError before anything is sent.
+   */
   deliver(to: Pid, kind: Kind, payload: unknown): boolean {
     const p = this.local(to);
     if (p !== null) {
@@ -176,6 +180,7 @@ export class Kernel {
       this.deadLetters++;
       return false;
     }
+    checkEncodable(payload);
     const ok = this.sendFrame(to.node, { t: 'msg', to, kind, msg: payload });
     if (!ok) this.deadLetters++;
     return ok;
@@ -183,6 +188,7 @@ export class Kernel {
 
   /** Delivers a user message to `name` on another node. */
   deliverNamed(to: { name: string; node: string }, kind: Kind, payload: unknown): boolean {
+    checkEncodable(payload);
     const ok = this.sendFrame(to.node, { t: 'named', name: to.name, kind, msg: payload });
     if (!ok) this.deadLetters++;
     return ok;
