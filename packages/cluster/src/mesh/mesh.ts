@@ -68,8 +68,8 @@ export class MeshTransport implements Transport, ConnectionOwner {
   constructor(readonly opts: ResolvedMeshOptions) {
     this.redialer = new Redialer((url) => this.dial(url), opts.backoffMinMs, opts.backoffMaxMs);
     this.maxPayload = Math.max(BATCH_TARGET_BYTES, opts.maxFrameBytes + REC_HEADER);
-    // A snapshot's encoding, as a one-frame array in a record, always fits maxFrameBytes.
-    this.snapshots = new Snapshotter(Math.min(SNAPSHOT_MAX_BYTES, opts.maxFrameBytes - 16));
+    // A snapshot encodes under 1 KiB: under any maxFrameBytes, and always fits a run (see Outbox).
+    this.snapshots = new Snapshotter(SNAPSHOT_MAX_BYTES);
   }
 
   get cookie(): string {
@@ -134,10 +134,10 @@ export class MeshTransport implements Transport, ConnectionOwner {
   send(node: string, frame: Frame): boolean {
     const c = this.up.get(node);
     if (c === undefined) return false;
-    const snap = this.snapshots.take(frame);
+    const snaps = this.snapshots;
     let bytes: Uint8Array | null = null;
     let size: number;
-    if (snap !== undefined) size = this.snapshots.bound;
+    if (snaps.takeFrame(frame)) size = snaps.bound;
     else {
       bytes = encode(frame);
       if (bytes.length > this.opts.maxFrameBytes) {
@@ -163,7 +163,7 @@ export class MeshTransport implements Transport, ConnectionOwner {
         }
       } else c.overBound = false;
     }
-    if (bytes === null) c.pushSnapshot(snap!, size);
+    if (bytes === null) c.pushFrame(snaps.flat, snaps.flatLength, size);
     else c.push(REC_FRAME, bytes);
     return true;
   }
@@ -335,9 +335,9 @@ export class MeshTransport implements Transport, ConnectionOwner {
     }
   }
 
-  onDropped(c: Connection, f: { t?: unknown }, bytes: number): void {
+  onDropped(c: Connection, tag: unknown, bytes: number): void {
     // Not expected (a snapshot's bound keeps it under the limit): logged, and lost like a dead letter.
-    this.log('warn', `a '${String(f.t)}' frame to ${c.peerName} encoded to ${bytes} bytes, over maxFrameBytes (${this.opts.maxFrameBytes}): dropped`);
+    this.log('warn', `a '${String(tag)}' frame to ${c.peerName} encoded to ${bytes} bytes, over a frames record's limit: dropped`);
   }
 
   onControl(_c: Connection, m: Control): void {

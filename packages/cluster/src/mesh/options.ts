@@ -32,11 +32,16 @@ export interface MeshOptions {
   /** Heartbeat period in ms (default 1000); a peer silent for 4 ticks is down. */
   tickMs?: number;
   /**
-   * Largest encoded frame sent or accepted, in bytes (default 8 MiB). A frame that could pass
-   * 1 KiB encoded is encoded at `send`, so one over the limit fails there (`send` returns false:
-   * a dead letter, and a warning). Smaller frames are batched: each turn's frames for a peer are
-   * encoded as one array, in records no longer than the limit; so inbound, every record (hence
-   * every frame) over the limit closes the connection as a bad frame.
+   * Largest encoded frame sent or accepted, in bytes (default 8 MiB, least 1 KiB).
+   *
+   * Sending: a frame that could pass 1 KiB encoded is encoded at `send`, so one over the limit
+   * fails there (`send` returns false: a dead letter, and a warning). Smaller frames (the most)
+   * are batched: a turn's frames for a peer are encoded together as one array (records of up to
+   * 256 KiB), and every one of them is under 1 KiB, so under any peer's limit.
+   *
+   * Receiving: a frame that travels alone over the limit closes the connection as a bad frame; a
+   * batch record is accepted up to the limit or 256 KiB, whichever is larger (the frames inside
+   * are not measured one by one: an honest peer only batches frames under 1 KiB).
    */
   maxFrameBytes?: number;
   /**
@@ -46,8 +51,9 @@ export interface MeshOptions {
    *
    * A frame is counted when it is sent, before the end-of-turn batch is encoded: a frame encoded
    * at `send` (one that could pass 1 KiB) by its exact size, a small one by an upper bound of its
-   * encoded size (5 bytes a number or 3 per character; a few times what it takes inside a batch,
-   * about what its queued copy takes in memory); once written, by the socket's buffered bytes.
+   * encoded size (9 bytes a number, 3 a string's character, 48 a pid: several times what it
+   * takes inside a batch, about what its queued copy holds in memory); once written, by the
+   * socket's buffered bytes. So a turn queues fewer tiny frames than the bound would hold encoded.
    */
   maxBufferedBytes?: number;
   /** Where to log (default: warnings to console.warn, the rest dropped). */

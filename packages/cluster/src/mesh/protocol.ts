@@ -15,8 +15,12 @@
  * After the handshake each message is a batch of records: [kind u8][length u32 BE][payload].
  * Kind 1 is one runtime Frame (msgpack, the runtime's codec); kind 2 a Control message; kind 3
  * several Frames as one msgpack array (one `encode` per batch: most frames travel this way, see
- * snapshot.ts). No record is longer than the receiver's maxFrameBytes, so no frame is either.
- * Frames are delivered in record order, and in array order within a kind-3 record.
+ * snapshot.ts), flat: each frame as its tag then its fields in FRAME_FIELDS order, e.g.
+ * ['msg', to, kind, msg, 'msg', to, kind, msg, 'link', from, to]. A kind 1 or 2 record may be
+ * as long as the receiver's maxFrameBytes; a kind 3 record as long as that or MAX_FRAMES_RECORD,
+ * whichever is larger (whatever either side's maxFrameBytes: a sender only batches frames that
+ * encode under 1 KiB, the least maxFrameBytes there is). Frames are delivered in record order,
+ * and in array order within a kind-3 record.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -27,10 +31,24 @@ export const PROTOCOL_VERSION = 2;
 export const REC_FRAME = 1;
 export const REC_CONTROL = 2;
 export const REC_FRAMES = 3;
+/** The fields of each Frame variant, in the order a REC_FRAMES record lists them after the tag. */
+export const FRAME_FIELDS: Readonly<Record<string, readonly string[] | undefined>> = Object.assign(Object.create(null) as object, {
+  msg: ['to', 'kind', 'msg'],
+  named: ['name', 'kind', 'msg'],
+  reply: ['to', 'ref', 'value'],
+  link: ['from', 'to'],
+  unlink: ['from', 'to'],
+  exit: ['from', 'to', 'reason', 'link'],
+  monitor: ['from', 'to', 'ref'],
+  demonitor: ['to', 'ref'],
+  down: ['to', 'ref', 'pid', 'reason'],
+});
 /** Bytes of a record header. */
 export const REC_HEADER = 5;
 /** A sender starts a new WebSocket message once a batch reaches this size (a larger single frame goes alone). */
 export const BATCH_TARGET_BYTES = 256 * 1024;
+/** Longest kind-3 record a sender writes; every receiver accepts it. */
+export const MAX_FRAMES_RECORD = BATCH_TARGET_BYTES - REC_HEADER;
 /** Largest handshake message accepted. */
 export const MAX_HANDSHAKE_BYTES = 8 * 1024;
 

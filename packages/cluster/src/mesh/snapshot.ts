@@ -1,4 +1,5 @@
-import { Pid, Ref } from '@foundation/runtime';
+import { Pid, Ref, type Frame } from '@foundation/runtime';
+import { FRAME_FIELDS } from './protocol.js';
 
 /*
  * Capturing a frame at send time without encoding it.
@@ -13,8 +14,12 @@ import { Pid, Ref } from '@foundation/runtime';
  * Only small, plain, tree-shaped frames are snapshotted: anything else (a class instance, Map,
  * Set, Date, typed array, Error, BigInt, function or symbol, an object met twice — shared or
  * cyclic —, more than MAX_OBJECTS objects, or an encoded size that could pass the limit) makes
- * `take` return undefined, and the caller encodes the frame right away as before, which also
+ * `takeFrame` return false, and the caller encodes the frame right away as before, which also
  * gives its exact size for maxFrameBytes.
+ *
+ * `takeFrame` snapshots a frame flat, as its tag then its fields in FRAME_FIELDS order (the
+ * layout of a REC_FRAMES record): the frame object itself is the runtime's, made for this send;
+ * its fields' values are what a copy is made of.
  *
  * `bound` is an upper bound of the snapshot's msgpack size wherever it is encoded (alone or in
  * an array): strings count 3 bytes per UTF-16 unit plus a 5-byte header, numbers 9, objects 16
@@ -39,14 +44,27 @@ export class Snapshotter {
   /** @param limit the largest `bound` a snapshot may have; a larger frame is not snapshotted. */
   constructor(private readonly limit: number) {}
 
-  /** A copy of `frame` as it is now, or undefined when it must be encoded instead (see above). */
-  take(frame: object): object | undefined {
-    this.bound = 0;
+  /** Tag then field values of the last frame snapshotted by `takeFrame`: its first `flatLength` entries. */
+  readonly flat: unknown[] = new Array<unknown>(8).fill(undefined);
+  flatLength = 0;
+
+  /**
+   * Snapshots `frame` flat into `flat` (tag, then FRAME_FIELDS' values); false when it must be
+   * encoded instead (see above). `bound` then bounds the encoded size of `flat`'s values.
+   */
+  takeFrame(frame: Frame): boolean {
+    const fields = FRAME_FIELDS[frame.t];
+    if (fields === undefined) return false;
+    this.bound = 5 + 3 * frame.t.length;
     this.budget = MAX_OBJECTS;
     this.nseen = 0;
-    const out = this.obj(frame);
-    this.seen.fill(undefined, 0, this.nseen);
-    return this.budget < 0 || this.bound > this.limit ? undefined : (out as object);
+    const flat = this.flat;
+    this.flatLength = fields.length + 1;
+    flat[0] = frame.t;
+    const f = frame as unknown as Record<string, unknown>;
+    for (let i = 0; i < fields.length && this.budget >= 0; i++) flat[i + 1] = this.val(f[fields[i]!]);
+    if (this.nseen > 0) this.seen.fill(undefined, 0, this.nseen);
+    return this.budget >= 0 && this.bound <= this.limit;
   }
 
   private val(v: unknown): unknown {
