@@ -1,5 +1,5 @@
-import { Actor, type ActorClass } from '@foundation/runtime';
-import { ChildSpecError, DuplicateChildIdError, RegisteredNameStartError } from './errors.js';
+import { Actor, actorClass, type ActorClass } from '@foundation/runtime';
+import { ChildSpecError, DuplicateChildIdError } from './errors.js';
 
 /** When a child that exited is restarted: always, only after a crash, or never. */
 export type RestartType = 'permanent' | 'transient' | 'temporary';
@@ -10,7 +10,7 @@ export type Shutdown = number | 'brutal_kill' | 'infinity';
 /** A worker, or a supervisor (which then gets `shutdown: 'infinity'` by default). */
 export type ChildType = 'worker' | 'supervisor';
 
-/** `[ActorClass, args]`. A registered class name in first place needs the registry of issue #4. */
+/** `[ActorClass, args]`, or `[name, args]` with a name given to defineActor. */
 export type ChildStart<A = any> = readonly [ActorClass<A> | string, A] | readonly [ActorClass<A>];
 
 /** A child spec as given: plain data; everything but `id` and `start` has a default. */
@@ -48,15 +48,26 @@ function checkId(id: unknown): string {
   return id;
 }
 
-/** Checks `start` (the `[ActorClass, args]` pair); `idForErrors` names the child in the error. */
+/** The class defined under `name` with defineActor, or undefined. */
+function definedClass(name: string): ActorClass | undefined {
+  try {
+    return actorClass(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks `start` (the `[ActorClass | definedName, args]` pair); `idForErrors` names the child in the error. */
 export function checkStart(idForErrors: string | undefined, start: unknown): readonly [ActorClass, unknown] {
   if (!Array.isArray(start) || start.length < 1 || start.length > 2) {
     throw new ChildSpecError(idForErrors, 'start', '[ActorClass, args]', start);
   }
   const cls: unknown = start[0];
-  if (typeof cls === 'string') throw new RegisteredNameStartError(idForErrors, cls);
-  if (!isActorClass(cls)) throw new ChildSpecError(idForErrors, 'start[0]', 'a class that extends Actor', cls);
-  return [cls, start[1]];
+  const resolved = typeof cls === 'string' ? definedClass(cls) : cls;
+  if (!isActorClass(resolved)) {
+    throw new ChildSpecError(idForErrors, 'start[0]', 'a class that extends Actor, or the name of one given to defineActor', cls);
+  }
+  return [resolved, start[1]];
 }
 
 function checkRestart(id: string, restart: unknown): RestartType {
@@ -88,8 +99,7 @@ export function isActorClass(cls: unknown): cls is ActorClass {
 
 /**
  * Applies the defaults to a child spec and checks it field by field (OTP's check_childspec):
- * the first wrong field throws ChildSpecError naming it (RegisteredNameStartError for a
- * class given by name).
+ * the first wrong field throws ChildSpecError naming it.
  */
 export function checkChildSpec(spec: unknown): NormalizedChildSpec {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {

@@ -13,19 +13,6 @@ export class ChildSpecError extends tagged('ChildSpecError') {
   }
 }
 
-/**
- * A child spec names its actor class by registered name (`start: ['Name', args]`). That needs
- * the actor-class registry (issue #4); until then, give the ActorClass itself.
- */
-export class RegisteredNameStartError extends tagged('RegisteredNameStartError') {
-  constructor(readonly id: string | undefined, readonly registeredName: string) {
-    super(
-      `child spec${id === undefined ? '' : ` '${id}'`}: start names the class '${registeredName}' by registered name; ` +
-        'starting by name needs the actor-class registry (issue #4), so give the ActorClass itself',
-    );
-  }
-}
-
 /** Two child specs of one supervisor share an id. */
 export class DuplicateChildIdError extends tagged('DuplicateChildIdError') {
   constructor(readonly id: string) {

@@ -44,7 +44,6 @@ export {
 } from './protocol.js';
 export {
   ChildSpecError,
-  RegisteredNameStartError,
   DuplicateChildIdError,
   SupervisorOptionError,
   ChildAlreadyStartedError,

@@ -2,7 +2,6 @@ import { describe, expect, test } from 'vitest';
 import {
   ChildSpecError,
   DuplicateChildIdError,
-  RegisteredNameStartError,
   SupervisorOptionError,
   checkChildSpec,
   checkChildSpecs,
@@ -11,6 +10,7 @@ import {
   Supervisor,
 } from '../src/index.js';
 import { Worker, startNode } from './helpers.js';
+import { defineActor } from '@foundation/runtime';
 
 function fieldError(spec: unknown): ChildSpecError {
   try {
@@ -59,9 +59,10 @@ describe('child specs', () => {
     expect(fieldError(null).field).toBe('child spec');
   });
 
-  test('a class given by registered name is refused until the actor-class registry exists', () => {
-    expect(() => checkChildSpec({ id: 'x', start: ['Counter', 0] })).toThrow(RegisteredNameStartError);
-    expect(() => checkChildSpec({ id: 'x', start: ['Counter', 0] })).toThrow(/registry \(issue #4\)/);
+  test('a class may be given by the name it was defined under; an undefined name is a ChildSpecError', () => {
+    defineActor('SupervisedWorker', Worker);
+    expect(checkChildSpec({ id: 'x', start: ['SupervisedWorker', 0] }).start[0]).toBe(Worker);
+    expect(fieldError({ id: 'x', start: ['Undefined', 0] }).message).toMatch(/start\[0\] must be a class that extends Actor, or the name of one given to defineActor, got 'Undefined'/);
   });
 
   test('duplicate ids are rejected', () => {
@@ -82,6 +83,6 @@ describe('child specs', () => {
   test('Supervisor.start throws the named error at the caller; a bad spec in init fails the start', async () => {
     const node = await startNode();
     await expect(Supervisor.start(node, { children: [{ id: 'a', start: [Worker], restart: 'sometimes' as 'permanent' }] })).rejects.toThrow(ChildSpecError);
-    await expect(Supervisor.startChild(node, node.self, { id: 'a', start: ['Name', 1] })).rejects.toThrow(RegisteredNameStartError);
+    await expect(Supervisor.startChild(node, node.self, { id: 'a', start: ['Name', 1] })).rejects.toThrow(ChildSpecError);
   });
 });
