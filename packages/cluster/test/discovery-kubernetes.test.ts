@@ -116,7 +116,7 @@ describe('kubernetes', () => {
     expect(server.requests[0]!.authorization).toBe(`Bearer ${old}`);
     writeFileSync(tokenPath, 'rotated-token\n');
     await vi.waitFor(() => expect(sorted(ctx.urls)).toEqual(READY), { timeout: 5000, interval: 5 });
-    expect(ctx.logs[1]).toBe('kubernetes: listing endpointslices succeeded again');
+    expect(ctx.logs[1]).toBe('kubernetes: listing endpointslices in shop (app=foundation) succeeded again');
 
     server.slices = 'error';
     await vi.waitFor(() => expect(ctx.logs[2]).toMatch(/500 Internal Server Error: etcdserver: request timed out/), { timeout: 5000, interval: 5 });

@@ -1,16 +1,15 @@
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Clock } from '@foundation/runtime';
-import type { Strategy, StrategyContext } from './strategy.js';
+import type { Strategy } from './strategy.js';
+import { pollingStrategy } from './poller.js';
 import {
-  FailureLog,
   StrategyOptionError,
   checkClock,
   checkInteger,
   checkOneOf,
   checkOptions,
   checkString,
-  errorText,
   peerUrl,
 } from './options.js';
 
@@ -54,49 +53,19 @@ export function dns(options: DnsOptions): Strategy {
   const servers = o.resolver === undefined ? undefined : checkServers(o.resolver);
 
   const clock = checkClock(STRATEGY, o.clock);
-  let timer: unknown;
-  let resolver: Resolver | undefined;
-  let running = false;
-
-  return {
-    name: STRATEGY,
-    start(ctx: StrategyContext): void {
-      if (running) return;
-      running = true;
-      const failures = new FailureLog(ctx.log);
-      // tries: 1 so that timeoutMs is the whole budget of one lookup; the next poll is the retry.
-      const r = new Resolver({ timeout: timeoutMs, tries: 1 });
-      if (servers) r.setServers(servers);
-      resolver = r;
-
-      const lookup = async (): Promise<string[]> => {
+  return pollingStrategy(STRATEGY, intervalMs, clock, () => {
+    // tries: 1 so that timeoutMs is the whole budget of one lookup; the next poll is the retry.
+    const r = new Resolver({ timeout: timeoutMs, tries: 1 });
+    if (servers) r.setServers(servers);
+    return {
+      describe: () => `dns: ${type} lookup of ${query}`,
+      async lookup(signal) {
+        signal.addEventListener('abort', () => r.cancel(), { once: true });
         if (type === 'A') return (await r.resolve4(query)).map((ip) => peerUrl(scheme, ip, port!));
         return (await r.resolveSrv(query)).map((s) => peerUrl(scheme, s.name.replace(/\.$/, ''), port ?? s.port));
-      };
-      const poll = async (): Promise<void> => {
-        try {
-          const urls = await lookup();
-          if (!running) return;
-          failures.succeeded(`dns: ${type} lookup of ${query}`);
-          for (const url of new Set(urls)) if (url !== ctx.self.url) ctx.found(url);
-        } catch (e) {
-          if (running) failures.failed(`dns: ${type} lookup of ${query} failed: ${errorText(e)}`);
-        }
-        // The next poll is scheduled after this one ends, so slow lookups never pile up.
-        if (running) {
-          timer = clock.setTimeout(() => void poll(), intervalMs);
-        }
-      };
-      void poll();
-    },
-    stop(): void {
-      running = false;
-      if (timer !== undefined) clock.clearTimeout(timer);
-      timer = undefined;
-      resolver?.cancel();
-      resolver = undefined;
-    },
-  };
+      },
+    };
+  });
 }
 
 function checkServers(value: unknown): string[] {

@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Clock } from '@foundation/runtime';
-import type { Strategy, StrategyContext } from './strategy.js';
+import type { Strategy } from './strategy.js';
+import { pollingStrategy } from './poller.js';
 import {
-  FailureLog,
   StrategyOptionError,
   checkClock,
   checkInteger,
@@ -88,75 +88,50 @@ export function kubernetes(options: KubernetesOptions): Strategy {
   checkString(STRATEGY, 'namespace', namespace, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name');
 
   const clock = checkClock(STRATEGY, o.clock);
-  let timer: unknown;
-  let abort: AbortController | undefined;
-  let running = false;
   // Which API answered last time: EndpointSlices unless they were not served or not allowed.
   let resource: 'endpointslices' | 'endpoints' = 'endpointslices';
 
-  return {
-    name: STRATEGY,
-    start(ctx: StrategyContext): void {
-      if (running) return;
-      running = true;
-      const failures = new FailureLog(ctx.log);
-      const ca = apiServer.protocol === 'https:' && existsSync(caPath) ? readFileSync(caPath) : undefined;
+  return pollingStrategy(STRATEGY, intervalMs, clock, (ctx) => {
+    const ca = apiServer.protocol === 'https:' && existsSync(caPath) ? readFileSync(caPath) : undefined;
 
-      const list = async (which: typeof resource, token: string, signal: AbortSignal): Promise<string[]> => {
-        const base = which === 'endpointslices'
-          ? `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`
-          : `/api/v1/namespaces/${namespace}/endpoints`;
-        const urls: string[] = [];
-        let cont: string | undefined;
-        do {
-          const qs = new URLSearchParams({ labelSelector: selector, limit: '500' });
-          if (cont) qs.set('continue', cont);
-          const body = await get(new URL(`${base}?${qs}`, apiServer), token, ca, timeoutMs, signal);
-          if (which === 'endpointslices') urls.push(...fromSlices(body as EndpointSliceList, port, scheme));
-          else urls.push(...fromEndpoints(body as EndpointsList, port, scheme));
-          cont = (body as EndpointsList).metadata?.continue || undefined;
-        } while (cont);
-        return urls;
-      };
+    const list = async (which: typeof resource, token: string, signal: AbortSignal): Promise<string[]> => {
+      const base = which === 'endpointslices'
+        ? `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`
+        : `/api/v1/namespaces/${namespace}/endpoints`;
+      const urls: string[] = [];
+      let cont: string | undefined;
+      do {
+        const qs = new URLSearchParams({ labelSelector: selector, limit: '500' });
+        if (cont) qs.set('continue', cont);
+        const body = await get(new URL(`${base}?${qs}`, apiServer), token, ca, timeoutMs, signal);
+        if (which === 'endpointslices') urls.push(...fromSlices(body as EndpointSliceList, port, scheme));
+        else urls.push(...fromEndpoints(body as EndpointsList, port, scheme));
+        cont = (body as EndpointsList).metadata?.continue || undefined;
+      } while (cont);
+      return urls;
+    };
 
-      const poll = async (): Promise<void> => {
-        const ac = new AbortController();
-        abort = ac;
+    return {
+      describe: () => `kubernetes: listing ${resource} in ${namespace} (${selector})`,
+      async lookup(signal) {
+        const token = (await readFile(tokenPath, 'utf8')).trim();
         try {
-          const token = (await readFile(tokenPath, 'utf8')).trim();
+          return await list(resource, token, signal);
+        } catch (e) {
+          if (resource !== 'endpointslices' || !(e instanceof ApiError) || (e.status !== 404 && e.status !== 403)) throw e;
           let urls: string[];
           try {
-            urls = await list(resource, token, ac.signal);
-          } catch (e) {
-            if (resource !== 'endpointslices' || !(e instanceof ApiError) || (e.status !== 404 && e.status !== 403)) throw e;
-            try {
-              urls = await list('endpoints', token, ac.signal);
-            } catch (e2) {
-              throw new Error(`EndpointSlices gave ${e.message}; Endpoints gave ${errorText(e2)}`);
-            }
-            ctx.log(`kubernetes: EndpointSlices gave ${e.message}; using v1 Endpoints instead`);
-            resource = 'endpoints';
+            urls = await list('endpoints', token, signal);
+          } catch (e2) {
+            throw new Error(`EndpointSlices gave ${e.message}; Endpoints gave ${errorText(e2)}`);
           }
-          if (!running) return;
-          failures.succeeded(`kubernetes: listing ${resource}`);
-          for (const url of new Set(urls)) if (url !== ctx.self.url) ctx.found(url);
-        } catch (e) {
-          if (running) failures.failed(`kubernetes: listing ${resource} in ${namespace} (${selector}) failed: ${errorText(e)}`);
+          ctx.log(`kubernetes: EndpointSlices gave ${e.message}; using v1 Endpoints instead`);
+          resource = 'endpoints';
+          return urls;
         }
-        if (running) {
-          timer = clock.setTimeout(() => void poll(), intervalMs);
-        }
-      };
-      void poll();
-    },
-    stop(): void {
-      running = false;
-      if (timer !== undefined) clock.clearTimeout(timer);
-      timer = undefined;
-      abort?.abort();
-      abort = undefined;
-    },
-  };
+      },
+    };
+  });
 }
 
 function apiServerUrl(given: unknown): string {
