@@ -62,13 +62,7 @@ export class DynamicSupervisor extends SupervisorBase<DynamicSupervisorOptions> 
   }
 
   protected async restartGroup(child: ChildRecord): Promise<ChildRecord | null> {
-    const r = await this.startProcess(child.spec, child.label);
-    if ('reason' in r) {
-      child.lastReason = r.reason;
-      return child;
-    }
-    child.pid = r.pid;
-    return null;
+    return (await this.restartRecord(child)) ? null : child;
   }
 
   protected async answer(req: SupervisorRequest): Promise<unknown> {

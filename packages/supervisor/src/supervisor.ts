@@ -76,12 +76,7 @@ export class Supervisor extends SupervisorBase<SupervisorOptions> {
     for (const c of group) {
       if (c.spec.restart === 'temporary' && !this.children.includes(c)) continue;
       c.pending = null;
-      const r = await this.startProcess(c.spec, c.label);
-      if ('reason' in r) {
-        c.lastReason = r.reason;
-        return c;
-      }
-      c.pid = r.pid;
+      if (!(await this.restartRecord(c))) return c;
     }
     return null;
   }

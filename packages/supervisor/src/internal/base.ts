@@ -66,6 +66,17 @@ export abstract class SupervisorBase<Args> extends Actor<SupervisorRequest, Supe
     this.opts.onReport?.(r);
   }
 
+  /** Starts a child record's process again; false (with `lastReason` set) when its start failed. */
+  protected async restartRecord(c: ChildRecord): Promise<boolean> {
+    const r = await this.startProcess(c.spec, c.label);
+    if ('reason' in r) {
+      c.lastReason = r.reason;
+      return false;
+    }
+    c.pid = r.pid;
+    return true;
+  }
+
   /** Starts `spec` linked to this supervisor, once its init succeeded; never throws. */
   protected async startProcess(spec: NormalizedChildSpec, label: string | null): Promise<{ pid: Pid } | { reason: unknown }> {
     try {
