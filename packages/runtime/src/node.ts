@@ -98,7 +98,7 @@ export class Node extends EventEmitter {
     this.urlValue = await transport.start({
       name: k.name,
       incarnation: k.incarnation,
-      receive: (from, frame) => receiveFrame(k, from, frame),
+      receive: (_from, frame) => receiveFrame(k, frame),
       nodeUp: (name) => this.emit('nodeup', name),
       nodeDown: (name, reason) => {
         nodeDown(k, name);

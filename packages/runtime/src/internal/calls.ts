@@ -131,6 +131,6 @@ export function reply(k: Kernel, from: From, value: unknown): void {
   if (w !== null) settleReply(w, from.ref, value);
   else if (!k.isLocal(from.pid)) {
     checkEncodable(value, 'reply');
-    k.sendFrame(from.pid.node, { t: 'reply', to: from.pid, ref: from.ref, value });
+    k.route(from.pid, { t: 'reply', to: from.pid, ref: from.ref, value });
   }
 }

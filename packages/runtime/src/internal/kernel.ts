@@ -10,6 +10,10 @@ import type { Target } from '../target.js';
 import { isRemoteName, isVia } from '../target.js';
 import type { Node } from '../node.js';
 import type { Kind } from './mailbox.js';
+import type { ThreadRouter } from './thread-router.js';
+
+/** Most schedulers a node may have (pid ids carry the owner in their low bits). */
+export const MAX_SCHEDULERS = 64;
 
 /**
  * What a Node is made of inside: pid and ref counters, the live-process list, registered
@@ -24,7 +28,13 @@ export class Kernel {
   private refSeq = 1;
   private first: ProcessCore | null = null;
   private count = 0;
-  readonly names = new Map<string, ProcessCore>();
+  /** Registered names of this node (on a node with several schedulers: a replica, see threads). */
+  readonly names = new Map<string, Pid>();
+  /** This scheduler's index (0: the main thread) and how many the node has. */
+  scheduler = 0;
+  schedulers = 1;
+  /** How frames reach the node's other schedulers (set up when it has several). */
+  threads: ThreadRouter | null = null;
   /** Local processes whose pids were encoded (may come back by id from a thread or node). */
   private readonly exported = new Map<number, ProcessCore>();
   /** Messages dropped because their target was dead, unknown or unreachable. */
@@ -48,16 +58,36 @@ export class Kernel {
 
   /** A fresh pid for a process about to be added. */
   newPid(proc: ProcessCore): Pid {
-    return new Pid(this.name, this.pidSeq++, this.incarnation, proc);
+    return new Pid(this.name, this.idOf(this.pidSeq++), this.incarnation, proc);
   }
 
-  /** The pid of the node's own process (id 0). */
+  /** The pid of this scheduler's own process (sequence 0; id 0 on the main thread). */
   rootPid(proc: ProcessCore): Pid {
-    return new Pid(this.name, 0, this.incarnation, proc);
+    return new Pid(this.name, this.idOf(0), this.incarnation, proc);
+  }
+
+  /** A pid id: on a node with several schedulers the low bits say which one owns the process. */
+  private idOf(seq: number): number {
+    return this.schedulers > 1 ? seq * MAX_SCHEDULERS + this.scheduler : seq;
+  }
+
+  /** The scheduler that owns a pid id of this node. */
+  schedulerOf(id: number): number {
+    return this.schedulers > 1 ? id % MAX_SCHEDULERS : 0;
+  }
+
+  /** Sets the next pid sequence number (a restarted scheduler continues past its old pids). */
+  startPidsAt(seq: number): void {
+    this.pidSeq = Math.max(this.pidSeq, seq);
+  }
+
+  /** The next pid sequence number (a scheduler publishes it so a restart can continue from it). */
+  get nextPidSeq(): number {
+    return this.pidSeq;
   }
 
   makeRef(): Ref {
-    return new Ref(this.name, this.refSeq++, this.incarnation);
+    return new Ref(this.name, this.idOf(this.refSeq++), this.incarnation);
   }
 
   add(p: ProcessCore): void {
@@ -75,7 +105,10 @@ export class Kernel {
     this.count--;
     if (p.$flags & Flag.Exported) this.exported.delete(p.$pid.id);
     const name = p.$ext?.name;
-    if (name != null && this.names.get(name) === p) this.names.delete(name);
+    if (name != null && this.names.get(name) === p.$pid) {
+      this.names.delete(name);
+      this.threads?.nameChanged(name, null, p.$pid);
+    }
   }
 
   /** Number of live processes (the root and inboxes included). */
@@ -103,9 +136,22 @@ export class Kernel {
     return this.exported.get(pid.id) ?? null;
   }
 
-  /** True when the pid lives (or lived) on this node. */
+  /**
+   * True when the pid is this scheduler's to answer for: it lives (or lived) here, or it names
+   * an earlier incarnation of this node (so it is certainly dead).
+   */
   isLocal(pid: Pid): boolean {
-    return pid.node === this.name;
+    return pid.node === this.name && (pid.incarnation !== this.incarnation || this.schedulerOf(pid.id) === this.scheduler);
+  }
+
+  /**
+   * Sends a frame towards the process `to` on another scheduler of this node or on another
+   * node; false when it cannot go (node not connected, no such scheduler).
+   */
+  route(to: Pid, frame: Frame): boolean {
+    if (this.stopped) return false;
+    if (to.node !== this.name) return this.sendFrame(to.node, frame);
+    return this.threads?.send(this.schedulerOf(to.id), frame) ?? false;
   }
 
   register(name: string, pid: Pid): void {
@@ -113,26 +159,35 @@ export class Kernel {
       throw new InvalidArgumentError('name', 'a non-empty string', name);
     }
     if (!(pid instanceof Pid)) throw new InvalidArgumentError('pid', 'a Pid', pid);
-    const holder = this.names.get(name);
-    if (holder) throw new AlreadyRegisteredError(name, holder.$pid.toString());
     const p = this.local(pid);
-    if (!p) throw new NoProcessError(pid.toString());
+    if (!p) {
+      if (!this.isLocal(pid) && pid.node === this.name) {
+        throw new InvalidArgumentError('pid', `a process of this scheduler (${this.scheduler}); register it where it runs`, pid);
+      }
+      throw new NoProcessError(pid.toString());
+    }
+    const holder = this.whereis(name);
+    if (holder) throw new AlreadyRegisteredError(name, holder.toString());
     const own = p.$ext?.name;
     if (own != null) throw new AlreadyRegisteredError(own, `${pid} (a process has at most one name)`);
+    this.threads?.claimName(name, pid); // throws AlreadyRegisteredError when another scheduler has it
     p.$x().name = name;
-    this.names.set(name, p);
+    this.names.set(name, pid);
   }
 
   unregister(name: string): boolean {
-    const p = this.names.get(name);
-    if (!p) return false;
+    const pid = this.whereis(name);
+    if (!pid) return false;
+    const p = this.local(pid);
+    if (p === null && this.threads) return this.threads.releaseName(name);
     this.names.delete(name);
-    p.$ext!.name = null;
+    if (p !== null) p.$ext!.name = null;
+    this.threads?.nameChanged(name, null, pid);
     return true;
   }
 
   whereis(name: string): Pid | undefined {
-    return this.names.get(name)?.$pid;
+    return this.names.get(name) ?? this.threads?.whereis(name);
   }
 
   /**
@@ -142,9 +197,9 @@ export class Kernel {
    */
   resolve(target: Target): Pid | { name: string; node: string } | undefined {
     if (target instanceof Pid) return target;
-    if (typeof target === 'string') return this.names.get(target)?.$pid;
+    if (typeof target === 'string') return this.whereis(target);
     if (isRemoteName(target)) {
-      if (target.node === this.name) return this.names.get(target.name)?.$pid;
+      if (target.node === this.name) return this.whereis(target.name);
       return target;
     }
     if (isVia(target)) return target.via.whereis(target.key);
@@ -160,10 +215,11 @@ export class Kernel {
     return String(target);
   }
 
-  /** Sends a frame to another node; false when that node is not connected. */
+  /** Sends a frame to another node (from a worker scheduler: through the main thread); false when it is not connected. */
   sendFrame(node: string, frame: Frame): boolean {
-    if (!this.transport || this.stopped) return false;
-    return this.transport.send(node, frame);
+    if (this.stopped) return false;
+    if (this.transport) return this.transport.send(node, frame);
+    return this.threads?.sendToNode(node, frame) ?? false;
   }
 
   /**
@@ -181,7 +237,7 @@ export class Kernel {
       return false;
     }
     checkEncodable(payload);
-    const ok = this.sendFrame(to.node, { t: 'msg', to, kind, msg: payload });
+    const ok = this.route(to, { t: 'msg', to, kind, msg: payload });
     if (!ok) this.deadLetters++;
     return ok;
   }

@@ -2,20 +2,17 @@ import { Pid } from '../pid.js';
 import { MailboxFullError } from '../errors.js';
 import type { Frame } from '../transport.js';
 import type { Kernel } from './kernel.js';
-import type { ProcessCore } from './process.js';
 import { deliverDown, monitorKey, sendExitSignal } from './signals.js';
 import { settleReply } from './calls.js';
 import { NODE_SERVICE } from './remote-spawn.js';
 
-function byName(k: Kernel, name: string): ProcessCore | null {
-  return name === NODE_SERVICE ? k.root : (k.names.get(name) ?? null);
+/** The pid a name stands for on this node: the node's own process for NODE_SERVICE. */
+function byName(k: Kernel, name: string): Pid | undefined {
+  return name === NODE_SERVICE ? k.root.$pid : k.whereis(name);
 }
 
-function target(k: Kernel, to: Pid | string): ProcessCore | null {
-  return typeof to === 'string' ? byName(k, to) : k.local(to);
-}
-
-function accept(k: Kernel, q: ProcessCore | null, kind: number, msg: unknown): void {
+function accept(k: Kernel, to: Pid, kind: number, msg: unknown): void {
+  const q = k.local(to);
   if (q === null) {
     k.deadLetters++;
     return;
@@ -29,18 +26,42 @@ function accept(k: Kernel, q: ProcessCore | null, kind: number, msg: unknown): v
   }
 }
 
+/** The process a frame is for, when it names one by pid. */
+function addressee(f: Frame): Pid | null {
+  if (f.t === 'named') return null;
+  if ((f.t === 'monitor' || f.t === 'demonitor') && typeof f.to === 'string') return null;
+  return f.to as Pid;
+}
+
 /**
- * Applies a frame that arrived from node `from` to this node's processes: the receiving half
- * of everything signals.ts and calls.ts send to another node.
+ * Applies a frame that arrived from another node or another scheduler of this node: the
+ * receiving half of everything signals.ts and calls.ts send. A frame for a process of another
+ * scheduler of this node is passed on to it; names are resolved here, frames for other nodes
+ * are dropped.
  */
-export function receiveFrame(k: Kernel, from: string, f: Frame): void {
+export function receiveFrame(k: Kernel, f: Frame): void {
+  const to = addressee(f);
+  if (to !== null) {
+    if (to.node !== k.name) {
+      k.deadLetters++;
+      return;
+    }
+    if (!k.isLocal(to)) {
+      k.route(to, f);
+      return;
+    }
+  }
   switch (f.t) {
     case 'msg':
-      accept(k, k.local(f.to), f.kind, f.msg);
+      accept(k, f.to, f.kind, f.msg);
       return;
-    case 'named':
-      accept(k, byName(k, f.name), f.kind, f.msg);
+    case 'named': {
+      const pid = byName(k, f.name);
+      if (pid === undefined) k.deadLetters++;
+      else if (k.isLocal(pid)) accept(k, pid, f.kind, f.msg);
+      else k.route(pid, { t: 'msg', to: pid, kind: f.kind, msg: f.msg });
       return;
+    }
     case 'reply': {
       const w = k.local(f.to);
       if (w !== null) settleReply(w, f.ref, f.value);
@@ -49,29 +70,35 @@ export function receiveFrame(k: Kernel, from: string, f: Frame): void {
     case 'link': {
       const q = k.local(f.to);
       if (q !== null) (q.$x().links ??= new Map()).set(f.from.key, f.from);
-      else k.sendFrame(from, { t: 'exit', from: f.to, to: f.from, reason: 'noproc', link: true });
+      else k.route(f.from, { t: 'exit', from: f.to, to: f.from, reason: 'noproc', link: true });
       return;
     }
     case 'unlink':
       k.local(f.to)?.$ext?.links?.delete(f.from.key);
       return;
     case 'exit':
-      if (k.isLocal(f.to)) sendExitSignal(k, f.from, f.to, f.reason, f.link);
+      sendExitSignal(k, f.from, f.to, f.reason, f.link);
       return;
     case 'monitor': {
-      const q = target(k, f.to);
-      if (q !== null) (q.$x().monitoredBy ??= new Map()).set(monitorKey(k, f.ref), { ref: f.ref, watcher: f.from });
-      else {
-        const pid = typeof f.to === 'string' ? new Pid(k.name, -1, 0) : f.to;
-        k.sendFrame(from, { t: 'down', to: f.from, ref: f.ref, pid, reason: 'noproc' });
+      const pid = typeof f.to === 'string' ? byName(k, f.to) : f.to;
+      if (pid !== undefined && !k.isLocal(pid)) {
+        k.route(pid, { ...f, to: pid });
+        return;
       }
+      const q = pid === undefined ? null : k.local(pid);
+      if (q !== null) (q.$x().monitoredBy ??= new Map()).set(monitorKey(k, f.ref), { ref: f.ref, watcher: f.from });
+      else k.route(f.from, { t: 'down', to: f.from, ref: f.ref, pid: pid ?? new Pid(k.name, -1, 0), reason: 'noproc' });
       return;
     }
-    case 'demonitor':
-      target(k, f.to)?.$ext?.monitoredBy?.delete(monitorKey(k, f.ref));
+    case 'demonitor': {
+      const pid = typeof f.to === 'string' ? byName(k, f.to) : f.to;
+      if (pid === undefined) return;
+      if (!k.isLocal(pid)) k.route(pid, { ...f, to: pid });
+      else k.local(pid)?.$ext?.monitoredBy?.delete(monitorKey(k, f.ref));
       return;
+    }
     case 'down':
-      if (k.isLocal(f.to)) deliverDown(k, f.to, f.ref, f.pid, f.reason);
+      deliverDown(k, f.to, f.ref, f.pid, f.reason);
       return;
   }
 }

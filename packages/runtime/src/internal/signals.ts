@@ -33,7 +33,7 @@ export function sendExitSignal(k: Kernel, from: Pid, to: Pid, reason: unknown, l
     (q.$x().signals ??= []).push({ from, reason, link });
     q.$wake();
   } else if (!k.isLocal(to)) {
-    k.sendFrame(to.node, { t: 'exit', from, to, reason, link });
+    k.route(to, { t: 'exit', from, to, reason, link });
   }
 }
 
@@ -51,7 +51,7 @@ export function link(p: ProcessCore, target: Pid): void {
     (q.$x().links ??= new Map()).set(p.$pid.key, p.$pid);
   } else if (k.isLocal(target)) {
     sendExitSignal(k, target, p.$pid, 'noproc', true);
-  } else if (!k.sendFrame(target.node, { t: 'link', from: p.$pid, to: target })) {
+  } else if (!k.route(target, { t: 'link', from: p.$pid, to: target })) {
     sendExitSignal(k, target, p.$pid, 'noconnection', true);
   }
 }
@@ -62,7 +62,7 @@ export function unlink(p: ProcessCore, target: Pid): void {
   if (!p.$ext?.links?.delete(target.key)) return;
   const q = k.local(target);
   if (q !== null) q.$ext?.links?.delete(p.$pid.key);
-  else if (!k.isLocal(target)) k.sendFrame(target.node, { t: 'unlink', from: p.$pid, to: target });
+  else if (!k.isLocal(target)) k.route(target, { t: 'unlink', from: p.$pid, to: target });
 }
 
 /** A placeholder pid for a monitor on a name held on another node. */
@@ -104,7 +104,7 @@ export function monitor(
     (q.$x().monitoredBy ??= new Map()).set(ref.id, entry ?? { ref, watcher: p.$pid });
   } else if (k.isLocal(pid)) {
     deliverDown(k, p.$pid, ref, pid, 'noproc');
-  } else if (!k.sendFrame(pid.node, { t: 'monitor', from: p.$pid, to: pid, ref })) {
+  } else if (!k.route(pid, { t: 'monitor', from: p.$pid, to: pid, ref })) {
     deliverDown(k, p.$pid, ref, pid, 'noconnection');
   }
   return ref;
@@ -126,16 +126,15 @@ export function demonitor(p: ProcessCore, ref: Ref): boolean {
 export function unwatch(k: Kernel, entry: WatchEntry): void {
   const q = k.local(entry.target);
   if (q !== null) q.$ext?.monitoredBy?.delete(entry.ref.id);
-  else if (!k.isLocal(entry.target)) {
-    k.sendFrame(entry.target.node, { t: 'demonitor', to: entry.name ?? entry.target, ref: entry.ref });
-  }
+  else if (entry.name !== undefined) k.sendFrame(entry.target.node, { t: 'demonitor', to: entry.name, ref: entry.ref });
+  else if (!k.isLocal(entry.target)) k.route(entry.target, { t: 'demonitor', to: entry.target, ref: entry.ref });
 }
 
 /** Delivers a DOWN to its watcher: settles a call waiting on that ref, or queues the message. */
 export function deliverDown(k: Kernel, watcher: Pid, ref: Ref, pid: Pid, reason: unknown): void {
   const w = k.local(watcher);
   if (w === null) {
-    if (!k.isLocal(watcher)) k.sendFrame(watcher.node, { t: 'down', to: watcher, ref, pid, reason });
+    if (!k.isLocal(watcher)) k.route(watcher, { t: 'down', to: watcher, ref, pid, reason });
     return;
   }
   const watching = w.$ext?.watching;

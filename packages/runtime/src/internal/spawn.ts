@@ -98,9 +98,8 @@ export function spawn(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?
   if (o.node !== undefined && o.node !== k.name) {
     throw new InvalidArgumentError('spawn option node', `this node ('${k.name}') here; spawning on another node resolves a promise`, o.node);
   }
-  if (o.name !== undefined && k.names.has(o.name)) {
-    throw new AlreadyRegisteredError(o.name, k.names.get(o.name)!.$pid.toString());
-  }
+  const holder = o.name === undefined ? undefined : k.whereis(o.name);
+  if (holder !== undefined) throw new AlreadyRegisteredError(o.name!, holder.toString());
   const a = new cls();
   a.$k = k;
   a.$pid = k.newPid(a);

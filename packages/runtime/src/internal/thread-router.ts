@@ -1,0 +1,22 @@
+import type { Pid } from '../pid.js';
+import type { Frame } from '../transport.js';
+
+/**
+ * What a scheduler's kernel needs from the threads layer of a node with several schedulers:
+ * frames to the other schedulers, frames to other nodes (workers go through the main thread,
+ * which owns the transport), and the node-wide name table kept on the main thread.
+ */
+export interface ThreadRouter {
+  /** Queues a frame for scheduler `s`; false when there is no such scheduler (or it is down). */
+  send(s: number, frame: Frame): boolean;
+  /** From a worker: a frame for another node, through the main thread; false when not connected. */
+  sendToNode(node: string, frame: Frame): boolean;
+  /** Claims `name` node-wide for `pid`; throws AlreadyRegisteredError when another holds it. */
+  claimName(name: string, pid: Pid): void;
+  /** Releases a name held by a process of another scheduler; false when nobody held it. */
+  releaseName(name: string): boolean;
+  /** A name of this scheduler's was dropped (exit or unregister): tell the others. */
+  nameChanged(name: string, pid: Pid | null, was: Pid): void;
+  /** A name not in this scheduler's replica: ask the main thread. */
+  whereis(name: string): Pid | undefined;
+}
