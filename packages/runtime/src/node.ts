@@ -1,5 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { Pid } from './pid.js';
+import { Pid } from './pid.js';
+import { decode } from './codec.js';
+import { MainScheduler, schedulerCount, type WorkerInit } from './internal/threads/main.js';
+import { WorkerScheduler } from './internal/threads/worker.js';
+import { describe } from './internal/threads/peer.js';
 import type { Target } from './target.js';
 import type { Transport } from './transport.js';
 import type { ActorClass } from './actor.js';
@@ -18,7 +22,7 @@ import { resolvePid } from './internal/resolve.js';
 import { spawnOn } from './internal/remote-spawn.js';
 import { receiveFrame } from './internal/remote.js';
 import { nextIncarnation } from './internal/incarnation.js';
-import { processInfoOf, type ProcessInfo } from './process-info.js';
+import type { ProcessInfo } from './process-info.js';
 import { shutdownAll } from './internal/shutdown.js';
 
 /** Options of `Node.start`. */
@@ -31,6 +35,13 @@ export interface NodeOptions {
   clock?: Clock;
   /** Longest run of the scheduler before it yields to I/O, in ms (default 4). */
   sliceMs?: number;
+  /** Scheduler threads: 1 (default: just this thread), n, or 'auto' (one per core). */
+  schedulers?: number | 'auto';
+  /**
+   * Modules every scheduler thread loads before it runs actors (file URLs or paths), where
+   * actor classes are defined by name with defineActor — as OTP nodes load the same code.
+   */
+  modules?: (string | URL)[];
   /** The dirty pool for `runTask` (created on first use): threads, idle timeout. */
   dirtyPool?: DirtyPoolOptions;
   /** How long `stop()` waits for a trapping top-level actor before killing it, in ms (default 5000). */
@@ -58,9 +69,11 @@ export class Node extends EventEmitter {
   private stopping: Promise<void> | null = null;
   private readonly shutdownTimeoutMs: number;
   private pool: DirtyPool | null = null;
+  /** The main thread's end of the worker schedulers, when there are any. */
+  private threads: MainScheduler | null = null;
   private readonly dirtyPoolOptions: DirtyPoolOptions | undefined;
 
-  private constructor(opts: NodeOptions) {
+  private constructor(opts: NodeOptions, place: { incarnation?: number; scheduler: number; schedulers: number }) {
     super();
     const name = opts.name ?? 'nonode';
     if (typeof name !== 'string' || !NAME_RE.test(name)) {
@@ -75,7 +88,9 @@ export class Node extends EventEmitter {
     }
     this.shutdownTimeoutMs = st ?? 5000;
     this.dirtyPoolOptions = opts.dirtyPool;
-    this.k = new Kernel(this, name, nextIncarnation(name), opts.clock ?? systemClock, opts.sliceMs);
+    this.k = new Kernel(this, name, place.incarnation ?? nextIncarnation(name), opts.clock ?? systemClock, opts.sliceMs);
+    this.k.scheduler = place.scheduler;
+    this.k.schedulers = place.schedulers;
     const root = new RootProcess();
     root.$k = this.k;
     root.$pid = this.k.rootPid(root);
@@ -87,8 +102,23 @@ export class Node extends EventEmitter {
   /** Starts a node (and its transport, when given one). */
   static async start(opts: NodeOptions = {}): Promise<Node> {
     if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('Node.start options', 'an object', opts);
-    const node = new Node(opts);
+    const schedulers = schedulerCount(opts.schedulers);
+    const modules = checkModules(opts.modules);
+    const node = new Node(opts, { scheduler: 0, schedulers });
+    if (schedulers > 1) node.threads = await MainScheduler.start(node.k, schedulers, modules, opts.sliceMs);
     if (opts.transport) await node.attach(opts.transport);
+    return node;
+  }
+
+  /** @internal The node of a worker scheduler thread (see internal/threads/worker-main.ts). */
+  static async $startScheduler(init: WorkerInit): Promise<Node> {
+    const node = new Node({ name: init.name, sliceMs: init.sliceMs }, init);
+    node.k.startPidsAt(init.pidStart);
+    for (const [name, pid] of init.names) node.k.names.set(name, decode(pid) as Pid);
+    const peer = new WorkerScheduler(node.k, init, () => {
+      void node.stop().then(() => process.exit(0));
+    });
+    peer.links[0]!.control({ ctl: 'ready', scheduler: init.scheduler });
     return node;
   }
 
@@ -99,8 +129,12 @@ export class Node extends EventEmitter {
       name: k.name,
       incarnation: k.incarnation,
       receive: (_from, frame) => receiveFrame(k, frame),
-      nodeUp: (name) => this.emit('nodeup', name),
+      nodeUp: (name) => {
+        this.threads?.nodeEvent(name, true);
+        this.emit('nodeup', name);
+      },
       nodeDown: (name, reason) => {
+        this.threads?.nodeEvent(name, false, reason);
         nodeDown(k, name);
         this.emit('nodedown', name, reason);
       },
@@ -196,16 +230,17 @@ export class Node extends EventEmitter {
 
   /** A snapshot of a live local process; undefined when it is dead or not on this node. */
   processInfo(pid: Pid): ProcessInfo | undefined {
-    const p = this.k.local(pid);
-    if (!p) return undefined;
-    const className = p === this.root ? 'Root' : p.constructor.name;
-    return processInfoOf(p, className);
+    if (!(pid instanceof Pid)) throw new InvalidArgumentError('pid', 'a Pid', pid);
+    const k = this.k;
+    if (k.isLocal(pid) || pid.node !== k.name || pid.incarnation !== k.incarnation) return describe(k, pid);
+    return k.threads?.info(pid);
   }
 
   /** Pids of the live processes on this node (actors and inboxes, not the node's own). */
   processes(): Pid[] {
     const out: Pid[] = [];
     for (const p of this.k.all()) if (p !== this.root) out.push(p.$pid);
+    if (this.k.threads) out.push(...this.k.threads.processes());
     return out;
   }
 
@@ -250,9 +285,21 @@ export class Node extends EventEmitter {
 
   private async doStop(): Promise<void> {
     await shutdownAll(this.k, this.shutdownTimeoutMs);
+    await this.threads?.stop(this.shutdownTimeoutMs);
     this.k.stopped = true;
     await this.k.transport?.stop();
     await this.pool?.destroy();
     this.removeAllListeners();
   }
+}
+
+/** Checks `modules`: file URLs or paths, as hrefs. */
+function checkModules(modules: unknown): string[] {
+  if (modules === undefined) return [];
+  if (!Array.isArray(modules)) throw new InvalidArgumentError('modules', 'an array of module URLs or paths', modules);
+  return modules.map((m, i) => {
+    if (m instanceof URL) return m.href;
+    if (typeof m === 'string' && m.length > 0) return m;
+    throw new InvalidArgumentError(`modules[${i}]`, 'a module URL or path', m);
+  });
 }

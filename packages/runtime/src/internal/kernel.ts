@@ -95,6 +95,7 @@ export class Kernel {
     if (this.first) this.first.$prev = p;
     this.first = p;
     this.count++;
+    if (this.threads !== null) this.threads.publish(this.pidSeq, this.count);
   }
 
   remove(p: ProcessCore): void {
@@ -103,6 +104,7 @@ export class Kernel {
     if (p.$next) p.$next.$prev = p.$prev;
     p.$prev = p.$next = null;
     this.count--;
+    if (this.threads !== null) this.threads.publish(this.pidSeq, this.count);
     if (p.$flags & Flag.Exported) this.exported.delete(p.$pid.id);
     const name = p.$ext?.name;
     if (name != null && this.names.get(name) === p.$pid) {

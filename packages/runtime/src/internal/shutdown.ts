@@ -1,8 +1,14 @@
 import { isDown } from '../reasons.js';
 import { Inbox } from '../inbox.js';
-import type { Kernel } from './kernel.js';
+import { MAX_SCHEDULERS, type Kernel } from './kernel.js';
+import type { Pid } from '../pid.js';
 import { Flag, type ProcessCore } from './process.js';
 import { die, monitor, sendExitSignal } from './signals.js';
+
+/** True for the pid of a node's own process — on any of its schedulers (their parent is "the node"). */
+function isRootPid(k: Kernel, pid: Pid): boolean {
+  return pid.node === k.name && pid.incarnation === k.incarnation && pid.id < (k.schedulers > 1 ? MAX_SCHEDULERS : 1);
+}
 
 /** Sends `'shutdown'` to `procs` as their parent and waits for all to exit; kills the late ones. */
 async function stopGroup(k: Kernel, waiter: Inbox, procs: ProcessCore[], timeoutMs: number): Promise<void> {
@@ -10,7 +16,7 @@ async function stopGroup(k: Kernel, waiter: Inbox, procs: ProcessCore[], timeout
   for (const p of procs) {
     if (p.$flags & Flag.Dead) continue;
     refs.set(monitor(waiter, p.$pid).id, p);
-    sendExitSignal(k, k.root.$pid, p.$pid, 'shutdown', false);
+    sendExitSignal(k, p.$parent ?? k.root.$pid, p.$pid, 'shutdown', false);
   }
   const deadline = k.clock.now() + timeoutMs;
   while (refs.size > 0) {
@@ -19,7 +25,7 @@ async function stopGroup(k: Kernel, waiter: Inbox, procs: ProcessCore[], timeout
       const down = await waiter.receive(isDown, Math.max(0, left));
       refs.delete(down.ref.id);
     } catch {
-      for (const p of refs.values()) sendExitSignal(k, k.root.$pid, p.$pid, 'kill', false);
+      for (const p of refs.values()) sendExitSignal(k, p.$parent ?? k.root.$pid, p.$pid, 'kill', false);
       for (const p of refs.values()) die(p, 'killed'); // the kill is queued; make it final now
       return;
     }
@@ -41,7 +47,7 @@ export async function shutdownAll(k: Kernel, timeoutMs: number): Promise<void> {
   k.add(waiter);
   const top: ProcessCore[] = [];
   for (const p of k.all()) {
-    if (p !== root && p !== waiter && (p.$flags & Flag.Inbox) === 0 && p.$parent === root.$pid) top.push(p);
+    if (p !== root && p !== waiter && (p.$flags & Flag.Inbox) === 0 && p.$parent !== null && isRootPid(k, p.$parent)) top.push(p);
   }
   top.sort((a, b) => b.$pid.id - a.$pid.id);
   let batch: ProcessCore[] = [];

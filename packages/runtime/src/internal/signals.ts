@@ -222,20 +222,29 @@ export function die(p: ProcessCore, reason: unknown): void {
  * and monitors that its processes held here are dropped.
  */
 export function nodeDown(k: Kernel, node: string): void {
+  processesLost(k, (pid) => pid.node === node, 'noconnection');
+}
+
+/**
+ * Processes elsewhere are gone without a word (a lost node, a crashed scheduler thread):
+ * local links to them carry `reason`, monitors on them fire DOWN `reason`, and monitors they
+ * held here are dropped.
+ */
+export function processesLost(k: Kernel, lost: (pid: Pid) => boolean, reason: unknown): void {
   const downs: [ProcessCore, Ref, Pid][] = [];
   for (const p of k.all()) {
     const ext = p.$ext;
     if (ext === null) continue;
     if (ext.links) {
       for (const other of ext.links.values()) {
-        if (other.node === node) (ext.signals ??= []).push({ from: other, reason: 'noconnection', link: true });
+        if (lost(other)) (ext.signals ??= []).push({ from: other, reason, link: true });
       }
       if (ext.signals) p.$wake();
     }
-    if (ext.watching) for (const w of ext.watching.values()) if (w.target.node === node) downs.push([p, w.ref, w.target]);
+    if (ext.watching) for (const w of ext.watching.values()) if (lost(w.target)) downs.push([p, w.ref, w.target]);
     if (ext.monitoredBy) {
-      for (const [key, m] of ext.monitoredBy) if (m.watcher.node === node) ext.monitoredBy.delete(key);
+      for (const [key, m] of ext.monitoredBy) if (lost(m.watcher)) ext.monitoredBy.delete(key);
     }
   }
-  for (const [p, ref, target] of downs) deliverDown(k, p.$pid, ref, target, 'noconnection');
+  for (const [p, ref, target] of downs) deliverDown(k, p.$pid, ref, target, reason);
 }

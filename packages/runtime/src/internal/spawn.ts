@@ -1,9 +1,9 @@
 import type { Pid } from '../pid.js';
 import type { ActorClass } from '../actor.js';
-import { AlreadyRegisteredError, InitError, InvalidArgumentError, NotAnActorError, StoppedError } from '../errors.js';
+import { AlreadyRegisteredError, InitError, InvalidArgumentError, NotAnActorError, StoppedError, describeValue } from '../errors.js';
 import { Flag } from './process.js';
 import { isActorClass } from './spawn-check.js';
-import { actorClass } from '../actor-registry.js';
+import { actorClass, actorName } from '../actor-registry.js';
 import type { Kernel } from './kernel.js';
 import { link } from './signals.js';
 
@@ -22,9 +22,11 @@ export interface SpawnOptions {
   mailbox?: { capacity: number; overflow?: Overflow };
   /** Spawn on this node (a class named with defineActor); spawn then resolves with the pid. */
   node?: string;
+  /** Run it on this scheduler of the node (a class named with defineActor), or the least loaded: 'auto'. */
+  scheduler?: number | 'auto';
 }
 
-const OPTION_KEYS = new Set(['name', 'link', 'trapExit', 'mailbox', 'node']);
+const OPTION_KEYS = new Set(['name', 'link', 'trapExit', 'mailbox', 'node', 'scheduler']);
 const OVERFLOWS = new Set(['drop_newest', 'drop_oldest', 'reject']);
 
 /** Validates spawn options field by field; throws InvalidArgumentError naming the field. */
@@ -41,6 +43,9 @@ export function checkSpawnOptions(opts: unknown): SpawnOptions {
   const o = opts as SpawnOptions;
   if (o.name !== undefined && (typeof o.name !== 'string' || o.name.length === 0)) {
     throw new InvalidArgumentError('spawn option name', 'a non-empty string', o.name);
+  }
+  if (o.scheduler !== undefined && o.scheduler !== 'auto' && !(Number.isInteger(o.scheduler) && o.scheduler >= 0)) {
+    throw new InvalidArgumentError('spawn option scheduler', "a scheduler index (an integer ≥ 0) or 'auto'", o.scheduler);
   }
   if (o.node !== undefined && (typeof o.node !== 'string' || o.node.length === 0)) {
     throw new InvalidArgumentError('spawn option node', 'a node name', o.node);
@@ -77,7 +82,10 @@ export function spawnAndWait(k: Kernel, parent: Pid, cls: unknown, args: unknown
   } catch (e) {
     return Promise.reject(e);
   }
-  const p = k.local(pid)!;
+  const p = k.local(pid);
+  if (p === null) {
+    return Promise.reject(new InvalidArgumentError('spawn option scheduler', 'this scheduler (spawnAndWait waits for an init here)', opts?.scheduler));
+  }
   return new Promise((resolve, reject) => {
     p.$x().initWaiter = {
       resolve: () => resolve(pid),
@@ -97,6 +105,13 @@ export function spawn(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?
   const o = checkSpawnOptions(opts);
   if (o.node !== undefined && o.node !== k.name) {
     throw new InvalidArgumentError('spawn option node', `this node ('${k.name}') here; spawning on another node resolves a promise`, o.node);
+  }
+  if (o.scheduler !== undefined) {
+    const s = o.scheduler === 'auto' ? (k.threads?.leastLoaded() ?? 0) : o.scheduler;
+    if (s >= k.schedulers) {
+      throw new InvalidArgumentError('spawn option scheduler', `an index below ${k.schedulers} (the node's schedulers)`, o.scheduler);
+    }
+    if (s !== k.scheduler) return spawnElsewhere(k, s, parent, cls, args, o);
   }
   const holder = o.name === undefined ? undefined : k.whereis(o.name);
   if (holder !== undefined) throw new AlreadyRegisteredError(o.name!, holder.toString());
@@ -119,4 +134,19 @@ export function spawn(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?
   }
   k.dispatcher.enqueue(a);
   return a.$pid;
+}
+
+/** Spawns on another scheduler of this node: the class must be defined by name (the thread loads its own). */
+function spawnElsewhere(k: Kernel, s: number, parent: Pid, cls: unknown, args: unknown, o: SpawnOptions): Pid {
+  const name = typeof cls === 'string' ? cls : isActorClass(cls) ? actorName(cls) : undefined;
+  if (name === undefined) {
+    throw new NotAnActorError(`${describeValue(cls)} (spawning on another scheduler needs a class named with defineActor)`);
+  }
+  const { scheduler: _s, ...rest } = o;
+  const pid = k.threads!.spawnOn(s, parent, name, args, rest);
+  if (o.link) {
+    const p = k.local(parent);
+    if (p) (p.$x().links ??= new Map()).set(pid.key, pid);
+  }
+  return pid;
 }

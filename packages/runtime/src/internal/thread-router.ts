@@ -1,5 +1,7 @@
 import type { Pid } from '../pid.js';
 import type { Frame } from '../transport.js';
+import type { ProcessInfo } from '../process-info.js';
+import type { SpawnOptions } from './spawn.js';
 
 /**
  * What a scheduler's kernel needs from the threads layer of a node with several schedulers:
@@ -19,4 +21,14 @@ export interface ThreadRouter {
   nameChanged(name: string, pid: Pid | null, was: Pid): void;
   /** A name not in this scheduler's replica: ask the main thread. */
   whereis(name: string): Pid | undefined;
+  /** Spawns a class defined by name on scheduler `s`; returns once it exists there. */
+  spawnOn(s: number, parent: Pid, cls: string, args: unknown, opts: SpawnOptions): Pid;
+  /** The scheduler with the fewest processes. */
+  leastLoaded(): number;
+  /** processInfo of a process of another scheduler. */
+  info(pid: Pid): ProcessInfo | undefined;
+  /** Pids of the other schedulers' processes. */
+  processes(): Pid[];
+  /** Publishes this scheduler's next pid sequence and process count. */
+  publish(nextSeq: number, processes: number): void;
 }

@@ -1,0 +1,83 @@
+import type { MessagePort } from 'node:worker_threads';
+import { decode, encode } from '../../codec.js';
+import type { Frame } from '../../transport.js';
+
+/** A frame for another node that a worker scheduler hands to the main thread (it owns the transport). */
+export interface RelayFrame {
+  readonly t: 'relay';
+  readonly node: string;
+  readonly frame: Frame;
+}
+
+/** What crosses between two schedulers of one node. */
+export type ThreadFrame = Frame | RelayFrame;
+
+/** Control messages between schedulers (structured-cloned, in order with the frames). */
+export type Control =
+  | { readonly ctl: 'poke' }
+  | { readonly ctl: 'ready'; readonly scheduler: number }
+  | { readonly ctl: 'node'; readonly name: string; readonly up: boolean; readonly reason?: unknown }
+  | { readonly ctl: 'name'; readonly name: string; readonly pid: Uint8Array | null; readonly was?: Uint8Array }
+  | { readonly ctl: 'schedulerDown'; readonly scheduler: number; readonly reason: unknown }
+  | { readonly ctl: 'relink'; readonly scheduler: number; readonly port: MessagePort }
+  | { readonly ctl: 'stop' };
+
+/**
+ * One direction-pair of a MessagePort between two schedulers. Frames are queued and sent as
+ * one encoded batch per event-loop turn (one postMessage for many frames), so order between
+ * the two holds and the cost per message stays small.
+ */
+export class ThreadLink {
+  private queue: ThreadFrame[] = [];
+  private scheduled = false;
+  alive = true;
+  private readonly flushFn = () => this.flush();
+
+  constructor(
+    readonly port: MessagePort,
+    onFrame: (f: ThreadFrame) => void,
+    onControl: (c: Control) => void,
+    /** A worker's links keep its thread alive until it is told to stop; the main thread's do not hold the process. */
+    keepAlive: boolean,
+  ) {
+    port.on('message', (data: unknown) => {
+      if (data instanceof Uint8Array) {
+        for (const f of decode(data) as ThreadFrame[]) onFrame(f);
+      } else {
+        onControl(data as Control);
+      }
+    });
+    if (!keepAlive) port.unref();
+  }
+
+  send(frame: ThreadFrame): boolean {
+    if (!this.alive) return false;
+    this.queue.push(frame);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushFn);
+    }
+    return true;
+  }
+
+  /** Sends a control message after the frames queued so far. */
+  control(c: Control): void {
+    if (!this.alive) return;
+    this.flush();
+    this.port.postMessage(c);
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.queue.length === 0 || !this.alive) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.port.postMessage(encode(batch));
+  }
+
+  close(): void {
+    this.alive = false;
+    this.queue = [];
+    this.port.close();
+  }
+}
