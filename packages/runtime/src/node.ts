@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { pathToFileURL } from 'node:url';
 import { Pid } from './pid.js';
 import { decode } from './codec.js';
 import { MainScheduler, schedulerCount, type WorkerInit } from './internal/threads/main.js';
@@ -104,6 +105,8 @@ export class Node extends EventEmitter {
     if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('Node.start options', 'an object', opts);
     const schedulers = schedulerCount(opts.schedulers);
     const modules = checkModules(opts.modules);
+    // The main thread is scheduler 0: it loads the same modules as the others.
+    for (const m of modules) await import(m.startsWith('file:') ? m : pathToFileURL(m).href);
     const node = new Node(opts, { scheduler: 0, schedulers });
     if (schedulers > 1) node.threads = await MainScheduler.start(node.k, schedulers, modules, opts.sliceMs);
     if (opts.transport) await node.attach(opts.transport);

@@ -100,8 +100,7 @@ export function spawnAndWait(k: Kernel, parent: Pid, cls: unknown, args: unknown
  */
 export function spawn(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?: SpawnOptions): Pid {
   if (k.stopped) throw new StoppedError(`node ${k.name}`);
-  if (typeof cls === 'string') cls = actorClass(cls);
-  if (!isActorClass(cls)) throw new NotAnActorError(cls);
+  if (typeof cls !== 'string' && !isActorClass(cls)) throw new NotAnActorError(cls);
   const o = checkSpawnOptions(opts);
   if (o.node !== undefined && o.node !== k.name) {
     throw new InvalidArgumentError('spawn option node', `this node ('${k.name}') here; spawning on another node resolves a promise`, o.node);
@@ -113,6 +112,8 @@ export function spawn(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?
     }
     if (s !== k.scheduler) return spawnElsewhere(k, s, parent, cls, args, o);
   }
+  if (typeof cls === 'string') cls = actorClass(cls);
+  if (!isActorClass(cls)) throw new NotAnActorError(cls);
   const holder = o.name === undefined ? undefined : k.whereis(o.name);
   if (holder !== undefined) throw new AlreadyRegisteredError(o.name!, holder.toString());
   const a = new cls();
