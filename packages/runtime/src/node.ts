@@ -119,7 +119,11 @@ export class Node extends EventEmitter {
     node.k.startPidsAt(init.pidStart);
     for (const [name, pid] of init.names) node.k.names.set(name, decode(pid) as Pid);
     const peer = new WorkerScheduler(node.k, init, () => {
-      void node.stop().then(() => process.exit(0));
+      // The exit signals and DOWNs of this scheduler's last processes go out before the thread ends.
+      void node.stop().then(() => {
+        peer.flushAll();
+        process.exit(0);
+      });
     });
     peer.links[0]!.control({ ctl: 'ready', scheduler: init.scheduler });
     return node;

@@ -87,6 +87,11 @@ export abstract class SchedulerPeer implements ThreadRouter {
     return this.sync.request(this.k.schedulerOf(pid.id), { op: 'unregister', name }) as boolean;
   }
 
+  /** Sends every queued frame now. */
+  flushAll(): void {
+    for (const link of this.links) link?.flush();
+  }
+
   // Incoming
 
   onFrame(f: ThreadFrame): void {
