@@ -1,0 +1,24 @@
+/**
+ * @foundation/crdt — delta-state CRDTs (Almeida, Shoker, Baquero) and their replication.
+ */
+export { type Dot, compareDots, showDot } from './dot.js';
+export { CausalContext, type CausalContextWire } from './causal-context.js';
+export { AWORSet, type AWORSetWire } from './aworset.js';
+export { AWLWWMap, type AWLWWMapWire, type Register } from './awlwwmap.js';
+export type { CausalMapWire, Dotted } from './internal/causal-map.js';
+export { HLC, type Timestamp, type HLCOptions } from './hlc.js';
+export { keyOf } from './key.js';
+export { createCrdt, crdtFromWire, isCrdtKind, type CrdtKind, type ReplicatedCrdt } from './crdt.js';
+export { DeltaBuffer } from './delta-buffer.js';
+export {
+  isReplicaMessage,
+  checkReplicaMessage,
+  type ReplicaMessage,
+  type DeltaMessage,
+  type StateMessage,
+  type AckMessage,
+  type DigestMessage,
+} from './protocol.js';
+export { ReplicationEngine, type ReplicationHost, type ReplicationOptions, type ReplicationStats } from './replication.js';
+export { Replicator, type ReplicatorOptions, type ReplicatorCall, type ReplicatorStats } from './replicator.js';
+export { UnsupportedKeyError, InvalidWireError, KindMismatchError, ClockOffsetError } from './errors.js';

@@ -1,0 +1,148 @@
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { Pid, decode, encode } from '@foundation/runtime';
+import { AWLWWMap, HLC } from '@foundation/crdt';
+import { ManualClock, canon, mapStep, playMaps } from './support.js';
+
+const threeStates = fc.array(mapStep(3), { maxLength: 40 }).map((steps) => playMaps(3, steps));
+const join = (...xs: AWLWWMap<number, number>[]) => {
+  const out = new AWLWWMap<number, number>('j');
+  for (const x of xs) out.join(x);
+  return out;
+};
+const read = (m: AWLWWMap<number, number>) => JSON.stringify(m.toArray().sort((a, b) => a[0] - b[0]));
+
+describe('AWLWWMap', () => {
+  test('set and delete return deltas that bring another replica to the same map', () => {
+    const a = new AWLWWMap<string, number>('a');
+    const b = new AWLWWMap<string, number>('b');
+    b.join(a.set('x', 1));
+    b.join(a.set('x', 2));
+    expect(b.get('x')).toBe(2);
+    a.join(b.delete('x'));
+    expect(a.has('x')).toBe(false);
+    expect(a.size).toBe(0);
+  });
+
+  test('concurrent sets are both kept, and every replica reads the one with the greater timestamp', () => {
+    const a = new AWLWWMap<string, string>('a', { clock: new ManualClock(100) });
+    const b = new AWLWWMap<string, string>('b', { clock: new ManualClock(90) });
+    const da = a.set('k', 'from a');
+    const db = b.set('k', 'from b');
+    a.join(db);
+    b.join(da);
+    expect(a.get('k')).toBe('from a');
+    expect(b.get('k')).toBe('from a');
+    expect(b.concurrent('k').map((r) => r.v)).toEqual(['from a', 'from b']);
+    // A write that has seen both replaces both, even from the replica whose clock lags.
+    a.join(b.set('k', 'from b again'));
+    expect(a.get('k')).toBe('from b again');
+    expect(a.concurrent('k')).toHaveLength(1);
+  });
+
+  test('a write after seeing another wins over it though its wall clock is behind (the HLC moved on)', () => {
+    const a = new AWLWWMap<string, string>('a', { clock: new ManualClock(10_000) });
+    const b = new AWLWWMap<string, string>('b', { clock: new ManualClock(5) });
+    const c = new AWLWWMap<string, string>('c', { clock: new ManualClock(5) });
+    b.join(a.set('other', 'x'));
+    const fromB = b.set('k', 'b saw a');
+    const fromC = c.set('k', 'c saw nothing');
+    expect(HLC.compare(fromB.getRegister('k')!.t, a.getRegister('other')!.t)).toBe(1);
+    for (const m of [a, b, c]) (m.join(fromB), m.join(fromC));
+    expect([a.get('k'), b.get('k'), c.get('k')]).toEqual(['b saw a', 'b saw a', 'b saw a']);
+  });
+
+  test('a concurrent set survives a delete of the same key (add wins)', () => {
+    const a = new AWLWWMap<string, number>('a');
+    const b = new AWLWWMap<string, number>('b');
+    b.join(a.set('k', 1));
+    const del = a.delete('k');
+    const set = b.set('k', 2);
+    a.join(set);
+    b.join(del);
+    expect([a.get('k'), b.get('k')]).toEqual([2, 2]);
+  });
+
+  test('deleteWhere removes matching entries in one delta; pids and maps are keys', () => {
+    const a = new AWLWWMap<unknown, string>('a');
+    a.set(new Pid('n1', 1, 1), 'on n1');
+    a.set(new Pid('n2', 1, 1), 'on n2');
+    a.set(new Map([['k', 1]]), 'a map');
+    const b = new AWLWWMap<unknown, string>('b');
+    b.join(AWLWWMap.fromWire(decode(encode(a.toWire())), 'b'));
+    expect(b.get(new Map([['k', 1]]))).toBe('a map');
+    const d = b.deleteWhere((k) => k instanceof Pid && k.node === 'n1');
+    a.join(AWLWWMap.fromWire(decode(encode(d.toWire())), 'a'));
+    expect(a.has(new Pid('n1', 1, 1))).toBe(false);
+    expect(a.get(new Pid('n2', 1, 1))).toBe('on n2');
+    expect(canon(a)).toBe(canon(b));
+  });
+
+  test('fromWire refuses a register without a timestamp', () => {
+    const bad = { kind: 'awlwwmap', context: { vv: [['a', 1]], cloud: [] }, entries: [['k', [['a', 1, { v: 1 }]]]] };
+    expect(() => AWLWWMap.fromWire(bad, 'b')).toThrow(/timestamp|\.t must be/);
+  });
+
+  test('property: join is commutative', () => {
+    fc.assert(fc.property(threeStates, ([a, b]) => canon(join(a!, b!)) === canon(join(b!, a!))));
+  });
+
+  test('property: join is associative', () => {
+    fc.assert(fc.property(threeStates, ([a, b, c]) => canon(join(join(a!, b!), c!)) === canon(join(a!, join(b!, c!)))));
+  });
+
+  test('property: join is idempotent', () => {
+    fc.assert(
+      fc.property(threeStates, ([a]) => {
+        const before = canon(a!);
+        a!.join(a!.clone());
+        return canon(a!) === before;
+      }),
+    );
+  });
+
+  test('property: delta-state equivalence (the deltas, shuffled and duplicated, = the state)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(4), fc.nat(9)), { maxLength: 40 }), fc.func(fc.integer()), (ops, order) => {
+        const a = new AWLWWMap<number, number>('a');
+        const deltas = ops.map(([set, k, v]) => (set ? a.set(k, v) : a.delete(k)));
+        const b = new AWLWWMap<number, number>('b');
+        const perm = deltas.map((d, i) => [order(i), d] as const).sort((x, y) => x[0] - y[0]);
+        for (const [, d] of [...perm, ...perm.slice(0, 5)]) b.join(d);
+        return canon(b) === canon(a) && read(b) === read(a);
+      }),
+    );
+  });
+
+  test('property: LWW picks the same winner on every replica, the greatest timestamp among concurrent writes', () => {
+    fc.assert(
+      fc.property(fc.array(mapStep(4, 3), { maxLength: 60 }), (steps) => {
+        const rs = playMaps(4, steps);
+        const all = join(...rs);
+        for (const x of rs) for (const y of rs) x.join(y);
+        const views = rs.map(read);
+        if (!views.every((v) => v === views[0])) return false;
+        return all.keys().every((k) => {
+          const regs = all.concurrent(k);
+          const max = regs.reduce((m, r) => (HLC.compare(r.t, m.t) > 0 ? r : m));
+          return rs.every((x) => x.get(k) === max.v);
+        });
+      }),
+    );
+  });
+
+  test('property: removal leaves no residue beyond the causal context (memory stays bounded)', () => {
+    fc.assert(
+      fc.property(fc.array(mapStep(3, 4), { minLength: 50, maxLength: 300 }), (steps) => {
+        const rs = playMaps(3, steps);
+        for (const x of rs) for (const y of rs) x.join(y);
+        const d = rs[1]!.deleteWhere(() => true);
+        for (const x of rs) x.join(d);
+        return rs.every((x) => {
+          const s = x.stateSize();
+          return s.keys === 0 && s.dots === 0 && s.contextCloud === 0 && s.contextReplicas <= 3;
+        });
+      }),
+    );
+  });
+});

@@ -1,0 +1,77 @@
+import fc from 'fast-check';
+import { AWLWWMap, AWORSet, keyOf } from '@foundation/crdt';
+
+/** Waits, one event-loop turn at a time, until `cond()` holds (no fixed sleep). */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!(await cond())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((r) => setImmediate(r));
+  }
+}
+
+/** A canonical string of a CRDT's whole state (context, keys, dots and payloads). */
+export const canon = (x: { toWire(): unknown }): string => keyOf(x.toWire());
+
+/** A clock each replica can be given, set by the test. */
+export class ManualClock {
+  constructor(public t = 0) {}
+  now(): number {
+    return this.t;
+  }
+}
+
+/** One step of a history of several replicas: a write at one, or a one-way full sync. */
+export type SetStep =
+  | { t: 'add'; at: number; v: number }
+  | { t: 'remove'; at: number; v: number }
+  | { t: 'sync'; from: number; to: number };
+
+export const setStep = (replicas: number, values = 6): fc.Arbitrary<SetStep> =>
+  fc.oneof(
+    fc.record({ t: fc.constant('add' as const), at: fc.nat(replicas - 1), v: fc.nat(values - 1) }),
+    fc.record({ t: fc.constant('remove' as const), at: fc.nat(replicas - 1), v: fc.nat(values - 1) }),
+    fc.record({ t: fc.constant('sync' as const), from: fc.nat(replicas - 1), to: fc.nat(replicas - 1) }),
+  );
+
+/** Plays a history on `replicas` fresh AWORSets; returns them. */
+export function playSets(replicas: number, steps: SetStep[]): AWORSet<number>[] {
+  const rs = Array.from({ length: replicas }, (_, i) => new AWORSet<number>(`r${i}`));
+  for (const s of steps) {
+    if (s.t === 'add') rs[s.at]!.add(s.v);
+    else if (s.t === 'remove') rs[s.at]!.remove(s.v);
+    else rs[s.to]!.join(rs[s.from]!);
+  }
+  return rs;
+}
+
+/** One step of a history of several map replicas; `tick` moves one replica's wall clock. */
+export type MapStep =
+  | { t: 'set'; at: number; k: number; v: number }
+  | { t: 'delete'; at: number; k: number }
+  | { t: 'sync'; from: number; to: number }
+  | { t: 'tick'; at: number; ms: number };
+
+export const mapStep = (replicas: number, keys = 5): fc.Arbitrary<MapStep> =>
+  fc.oneof(
+    fc.record({ t: fc.constant('set' as const), at: fc.nat(replicas - 1), k: fc.nat(keys - 1), v: fc.nat(99) }),
+    fc.record({ t: fc.constant('delete' as const), at: fc.nat(replicas - 1), k: fc.nat(keys - 1) }),
+    fc.record({ t: fc.constant('sync' as const), from: fc.nat(replicas - 1), to: fc.nat(replicas - 1) }),
+    fc.record({ t: fc.constant('tick' as const), at: fc.nat(replicas - 1), ms: fc.integer({ min: -50, max: 50 }) }),
+  );
+
+/**
+ * Plays a history on `replicas` fresh AWLWWMaps whose wall clocks disagree (each its own
+ * ManualClock, moved back and forth by `tick`); returns them.
+ */
+export function playMaps(replicas: number, steps: MapStep[]): AWLWWMap<number, number>[] {
+  const clocks = Array.from({ length: replicas }, (_, i) => new ManualClock(1000 + i * 7));
+  const rs = clocks.map((clock, i) => new AWLWWMap<number, number>(`r${i}`, { clock }));
+  for (const s of steps) {
+    if (s.t === 'set') rs[s.at]!.set(s.k, s.v);
+    else if (s.t === 'delete') rs[s.at]!.delete(s.k);
+    else if (s.t === 'tick') clocks[s.at]!.t = Math.max(0, clocks[s.at]!.t + s.ms);
+    else rs[s.to]!.join(rs[s.from]!);
+  }
+  return rs;
+}

@@ -1,0 +1,42 @@
+import { InvalidArgumentError, Node, isPid, isRemoteName, type Pid, type Target } from '@foundation/runtime';
+
+/** Checks that `node` is a started Node. */
+export function checkNode(node: unknown, where: string): asserts node is Node {
+  if (!(node instanceof Node)) throw new InvalidArgumentError(`${where}: node`, 'a Node (from Node.start)', node);
+}
+
+/** Refuses option keys not in `allowed`, naming the first unknown one. */
+export function checkOptionKeys(opts: unknown, what: string, allowed: readonly string[]): asserts opts is object {
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new InvalidArgumentError(what, 'an object', opts);
+  for (const key of Object.keys(opts)) {
+    if (!allowed.includes(key)) throw new InvalidArgumentError(`${what} '${key}'`, `one of ${allowed.join(', ')}`, key);
+  }
+}
+
+/** A registry key: a string or a number (not NaN), compared by value. */
+export function checkKey(key: unknown, field = 'key'): void {
+  if (typeof key === 'string' || (typeof key === 'number' && !Number.isNaN(key))) return;
+  throw new InvalidArgumentError(field, 'a string or a number', key);
+}
+
+export function checkPid(pid: unknown, field = 'pid'): asserts pid is Pid {
+  if (!isPid(pid)) throw new InvalidArgumentError(field, 'a Pid', pid);
+}
+
+/** A pid that lives on `node`'s side (registries and groups hold local processes only). */
+export function checkLocalPid(node: Node, pid: unknown, field = 'pid'): asserts pid is Pid {
+  checkPid(pid, field);
+  if (pid.node !== node.name) {
+    throw new InvalidArgumentError(field, `a process on this node ('${node.name}')`, pid);
+  }
+}
+
+export function checkName(name: unknown, field: string): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError(field, 'a non-empty string', name);
+}
+
+/** A message target: a pid, a registered name or `{ name, node }` (not a via-name: it could move). */
+export function checkTarget(t: unknown, field: string): asserts t is Target {
+  if (isPid(t) || (typeof t === 'string' && t.length > 0) || isRemoteName(t)) return;
+  throw new InvalidArgumentError(field, 'a Pid, a registered name or { name, node }', t);
+}
