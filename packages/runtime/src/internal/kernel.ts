@@ -164,6 +164,8 @@ export class Kernel {
     const p = this.local(pid);
     if (!p) {
       if (!this.isLocal(pid) && pid.node === this.name) {
+        // A process of another scheduler of this node: registered there, as if from there.
+        if (this.threads !== null) return this.threads.registerOn(name, pid);
         throw new InvalidArgumentError('pid', `a process of this scheduler (${this.scheduler}); register it where it runs`, pid);
       }
       throw new NoProcessError(pid.toString());

@@ -17,6 +17,8 @@ export interface ThreadRouter {
   claimName(name: string, pid: Pid): void;
   /** Releases a name held by a process of another scheduler; false when nobody held it. */
   releaseName(name: string): boolean;
+  /** Registers `name` for a process of another scheduler, on that scheduler; returns once done (throws as register does). */
+  registerOn(name: string, pid: Pid): void;
   /** A name of this scheduler's was dropped (exit or unregister): tell the others. */
   nameChanged(name: string, pid: Pid | null, was: Pid): void;
   /** A name not in this scheduler's replica: ask the main thread. */

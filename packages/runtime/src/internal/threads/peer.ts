@@ -16,6 +16,7 @@ import type { Control, ThreadFrame, ThreadLink } from './thread-link.js';
 export type SyncRequest =
   | { readonly op: 'spawn'; readonly cls: string; readonly args: unknown; readonly opts: SpawnOptions; readonly parent: Pid }
   | { readonly op: 'claim'; readonly name: string; readonly pid: Pid }
+  | { readonly op: 'register'; readonly name: string; readonly pid: Pid }
   | { readonly op: 'unregister'; readonly name: string }
   | { readonly op: 'whereis'; readonly name: string }
   | { readonly op: 'info'; readonly pid: Pid }
@@ -84,7 +85,15 @@ export abstract class SchedulerPeer implements ThreadRouter {
   releaseName(name: string): boolean {
     const pid = this.k.names.get(name) ?? this.whereis(name);
     if (!pid) return false;
-    return this.sync.request(this.k.schedulerOf(pid.id), { op: 'unregister', name }) as boolean;
+    const released = this.sync.request(this.k.schedulerOf(pid.id), { op: 'unregister', name }) as boolean;
+    // The owner tells the others by a message that has not come yet: unregister has taken effect
+    // when it returns, so this scheduler's table (the node's, on the main thread) forgets it now.
+    if (released && this.k.names.get(name)?.equals(pid)) this.k.names.delete(name);
+    return released;
+  }
+
+  registerOn(name: string, pid: Pid): void {
+    this.sync.request(this.k.schedulerOf(pid.id), { op: 'register', name, pid });
   }
 
   /** Sends every queued frame now. */
@@ -145,6 +154,9 @@ export abstract class SchedulerPeer implements ThreadRouter {
         if (req.opts.link) (k.local(pid)!.$x().links ??= new Map()).set(req.parent.key, req.parent);
         return pid;
       }
+      case 'register':
+        k.register(req.name, req.pid);
+        return true;
       case 'unregister':
         return k.unregister(req.name);
       case 'info':

@@ -1,5 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { decode, encode } from '../../codec.js';
+import { checkEncodable } from '../../encodable.js';
+import { UnencodableError, describeValue } from '../../errors.js';
 import type { Frame } from '../../transport.js';
 
 /** A frame for another node that a worker scheduler hands to the main thread (it owns the transport). */
@@ -72,7 +74,7 @@ export class ThreadLink {
     if (this.queue.length === 0 || !this.alive) return;
     const batch = this.queue;
     this.queue = [];
-    this.port.postMessage(encode(batch));
+    this.port.postMessage(encodeBatch(batch));
   }
 
   close(): void {
@@ -80,4 +82,41 @@ export class ThreadLink {
     this.queue = [];
     this.port.close();
   }
+}
+
+/**
+ * Encodes a batch of frames. Messages and replies were checked at send, but an exit reason is
+ * whatever a process died of: one the codec refuses (a symbol, say) must not sink the whole
+ * batch, nor throw out of the flush and take the thread down. Its exit signal or DOWN goes
+ * with an UnencodableError that says what the reason held; another refused frame is dropped.
+ */
+function encodeBatch(batch: ThreadFrame[]): Uint8Array {
+  try {
+    return encode(batch);
+  } catch {
+    return encode(batch.map(sendable).filter((f): f is ThreadFrame => f !== null));
+  }
+}
+
+function sendable(f: ThreadFrame): ThreadFrame | null {
+  try {
+    encode(f);
+    return f;
+  } catch {
+    if (f.t === 'relay') {
+      const frame = sendable(f.frame) as Frame | null;
+      return frame && { ...f, frame };
+    }
+    if (f.t !== 'exit' && f.t !== 'down') return null;
+    return { ...f, reason: unencodableReason(f.reason) };
+  }
+}
+
+function unencodableReason(reason: unknown): UnencodableError {
+  try {
+    checkEncodable(reason, 'exit reason');
+  } catch (e) {
+    if (e instanceof UnencodableError) return e;
+  }
+  return new UnencodableError('exit reason', describeValue(reason));
 }
