@@ -74,8 +74,8 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
   }
 
   /** @internal */
-  $runTurn(): void {
-    runTurn(this as unknown as Behaviour);
+  $runTurn(): number {
+    return runTurn(this as unknown as Behaviour);
   }
 
   /** @internal */

@@ -99,8 +99,9 @@ export class Inbox extends BaseProcess {
   }
 
   /** @internal */
-  $runTurn(): void {
+  $runTurn(): number {
     this.$wake();
+    return 1;
   }
 
   /** @internal */

@@ -28,15 +28,17 @@ function isThenable(r: unknown): r is PromiseLike<unknown> {
  * One turn of an actor: its queued exit signals first, then init if it has not run, then up
  * to TURN_BUDGET user messages. A handler that throws crashes the actor (terminate, then exit
  * with the error); a handler that returns a promise suspends this actor until it settles.
+ * Returns the work done (1 + messages handled), for the dispatcher's time slice.
  */
-export function runTurn(a: Behaviour): void {
+export function runTurn(a: Behaviour): number {
+  const before = a.$handled;
   if (a.$ext !== null && a.$ext.signals !== null) {
     handleSignals(a);
-    if (a.$flags & Flag.Dead) return;
+    if (a.$flags & Flag.Dead) return 1;
   }
-  if (a.$flags & Flag.Suspended) return;
+  if (a.$flags & Flag.Suspended) return 1;
   a.$flags |= Flag.Running;
-  if (a.$flags & Flag.InitPending && !runInit(a)) return;
+  if (a.$flags & Flag.InitPending && !runInit(a)) return 1;
   try {
     const mb = a.$mbox;
     let budget = TURN_BUDGET;
@@ -47,10 +49,11 @@ export function runTurn(a: Behaviour): void {
   } catch (e) {
     a.$flags &= ~Flag.Running;
     beginTerminate(a, e);
-    return;
+    return 1 + a.$handled - before;
   }
   a.$flags &= ~Flag.Running;
   afterTurn(a);
+  return 1 + a.$handled - before;
 }
 
 /** Runs init; a throw (or rejection) ends the actor with that error, without terminate. */

@@ -86,7 +86,7 @@ export abstract class ProcessCore {
   }
 
   /** @internal One turn on the dispatcher. */
-  abstract $runTurn(): void;
+  abstract $runTurn(): number;
 
   /** @internal Signals were queued: the process must get a turn (or handle them now). */
   abstract $wake(): void;

@@ -26,8 +26,9 @@ export class RootProcess extends ProcessCore {
     if (this.$ext?.signals) handleSignals(this);
   }
 
-  $runTurn(): void {
+  $runTurn(): number {
     this.$wake();
+    return 1;
   }
 
   $onDead(): void {}
