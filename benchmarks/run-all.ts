@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const WORKLOADS = ['pingpong', 'ring', 'spawn', 'fanout'] as const;
+const WORKLOADS = ['pingpong', 'ring', 'spawn', 'fanout', 'threads'] as const;
 
 /** Targets: Foundation ≥ 2× Erlang's message rates, ≥ 2M spawns/s, ≤ 300 B per idle actor. */
 const TARGET_MSG_RATIO = 2;

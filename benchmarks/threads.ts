@@ -1,0 +1,433 @@
+/**
+ * threads: actors on two schedulers (the main thread and one worker thread) of one node, against
+ * the same actors on one scheduler and against raw `worker_threads` in the same script.
+ *
+ *   rtt       ping-pong with one message in flight, 20,000 timed round trips (after 1,000 untimed)
+ *             between an actor on scheduler 0 and one on scheduler 1; p50 and p99. Baselines:
+ *             the same pair on one scheduler; raw postMessage main ↔ worker.              µs
+ *   scaling   8 actors each computing fib(27) 60 times (one per message): all on scheduler 0,
+ *             spread over both schedulers (`scheduler: 'auto'`), and on scheduler 0 with each
+ *             fib(27) awaited from the dirty pool (`this.runTask`, 2 threads). Baselines: the
+ *             same fib calls in a loop on the main thread, and split between it and a raw
+ *             worker.                                                                 tasks/s
+ *   oneway    1,000,000 fresh `{ i }` messages from an actor on scheduler 0 to one on scheduler 1
+ *             (1,000 per handler call), timed until the receiver has counted them all and told
+ *             an Inbox; also with the sender awaiting the next event-loop turn after each burst
+ *             (`-yield`). Baselines: the same pair on scheduler 0; raw postMessage, one message
+ *             per postMessage, an array of 1,000 per postMessage, a msgpackr buffer of 1,000
+ *             transferred. Then 100 round trips as in `rtt` (`foundation-2sched-after-oneway`).
+ *                                                                                      msgs/s
+ *
+ * One node (`schedulers: 2`) serves all the foundation runs: each run spawns fresh actors on it,
+ * so the worker thread's JIT is as warm as the main thread's (a fresh node per run would time
+ * a cold worker isolate every run). Implementations of a workload are interleaved run by run,
+ * so that the noise of a shared machine falls on all of them alike; ratios are of medians.
+ *
+ *   pnpm tsx benchmarks/threads.ts                  (all three, in this order, ~50 s)
+ *   pnpm tsx benchmarks/threads.ts rtt scaling      (a subset; still in this order)
+ *
+ * BENCH_RUNS, BENCH_WARMUP and BENCH_IMPLS as in lib/harness.ts.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Node, type Inbox, type Pid } from '@foundation/runtime';
+import { RUNS, WARMUP, collectGarbage, log, main, median, nextImmediate, now, rate, waitQuiescent } from './lib/harness.js';
+import {
+  BenchCruncher,
+  BenchDirtyCruncher,
+  BenchPinger,
+  BenchSink,
+  BenchSource,
+  THREAD_ACTORS_URL,
+  fib,
+  type CruncherDone,
+  type PingerDone,
+  type SinkDone,
+} from './lib/thread-actors.js';
+
+const ONEWAY_MSGS = 1_000_000;
+const ONEWAY_BURST = 1_000;
+/** One postMessage per message is slow (~0.8M/s): fewer messages keep the run short. */
+const RAW_SINGLE_MSGS = 500_000;
+const RAW_BATCH = 1_000;
+const RTT_ROUNDS = 20_000;
+const RTT_WARMUP = 1_000;
+/** Round trips measured after `oneway` (each may cost a copy of a large codec buffer: few). */
+const AFTER_ROUNDS = 100;
+const AFTER_WARMUP = 10;
+const CRUNCHERS = 8;
+const CRUNCH_K = 60;
+const FIB_N = 27;
+const FIB_VALUE = fib(FIB_N);
+const RECEIVE_TIMEOUT_MS = 60_000;
+
+/**
+ * Always run in this order, whatever the order asked: `oneway` last, because its large batches
+ * grow the codec's reusable encode buffer on the sending thread, and (as of this writing) every
+ * later cross-thread batch is posted as a view of that buffer, so postMessage copies all of it —
+ * a round trip measured after `oneway` times that copy, not the steady state.
+ */
+const WORKLOADS = ['rtt', 'scaling', 'oneway'] as const;
+
+/** A JSON line on stdout (results carry extra fields here: p99, wall time). */
+function line(obj: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(obj)}\n`);
+}
+
+/** Median with one decimal (µs, ms). */
+function median1(xs: readonly number[]): number {
+  return median(xs.map((x) => x * 10)) / 10;
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+function percentile(xs: readonly number[], p: number): number {
+  const s = Float64Array.from(xs).sort();
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+function ratio(workload: string, num: string, den: string, value: number, metric = 'median'): void {
+  if (Number.isFinite(value)) line({ workload, ratio: `${num}/${den}`, metric, value: round3(value) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run plumbing
+
+interface Impl<S> {
+  impl: string;
+  once: () => Promise<S>;
+}
+
+/** Warm-up runs of each implementation, then RUNS rounds running each once, in turn. */
+async function interleaved<S>(workload: string, all: Impl<S>[]): Promise<Map<string, S[]>> {
+  const only = process.env.BENCH_IMPLS?.split(',').map((x) => x.trim()).filter(Boolean);
+  const impls = only?.length ? all.filter((i) => only.includes(i.impl)) : all;
+  const out = new Map<string, S[]>(impls.map((i) => [i.impl, []]));
+  log(`[${workload}] ${impls.map((i) => i.impl).join(', ')}: ${WARMUP} warm-up + ${RUNS} timed run(s) each, interleaved`);
+  for (const impl of impls) {
+    for (let i = 0; i < WARMUP; i++) {
+      collectGarbage();
+      await nextImmediate();
+      await impl.once();
+    }
+  }
+  for (let r = 0; r < RUNS; r++) {
+    for (const impl of impls) {
+      collectGarbage();
+      await nextImmediate();
+      out.get(impl.impl)!.push(await impl.once());
+    }
+  }
+  return out;
+}
+
+async function receive<T>(box: Inbox, what: string): Promise<T> {
+  try {
+    return await box.receive<T>(undefined, RECEIVE_TIMEOUT_MS);
+  } catch (e) {
+    throw new Error(`${what}: nothing after ${RECEIVE_TIMEOUT_MS} ms`, { cause: e });
+  }
+}
+
+/** Kills the run's actors (wherever they are) and lets the exits go through. */
+async function killAll(node: Node, pids: Pid[]): Promise<void> {
+  for (const p of pids) node.exit(p, 'kill');
+  await nextImmediate();
+  await nextImmediate();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw worker_threads: the floor
+
+const RAW_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { Packr } = require(workerData.msgpackr);
+const packr = new Packr(workerData.packrOptions);
+function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+let expect = 0, count = 0;
+parentPort.on('message', (m) => {
+  if (typeof m === 'number') { parentPort.postMessage(m); return; }          // ping → pong
+  if (m instanceof Uint8Array) count += packr.unpack(m).length;                 // msgpackr batch
+  else if (Array.isArray(m)) count += m.length;                                // structured-clone batch
+  else if (m.expect !== undefined) { expect = m.expect; count = 0; parentPort.postMessage('ready'); return; }
+  else if (m.fib !== undefined) { let acc = 0; for (let i = 0; i < m.times; i++) acc += fib(m.fib); parentPort.postMessage({ acc }); return; }
+  else count++;                                                                // one message
+  if (count === expect) parentPort.postMessage('done');
+});
+`;
+
+/** Same options as the runtime's codec (packages/runtime/src/codec.ts). */
+const PACKR_OPTIONS = { structuredClone: true, moreTypes: true };
+
+interface RawThread {
+  worker: Worker;
+  next: () => Promise<unknown>;
+  packr: { pack(v: unknown): Uint8Array };
+}
+
+async function startRawThread(): Promise<RawThread> {
+  // msgpackr is the runtime's dependency, not the benchmarks': resolve it from there.
+  const require = createRequire(fileURLToPath(import.meta.resolve('@foundation/runtime')));
+  const msgpackr = require.resolve('msgpackr');
+  const { Packr } = require('msgpackr') as { Packr: new (o: object) => { pack(v: unknown): Uint8Array } };
+  const worker = new Worker(RAW_WORKER, { eval: true, execArgv: [], workerData: { msgpackr, packrOptions: PACKR_OPTIONS } });
+  let waiter: ((m: unknown) => void) | null = null;
+  worker.on('message', (m: unknown) => {
+    const w = waiter;
+    waiter = null;
+    w?.(m);
+  });
+  worker.on('error', (e) => log(`raw worker: ${e instanceof Error ? e.message : String(e)}`));
+  const next = () => new Promise<unknown>((resolve) => (waiter = resolve));
+  return { worker, next, packr: new Packr(PACKR_OPTIONS) };
+}
+
+async function rawOneway(raw: RawThread, total: number, mode: 'single' | 'array' | 'msgpackr'): Promise<number> {
+  const ready = raw.next();
+  raw.worker.postMessage({ expect: total });
+  await ready;
+  const done = raw.next();
+  const t0 = now();
+  if (mode === 'single') {
+    for (let i = 0; i < total; i++) raw.worker.postMessage({ i });
+  } else {
+    for (let start = 0; start < total; start += RAW_BATCH) {
+      const batch: { i: number }[] = [];
+      for (let i = start; i < start + RAW_BATCH; i++) batch.push({ i });
+      if (mode === 'array') raw.worker.postMessage(batch);
+      else {
+        const bytes = Uint8Array.from(raw.packr.pack(batch)); // own the bytes: pack() reuses its buffer
+        raw.worker.postMessage(bytes, [bytes.buffer]);
+      }
+    }
+  }
+  await done;
+  return rate(total, now() - t0);
+}
+
+async function rawRoundTrips(raw: RawThread, rounds: number, warmup: number): Promise<number[]> {
+  const rtt: number[] = [];
+  for (let n = 1; n <= warmup + rounds; n++) {
+    const reply = raw.next();
+    const t0 = now();
+    raw.worker.postMessage(n);
+    await reply;
+    if (n > warmup) rtt.push((now() - t0) * 1000);
+  }
+  return rtt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// oneway
+
+async function oneway(node: Node, raw: RawThread): Promise<void> {
+  const W = 'threads-oneway';
+  const box = node.inbox();
+  const expectedSum = ((ONEWAY_MSGS - 1) * ONEWAY_MSGS) / 2;
+  const pair = async (sinkScheduler: number, yieldBetween = false): Promise<number> => {
+    const sinkArgs = { report: box.self, expect: ONEWAY_MSGS };
+    const sink = sinkScheduler === 0 ? node.spawn(BenchSink, sinkArgs) : node.spawn('BenchSink', sinkArgs, { scheduler: sinkScheduler });
+    const source = node.spawn(BenchSource, { to: sink, total: ONEWAY_MSGS, burst: ONEWAY_BURST, yieldBetween });
+    await waitQuiescent(node);
+    const t0 = now();
+    node.send(source, 'go');
+    const done = await receive<SinkDone>(box, 'oneway');
+    const t1 = now();
+    if (done.sum !== expectedSum) throw new Error(`oneway: sum ${done.sum}, expected ${expectedSum}`);
+    await killAll(node, [source, sink]);
+    return rate(ONEWAY_MSGS, t1 - t0);
+  };
+  // foundation-2sched-yield first, on its own: once foundation-2sched has sent its one big batch,
+  // the sending thread's codec buffer is large and every small batch after it costs a copy of
+  // all of it (see WORKLOADS above), which would time that copy instead.
+  const results = new Map([
+    ...(await interleaved<number>(W, [{ impl: 'foundation-2sched-yield', once: () => pair(1, true) }])),
+    ...(await interleaved<number>(W, [
+      { impl: 'foundation-2sched', once: () => pair(1) },
+      { impl: 'foundation-1sched', once: () => pair(0) },
+      { impl: 'raw-postmessage', once: () => rawOneway(raw, RAW_SINGLE_MSGS, 'single') },
+      { impl: 'raw-array1000', once: () => rawOneway(raw, ONEWAY_MSGS, 'array') },
+      { impl: 'raw-msgpackr1000', once: () => rawOneway(raw, ONEWAY_MSGS, 'msgpackr') },
+    ])),
+  ]);
+  const medians = new Map<string, number>();
+  for (const [impl, runs] of results) {
+    medians.set(impl, median(runs));
+    line({ workload: W, impl, unit: 'msgs/s', median: median(runs), runs });
+  }
+  for (const num of ['foundation-2sched', 'foundation-2sched-yield']) {
+    const m = medians.get(num);
+    if (m === undefined) continue;
+    for (const den of ['foundation-1sched', 'raw-postmessage', 'raw-array1000', 'raw-msgpackr1000']) {
+      const d = medians.get(den);
+      if (d !== undefined) ratio(W, num, den, m / d);
+    }
+  }
+
+  // The same round trip as `rtt`, now that the big batches have been sent: one short run.
+  const only = process.env.BENCH_IMPLS;
+  if (medians.has('foundation-2sched') && (!only || only.includes('foundation-2sched-after-oneway'))) {
+    log(`[${W}] foundation-2sched-after-oneway: ${AFTER_ROUNDS} round trips, one run`);
+    const rttUs = await pingPong(node, box, 1, AFTER_ROUNDS, AFTER_WARMUP);
+    for (const p of [50, 99]) {
+      const v = round1(percentile(rttUs, p));
+      line({ workload: `threads-rtt-p${p}`, impl: 'foundation-2sched-after-oneway', unit: 'µs', median: v, runs: [v] });
+    }
+  }
+  box.close();
+}
+
+// ---------------------------------------------------------------------------------------------
+// rtt
+
+/** Round-trip times (µs) of `rounds` bounces, after `warmup` untimed ones, between scheduler 0 and `pongScheduler`. */
+async function pingPong(node: Node, box: Inbox, pongScheduler: number, rounds: number, warmup: number): Promise<number[]> {
+  const pong = pongScheduler === 0 ? node.spawn('BenchPonger', undefined) : node.spawn('BenchPonger', undefined, { scheduler: pongScheduler });
+  const ping = node.spawn(BenchPinger, { peer: pong, report: box.self, rounds, warmup });
+  await waitQuiescent(node);
+  node.send(ping, 'go');
+  const done = await receive<PingerDone>(box, 'rtt');
+  await killAll(node, [ping, pong]);
+  return done.rttUs;
+}
+
+async function rtt(node: Node, raw: RawThread): Promise<void> {
+  const box = node.inbox();
+  const results = await interleaved<number[]>('threads-rtt', [
+    { impl: 'foundation-2sched', once: () => pingPong(node, box, 1, RTT_ROUNDS, RTT_WARMUP) },
+    { impl: 'foundation-1sched', once: () => pingPong(node, box, 0, RTT_ROUNDS, RTT_WARMUP) },
+    { impl: 'raw-postmessage', once: () => rawRoundTrips(raw, RTT_ROUNDS, RTT_WARMUP) },
+  ]);
+  for (const p of [50, 99]) {
+    const W = `threads-rtt-p${p}`;
+    const medians = new Map<string, number>();
+    for (const [impl, samples] of results) {
+      const runs = samples.map((s) => round1(percentile(s, p)));
+      medians.set(impl, median1(runs));
+      line({ workload: W, impl, unit: 'µs', median: median1(runs), runs });
+    }
+    // Latency: above 1 means the numerator is slower.
+    const m2 = medians.get('foundation-2sched');
+    const d = medians.get('raw-postmessage');
+    if (m2 !== undefined && d !== undefined) ratio(W, 'foundation-2sched', 'raw-postmessage', m2 / d);
+  }
+  box.close();
+}
+
+// ---------------------------------------------------------------------------------------------
+// scaling
+
+interface CrunchSample {
+  rate: number;
+  ms: number;
+}
+
+async function scaling(node: Node, raw: RawThread): Promise<void> {
+  const W = 'threads-scaling';
+  const box = node.inbox();
+  const tasks = CRUNCHERS * CRUNCH_K;
+  const expectedAcc = CRUNCH_K * FIB_VALUE;
+  const sample = (ms: number): CrunchSample => ({ rate: rate(tasks, ms), ms });
+
+  const crunchers = async (how: '1sched' | '2sched' | 'dirty'): Promise<CrunchSample> => {
+    const args = { report: box.self, k: CRUNCH_K, n: FIB_N };
+    const pids: Pid[] = [];
+    for (let i = 0; i < CRUNCHERS; i++) {
+      if (how === 'dirty') pids.push(node.spawn(BenchDirtyCruncher, args));
+      else if (how === '1sched') pids.push(node.spawn(BenchCruncher, args));
+      else pids.push(node.spawn('BenchCruncher', args, { scheduler: 'auto' }));
+    }
+    await waitQuiescent(node);
+    const t0 = now();
+    for (const p of pids) node.send(p, 'go');
+    const threads = new Map<number, number>();
+    for (let i = 0; i < CRUNCHERS; i++) {
+      const done = await receive<CruncherDone>(box, `scaling ${how}`);
+      if (done.acc !== expectedAcc) throw new Error(`scaling ${how}: acc ${done.acc}, expected ${expectedAcc}`);
+      threads.set(done.threadId, (threads.get(done.threadId) ?? 0) + 1);
+    }
+    const ms = now() - t0;
+    if (how === '2sched' && threads.size !== 2) log(`[${W}] warning: 'auto' put the ${CRUNCHERS} actors on threads ${JSON.stringify([...threads])}`);
+    await killAll(node, pids);
+    return sample(ms);
+  };
+
+  const raw1 = async (): Promise<CrunchSample> => {
+    const t0 = now();
+    let acc = 0;
+    for (let i = 0; i < tasks; i++) acc += fib(FIB_N);
+    if (acc !== tasks * FIB_VALUE) throw new Error('raw fib');
+    return sample(now() - t0);
+  };
+  const raw2 = async (): Promise<CrunchSample> => {
+    const t0 = now();
+    const half = tasks >> 1;
+    const theirs = raw.next();
+    raw.worker.postMessage({ fib: FIB_N, times: tasks - half });
+    let acc = 0;
+    for (let i = 0; i < half; i++) acc += fib(FIB_N);
+    acc += ((await theirs) as { acc: number }).acc;
+    if (acc !== tasks * FIB_VALUE) throw new Error('raw fib');
+    return sample(now() - t0);
+  };
+
+  // The dirty pool starts its threads on demand: start both (and load the task module) untimed.
+  await Promise.all([node.runTask(THREAD_ACTORS_URL, 'fibTask', 20), node.runTask(THREAD_ACTORS_URL, 'fibTask', 20)]);
+
+  const results = await interleaved<CrunchSample>(W, [
+    { impl: 'foundation-1sched', once: () => crunchers('1sched') },
+    { impl: 'foundation-2sched', once: () => crunchers('2sched') },
+    { impl: 'foundation-dirty', once: () => crunchers('dirty') },
+    { impl: 'raw-1thread', once: raw1 },
+    { impl: 'raw-2threads', once: raw2 },
+  ]);
+  const medians = new Map<string, number>();
+  for (const [impl, samples] of results) {
+    const runs = samples.map((s) => s.rate);
+    const wallRuns = samples.map((s) => round1(s.ms));
+    medians.set(impl, median(runs));
+    line({ workload: W, impl, unit: 'tasks/s', median: median(runs), runs, wallMs: median1(wallRuns), wallRuns, task: `fib(${FIB_N})`, tasks });
+  }
+  // Speed-ups: above 1 means the numerator is faster.
+  const pairs: [string, string][] = [
+    ['foundation-2sched', 'foundation-1sched'],
+    ['foundation-dirty', 'foundation-1sched'],
+    ['raw-2threads', 'raw-1thread'],
+    ['foundation-1sched', 'raw-1thread'],
+  ];
+  for (const [a, b] of pairs) {
+    const x = medians.get(a);
+    const y = medians.get(b);
+    if (x !== undefined && y !== undefined) ratio(W, a, b, x / y);
+  }
+  box.close();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+main(async () => {
+  const asked = process.argv.slice(2);
+  for (const w of asked) {
+    if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`unknown part "${w}" (expected some of ${WORKLOADS.join(', ')})`);
+  }
+  const parts = WORKLOADS.filter((w) => asked.length === 0 || asked.includes(w));
+  const t0 = now();
+  const node = await Node.start({ name: 'bench', schedulers: 2, modules: [THREAD_ACTORS_URL] });
+  log(`[threads] node with 2 schedulers started in ${Math.round(now() - t0)} ms`);
+  const raw = await startRawThread();
+  try {
+    for (const part of parts) {
+      const t = now();
+      if (part === 'oneway') await oneway(node, raw);
+      else if (part === 'rtt') await rtt(node, raw);
+      else await scaling(node, raw);
+      log(`[threads-${part}] done in ${((now() - t) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await raw.worker.terminate();
+    await node.stop();
+  }
+  log(`[threads] total ${((now() - t0) / 1000).toFixed(1)} s`);
+});
