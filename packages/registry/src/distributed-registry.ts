@@ -1,0 +1,282 @@
+import { InvalidArgumentError, StoppedError, checkEncodable, type Node, type Pid, type Target, type ViaName } from '@foundation/runtime';
+import { checkKey, checkLocalPid, checkName, checkNode, checkOptionKeys, checkPid, checkTarget } from './internal/checks.js';
+import { DistTable } from './internal/dreg-table.js';
+import {
+  DistributedRegistryOwner,
+  type DOwnerCall,
+  type DOwnerReply,
+  type DistributedRegistryStats,
+} from './internal/dreg-owner.js';
+import type { RegistryEntry } from './internal/registry-table.js';
+import { checkPattern, matches, _, type Pattern } from './pattern.js';
+import type { KeysMode, RegistryKey, SelectedEntry } from './registry.js';
+
+export type { DistributedRegistryStats } from './internal/dreg-owner.js';
+
+/** Options of `DistributedRegistry.start`. */
+export interface DistributedRegistryOptions {
+  /** The registry's name: its owner actor is registered under it on every node that runs it. */
+  name: string;
+  /** Whether a key names one process cluster-wide or many. */
+  keys: KeysMode;
+  /** Milliseconds between shipments of local changes to the other nodes (default 100). */
+  syncInterval?: number;
+  /** Milliseconds between digests (anti-entropy) to every connected node (default 10 sync intervals). */
+  antiEntropyInterval?: number;
+  /** Processes told of every change of this node's view (`RegistryEvent` messages). */
+  listeners?: readonly Target[];
+}
+
+const OPTION_KEYS = ['name', 'keys', 'syncInterval', 'antiEntropyInterval', 'listeners'] as const;
+const running = new WeakMap<Node, Map<string, DistributedRegistry<RegistryKey, unknown>>>();
+
+function unwrap(reply: DOwnerReply): unknown {
+  if ('error' in reply) throw reply.error;
+  return reply.ok;
+}
+
+function checkInterval(v: unknown, field: string): void {
+  if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+    throw new InvalidArgumentError(field, 'a number of milliseconds > 0', v);
+  }
+}
+
+/**
+ * A cluster-wide process registry (Horde's, with duplicate keys too) on a delta-state
+ * AWLWWMap. Start it under the same name on every node; each node's owner actor holds a
+ * replica and ships its changes every `syncInterval`. Reads — `lookup`, `whereis`, `match`,
+ * `select`, `count`, `keys`, `dispatch`, via-names — come from the local replica's table without
+ * a message; writes go through the owner of the process's node.
+ *
+ * - A process registers on its own node; its entries go when it exits, and on every other node
+ *   when its node is lost.
+ * - Unique keys: a key free in this node's view can be taken here; if another node took it
+ *   meanwhile (or on the other side of a partition), the write with the greater HLC timestamp
+ *   (ties by replica, so by node) keeps it — the same one everywhere — and the loser's node sends
+ *   it the exit `{ nameConflict: { name, winner } }` once (see `isNameConflict`).
+ *
+ * ```ts
+ * const reg = await DistributedRegistry.start(node, { name: 'global', keys: 'unique' });
+ * await reg.register('db', pid, { role: 'primary' });
+ * otherNodesReg.lookup('db');          // [{ pid, value }] once replicated (a sync interval or so)
+ * await node.call(reg.via('db'), 'ping');
+ * ```
+ */
+export class DistributedRegistry<K extends RegistryKey = string, V = unknown> {
+  private constructor(
+    /** The node this handle's replica lives on. */
+    readonly node: Node,
+    /** The registry's name (and its owners' registered name on every node). */
+    readonly name: string,
+    /** Whether a key names one process or many. */
+    readonly keysMode: KeysMode,
+    /** Milliseconds between shipments of changes. */
+    readonly syncInterval: number,
+    /** This node's owner actor. */
+    readonly pid: Pid,
+    private readonly table: DistTable<K, V>,
+  ) {}
+
+  /** Starts this node's replica of the registry and resolves with its handle once the owner runs. */
+  static async start<K extends RegistryKey = string, V = unknown>(node: Node, opts: DistributedRegistryOptions): Promise<DistributedRegistry<K, V>> {
+    checkNode(node, 'DistributedRegistry.start');
+    checkOptionKeys(opts, 'DistributedRegistry.start option', OPTION_KEYS);
+    checkName(opts.name, 'DistributedRegistry.start option name');
+    if (opts.keys !== 'unique' && opts.keys !== 'duplicate') {
+      throw new InvalidArgumentError('DistributedRegistry.start option keys', "'unique' or 'duplicate'", opts.keys);
+    }
+    checkInterval(opts.syncInterval, 'DistributedRegistry.start option syncInterval');
+    checkInterval(opts.antiEntropyInterval, 'DistributedRegistry.start option antiEntropyInterval');
+    const listeners = opts.listeners ?? [];
+    if (!Array.isArray(listeners)) throw new InvalidArgumentError('DistributedRegistry.start option listeners', 'an array of targets', listeners);
+    listeners.forEach((t, i) => checkTarget(t, `DistributedRegistry.start option listeners[${i}]`));
+    const syncInterval = opts.syncInterval ?? 100;
+    const table = new DistTable<K, V>(opts.keys === 'unique');
+    const pid = await node.spawnAndWait(
+      DistributedRegistryOwner,
+      { name: opts.name, table, listeners: [...listeners], syncInterval, antiEntropyInterval: opts.antiEntropyInterval ?? syncInterval * 10 },
+      { name: opts.name },
+    );
+    const reg = new DistributedRegistry<K, V>(node, opts.name, opts.keys, syncInterval, pid, table);
+    let byName = running.get(node);
+    if (!byName) running.set(node, (byName = new Map()));
+    byName.set(opts.name, reg as unknown as DistributedRegistry<RegistryKey, unknown>);
+    return reg;
+  }
+
+  /** The running distributed registry called `name` on `node`, if any. */
+  static of<K extends RegistryKey = string, V = unknown>(node: Node, name: string): DistributedRegistry<K, V> | undefined {
+    const reg = running.get(node)?.get(name);
+    return reg && reg.alive ? (reg as unknown as DistributedRegistry<K, V>) : undefined;
+  }
+
+  /** True while this node's owner actor runs. */
+  get alive(): boolean {
+    return this.node.processInfo(this.pid) !== undefined;
+  }
+
+  /**
+   * Registers `pid` (a live process of this node) under `key` with `value` (which must be
+   * encodable: it is replicated). Unique: a key held in this node's view rejects with
+   * AlreadyRegisteredError. Duplicate: a process may hold a key several times.
+   */
+  register(key: K, pid: Pid, value?: V): Promise<void> {
+    return this.write(this.pid, () => {
+      checkKey(key);
+      checkLocalPid(this.node, pid);
+      checkEncodable(value, 'registry value');
+      return { op: 'register', key, pid, value: value as V };
+    }).then(() => undefined);
+  }
+
+  /** Removes every entry of `pid` under `key` (through the owner on `pid`'s node); false when it held none. */
+  unregister(key: K, pid: Pid): Promise<boolean> {
+    return this.write(pid, () => {
+      checkKey(key);
+      checkPid(pid);
+      return { op: 'unregister', key, pid };
+    }) as Promise<boolean>;
+  }
+
+  /** Replaces the value of `pid`'s entries under `key` (through the owner on `pid`'s node); false when it held none. */
+  updateValue(key: K, pid: Pid, value: V): Promise<boolean> {
+    return this.write(pid, () => {
+      checkKey(key);
+      checkPid(pid);
+      checkEncodable(value, 'registry value');
+      return { op: 'update', key, pid, value };
+    }) as Promise<boolean>;
+  }
+
+  /** Sends `target` a `RegistryEvent` for every change of this node's view (local or replicated); false when already listening. */
+  listen(target: Target): Promise<boolean> {
+    return this.write(this.pid, () => {
+      checkTarget(target, 'listen(target)');
+      return { op: 'listen', target };
+    }) as Promise<boolean>;
+  }
+
+  /** Stops sending events to `target`; false when it was not listening. */
+  unlisten(target: Target): Promise<boolean> {
+    return this.write(this.pid, () => {
+      checkTarget(target, 'unlisten(target)');
+      return { op: 'unlisten', target };
+    }) as Promise<boolean>;
+  }
+
+  /**
+   * The entries under `key` in this node's replica: `[]`, `[{ pid, value }]` (unique: the winner
+   * only), or any number (duplicate, oldest write first — the same order on every node). A frozen,
+   * shared snapshot.
+   */
+  lookup(key: K): readonly RegistryEntry<V>[] {
+    return this.table.lookup(key);
+  }
+
+  /** The pid holding `key` (the oldest entry, in a duplicate registry). */
+  whereis(key: K): Pid | undefined {
+    return this.table.whereis(key);
+  }
+
+  /** The entries under `key` whose value matches `pattern`. */
+  match(key: K, pattern: Pattern<V>): RegistryEntry<V>[] {
+    checkKey(key);
+    checkPattern(pattern);
+    return this.table.lookup(key).filter((e) => matches(e.value, pattern));
+  }
+
+  /** Every entry `{ key, pid, value }` matching `spec`, a pattern over the whole entry. */
+  select(spec: Pattern<SelectedEntry<K, V>>): SelectedEntry<K, V>[] {
+    checkPattern(spec, 'spec');
+    const out: SelectedEntry<K, V>[] = [];
+    const keyPattern = typeof spec === 'object' && spec !== null && 'key' in spec ? (spec as { key?: unknown }).key : _;
+    const rows: Iterable<[K, readonly RegistryEntry<V>[]]> =
+      typeof keyPattern === 'string' || typeof keyPattern === 'number'
+        ? [[keyPattern as K, this.table.lookup(keyPattern as K)]]
+        : this.table.entries();
+    for (const [key, entries] of rows) {
+      for (const e of entries) {
+        const entry = { key, pid: e.pid, value: e.value };
+        if (matches(entry, spec)) out.push(entry);
+      }
+    }
+    return out;
+  }
+
+  /** Number of entries in this node's view. */
+  count(): number {
+    return this.table.size;
+  }
+
+  /** Number of entries under `key` whose value matches `pattern`. */
+  countMatch(key: K, pattern: Pattern<V>): number {
+    return this.match(key, pattern).length;
+  }
+
+  /** Number of entries that `select(spec)` would return. */
+  countSelect(spec: Pattern<SelectedEntry<K, V>>): number {
+    return this.select(spec).length;
+  }
+
+  /** The keys `pid` (of any node) holds in this node's view. */
+  keys(pid: Pid): readonly K[] {
+    checkPid(pid);
+    return this.table.keysOf(pid);
+  }
+
+  /** The values `pid` registered under `key`. */
+  values(key: K, pid: Pid): V[] {
+    checkKey(key);
+    checkPid(pid);
+    const out: V[] = [];
+    for (const e of this.table.lookup(key)) if (e.pid.equals(pid)) out.push(e.value);
+    return out;
+  }
+
+  /** Calls `fn` with the entries under `key` when there are any; returns how many. */
+  dispatch(key: K, fn: (entries: readonly RegistryEntry<V>[]) => void): number {
+    checkKey(key);
+    if (typeof fn !== 'function') throw new InvalidArgumentError('dispatch(key, fn): fn', 'a function', fn);
+    const entries = this.table.lookup(key);
+    if (entries.length > 0) fn(entries);
+    return entries.length;
+  }
+
+  /** A via-name for `key`, resolved from this node's view (to a process on any node). Unique registries only. */
+  via(key: K): ViaName {
+    checkKey(key);
+    if (this.keysMode !== 'unique') {
+      throw new InvalidArgumentError(`registry '${this.name}' for via-names`, "a registry with keys: 'unique'", this.keysMode);
+    }
+    return { via: this, key };
+  }
+
+  /** The owner's counters: replication (deltas, states, acks, digests sent), conflicts signalled, removals. */
+  async stats(): Promise<DistributedRegistryStats> {
+    return (await this.write(this.pid, () => ({ op: 'stats' }))) as DistributedRegistryStats;
+  }
+
+  /** Stops this node's replica: its processes' entries are removed cluster-wide, the local view empties. */
+  async stop(): Promise<void> {
+    if (!this.alive) return;
+    const box = this.node.inbox();
+    try {
+      box.monitor(this.pid);
+      this.node.exit(this.pid, 'shutdown');
+      await box.receive();
+    } finally {
+      box.close();
+      this.table.clear();
+      const byName = running.get(this.node);
+      if (byName && byName.get(this.name) === (this as unknown)) byName.delete(this.name);
+    }
+  }
+
+  private async write(owner: Pid, build: () => DOwnerCall<K, V>): Promise<unknown> {
+    const msg = build();
+    if (!this.alive) throw new StoppedError(`registry '${this.name}'`);
+    // A process's entries are written by the owner on its node.
+    const to: Target = owner.node === this.node.name ? this.pid : { name: this.name, node: owner.node };
+    return unwrap(await this.node.call<DOwnerReply>(to, msg));
+  }
+}
