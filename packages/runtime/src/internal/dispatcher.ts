@@ -24,8 +24,11 @@ export class Dispatcher {
   private len = 0;
   private scheduled = false;
   private readonly drainFn = () => this.drain();
+  private draining = false;
   /** Number of drains that stopped on the time slice (fairness diagnostics). */
   yields = 0;
+  /** Runs after each drain (the threads layer sends the frames the drain queued). */
+  afterDrain: (() => void) | null = null;
 
   constructor(private readonly sliceMs = DEFAULT_SLICE_MS) {}
 
@@ -48,8 +51,14 @@ export class Dispatcher {
     return this.len;
   }
 
+  /** Drains now, if there is work and no drain is running (after a batch from another thread arrived). */
+  drainNow(): void {
+    if (this.len > 0 && !this.draining) this.drain();
+  }
+
   private drain(): void {
     this.scheduled = false;
+    this.draining = true;
     const start = performance.now();
     let work = 0;
     let mask = this.ring.length - 1;
@@ -71,10 +80,12 @@ export class Dispatcher {
         }
       }
     }
+    this.draining = false;
     if (this.len > 0 && !this.scheduled) {
       this.scheduled = true;
       setImmediate(this.drainFn);
     }
+    if (this.afterDrain !== null) this.afterDrain();
   }
 
   private grow(cap: number): void {

@@ -109,6 +109,7 @@ export class MainScheduler extends SchedulerPeer {
           } else this.onControl(c);
         },
         false,
+        this.afterBatch,
       );
       this.links[s] = link;
       worker.on('error', (e) => {

@@ -69,7 +69,12 @@ export abstract class SchedulerPeer implements ThreadRouter {
       this.links[to]?.control({ ctl: 'poke' }),
     );
     k.threads = this;
+    // Frames queued during a drain go out when it ends, not one event-loop turn later.
+    k.dispatcher.afterDrain = () => this.flushAll();
   }
+
+  /** After a batch from another scheduler: run the work it made now. */
+  protected readonly afterBatch = (): void => this.k.dispatcher.drainNow();
 
   // ThreadRouter
 

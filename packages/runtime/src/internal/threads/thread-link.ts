@@ -41,10 +41,13 @@ export class ThreadLink {
     onControl: (c: Control) => void,
     /** A worker's links keep its thread alive until it is told to stop; the main thread's do not hold the process. */
     keepAlive: boolean,
+    /** Runs after a batch was handled (the scheduler runs the work it made, without another turn). */
+    afterBatch: () => void = () => {},
   ) {
     port.on('message', (data: unknown) => {
       if (data instanceof Uint8Array) {
         for (const f of decode(data) as ThreadFrame[]) onFrame(f);
+        afterBatch();
       } else {
         onControl(data as Control);
       }

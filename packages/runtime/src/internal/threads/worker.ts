@@ -22,7 +22,7 @@ export class WorkerScheduler extends SchedulerPeer {
   }
 
   private attach(s: number, port: MessagePort): void {
-    this.links[s] = new ThreadLink(port, (f) => this.onFrame(f), (c) => this.onControl(c), s === 0);
+    this.links[s] = new ThreadLink(port, (f) => this.onFrame(f), (c) => this.onControl(c), s === 0, this.afterBatch);
   }
 
   override onControl(c: Control): void {
