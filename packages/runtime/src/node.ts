@@ -132,10 +132,17 @@ export class Node extends EventEmitter {
   private async attach(transport: Transport): Promise<void> {
     const k = this.k;
     k.transport = transport;
+    if (transport.flush) {
+      // What a drain sent goes out when the drain ends, not one event-loop turn later.
+      const flush = transport.flush.bind(transport);
+      const before = k.dispatcher.afterDrain;
+      k.dispatcher.afterDrain = before ? () => (before(), flush()) : flush;
+    }
     this.urlValue = await transport.start({
       name: k.name,
       incarnation: k.incarnation,
       receive: (_from, frame) => receiveFrame(k, frame),
+      batchDone: () => k.dispatcher.drainNow(),
       nodeUp: (name) => {
         this.threads?.nodeEvent(name, true);
         this.emit('nodeup', name);

@@ -37,6 +37,8 @@ export interface TransportHost {
   nodeUp(name: string): void;
   /** The connection to `name` is gone; `reason` says why (`'noconnection'` when lost). */
   nodeDown(name: string, reason: unknown): void;
+  /** A batch of frames has been handed to `receive`: the node runs the work they made now. */
+  batchDone(): void;
 }
 
 /**
@@ -56,4 +58,6 @@ export interface Transport {
   nodes(): string[];
   /** Flushes what is queued and closes every connection. */
   stop(): Promise<void>;
+  /** Sends what is queued now (the node calls it when a scheduler drain ends); optional. */
+  flush?(): void;
 }

@@ -40,6 +40,8 @@ export interface ConnectionOwner {
   /** The handshake is done (either side); `peers` are what the peer knows. */
   onUp(c: Connection, peers: PeerInfo[]): void;
   onFrame(c: Connection, f: Frame): void;
+  /** Every frame of one WebSocket message has been handed over. */
+  onBatchEnd(): void;
   /** A queued frame came out larger than maxFrameBytes when encoded at the flush: dropped. */
   onDropped(c: Connection, tag: unknown, bytes: number): void;
   onControl(c: Connection, m: Control): void;
@@ -267,6 +269,7 @@ export class Connection {
         return this.bad(`a record of unknown kind ${rec.kind}`);
       }
     }
+    this.owner.onBatchEnd();
   }
 }
 

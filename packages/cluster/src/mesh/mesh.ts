@@ -335,6 +335,10 @@ export class MeshTransport implements Transport, ConnectionOwner {
     }
   }
 
+  onBatchEnd(): void {
+    this.host?.batchDone();
+  }
+
   onDropped(c: Connection, tag: unknown, bytes: number): void {
     // Not expected (a snapshot's bound keeps it under the limit): logged, and lost like a dead letter.
     this.log('warn', `a '${String(tag)}' frame to ${c.peerName} encoded to ${bytes} bytes, over a frames record's limit: dropped`);
@@ -396,7 +400,8 @@ export class MeshTransport implements Transport, ConnectionOwner {
 
   // ---- internals ----
 
-  private flush(): void {
+  /** Sends every connection's queued frames now. */
+  flush(): void {
     this.flushing = false;
     for (const c of this.dirty) {
       c.scheduled = false;
