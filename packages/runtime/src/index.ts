@@ -44,3 +44,4 @@ export { MemoryNetwork } from './memory-transport.js';
 export { encode, decode } from './codec.js';
 export { checkEncodable, isEncodable } from './encodable.js';
 export { DirtyPool, type DirtyPoolOptions } from './dirty-pool.js';
+export { FRAME_FIELDS, flattenFrame, unflattenFrame } from './frame-layout.js';

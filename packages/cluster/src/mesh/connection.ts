@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import { decode, encode, type Frame } from '@foundation/runtime';
+import { decode, encode, unflattenFrame, type Frame } from '@foundation/runtime';
 import { Handshake, type LocalIdentity } from './handshake.js';
 import { Outbox, splitBatch } from './outbox.js';
 import { isFrame } from './frame-guard.js';
@@ -253,7 +253,7 @@ export class Connection {
         let i = 0;
         while (i < m.length) {
           if (this.stage !== 'up') return;
-          const f = unflatten(m, i);
+          const f = unflattenFrame(m, i);
           if (f === undefined) return this.bad(`a frame of the wrong shape (t: ${describeTag({ t: m[i] })})`);
           if (!isFrame(f)) return this.bad(`a frame of the wrong shape (t: ${describeTag(f)})`);
           i += 1 + FRAME_FIELDS[f.t]!.length;
@@ -273,20 +273,6 @@ export class Connection {
   }
 }
 
-/** The frame whose tag is at `a[i]` in a REC_FRAMES record, or undefined (unknown tag, missing fields). */
-function unflatten(a: unknown[], i: number): Frame | undefined {
-  const t = a[i];
-  if (typeof t !== 'string') return undefined;
-  const fields = FRAME_FIELDS[t];
-  if (fields === undefined || i + fields.length >= a.length) return undefined;
-  // Literal shapes for the hot variants: one hidden class each.
-  if (t === 'msg') return { t, to: a[i + 1], kind: a[i + 2], msg: a[i + 3] } as Frame;
-  if (t === 'named') return { t, name: a[i + 1], kind: a[i + 2], msg: a[i + 3] } as Frame;
-  if (t === 'reply') return { t, to: a[i + 1], ref: a[i + 2], value: a[i + 3] } as Frame;
-  const f: Record<string, unknown> = { t };
-  for (let k = 0; k < fields.length; k++) f[fields[k]!] = a[i + 1 + k];
-  return f as Frame;
-}
 
 function describeTag(m: unknown): string {
   const t = typeof m === 'object' && m !== null ? (m as { t?: unknown }).t : undefined;

@@ -32,17 +32,7 @@ export const REC_FRAME = 1;
 export const REC_CONTROL = 2;
 export const REC_FRAMES = 3;
 /** The fields of each Frame variant, in the order a REC_FRAMES record lists them after the tag. */
-export const FRAME_FIELDS: Readonly<Record<string, readonly string[] | undefined>> = Object.assign(Object.create(null) as object, {
-  msg: ['to', 'kind', 'msg'],
-  named: ['name', 'kind', 'msg'],
-  reply: ['to', 'ref', 'value'],
-  link: ['from', 'to'],
-  unlink: ['from', 'to'],
-  exit: ['from', 'to', 'reason', 'link'],
-  monitor: ['from', 'to', 'ref'],
-  demonitor: ['to', 'ref'],
-  down: ['to', 'ref', 'pid', 'reason'],
-});
+export { FRAME_FIELDS } from '@foundation/runtime';
 /** Bytes of a record header. */
 export const REC_HEADER = 5;
 /** A sender starts a new WebSocket message once a batch reaches this size (a larger single frame goes alone). */

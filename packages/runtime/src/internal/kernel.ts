@@ -135,6 +135,7 @@ export class Kernel {
     const p = pid.proc;
     if (p !== null) return p.$k === this && (p.$flags & Flag.Dead) === 0 ? p : null;
     if (pid.node !== this.name || pid.incarnation !== this.incarnation) return null;
+    if (this.schedulers > 1 && this.schedulerOf(pid.id) !== this.scheduler) return null;
     return this.exported.get(pid.id) ?? null;
   }
 

@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { decode, encode } from '../../codec.js';
+import { FRAME_FIELDS, flattenFrame, unflattenFrame } from '../../frame-layout.js';
 import { checkEncodable } from '../../encodable.js';
 import { UnencodableError, describeValue } from '../../errors.js';
 import type { Frame } from '../../transport.js';
@@ -46,7 +47,17 @@ export class ThreadLink {
   ) {
     port.on('message', (data: unknown) => {
       if (data instanceof Uint8Array) {
-        for (const f of decode(data) as ThreadFrame[]) onFrame(f);
+        const flat = decode(data) as unknown[];
+        for (let i = 0; i < flat.length; ) {
+          if (flat[i] === 'relay') {
+            onFrame({ t: 'relay', node: flat[i + 1] as string, frame: flat[i + 2] as Frame });
+            i += 3;
+          } else {
+            const f = unflattenFrame(flat, i)!;
+            onFrame(f);
+            i += 1 + FRAME_FIELDS[f.t]!.length;
+          }
+        }
         afterBatch();
       } else {
         onControl(data as Control);
@@ -100,12 +111,22 @@ export class ThreadLink {
 /** Frames queued for one thread before they are sent without waiting for the end of the turn. */
 const FLUSH_FRAMES = 1024;
 
+/** Encodes frames flat (see frame-layout.ts); a relay goes as 'relay', node, frame. */
 function encodeBatch(batch: ThreadFrame[]): Uint8Array {
   try {
-    return encode(batch);
+    return encode(flatten(batch));
   } catch {
-    return encode(batch.map(sendable).filter((f): f is ThreadFrame => f !== null));
+    return encode(flatten(batch.map(sendable).filter((f): f is ThreadFrame => f !== null)));
   }
+}
+
+function flatten(batch: ThreadFrame[]): unknown[] {
+  const out: unknown[] = [];
+  for (const f of batch) {
+    if (f.t === 'relay') out.push('relay', f.node, f.frame);
+    else flattenFrame(f, out);
+  }
+  return out;
 }
 
 function sendable(f: ThreadFrame): ThreadFrame | null {
