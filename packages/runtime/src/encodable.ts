@@ -1,4 +1,4 @@
-import { UnencodableError } from './errors.js';
+import { UnencodableError, describeValue } from './errors.js';
 import { Pid, Ref } from './pid.js';
 
 /*
@@ -234,4 +234,18 @@ function keyText(k: string | number | bigint | boolean | null | undefined): stri
   if (typeof k === 'string') return JSON.stringify(k);
   if (typeof k === 'bigint') return `${k}n`;
   return String(k);
+}
+
+/**
+ * An exit reason as it may cross a thread or node: itself when the codec carries it
+ * faithfully, otherwise the UnencodableError that says what could not go (a link or monitor
+ * must fire anyway; only the detail of its reason is lost).
+ */
+export function encodableReason(reason: unknown): unknown {
+  try {
+    checkEncodable(reason, 'exit reason');
+    return reason;
+  } catch (e) {
+    return e instanceof UnencodableError ? e : new UnencodableError('exit reason', describeValue(reason));
+  }
 }

@@ -7,6 +7,7 @@ import {
   isDown,
   isExit,
   noReply,
+  UnencodableError,
   type DownMessage,
   type ExitMessage,
   type Inbox,
@@ -132,6 +133,20 @@ describe('messages', () => {
 });
 
 describe('links and monitors', () => {
+  test('an exit reason the wire cannot carry still fires links and monitors, as an UnencodableError naming it', async () => {
+    const { b, inbox } = await pair();
+    const victim = b.inbox({ trapExit: false });
+    inbox.link(victim.self);
+    const ref = inbox.monitor(victim.self);
+    await until(() => expect(b.processInfo(victim.self)?.monitoredBy).toHaveLength(1));
+    b.exit(victim.self, { why: Symbol('not for the wire') });
+    const exit = await inbox.receive(exitFrom(victim.self), 1000);
+    expect(UnencodableError.is(exit.reason)).toBe(true);
+    expect((exit.reason as UnencodableError).path).toBe('exit reason.why');
+    const down = await inbox.receive(downFor(ref), 1000);
+    expect(UnencodableError.is(down.reason)).toBe(true);
+  });
+
   test('a remote crash kills the linked local actor with the same reason', async () => {
     const { a, inbox, echo } = await pair();
     const local = a.spawn(Echo, undefined);

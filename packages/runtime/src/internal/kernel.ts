@@ -2,7 +2,7 @@ import { Pid, Ref } from '../pid.js';
 import type { Clock } from '../clock.js';
 import { AlreadyRegisteredError, InvalidArgumentError, NoProcessError, UnknownNameError } from '../errors.js';
 import { Dispatcher } from './dispatcher.js';
-import { checkEncodable } from '../encodable.js';
+import { checkEncodable, encodableReason } from '../encodable.js';
 import { TimeoutQueue } from './timeouts.js';
 import { Flag, type ProcessCore } from './process.js';
 import type { Frame, TransportHost, Transport } from '../transport.js';
@@ -153,6 +153,7 @@ export class Kernel {
    */
   route(to: Pid, frame: Frame): boolean {
     if (this.stopped) return false;
+    if (frame.t === 'exit' || frame.t === 'down') frame = { ...frame, reason: encodableReason(frame.reason) };
     if (to.node !== this.name) return this.sendFrame(to.node, frame);
     return this.threads?.send(this.schedulerOf(to.id), frame) ?? false;
   }

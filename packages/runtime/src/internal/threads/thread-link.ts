@@ -1,8 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { decode, encode } from '../../codec.js';
 import { FRAME_FIELDS, flattenFrame, unflattenFrame } from '../../frame-layout.js';
-import { checkEncodable } from '../../encodable.js';
-import { UnencodableError, describeValue } from '../../errors.js';
+import { encodableReason } from '../../encodable.js';
 import type { Frame } from '../../transport.js';
 
 /** A frame for another node that a worker scheduler hands to the main thread (it owns the transport). */
@@ -139,15 +138,7 @@ function sendable(f: ThreadFrame): ThreadFrame | null {
       return frame && { ...f, frame };
     }
     if (f.t !== 'exit' && f.t !== 'down') return null;
-    return { ...f, reason: unencodableReason(f.reason) };
+    return { ...f, reason: encodableReason(f.reason) };
   }
 }
 
-function unencodableReason(reason: unknown): UnencodableError {
-  try {
-    checkEncodable(reason, 'exit reason');
-  } catch (e) {
-    if (e instanceof UnencodableError) return e;
-  }
-  return new UnencodableError('exit reason', describeValue(reason));
-}
