@@ -8,7 +8,7 @@ import {
   type DistributedRegistryStats,
 } from './internal/dreg-owner.js';
 import type { RegistryEntry } from './internal/registry-table.js';
-import { checkPattern, matches, _, type Pattern } from './pattern.js';
+import { RegistryReads } from './internal/reads.js';
 import type { KeysMode, RegistryKey, SelectedEntry } from './registry.js';
 
 export type { DistributedRegistryStats } from './internal/dreg-owner.js';
@@ -62,20 +62,22 @@ function checkInterval(v: unknown, field: string): void {
  * await node.call(reg.via('db'), 'ping');
  * ```
  */
-export class DistributedRegistry<K extends RegistryKey = string, V = unknown> {
+export class DistributedRegistry<K extends RegistryKey = string, V = unknown> extends RegistryReads<K, V> {
   private constructor(
     /** The node this handle's replica lives on. */
     readonly node: Node,
     /** The registry's name (and its owners' registered name on every node). */
-    readonly name: string,
+    name: string,
     /** Whether a key names one process or many. */
-    readonly keysMode: KeysMode,
+    keysMode: KeysMode,
     /** Milliseconds between shipments of changes. */
     readonly syncInterval: number,
     /** This node's owner actor. */
     readonly pid: Pid,
-    private readonly table: DistTable<K, V>,
-  ) {}
+    protected override readonly table: DistTable<K, V>,
+  ) {
+    super(name, keysMode, table);
+  }
 
   /** Starts this node's replica of the registry and resolves with its handle once the owner runs. */
   static async start<K extends RegistryKey = string, V = unknown>(node: Node, opts: DistributedRegistryOptions): Promise<DistributedRegistry<K, V>> {
@@ -162,93 +164,6 @@ export class DistributedRegistry<K extends RegistryKey = string, V = unknown> {
       checkTarget(target, 'unlisten(target)');
       return { op: 'unlisten', target };
     }) as Promise<boolean>;
-  }
-
-  /**
-   * The entries under `key` in this node's replica: `[]`, `[{ pid, value }]` (unique: the winner
-   * only), or any number (duplicate, oldest write first — the same order on every node). A frozen,
-   * shared snapshot.
-   */
-  lookup(key: K): readonly RegistryEntry<V>[] {
-    return this.table.lookup(key);
-  }
-
-  /** The pid holding `key` (the oldest entry, in a duplicate registry). */
-  whereis(key: K): Pid | undefined {
-    return this.table.whereis(key);
-  }
-
-  /** The entries under `key` whose value matches `pattern`. */
-  match(key: K, pattern: Pattern<V>): RegistryEntry<V>[] {
-    checkKey(key);
-    checkPattern(pattern);
-    return this.table.lookup(key).filter((e) => matches(e.value, pattern));
-  }
-
-  /** Every entry `{ key, pid, value }` matching `spec`, a pattern over the whole entry. */
-  select(spec: Pattern<SelectedEntry<K, V>>): SelectedEntry<K, V>[] {
-    checkPattern(spec, 'spec');
-    const out: SelectedEntry<K, V>[] = [];
-    const keyPattern = typeof spec === 'object' && spec !== null && 'key' in spec ? (spec as { key?: unknown }).key : _;
-    const rows: Iterable<[K, readonly RegistryEntry<V>[]]> =
-      typeof keyPattern === 'string' || typeof keyPattern === 'number'
-        ? [[keyPattern as K, this.table.lookup(keyPattern as K)]]
-        : this.table.entries();
-    for (const [key, entries] of rows) {
-      for (const e of entries) {
-        const entry = { key, pid: e.pid, value: e.value };
-        if (matches(entry, spec)) out.push(entry);
-      }
-    }
-    return out;
-  }
-
-  /** Number of entries in this node's view. */
-  count(): number {
-    return this.table.size;
-  }
-
-  /** Number of entries under `key` whose value matches `pattern`. */
-  countMatch(key: K, pattern: Pattern<V>): number {
-    return this.match(key, pattern).length;
-  }
-
-  /** Number of entries that `select(spec)` would return. */
-  countSelect(spec: Pattern<SelectedEntry<K, V>>): number {
-    return this.select(spec).length;
-  }
-
-  /** The keys `pid` (of any node) holds in this node's view. */
-  keys(pid: Pid): readonly K[] {
-    checkPid(pid);
-    return this.table.keysOf(pid);
-  }
-
-  /** The values `pid` registered under `key`. */
-  values(key: K, pid: Pid): V[] {
-    checkKey(key);
-    checkPid(pid);
-    const out: V[] = [];
-    for (const e of this.table.lookup(key)) if (e.pid.equals(pid)) out.push(e.value);
-    return out;
-  }
-
-  /** Calls `fn` with the entries under `key` when there are any; returns how many. */
-  dispatch(key: K, fn: (entries: readonly RegistryEntry<V>[]) => void): number {
-    checkKey(key);
-    if (typeof fn !== 'function') throw new InvalidArgumentError('dispatch(key, fn): fn', 'a function', fn);
-    const entries = this.table.lookup(key);
-    if (entries.length > 0) fn(entries);
-    return entries.length;
-  }
-
-  /** A via-name for `key`, resolved from this node's view (to a process on any node). Unique registries only. */
-  via(key: K): ViaName {
-    checkKey(key);
-    if (this.keysMode !== 'unique') {
-      throw new InvalidArgumentError(`registry '${this.name}' for via-names`, "a registry with keys: 'unique'", this.keysMode);
-    }
-    return { via: this, key };
   }
 
   /** The owner's counters: replication (deltas, states, acks, digests sent), conflicts signalled, removals. */

@@ -2,7 +2,7 @@ import { InvalidArgumentError, StoppedError, type Node, type Pid, type Target, t
 import { checkKey, checkLocalPid, checkName, checkNode, checkOptionKeys, checkPid, checkTarget } from './internal/checks.js';
 import { RegistryOwner, type OwnerCall, type OwnerReply } from './internal/registry-owner.js';
 import { RegistryTable, type RegistryEntry } from './internal/registry-table.js';
-import { checkPattern, matches, _, type Pattern } from './pattern.js';
+import { RegistryReads } from './internal/reads.js';
 
 export type { RegistryEntry } from './internal/registry-table.js';
 
@@ -50,18 +50,20 @@ function unwrap(reply: OwnerReply): unknown {
  * await node.call(reg.via('db'), 'ping');
  * ```
  */
-export class Registry<K extends RegistryKey = string, V = unknown> {
+export class Registry<K extends RegistryKey = string, V = unknown> extends RegistryReads<K, V> {
   private constructor(
     /** The node the registry lives on. */
     readonly node: Node,
     /** The registry's name (and its owner's registered name). */
-    readonly name: string,
+    name: string,
     /** Whether a key names one process or many. */
-    readonly keysMode: KeysMode,
+    keysMode: KeysMode,
     /** The owner actor's pid. */
     readonly pid: Pid,
-    private readonly table: RegistryTable<K, V>,
-  ) {}
+    protected override readonly table: RegistryTable<K, V>,
+  ) {
+    super(name, keysMode, table);
+  }
 
   /** Starts a registry on `node` and resolves with its handle once its owner runs. */
   static async start<K extends RegistryKey = string, V = unknown>(node: Node, opts: RegistryOptions): Promise<Registry<K, V>> {
@@ -144,107 +146,6 @@ export class Registry<K extends RegistryKey = string, V = unknown> {
       checkTarget(target, 'unlisten(target)');
       return { op: 'unlisten', target };
     }) as Promise<boolean>;
-  }
-
-  /**
-   * The entries under `key`: `[]`, `[{ pid, value }]` (unique), or any number (duplicate), in
-   * registration order. The array is a frozen snapshot, shared: do not keep it to watch changes.
-   */
-  lookup(key: K): readonly RegistryEntry<V>[] {
-    return this.table.lookup(key);
-  }
-
-  /** The pid holding `key` (the first to register it, in a duplicate registry). */
-  whereis(key: K): Pid | undefined {
-    return this.table.whereis(key);
-  }
-
-  /** The entries under `key` whose value matches `pattern` (see `Pattern`). */
-  match(key: K, pattern: Pattern<V>): RegistryEntry<V>[] {
-    checkKey(key);
-    checkPattern(pattern);
-    return this.table.lookup(key).filter((e) => matches(e.value, pattern));
-  }
-
-  /**
-   * Every entry `{ key, pid, value }` that matches `spec`, a pattern over the whole entry:
-   * `{ value: { role: 'primary' } }`, `{ key: where((k) => k.startsWith('db.')) }`, `_`...
-   */
-  select(spec: Pattern<SelectedEntry<K, V>>): SelectedEntry<K, V>[] {
-    checkPattern(spec, 'spec');
-    const out: SelectedEntry<K, V>[] = [];
-    const keyPattern = typeof spec === 'object' && spec !== null && 'key' in spec ? (spec as { key?: unknown }).key : _;
-    if (typeof keyPattern === 'string' || typeof keyPattern === 'number') {
-      // A literal key: one table row, not a scan.
-      for (const e of this.table.lookup(keyPattern as K)) {
-        const entry = { key: keyPattern as K, pid: e.pid, value: e.value };
-        if (matches(entry, spec)) out.push(entry);
-      }
-      return out;
-    }
-    for (const [key, entries] of this.table.entries()) {
-      for (const e of entries) {
-        const entry = { key, pid: e.pid, value: e.value };
-        if (matches(entry, spec)) out.push(entry);
-      }
-    }
-    return out;
-  }
-
-  /** Number of entries (registrations) in the registry. */
-  count(): number {
-    return this.table.size;
-  }
-
-  /** Number of entries under `key` whose value matches `pattern`. */
-  countMatch(key: K, pattern: Pattern<V>): number {
-    return this.match(key, pattern).length;
-  }
-
-  /** Number of entries that `select(spec)` would return. */
-  countSelect(spec: Pattern<SelectedEntry<K, V>>): number {
-    return this.select(spec).length;
-  }
-
-  /** The keys `pid` holds, in registration order (a key twice when registered twice). */
-  keys(pid: Pid): readonly K[] {
-    checkPid(pid);
-    return this.table.keysOf(pid);
-  }
-
-  /** The values `pid` registered under `key`. */
-  values(key: K, pid: Pid): V[] {
-    checkKey(key);
-    checkPid(pid);
-    const out: V[] = [];
-    for (const e of this.table.lookup(key)) if (e.pid.equals(pid)) out.push(e.value);
-    return out;
-  }
-
-  /**
-   * Calls `fn` with the entries under `key` (not at all when there are none), for custom
-   * dispatch: `reg.dispatch('topic', (subs) => subs.forEach(({ pid }) => node.send(pid, msg)))`.
-   * Returns the number of entries `fn` was given.
-   */
-  dispatch(key: K, fn: (entries: readonly RegistryEntry<V>[]) => void): number {
-    checkKey(key);
-    if (typeof fn !== 'function') throw new InvalidArgumentError('dispatch(key, fn): fn', 'a function', fn);
-    const entries = this.table.lookup(key);
-    if (entries.length > 0) fn(entries);
-    return entries.length;
-  }
-
-  /**
-   * A via-name for `key`: `node.send / cast / call(reg.via('db'), msg)` reach the process that
-   * holds it (UnknownNameError for a send, a CallExitError `'noproc'`... as for any unknown name).
-   * Unique registries only.
-   */
-  via(key: K): ViaName {
-    checkKey(key);
-    if (this.keysMode !== 'unique') {
-      throw new InvalidArgumentError(`registry '${this.name}' for via-names`, "a registry with keys: 'unique'", this.keysMode);
-    }
-    return { via: this, key };
   }
 
   /** Stops the owner actor; the table empties, writes reject with StoppedError. */
