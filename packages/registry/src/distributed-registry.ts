@@ -1,4 +1,5 @@
 import { InvalidArgumentError, StoppedError, checkEncodable, type Node, type Pid, type Target, type ViaName } from '@foundation/runtime';
+import { RunningHandles, stopOwner } from './internal/handles.js';
 import { checkKey, checkLocalPid, checkName, checkNode, checkOptionKeys, checkPid, checkTarget } from './internal/checks.js';
 import { DistTable } from './internal/dreg-table.js';
 import {
@@ -28,7 +29,7 @@ export interface DistributedRegistryOptions {
 }
 
 const OPTION_KEYS = ['name', 'keys', 'syncInterval', 'antiEntropyInterval', 'listeners'] as const;
-const running = new WeakMap<Node, Map<string, DistributedRegistry<RegistryKey, unknown>>>();
+const running = new RunningHandles<DistributedRegistry<RegistryKey, unknown>>();
 
 function unwrap(reply: DOwnerReply): unknown {
   if ('error' in reply) throw reply.error;
@@ -100,15 +101,13 @@ export class DistributedRegistry<K extends RegistryKey = string, V = unknown> ex
       { name: opts.name },
     );
     const reg = new DistributedRegistry<K, V>(node, opts.name, opts.keys, syncInterval, pid, table);
-    let byName = running.get(node);
-    if (!byName) running.set(node, (byName = new Map()));
-    byName.set(opts.name, reg as unknown as DistributedRegistry<RegistryKey, unknown>);
+    running.set(node, opts.name, reg as unknown as DistributedRegistry<RegistryKey, unknown>);
     return reg;
   }
 
   /** The running distributed registry called `name` on `node`, if any. */
   static of<K extends RegistryKey = string, V = unknown>(node: Node, name: string): DistributedRegistry<K, V> | undefined {
-    const reg = running.get(node)?.get(name);
+    const reg = running.get(node, name);
     return reg && reg.alive ? (reg as unknown as DistributedRegistry<K, V>) : undefined;
   }
 
@@ -174,16 +173,11 @@ export class DistributedRegistry<K extends RegistryKey = string, V = unknown> ex
   /** Stops this node's replica: its processes' entries are removed cluster-wide, the local view empties. */
   async stop(): Promise<void> {
     if (!this.alive) return;
-    const box = this.node.inbox();
     try {
-      box.monitor(this.pid);
-      this.node.exit(this.pid, 'shutdown');
-      await box.receive();
+      await stopOwner(this.node, this.pid);
     } finally {
-      box.close();
       this.table.clear();
-      const byName = running.get(this.node);
-      if (byName && byName.get(this.name) === (this as unknown)) byName.delete(this.name);
+      running.delete(this.node, this.name, this as never);
     }
   }
 

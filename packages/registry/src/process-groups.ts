@@ -1,4 +1,5 @@
 import { InvalidArgumentError, StoppedError, isPid, type Node, type Pid } from '@foundation/runtime';
+import { RunningHandles, stopOwner } from './internal/handles.js';
 import { checkLocalPid, checkName, checkNode, checkOptionKeys, checkPid } from './internal/checks.js';
 import { ScopeActor, type ScopeCall, type ScopeReply } from './internal/pg-scope.js';
 import { GroupTable } from './internal/pg-table.js';
@@ -10,7 +11,7 @@ export interface ProcessGroupsOptions {
   scope?: string;
 }
 
-const running = new WeakMap<Node, Map<string, ProcessGroups>>();
+const running = new RunningHandles<ProcessGroups>();
 
 function unwrap(reply: ScopeReply): unknown {
   if ('error' in reply) throw reply.error;
@@ -51,15 +52,13 @@ export class ProcessGroups {
     const table = new GroupTable();
     const pid = await node.spawnAndWait(ScopeActor, { scope, table }, { name: scopeActorName(scope) });
     const pg = new ProcessGroups(node, scope, pid, table);
-    let byScope = running.get(node);
-    if (!byScope) running.set(node, (byScope = new Map()));
-    byScope.set(scope, pg);
+    running.set(node, scope, pg);
     return pg;
   }
 
   /** The running scope `scope` on `node`, if any (for code that did not start it). */
   static of(node: Node, scope = 'default'): ProcessGroups | undefined {
-    const pg = running.get(node)?.get(scope);
+    const pg = running.get(node, scope);
     return pg?.alive ? pg : undefined;
   }
 
@@ -135,16 +134,11 @@ export class ProcessGroups {
   /** Stops this node's scope actor: its members leave every other node's view. */
   async stop(): Promise<void> {
     if (!this.alive) return;
-    const box = this.node.inbox();
     try {
-      box.monitor(this.pid);
-      this.node.exit(this.pid, 'shutdown');
-      await box.receive();
+      await stopOwner(this.node, this.pid);
     } finally {
-      box.close();
       this.table.clear();
-      const byScope = running.get(this.node);
-      if (byScope?.get(this.scope) === this) byScope.delete(this.scope);
+      running.delete(this.node, this.scope, this as never);
     }
   }
 

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, StoppedError, type Node, type Pid, type Target, type ViaName } from '@foundation/runtime';
+import { RunningHandles, stopOwner } from './internal/handles.js';
 import { checkKey, checkLocalPid, checkName, checkNode, checkOptionKeys, checkPid, checkTarget } from './internal/checks.js';
 import { RegistryOwner, type OwnerCall, type OwnerReply } from './internal/registry-owner.js';
 import { RegistryTable, type RegistryEntry } from './internal/registry-table.js';
@@ -30,7 +31,7 @@ export interface SelectedEntry<K, V> {
 }
 
 const OPTION_KEYS = ['name', 'keys', 'listeners'] as const;
-const running = new WeakMap<Node, Map<string, Registry<RegistryKey, unknown>>>();
+const running = new RunningHandles<Registry<RegistryKey, unknown>>();
 
 function unwrap(reply: OwnerReply): unknown {
   if ('error' in reply) throw reply.error;
@@ -79,15 +80,13 @@ export class Registry<K extends RegistryKey = string, V = unknown> extends Regis
     const table = new RegistryTable<K, V>(opts.keys === 'unique');
     const pid = await node.spawnAndWait(RegistryOwner, { name: opts.name, table, listeners: [...listeners] }, { name: opts.name });
     const reg = new Registry<K, V>(node, opts.name, opts.keys, pid, table);
-    let byName = running.get(node);
-    if (!byName) running.set(node, (byName = new Map()));
-    byName.set(opts.name, reg as unknown as Registry<RegistryKey, unknown>);
+    running.set(node, opts.name, reg as unknown as Registry<RegistryKey, unknown>);
     return reg;
   }
 
   /** The running registry called `name` on `node`, if any (for code that did not start it). */
   static of<K extends RegistryKey = string, V = unknown>(node: Node, name: string): Registry<K, V> | undefined {
-    const reg = running.get(node)?.get(name);
+    const reg = running.get(node, name);
     return reg && reg.alive ? (reg as unknown as Registry<K, V>) : undefined;
   }
 
@@ -151,16 +150,11 @@ export class Registry<K extends RegistryKey = string, V = unknown> extends Regis
   /** Stops the owner actor; the table empties, writes reject with StoppedError. */
   async stop(): Promise<void> {
     if (!this.alive) return;
-    const box = this.node.inbox();
     try {
-      box.monitor(this.pid);
-      this.node.exit(this.pid, 'shutdown');
-      await box.receive();
+      await stopOwner(this.node, this.pid);
     } finally {
-      box.close();
       this.table.clear();
-      const byName = running.get(this.node);
-      if (byName && byName.get(this.name) === (this as unknown)) byName.delete(this.name);
+      running.delete(this.node, this.name, this as never);
     }
   }
 
