@@ -1,4 +1,4 @@
-import { InvalidArgumentError, StoppedError, checkEncodable, type Node, type Pid, type Target, type ViaName } from '@foundation/runtime';
+import { InvalidArgumentError, StoppedError, checkEncodable, type Node, type Pid, type Target } from '@foundation/runtime';
 import { RunningHandles, stopOwner } from './internal/handles.js';
 import { checkKey, checkLocalPid, checkName, checkNode, checkOptionKeys, checkPid, checkTarget } from './internal/checks.js';
 import { DistTable } from './internal/dreg-table.js';
@@ -8,9 +8,8 @@ import {
   type DOwnerReply,
   type DistributedRegistryStats,
 } from './internal/dreg-owner.js';
-import type { RegistryEntry } from './internal/registry-table.js';
 import { RegistryReads } from './internal/reads.js';
-import type { KeysMode, RegistryKey, SelectedEntry } from './registry.js';
+import type { KeysMode, RegistryKey } from './registry.js';
 
 export type { DistributedRegistryStats } from './internal/dreg-owner.js';
 

@@ -1,8 +1,8 @@
-import { InvalidArgumentError, StoppedError, type Node, type Pid, type Target, type ViaName } from '@foundation/runtime';
+import { InvalidArgumentError, StoppedError, type Node, type Pid, type Target } from '@foundation/runtime';
 import { RunningHandles, stopOwner } from './internal/handles.js';
 import { checkKey, checkLocalPid, checkName, checkNode, checkOptionKeys, checkPid, checkTarget } from './internal/checks.js';
 import { RegistryOwner, type OwnerCall, type OwnerReply } from './internal/registry-owner.js';
-import { RegistryTable, type RegistryEntry } from './internal/registry-table.js';
+import { RegistryTable } from './internal/registry-table.js';
 import { RegistryReads } from './internal/reads.js';
 
 export type { RegistryEntry } from './internal/registry-table.js';

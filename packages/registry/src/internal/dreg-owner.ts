@@ -1,18 +1,16 @@
+import { Listeners } from './listeners.js';
 import {
   Actor,
   MailboxFullError,
   NoProcessError,
-  UnencodableError,
   UnknownNameError,
   isDown,
-  isPid,
   type Pid,
   type Ref,
   type Target,
 } from '@foundation/runtime';
 import { AWLWWMap, ReplicationEngine, isReplicaMessage, type ReplicaMessage, type ReplicationStats } from '@foundation/crdt';
 import { AlreadyRegisteredError } from '../errors.js';
-import type { RegistryEvent } from '../events.js';
 import type { NameConflict } from '../name-conflict.js';
 import type { Candidate, DistTable } from './dreg-table.js';
 import type { RegistryEntry } from './registry-table.js';
@@ -67,9 +65,6 @@ interface Holder<K, V> {
   readonly keys: Map<K, readonly V[]>;
 }
 
-const listenerKey = (t: Target): string =>
-  isPid(t) ? `pid:${t.key}` : typeof t === 'string' ? `name:${t}` : `remote:${(t as { name: string; node: string }).name}@${(t as { node: string }).node}`;
-
 /**
  * The owner of one node's replica of a DistributedRegistry. It embeds a ReplicationEngine over
  * an AWLWWMap keyed by `[key, pid]`, so each entry has exactly one writer in normal operation —
@@ -98,7 +93,7 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
   private readonly holders = new Map<string, Holder<K, V>>();
   /** The replica last heard from on each node. */
   private readonly replicas = new Map<string, string>();
-  private readonly listeners = new Map<string, { target: Target; ref: Ref | null }>();
+  private readonly listeners = new Listeners(this);
   private offNodeEvents: (() => void) | null = null;
   private readonly counts = { conflictsSignalled: 0, nodeDownRemovals: 0, reasserted: 0 };
 
@@ -108,7 +103,7 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
     this.syncInterval = args.syncInterval;
     // Trapping, so that a shutdown from the parent runs terminate (own entries removed, listeners detached).
     this.trapExit = true;
-    for (const t of args.listeners) this.addListener(t);
+    for (const t of args.listeners) this.listeners.add(t);
     const replica = `${this.node.name}.${this.node.incarnation}.${this.self.id}`;
     this.map = new AWLWWMap<EntryKey<K>, readonly V[]>(replica);
     const name = this.name;
@@ -168,15 +163,9 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
         return { ok: true };
       }
       case 'listen':
-        return { ok: this.addListener(msg.target) };
-      case 'unlisten': {
-        const key = listenerKey(msg.target);
-        const l = this.listeners.get(key);
-        if (!l) return { ok: false };
-        if (l.ref) this.demonitor(l.ref);
-        this.listeners.delete(key);
-        return { ok: true };
-      }
+        return { ok: this.listeners.add(msg.target) };
+      case 'unlisten':
+        return { ok: this.listeners.remove(msg.target) };
       case 'stats':
         return {
           ok: { ...this.engine.stats(), replica: this.map.replica, mapEntries: this.map.size, ...this.counts } satisfies DistributedRegistryStats,
@@ -231,8 +220,7 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
           }
         });
       }
-      const lk = `pid:${msg.pid.key}`;
-      if (this.listeners.get(lk)?.ref?.equals(msg.ref)) this.listeners.delete(lk);
+      this.listeners.down(msg);
     }
   }
 
@@ -375,24 +363,8 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
   private diff(key: K, before: readonly RegistryEntry<V>[], after: readonly RegistryEntry<V>[]): void {
     if (before === after) return;
     const kept = (e: RegistryEntry<V>, list: readonly RegistryEntry<V>[]) => list.some((x) => x.pid.equals(e.pid) && Object.is(x.value, e.value));
-    for (const e of before) if (!kept(e, after)) this.notify({ unregistered: this.name, key, pid: e.pid, value: e.value });
-    for (const e of after) if (!kept(e, before)) this.notify({ registered: this.name, key, pid: e.pid, value: e.value });
+    for (const e of before) if (!kept(e, after)) this.listeners.notify({ unregistered: this.name, key, pid: e.pid, value: e.value });
+    for (const e of after) if (!kept(e, before)) this.listeners.notify({ registered: this.name, key, pid: e.pid, value: e.value });
   }
 
-  private addListener(target: Target): boolean {
-    const key = listenerKey(target);
-    if (this.listeners.has(key)) return false;
-    this.listeners.set(key, { target, ref: isPid(target) ? this.monitor(target) : null });
-    return true;
-  }
-
-  private notify(event: RegistryEvent<K, V>): void {
-    for (const { target } of this.listeners.values()) {
-      try {
-        this.send(target, event);
-      } catch (e) {
-        if (!UnknownNameError.is(e) && !MailboxFullError.is(e) && !UnencodableError.is(e)) throw e;
-      }
-    }
-  }
 }

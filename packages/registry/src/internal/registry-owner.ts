@@ -1,17 +1,13 @@
+import { Listeners } from './listeners.js';
 import {
   Actor,
-  MailboxFullError,
   NoProcessError,
-  UnencodableError,
-  UnknownNameError,
   isDown,
-  isPid,
   type Pid,
   type Ref,
   type Target,
 } from '@foundation/runtime';
 import { AlreadyRegisteredError } from '../errors.js';
-import type { RegistryEvent } from '../events.js';
 import type { RegistryEntry, RegistryTable } from './registry-table.js';
 
 /** What the owner is started with: the table it alone writes, and the initial listeners. */
@@ -32,9 +28,6 @@ export type OwnerCall<K, V> =
 /** A call's outcome: a handler that threw would crash the owner, so refusals travel as values. */
 export type OwnerReply = { readonly ok: unknown } | { readonly error: Error };
 
-const listenerKey = (t: Target): string =>
-  isPid(t) ? `pid:${t.key}` : typeof t === 'string' ? `name:${t}` : `remote:${(t as { name: string; node: string }).name}@${(t as { node: string }).node}`;
-
 /**
  * The registry's owner: applies registrations to the table in the order they arrive, monitors
  * every process that holds a key (its entries go when it exits), and tells listeners.
@@ -44,14 +37,14 @@ export class RegistryOwner<K, V> extends Actor<OwnerCall<K, V>, OwnerReply, Owne
   private table!: RegistryTable<K, V>;
   /** One monitor per process holding keys. */
   private readonly watched = new Map<string, Ref>();
-  private readonly listeners = new Map<string, { target: Target; ref: Ref | null }>();
+  private readonly listeners = new Listeners(this);
 
   override init(args: OwnerArgs<K, V>): void {
     this.name = args.name;
     this.table = args.table;
     // Trapping, so that a shutdown from the parent (a supervisor, node.stop) runs terminate and empties the table.
     this.trapExit = true;
-    for (const t of args.listeners) this.addListener(t);
+    for (const t of args.listeners) this.listeners.add(t);
   }
 
   override handleCall(msg: OwnerCall<K, V>): OwnerReply {
@@ -60,28 +53,22 @@ export class RegistryOwner<K, V> extends Actor<OwnerCall<K, V>, OwnerReply, Owne
         return this.register(msg.key, msg.pid, msg.value);
       case 'unregister': {
         const removed = this.table.remove(msg.key, msg.pid);
-        for (const e of removed) this.notify({ unregistered: this.name, key: msg.key, pid: e.pid, value: e.value });
+        for (const e of removed) this.listeners.notify({ unregistered: this.name, key: msg.key, pid: e.pid, value: e.value });
         this.unwatchIfIdle(msg.pid);
         return { ok: removed.length > 0 };
       }
       case 'update': {
         const old = this.table.update(msg.key, msg.pid, msg.value);
         for (const e of old) {
-          this.notify({ unregistered: this.name, key: msg.key, pid: e.pid, value: e.value });
-          this.notify({ registered: this.name, key: msg.key, pid: e.pid, value: msg.value });
+          this.listeners.notify({ unregistered: this.name, key: msg.key, pid: e.pid, value: e.value });
+          this.listeners.notify({ registered: this.name, key: msg.key, pid: e.pid, value: msg.value });
         }
         return { ok: old.length > 0 };
       }
       case 'listen':
-        return { ok: this.addListener(msg.target) };
-      case 'unlisten': {
-        const key = listenerKey(msg.target);
-        const l = this.listeners.get(key);
-        if (!l) return { ok: false };
-        if (l.ref) this.demonitor(l.ref);
-        this.listeners.delete(key);
-        return { ok: true };
-      }
+        return { ok: this.listeners.add(msg.target) };
+      case 'unlisten':
+        return { ok: this.listeners.remove(msg.target) };
     }
   }
 
@@ -90,10 +77,9 @@ export class RegistryOwner<K, V> extends Actor<OwnerCall<K, V>, OwnerReply, Owne
     const key = msg.pid.key;
     if (this.watched.get(key)?.equals(msg.ref)) {
       this.watched.delete(key);
-      for (const [k, e] of this.table.removePid(msg.pid)) this.notify({ unregistered: this.name, key: k, pid: e.pid, value: e.value });
+      for (const [k, e] of this.table.removePid(msg.pid)) this.listeners.notify({ unregistered: this.name, key: k, pid: e.pid, value: e.value });
     }
-    const lk = `pid:${key}`;
-    if (this.listeners.get(lk)?.ref?.equals(msg.ref)) this.listeners.delete(lk);
+    this.listeners.down(msg);
   }
 
   override terminate(): void {
@@ -108,7 +94,7 @@ export class RegistryOwner<K, V> extends Actor<OwnerCall<K, V>, OwnerReply, Owne
     }
     const entry: RegistryEntry<V> = this.table.add(key, pid, value);
     if (!this.watched.has(pid.key)) this.watched.set(pid.key, this.monitor(pid));
-    this.notify({ registered: this.name, key, pid, value: entry.value });
+    this.listeners.notify({ registered: this.name, key, pid, value: entry.value });
     return { ok: true };
   }
 
@@ -121,22 +107,4 @@ export class RegistryOwner<K, V> extends Actor<OwnerCall<K, V>, OwnerReply, Owne
     }
   }
 
-  private addListener(target: Target): boolean {
-    const key = listenerKey(target);
-    if (this.listeners.has(key)) return false;
-    // A listener given by pid is forgotten when it exits; a named one stays (the name may come back).
-    this.listeners.set(key, { target, ref: isPid(target) ? this.monitor(target) : null });
-    return true;
-  }
-
-  private notify(event: RegistryEvent<K, V>): void {
-    for (const { target } of this.listeners.values()) {
-      try {
-        this.send(target, event);
-      } catch (e) {
-        // A listener that is gone, full or remote-with-an-unencodable value misses the event; the registry goes on.
-        if (!UnknownNameError.is(e) && !MailboxFullError.is(e) && !UnencodableError.is(e)) throw e;
-      }
-    }
-  }
 }
