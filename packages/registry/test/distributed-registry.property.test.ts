@@ -57,6 +57,9 @@ async function run(keys: 'unique' | 'duplicate', ops: Op[]): Promise<void> {
         if (node.processInfo(pid) === undefined) continue;
         if (o.t === 'exit') {
           node.exit(pid, 'kill');
+          // The exit signal is handled on the process's next turn: wait for it, so that a later
+          // step on this actor sees it dead (and is skipped) rather than racing it.
+          await vi.waitFor(() => expect(node.processInfo(pid)).toBeUndefined(), { interval: 1, timeout: 2000 });
           held.delete(pid.key);
           continue;
         }
