@@ -56,6 +56,9 @@ export interface InboxOptions {
 }
 
 const NAME_RE = /^[A-Za-z0-9_@-]+$/;
+const START_OPTIONS: ReadonlySet<string> = new Set([
+  'name', 'transport', 'clock', 'sliceMs', 'schedulers', 'modules', 'dirtyPool', 'shutdownTimeoutMs',
+]);
 
 /**
  * One Foundation runtime: a scheduler full of actors, a name table, and (with a transport) a
@@ -103,6 +106,11 @@ export class Node extends EventEmitter {
   /** Starts a node (and its transport, when given one). */
   static async start(opts: NodeOptions = {}): Promise<Node> {
     if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('Node.start options', 'an object', opts);
+    for (const key of Object.keys(opts)) {
+      if (!START_OPTIONS.has(key)) {
+        throw new InvalidArgumentError(`Node.start option '${key}'`, `one of ${[...START_OPTIONS].join(', ')}`, key);
+      }
+    }
     const schedulers = schedulerCount(opts.schedulers);
     const modules = checkModules(opts.modules);
     // The main thread is scheduler 0: it loads the same modules as the others.

@@ -83,6 +83,9 @@ describe('Node.start', () => {
     [{ sliceMs: 0 }, 'sliceMs'],
     [{ shutdownTimeoutMs: -5 }, '-5'],
     [{ shutdownTimeoutMs: 'soon' }, 'soon'],
+    [{ shedulers: 2 }, "'shedulers'"],
+    [{ schedulers: 0 }, '0'],
+    [{ modules: 'actors.ts' }, 'actors.ts'],
     [null, 'null'],
   ])('rejects bad options %j with InvalidArgumentError saying what was given', async (opts, given) => {
     const e = await failure(() => Node.start(opts as NodeOptions));
