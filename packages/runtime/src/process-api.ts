@@ -6,7 +6,8 @@ import { Kind } from './internal/mailbox.js';
 import { Flag, ProcessCore } from './internal/process.js';
 import { call, reply, type From } from './internal/calls.js';
 import { demonitor, link, monitor, sendExitSignal, unlink } from './internal/signals.js';
-import { spawn, spawnAndWait, type SpawnOptions } from './internal/spawn.js';
+import { spawn, type SpawnOptions } from './internal/spawn.js';
+import { spawnAndWait } from './internal/spawn-wait.js';
 import { resolvePid } from './internal/resolve.js';
 import { spawnOn } from './internal/remote-spawn.js';
 

@@ -3,6 +3,7 @@ import { Flag, type ProcessCore } from './process.js';
 import { die, handleSignals } from './signals.js';
 import { reply, type CallEnvelope, type From } from './calls.js';
 import type { ExitMessage } from '../reasons.js';
+import { isInitProbe } from './spawn-wait.js';
 
 /** Returned by `handleCall` when the reply will be given later with `reply(from, value)`. */
 export const noReply: unique symbol = Symbol('noReply');
@@ -112,7 +113,7 @@ function invoke(a: Behaviour, mb: Mailbox): boolean {
     case Kind.Call: {
       const env = payload as CallEnvelope;
       from = env.from;
-      r = a.handleCall(env.msg, from);
+      r = isInitProbe(env.msg) ? true : a.handleCall(env.msg, from);
       break;
     }
     case Kind.Exit: {

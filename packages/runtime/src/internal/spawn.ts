@@ -1,6 +1,6 @@
 import type { Pid } from '../pid.js';
 import type { ActorClass } from '../actor.js';
-import { AlreadyRegisteredError, InitError, InvalidArgumentError, NotAnActorError, StoppedError, describeValue } from '../errors.js';
+import { AlreadyRegisteredError, InvalidArgumentError, NotAnActorError, StoppedError, describeValue } from '../errors.js';
 import { Flag } from './process.js';
 import { isActorClass } from './spawn-check.js';
 import { actorClass, actorName } from '../actor-registry.js';
@@ -68,30 +68,6 @@ export function checkSpawnOptions(opts: unknown): SpawnOptions {
     }
   }
   return o;
-}
-
-/**
- * Spawns like `spawn`, and resolves with the pid once init has succeeded (OTP's start_link
- * without the implied link: pass `link: true` for that). Rejects with InitError (its
- * `reason`: the error init threw, or the exit reason of a process killed meanwhile).
- */
-export function spawnAndWait(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?: SpawnOptions): Promise<Pid> {
-  let pid: Pid;
-  try {
-    pid = spawn(k, parent, cls, args, opts);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  const p = k.local(pid);
-  if (p === null) {
-    return Promise.reject(new InvalidArgumentError('spawn option scheduler', 'this scheduler (spawnAndWait waits for an init here)', opts?.scheduler));
-  }
-  return new Promise((resolve, reject) => {
-    p.$x().initWaiter = {
-      resolve: () => resolve(pid),
-      reject: (reason) => reject(new InitError(pid.toString(), reason)),
-    };
-  });
 }
 
 /**
