@@ -1,4 +1,4 @@
-import { Actor, InvalidArgumentError, type Node, type Pid, type Target } from '@foundation/runtime';
+import { Actor, InvalidArgumentError, isNodeDown, isNodeUp, type Node, type Pid, type Target } from '@foundation/runtime';
 import { createCrdt, isCrdtKind, type CrdtKind, type ReplicatedCrdt } from './crdt.js';
 import type { HLCOptions } from './hlc.js';
 import { isReplicaMessage, type ReplicaMessage } from './protocol.js';
@@ -36,7 +36,7 @@ export type ReplicatorCall =
   | { readonly op: 'sync' };
 
 /** The Replicator's own timer and cluster events. */
-type Internal = { readonly $replicator: 'tick' } | { readonly $replicator: 'nodeup' | 'nodedown'; readonly node: string };
+type Internal = { readonly $replicator: 'tick' };
 
 const isInternal = (m: unknown): m is Internal => typeof m === 'object' && m !== null && '$replicator' in m;
 
@@ -62,7 +62,6 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
   private engine!: ReplicationEngine;
   private crdt!: ReplicatedCrdt;
   private syncInterval = 100;
-  private listeners: [string, (...a: any[]) => void][] = [];
 
   /** Spawns a Replicator registered under `opts.name`; resolves with its pid once started. */
   static start(node: Node, opts: ReplicatorOptions): Promise<Pid> {
@@ -97,16 +96,7 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
       },
     );
     // Node events arrive as messages, so that the engine is only ever touched by this actor.
-    const node = this.node;
-    const self = this.self;
-    for (const ev of ['nodeup', 'nodedown'] as const) {
-      const fn = (n: string) => {
-        if (node.processInfo(self) === undefined) node.off(ev, fn);
-        else node.send(self, { $replicator: ev, node: n });
-      };
-      node.on(ev, fn);
-      this.listeners.push([ev, fn]);
-    }
+    this.monitorNodes();
     this.engine.hello();
     this.sendAfter({ $replicator: 'tick' }, this.syncInterval);
   }
@@ -149,20 +139,14 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
           this.engine.tick();
           this.sendAfter({ $replicator: 'tick' }, this.syncInterval);
           break;
-        case 'nodeup':
-          this.engine.nodeUp(msg.node);
-          break;
-        case 'nodedown':
-          this.engine.nodeDown(msg.node);
-          break;
         default:
-          msg satisfies never;
+          msg.$replicator satisfies 'tick';
       }
+    } else if (isNodeUp(msg)) {
+      this.engine.nodeUp(msg.nodeup);
+    } else if (isNodeDown(msg)) {
+      this.engine.nodeDown(msg.nodedown);
     }
-  }
-
-  override terminate(): void {
-    for (const [ev, fn] of this.listeners) this.node.off(ev, fn);
   }
 
   private asSet(op: string): AWORSet<unknown> {

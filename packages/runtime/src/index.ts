@@ -37,6 +37,7 @@ export {
   describeValue,
 } from './errors.js';
 export { systemClock, SimulatedClock, type Clock } from './clock.js';
+export { isNodeUp, isNodeDown, type NodeUpMessage, type NodeDownMessage } from './node-events.js';
 export { isRemoteName, isVia, type Target, type RemoteName, type ViaName, type NameResolver } from './target.js';
 export type { Transport, TransportHost, Frame } from './transport.js';
 export type { ProcessInfo, ProcessStatus } from './process-info.js';

@@ -154,11 +154,13 @@ export class Node extends EventEmitter {
       batchDone: () => k.dispatcher.drainNow(),
       nodeUp: (name) => {
         this.threads?.nodeEvent(name, true);
+        k.nodeEvent(name, true);
         this.emit('nodeup', name);
       },
       nodeDown: (name, reason) => {
         this.threads?.nodeEvent(name, false, reason);
         nodeDown(k, name);
+        k.nodeEvent(name, false, reason);
         this.emit('nodedown', name, reason);
       },
     });

@@ -79,6 +79,16 @@ export abstract class BaseProcess extends ProcessCore {
     return this.$k.node.runTask(moduleUrl, exportName, input);
   }
 
+  /**
+   * Subscribes this process to node events (OTP's `monitor_nodes`): `{ nodeup: name }` and
+   * `{ nodedown: name, reason }` messages (isNodeUp / isNodeDown), never dropped, in order with
+   * what arrived from that node; `false` unsubscribes. It ends with the process.
+   */
+  monitorNodes(on = true): void {
+    if (on) this.$k.nodeWatchers.add(this);
+    else this.$k.nodeWatchers.delete(this);
+  }
+
   /** Links this process with `to`: when either exits abnormally, so does the other (unless trapping). */
   link(to: Target): void {
     link(this, resolvePid(this.$k, to));

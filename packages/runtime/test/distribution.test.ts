@@ -7,6 +7,9 @@ import {
   isDown,
   isExit,
   noReply,
+  isNodeDown,
+  isNodeUp,
+  ReceiveTimeoutError,
   UnencodableError,
   type DownMessage,
   type ExitMessage,
@@ -215,6 +218,22 @@ describe('links and monitors', () => {
 });
 
 describe('lost connections', () => {
+  test('a process that monitors nodes gets { nodedown, reason } after the DOWNs of that node, then { nodeup }; it stops with monitorNodes(false)', async () => {
+    const { net, a, inbox, echo } = await pair();
+    const ref = inbox.monitor(echo);
+    inbox.monitorNodes();
+    net.cut('a', 'b');
+    const first = await inbox.receive((m) => isDown(m) || isNodeDown(m), 1000);
+    expect(isDown(first) && first.ref.equals(ref)).toBe(true);
+    expect(await inbox.receive(isNodeDown, 1000)).toEqual({ nodedown: 'b', reason: 'noconnection' });
+    net.heal('a', 'b');
+    expect(await inbox.receive(isNodeUp, 1000)).toEqual({ nodeup: 'b' });
+    inbox.monitorNodes(false);
+    net.cut('a', 'b');
+    await until(() => expect(a.nodes()).toEqual([]));
+    await expect(inbox.receive(isNodeDown, 50)).rejects.toBeInstanceOf(ReceiveTimeoutError);
+  });
+
   test("a cut gives links 'noconnection', monitors DOWN 'noconnection' and pending calls CallExitError", async () => {
     const net = new MemoryNetwork();
     const a = await start(net, 'a');

@@ -5,6 +5,8 @@ import {
   NoProcessError,
   UnknownNameError,
   isDown,
+  isNodeDown,
+  isNodeUp,
   type Pid,
   type Ref,
   type Target,
@@ -41,7 +43,7 @@ export type DOwnerCall<K, V> =
 export type DOwnerReply = { readonly ok: unknown } | { readonly error: Error };
 
 /** The owner's own timer and cluster events, as messages so that only it touches the engine. */
-type Internal = { readonly $dreg: 'tick' } | { readonly $dreg: 'nodeup' | 'nodedown'; readonly node: string };
+type Internal = { readonly $dreg: 'tick' };
 const isInternal = (m: unknown): m is Internal => typeof m === 'object' && m !== null && '$dreg' in m;
 
 /** A DistributedRegistry's bookkeeping numbers (see `DistributedRegistry.stats`). */
@@ -94,7 +96,6 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
   /** The replica last heard from on each node. */
   private readonly replicas = new Map<string, string>();
   private readonly listeners = new Listeners(this);
-  private offNodeEvents: (() => void) | null = null;
   private readonly counts = { conflictsSignalled: 0, nodeDownRemovals: 0, reasserted: 0 };
 
   override init(args: DOwnerArgs<K, V>): void {
@@ -125,21 +126,8 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
       { antiEntropyTicks: Math.max(1, Math.round(args.antiEntropyInterval / this.syncInterval)) },
     );
     this.engine.onRemoteChange = (keys) => this.remoteChanged(keys as EntryKey<K>[]);
-    const node = this.node;
-    const self = this.self;
-    const forward = (ev: 'nodeup' | 'nodedown') => (n: string) => {
-      if (node.processInfo(self) === undefined) this.offNodeEvents?.();
-      else node.send(self, { $dreg: ev, node: n } satisfies Internal);
-    };
-    const up = forward('nodeup');
-    const down = forward('nodedown');
-    node.on('nodeup', up);
-    node.on('nodedown', down);
-    this.offNodeEvents = () => {
-      node.off('nodeup', up);
-      node.off('nodedown', down);
-      this.offNodeEvents = null;
-    };
+    // Node events as messages: the engine is only ever touched by this actor.
+    this.monitorNodes();
     this.engine.hello();
     this.sendAfter({ $dreg: 'tick' } satisfies Internal, this.syncInterval);
   }
@@ -196,18 +184,16 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
           this.engine.tick();
           this.sendAfter({ $dreg: 'tick' } satisfies Internal, this.syncInterval);
           return;
-        case 'nodeup':
-          this.flush();
-          this.engine.nodeUp(msg.node);
-          return;
-        case 'nodedown':
-          this.replicas.delete(msg.node);
-          this.engine.nodeDown(msg.node);
-          this.nodeDown(msg.node);
-          return;
         default:
-          msg satisfies never;
+          msg.$dreg satisfies 'tick';
       }
+    } else if (isNodeUp(msg)) {
+      this.flush();
+      this.engine.nodeUp(msg.nodeup);
+    } else if (isNodeDown(msg)) {
+      this.replicas.delete(msg.nodedown);
+      this.engine.nodeDown(msg.nodedown);
+      this.nodeDown(msg.nodedown);
     } else if (isDown(msg)) {
       const h = this.holders.get(msg.pid.key);
       if (h?.ref.equals(msg.ref)) {
@@ -225,7 +211,6 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
   }
 
   override terminate(): void {
-    this.offNodeEvents?.();
     // Leave no entries behind: the peers learn of the removals in one last delta.
     for (const h of this.holders.values()) for (const k of h.keys.keys()) this.write(this.map.delete([k, h.pid]));
     this.holders.clear();

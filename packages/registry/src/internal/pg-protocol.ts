@@ -38,16 +38,5 @@ export function isScopeMessage(msg: unknown, scope: string): msg is ScopeMessage
   }
 }
 
-/** Node events, forwarded by the scope's node listeners as messages (so they queue in order with frames). */
-export type NodeEvent = { readonly pgNode: 'up' | 'down'; readonly node: string };
-
-export function isNodeEvent(msg: unknown): msg is NodeEvent {
-  return (
-    typeof msg === 'object' && msg !== null &&
-    ((msg as NodeEvent).pgNode === 'up' || (msg as NodeEvent).pgNode === 'down') &&
-    typeof (msg as NodeEvent).node === 'string'
-  );
-}
-
 /** The name a scope's actor is registered under on every node. */
 export const scopeActorName = (scope: string): string => `pg:${scope}`;

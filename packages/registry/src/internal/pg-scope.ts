@@ -4,13 +4,15 @@ import {
   NoProcessError,
   UnknownNameError,
   isDown,
+  isNodeDown,
+  isNodeUp,
   type DownMessage,
   type Pid,
   type Ref,
 } from '@foundation/runtime';
 import type { GroupEvent } from '../events.js';
 import { GroupTable, diff, subtract } from './pg-table.js';
-import { isNodeEvent, isScopeMessage, scopeActorName, type GroupList, type ScopeMessage } from './pg-protocol.js';
+import { isScopeMessage, scopeActorName, type GroupList, type ScopeMessage } from './pg-protocol.js';
 
 /** What the scope actor is started with. */
 export interface ScopeArgs {
@@ -63,34 +65,18 @@ export class ScopeActor extends Actor<ScopeCall, ScopeReply, ScopeArgs> {
   private readonly locals = new Map<string, LocalMember>();
   private readonly peers = new Map<string, Peer>();
   private readonly subs = new Map<string, Subscriber>();
-  private offNodeEvents: (() => void) | null = null;
 
   override init(args: ScopeArgs): void {
     this.scope = args.scope;
     this.table = args.table;
-    // Trapping, so that a shutdown from the parent runs terminate (which detaches the node listeners).
+    // Trapping, so that a shutdown from the parent runs terminate.
     this.trapExit = true;
-    const node = this.node;
-    const self = this.self;
-    // Node events become messages, so they queue in order with the frames from that node.
-    const forward = (pgNode: 'up' | 'down') => (name: string) => {
-      if (node.processInfo(self) === undefined) this.offNodeEvents?.();
-      else node.send(self, { pgNode, node: name });
-    };
-    const up = forward('up');
-    const down = forward('down');
-    node.on('nodeup', up);
-    node.on('nodedown', down);
-    this.offNodeEvents = () => {
-      node.off('nodeup', up);
-      node.off('nodedown', down);
-      this.offNodeEvents = null;
-    };
-    for (const name of node.nodes()) this.discover(name);
+    // Node events as messages: they queue in order with the frames from that node.
+    this.monitorNodes();
+    for (const name of this.node.nodes()) this.discover(name);
   }
 
   override terminate(): void {
-    this.offNodeEvents?.();
     this.table.clear();
   }
 
@@ -110,10 +96,9 @@ export class ScopeActor extends Actor<ScopeCall, ScopeReply, ScopeArgs> {
 
   override handleInfo(msg: unknown): void {
     if (isDown(msg)) this.down(msg);
-    else if (isNodeEvent(msg)) {
-      if (msg.pgNode === 'up') this.discover(msg.node);
-      else this.dropPeer(msg.node);
-    } else if (isScopeMessage(msg, this.scope)) this.remote(msg);
+    else if (isNodeUp(msg)) this.discover(msg.nodeup);
+    else if (isNodeDown(msg)) this.dropPeer(msg.nodedown);
+    else if (isScopeMessage(msg, this.scope)) this.remote(msg);
   }
 
   // ---- this node's members

@@ -9,7 +9,7 @@ import type { Frame, TransportHost, Transport } from '../transport.js';
 import type { Target } from '../target.js';
 import { isRemoteName, isVia } from '../target.js';
 import type { Node } from '../node.js';
-import type { Kind } from './mailbox.js';
+import { Kind } from './mailbox.js';
 import type { ThreadRouter } from './thread-router.js';
 
 /** Most schedulers a node may have (pid ids carry the owner in their low bits). */
@@ -33,6 +33,8 @@ export class Kernel {
   /** This scheduler's index (0: the main thread) and how many the node has. */
   scheduler = 0;
   schedulers = 1;
+  /** Processes of this scheduler that monitor nodes (`monitorNodes`). */
+  readonly nodeWatchers = new Set<ProcessCore>();
   /** How frames reach the node's other schedulers (set up when it has several). */
   threads: ThreadRouter | null = null;
   /** Local processes whose pids were encoded (may come back by id from a thread or node). */
@@ -219,6 +221,15 @@ export class Kernel {
     if (isRemoteName(target)) return `'${target.name}' on ${target.node}`;
     if (isVia(target)) return `via ${String(target.key)}`;
     return String(target);
+  }
+
+  /**
+   * A node connected (`reason` undefined) or went away: the processes that monitor nodes get
+   * `{ nodeup }` / `{ nodedown, reason }`, in order with what they got from that node before.
+   */
+  nodeEvent(name: string, up: boolean, reason?: unknown): void {
+    const msg = up ? { nodeup: name } : { nodedown: name, reason };
+    for (const p of this.nodeWatchers) p.$accept(Kind.Down, msg);
   }
 
   /** Sends a frame to another node (from a worker scheduler: through the main thread); false when it is not connected. */

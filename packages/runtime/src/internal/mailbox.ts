@@ -8,7 +8,7 @@ export const enum Kind {
   Call = 2,
   /** A trapped exit signal, `{ from, reason }`: `handleInfo`, or terminate when from the parent. */
   Exit = 3,
-  /** A monitor's DOWN message: `handleInfo`; never dropped by a bounded mailbox. */
+  /** A monitor's DOWN, or a node event for a process that monitors nodes: `handleInfo`; never dropped by a bounded mailbox. */
   Down = 4,
 }
 

@@ -213,6 +213,7 @@ export function die(p: ProcessCore, reason: unknown): void {
       for (const m of mons.values()) deliverDown(k, m.watcher, m.ref, p.$pid, reason);
     }
   }
+  k.nodeWatchers.delete(p);
   p.$onDead(reason);
 }
 

@@ -127,6 +127,7 @@ export abstract class SchedulerPeer implements ThreadRouter {
           this.connected.delete(c.name);
           nodeDown(this.k, c.name);
         }
+        this.k.nodeEvent(c.name, c.up, c.reason);
         return;
       case 'name': {
         const was = c.was ? (decode(c.was) as Pid) : undefined;
