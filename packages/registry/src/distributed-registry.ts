@@ -1,6 +1,6 @@
 import { InvalidArgumentError, StoppedError, checkEncodable, type Node, type Pid, type Target } from '@foundation/runtime';
 import { RunningHandles, stopOwner } from './internal/handles.js';
-import { checkKey, checkLocalPid, checkName, checkNode, checkOptionKeys, checkPid, checkTarget } from './internal/checks.js';
+import { checkKey, checkLocalPid, checkPid, checkRegistryStart, checkTarget } from './internal/checks.js';
 import { DistTable } from './internal/dreg-table.js';
 import {
   DistributedRegistryOwner,
@@ -81,26 +81,18 @@ export class DistributedRegistry<K extends RegistryKey = string, V = unknown> ex
 
   /** Starts this node's replica of the registry and resolves with its handle once the owner runs. */
   static async start<K extends RegistryKey = string, V = unknown>(node: Node, opts: DistributedRegistryOptions): Promise<DistributedRegistry<K, V>> {
-    checkNode(node, 'DistributedRegistry.start');
-    checkOptionKeys(opts, 'DistributedRegistry.start option', OPTION_KEYS);
-    checkName(opts.name, 'DistributedRegistry.start option name');
-    if (opts.keys !== 'unique' && opts.keys !== 'duplicate') {
-      throw new InvalidArgumentError('DistributedRegistry.start option keys', "'unique' or 'duplicate'", opts.keys);
-    }
+    const { name, keys, listeners } = checkRegistryStart(node, opts, 'DistributedRegistry.start', OPTION_KEYS);
     checkInterval(opts.syncInterval, 'DistributedRegistry.start option syncInterval');
     checkInterval(opts.antiEntropyInterval, 'DistributedRegistry.start option antiEntropyInterval');
-    const listeners = opts.listeners ?? [];
-    if (!Array.isArray(listeners)) throw new InvalidArgumentError('DistributedRegistry.start option listeners', 'an array of targets', listeners);
-    listeners.forEach((t, i) => checkTarget(t, `DistributedRegistry.start option listeners[${i}]`));
     const syncInterval = opts.syncInterval ?? 100;
-    const table = new DistTable<K, V>(opts.keys === 'unique');
+    const table = new DistTable<K, V>(keys === 'unique');
     const pid = await node.spawnAndWait(
       DistributedRegistryOwner,
-      { name: opts.name, table, listeners: [...listeners], syncInterval, antiEntropyInterval: opts.antiEntropyInterval ?? syncInterval * 10 },
-      { name: opts.name },
+      { name, table, listeners, syncInterval, antiEntropyInterval: opts.antiEntropyInterval ?? syncInterval * 10 },
+      { name },
     );
-    const reg = new DistributedRegistry<K, V>(node, opts.name, opts.keys, syncInterval, pid, table);
-    running.set(node, opts.name, reg as unknown as DistributedRegistry<RegistryKey, unknown>);
+    const reg = new DistributedRegistry<K, V>(node, name, keys, syncInterval, pid, table);
+    running.set(node, name, reg as unknown as DistributedRegistry<RegistryKey, unknown>);
     return reg;
   }
 

@@ -1,6 +1,6 @@
-import { InvalidArgumentError, StoppedError, type Node, type Pid, type Target } from '@foundation/runtime';
+import { StoppedError, type Node, type Pid, type Target } from '@foundation/runtime';
 import { RunningHandles, stopOwner } from './internal/handles.js';
-import { checkKey, checkLocalPid, checkName, checkNode, checkOptionKeys, checkPid, checkTarget } from './internal/checks.js';
+import { checkKey, checkLocalPid, checkPid, checkRegistryStart, checkTarget } from './internal/checks.js';
 import { RegistryOwner, type OwnerCall, type OwnerReply } from './internal/registry-owner.js';
 import { RegistryTable } from './internal/registry-table.js';
 import { RegistryReads } from './internal/reads.js';
@@ -68,19 +68,11 @@ export class Registry<K extends RegistryKey = string, V = unknown> extends Regis
 
   /** Starts a registry on `node` and resolves with its handle once its owner runs. */
   static async start<K extends RegistryKey = string, V = unknown>(node: Node, opts: RegistryOptions): Promise<Registry<K, V>> {
-    checkNode(node, 'Registry.start');
-    checkOptionKeys(opts, 'Registry.start option', OPTION_KEYS);
-    checkName(opts.name, 'Registry.start option name');
-    if (opts.keys !== 'unique' && opts.keys !== 'duplicate') {
-      throw new InvalidArgumentError('Registry.start option keys', "'unique' or 'duplicate'", opts.keys);
-    }
-    const listeners = opts.listeners ?? [];
-    if (!Array.isArray(listeners)) throw new InvalidArgumentError('Registry.start option listeners', 'an array of targets', listeners);
-    listeners.forEach((t, i) => checkTarget(t, `Registry.start option listeners[${i}]`));
-    const table = new RegistryTable<K, V>(opts.keys === 'unique');
-    const pid = await node.spawnAndWait(RegistryOwner, { name: opts.name, table, listeners: [...listeners] }, { name: opts.name });
-    const reg = new Registry<K, V>(node, opts.name, opts.keys, pid, table);
-    running.set(node, opts.name, reg as unknown as Registry<RegistryKey, unknown>);
+    const { name, keys, listeners } = checkRegistryStart(node, opts, 'Registry.start', OPTION_KEYS);
+    const table = new RegistryTable<K, V>(keys === 'unique');
+    const pid = await node.spawnAndWait(RegistryOwner, { name, table, listeners }, { name });
+    const reg = new Registry<K, V>(node, name, keys, pid, table);
+    running.set(node, name, reg as unknown as Registry<RegistryKey, unknown>);
     return reg;
   }
 

@@ -40,3 +40,23 @@ export function checkTarget(t: unknown, field: string): asserts t is Target {
   if (isPid(t) || (typeof t === 'string' && t.length > 0) || isRemoteName(t)) return;
   throw new InvalidArgumentError(field, 'a Pid, a registered name or { name, node }', t);
 }
+
+/** The options every registry's start takes, checked: `where` names the call in errors. */
+export function checkRegistryStart(
+  node: unknown,
+  opts: unknown,
+  where: string,
+  allowed: readonly string[],
+): { name: string; keys: 'unique' | 'duplicate'; listeners: Target[] } {
+  checkNode(node, where);
+  checkOptionKeys(opts, `${where} option`, allowed);
+  const o = opts as { name?: unknown; keys?: unknown; listeners?: unknown };
+  checkName(o.name, `${where} option name`);
+  if (o.keys !== 'unique' && o.keys !== 'duplicate') {
+    throw new InvalidArgumentError(`${where} option keys`, "'unique' or 'duplicate'", o.keys);
+  }
+  const listeners = o.listeners ?? [];
+  if (!Array.isArray(listeners)) throw new InvalidArgumentError(`${where} option listeners`, 'an array of targets', listeners);
+  listeners.forEach((t, i) => checkTarget(t, `${where} option listeners[${i}]`));
+  return { name: o.name, keys: o.keys, listeners: [...listeners] };
+}
