@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Actor, Node, isDown, isExit, type Inbox, type Pid, type Ref } from '@foundation/runtime';

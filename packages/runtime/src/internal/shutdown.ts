@@ -25,8 +25,7 @@ async function stopGroup(k: Kernel, waiter: Inbox, procs: ProcessCore[], timeout
       const down = await waiter.receive(isDown, Math.max(0, left));
       refs.delete(down.ref.id);
     } catch {
-      for (const p of refs.values()) sendExitSignal(k, p.$parent ?? k.root.$pid, p.$pid, 'kill', false);
-      for (const p of refs.values()) die(p, 'killed'); // the kill is queued; make it final now
+      for (const p of refs.values()) die(p, 'killed'); // what an untrappable kill would do, at once
       return;
     }
   }

@@ -1,5 +1,4 @@
 import type { Pid } from '../pid.js';
-import type { ActorClass } from '../actor.js';
 import { AlreadyRegisteredError, InvalidArgumentError, NotAnActorError, StoppedError, describeValue } from '../errors.js';
 import { Flag } from './process.js';
 import { isActorClass } from './spawn-check.js';

@@ -1,7 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { decode, encode } from '../../codec.js';
 import { FRAME_FIELDS, flattenFrame, unflattenFrame } from '../../frame-layout.js';
-import { encodableReason } from '../../encodable.js';
 import type { Frame } from '../../transport.js';
 
 /** A frame for another node that a worker scheduler hands to the main thread (it owns the transport). */
@@ -101,44 +100,19 @@ export class ThreadLink {
   }
 }
 
-/**
- * Encodes a batch of frames. Messages and replies were checked at send, but an exit reason is
- * whatever a process died of: one the codec refuses (a symbol, say) must not sink the whole
- * batch, nor throw out of the flush and take the thread down. Its exit signal or DOWN goes
- * with an UnencodableError that says what the reason held; another refused frame is dropped.
- */
 /** Frames queued for one thread before they are sent without waiting for the end of the turn. */
 const FLUSH_FRAMES = 1024;
 
-/** Encodes frames flat (see frame-layout.ts); a relay goes as 'relay', node, frame. */
+/**
+ * Encodes frames flat (see frame-layout.ts); a relay goes as 'relay', node, frame. Every frame
+ * is encodable: messages and replies are checked at send, exit reasons made encodable by
+ * Kernel.route, the one way frames reach a link.
+ */
 function encodeBatch(batch: ThreadFrame[]): Uint8Array {
-  try {
-    return encode(flatten(batch));
-  } catch {
-    return encode(flatten(batch.map(sendable).filter((f): f is ThreadFrame => f !== null)));
-  }
-}
-
-function flatten(batch: ThreadFrame[]): unknown[] {
   const out: unknown[] = [];
   for (const f of batch) {
     if (f.t === 'relay') out.push('relay', f.node, f.frame);
     else flattenFrame(f, out);
   }
-  return out;
+  return encode(out);
 }
-
-function sendable(f: ThreadFrame): ThreadFrame | null {
-  try {
-    encode(f);
-    return f;
-  } catch {
-    if (f.t === 'relay') {
-      const frame = sendable(f.frame) as Frame | null;
-      return frame && { ...f, frame };
-    }
-    if (f.t !== 'exit' && f.t !== 'down') return null;
-    return { ...f, reason: encodableReason(f.reason) };
-  }
-}
-
