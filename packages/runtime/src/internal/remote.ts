@@ -2,7 +2,7 @@ import { Pid } from '../pid.js';
 import { MailboxFullError } from '../errors.js';
 import type { Frame } from '../transport.js';
 import type { Kernel } from './kernel.js';
-import { deliverDown, monitorKey, sendExitSignal } from './signals.js';
+import { deliverDown, monitorKey, namePid, sendExitSignal } from './signals.js';
 import { settleReply } from './calls.js';
 import { NODE_SERVICE } from './remote-spawn.js';
 
@@ -87,7 +87,7 @@ export function receiveFrame(k: Kernel, f: Frame): void {
       }
       const q = pid === undefined ? null : k.local(pid);
       if (q !== null) (q.$x().monitoredBy ??= new Map()).set(monitorKey(k, f.ref), { ref: f.ref, watcher: f.from });
-      else k.route(f.from, { t: 'down', to: f.from, ref: f.ref, pid: pid ?? new Pid(k.name, -1, 0), reason: 'noproc' });
+      else k.route(f.from, { t: 'down', to: f.from, ref: f.ref, pid: pid ?? namePid(k.name), reason: 'noproc' });
       return;
     }
     case 'demonitor': {

@@ -65,14 +65,14 @@ export function unlink(p: ProcessCore, target: Pid): void {
   else if (!k.isLocal(target)) k.route(target, { t: 'unlink', from: p.$pid, to: target });
 }
 
-/** A placeholder pid for a monitor on a name held on another node. */
-function namePid(name: RemoteName): Pid {
-  return new Pid(name.node, -1, 0);
+/** The pid a DOWN names for a monitor by name on `node` (no process of that node has id -1). */
+export function namePid(node: string): Pid {
+  return new Pid(node, -1, 0);
 }
 
-/** The pid a monitor entry watches: the pid, or a placeholder for a name on another node. */
+/** The pid a monitor entry watches: the pid, or the placeholder for a name on another node. */
 export function watchTarget(target: Pid | RemoteName): Pid {
-  return target instanceof Pid ? target : namePid(target);
+  return target instanceof Pid ? target : namePid(target.node);
 }
 
 /**

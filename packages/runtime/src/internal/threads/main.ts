@@ -6,7 +6,7 @@ import { AlreadyRegisteredError, InvalidArgumentError } from '../../errors.js';
 import type { Frame } from '../../transport.js';
 import type { Kernel } from '../kernel.js';
 import { MAX_SCHEDULERS } from '../kernel.js';
-import { deliverDown, sendExitSignal } from '../signals.js';
+import { deliverDown, namePid, sendExitSignal } from '../signals.js';
 import { siblingModule, startWorker } from '../worker-bootstrap.js';
 import { Board, SchedulerPeer, schedulerDownReason, type SyncRequest } from './peer.js';
 import { syncMemory } from './sync-channel.js';
@@ -187,7 +187,7 @@ export class MainScheduler extends SchedulerPeer {
   protected override relay(node: string, f: Frame): void {
     if (this.k.transport?.send(node, f)) return;
     const k = this.k;
-    if (f.t === 'monitor') deliverDown(k, f.from, f.ref, typeof f.to === 'string' ? new Pid(node, -1, 0) : f.to, 'noconnection');
+    if (f.t === 'monitor') deliverDown(k, f.from, f.ref, typeof f.to === 'string' ? namePid(node) : f.to, 'noconnection');
     else if (f.t === 'link') sendExitSignal(k, f.to, f.from, 'noconnection', true);
     else k.deadLetters++;
   }
