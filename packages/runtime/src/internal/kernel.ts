@@ -174,7 +174,8 @@ export class Kernel {
       }
       throw new NoProcessError(pid.toString());
     }
-    const holder = this.whereis(name);
+    // This scheduler's table; on a worker a name it has not heard of yet is refused by the claim below.
+    const holder = this.names.get(name);
     if (holder) throw new AlreadyRegisteredError(name, holder.toString());
     const own = p.$ext?.name;
     if (own != null) throw new AlreadyRegisteredError(own, `${pid} (a process has at most one name)`);
