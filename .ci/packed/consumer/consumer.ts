@@ -1,0 +1,36 @@
+// A TypeScript user of the published .d.ts: compiles with strict settings, or CI fails.
+import { Actor, Node, isDown, type From, type Pid } from '@foundation/runtime';
+import { Supervisor, type ChildSpec } from '@foundation/supervisor';
+import { HashRing, mesh, staticPeers } from '@foundation/cluster';
+import { AWORSet } from '@foundation/crdt';
+import { Registry } from '@foundation/registry';
+
+class Counter extends Actor<{ inc: number } | 'get', number, number> {
+  n = 0;
+  override init(start: number): void {
+    this.n = start;
+  }
+  override handleCall(_msg: 'get', _from: From): number {
+    return this.n;
+  }
+  override handleCast(msg: { inc: number }): void {
+    this.n += msg.inc;
+  }
+}
+
+export async function main(): Promise<number> {
+  const node = await Node.start({ name: 'a', transport: mesh({ port: 0, cookie: 'c', discovery: [staticPeers([])] }) });
+  const pid: Pid = node.spawn(Counter, 1);
+  const spec: ChildSpec = { id: 'counter', start: [Counter, 0], restart: 'permanent' };
+  await Supervisor.start(node, { strategy: 'one_for_one', children: [spec] });
+  const reg = await Registry.start(node, { name: 'r', keys: 'unique' });
+  await reg.register('c', pid);
+  const inbox = node.inbox();
+  inbox.monitor(pid);
+  const down = await inbox.receive(isDown, 100);
+  const set = new AWORSet<string>('r1');
+  void set;
+  void down.reason;
+  new HashRing(['a', 'b']).owner('k');
+  return node.call<number>(pid, 'get');
+}
