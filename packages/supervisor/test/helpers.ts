@@ -14,9 +14,11 @@ export interface WorkerArgs {
   trap?: boolean;
   /** When trapping, let terminate take this long (a child that ignores shutdown). */
   slowTerminateMs?: number;
+  /** Also log `end:id` when terminate finishes (shows whether stops overlap). */
+  logEnd?: boolean;
 }
 
-/** A supervised worker: logs `start:id` and `stop:id`, answers 'ping' with its id, stops or crashes on a cast. */
+/** A supervised worker: logs `start:id` and `stop:id` (and `end:id` with logEnd), answers 'ping' with its id, stops or crashes on a cast. */
 export class Worker extends Actor<WorkerMsg, string, WorkerArgs> {
   private a!: WorkerArgs;
   init(a: WorkerArgs): void {
@@ -38,6 +40,7 @@ export class Worker extends Actor<WorkerMsg, string, WorkerArgs> {
   async terminate(): Promise<void> {
     this.a.log?.push(`stop:${this.a.id}`);
     if (this.a.slowTerminateMs !== undefined) await new Promise((r) => setTimeout(r, this.a.slowTerminateMs));
+    if (this.a.logEnd) this.a.log?.push(`end:${this.a.id}`);
   }
 }
 
