@@ -91,6 +91,37 @@ describe.skipIf(!DNSMASQ)('dns (against a dnsmasq on 127.0.0.1; skipped when dns
     expect(ctx.urls.size).toBe(0);
   });
 
+  it('an address listed by the last successful lookup and gone from this one is reported lost; a failed lookup reports nothing lost', async () => {
+    const name = 'roll.w.test';
+    await server.setHosts([`127.0.0.21 ${name}`, `127.0.0.22 ${name}`], { name, addresses: ['127.0.0.21', '127.0.0.22'] });
+    // A relay in front of dnsmasq counts the lookups, so the test knows how many polls happened.
+    const counted = await relay(server.server, 0);
+    const ctx = recordingContext('a', 'ws://127.0.0.21:4000');
+    await strategy({ query: name, port: 4000, intervalMs: 20, resolver: counted.server }).start(ctx);
+    await vi.waitFor(() => expect(ctx.urls).toContain('ws://127.0.0.22:4000'), { timeout: 5000, interval: 5 });
+
+    // The pod at .22 is rolled: it comes back at .23.
+    await server.setHosts([`127.0.0.21 ${name}`, `127.0.0.23 ${name}`], { name, addresses: ['127.0.0.21', '127.0.0.23'] });
+    await vi.waitFor(() => expect(ctx.lostUrls).toEqual(['ws://127.0.0.22:4000']), { timeout: 5000, interval: 5 });
+    await vi.waitFor(() => expect(ctx.urls).toContain('ws://127.0.0.23:4000'), { timeout: 5000, interval: 5 });
+
+    // The name vanishes (NXDOMAIN): a failed lookup, which says nothing about who is gone.
+    await server.setHosts([], { name, addresses: [] });
+    await vi.waitFor(() => expect(ctx.logs).toHaveLength(1), { timeout: 5000, interval: 5 });
+    const failingFrom = counted.received;
+    await vi.waitFor(() => expect(counted.received).toBeGreaterThanOrEqual(failingFrom + 5), { timeout: 5000, interval: 5 });
+    expect(ctx.lostUrls).toEqual(['ws://127.0.0.22:4000']);
+
+    // Back, with .23 gone meanwhile: compared with the last successful lookup, .23 is lost.
+    await server.setHosts([`127.0.0.21 ${name}`, `127.0.0.24 ${name}`], { name, addresses: ['127.0.0.21', '127.0.0.24'] });
+    await vi.waitFor(() => expect(ctx.lostUrls).toEqual(['ws://127.0.0.22:4000', 'ws://127.0.0.23:4000']), { timeout: 5000, interval: 5 });
+    await vi.waitFor(() => expect(ctx.urls).toContain('ws://127.0.0.24:4000'), { timeout: 5000, interval: 5 });
+    const polled = counted.received;
+    await vi.waitFor(() => expect(counted.received).toBeGreaterThanOrEqual(polled + 3), { timeout: 5000, interval: 5 });
+    // Each loss is reported once, and this node's own URL never.
+    expect(ctx.lostUrls).toEqual(['ws://127.0.0.22:4000', 'ws://127.0.0.23:4000']);
+  });
+
   it('stop clears the poll timer and cancels the lookup in flight', async () => {
     const clock = new CountingClock();
     const ctx = recordingContext('a', 'ws://127.0.0.1:4000');

@@ -141,6 +141,37 @@ describe('kubernetes', () => {
     expect(ctx.urls.size).toBe(0);
   });
 
+  it('an endpoint listed by the last successful poll and gone from this one is reported lost; a failed poll reports nothing lost', async () => {
+    const server = await api();
+    const ctx = recordingContext('foundation-0', 'ws://10.244.1.17:4369');
+    await strategy({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', apiServer: server.url, tokenPath, caPath: tls.caPath, intervalMs: 20 }).start(ctx);
+    await vi.waitFor(() => expect(sorted(ctx.urls)).toEqual(['ws://10.244.2.9:4369', 'ws://[fd00:10:244:4::5]:4369']), { timeout: 5000, interval: 5 });
+    expect(ctx.lostUrls).toEqual([]);
+
+    // foundation-1 is being rolled: terminating, so no longer a peer.
+    server.terminating.add('10.244.2.9');
+    await vi.waitFor(() => expect(ctx.lostUrls).toEqual(['ws://10.244.2.9:4369']), { timeout: 5000, interval: 5 });
+
+    // The API server fails for a while: that says nothing about who is gone.
+    server.slices = 'error';
+    const failingFrom = server.requests.length;
+    await vi.waitFor(() => expect(server.requests.length).toBeGreaterThanOrEqual(failingFrom + 5), { timeout: 5000, interval: 5 });
+    expect(ctx.logs).toHaveLength(1);
+    expect(ctx.lostUrls).toEqual(['ws://10.244.2.9:4369']);
+
+    // Back, with foundation-1 ready again at the same address and the IPv6 pod gone meanwhile:
+    // compared with the last successful poll, the IPv6 pod is lost, foundation-1 found again.
+    server.terminating = new Set(['fd00:10:244:4::5']);
+    const found = ctx.foundCount;
+    server.slices = 'ok';
+    await vi.waitFor(() => expect(ctx.lostUrls).toEqual(['ws://10.244.2.9:4369', 'ws://[fd00:10:244:4::5]:4369']), { timeout: 5000, interval: 5 });
+    await vi.waitFor(() => expect(ctx.foundCount).toBeGreaterThan(found), { timeout: 5000, interval: 5 });
+    const polled = server.requests.length;
+    await vi.waitFor(() => expect(server.requests.length).toBeGreaterThanOrEqual(polled + 3), { timeout: 5000, interval: 5 });
+    // Each loss is reported once, and this node's own URL never.
+    expect(ctx.lostUrls).toEqual(['ws://10.244.2.9:4369', 'ws://[fd00:10:244:4::5]:4369']);
+  });
+
   it('stop clears the poll timer and aborts the request in flight', async () => {
     const server = await api();
     const clock = new CountingClock();

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import makeMdns from 'multicast-dns';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StrategyOptionError, mdns, type MdnsOptions, type Strategy } from '../src/index.js';
 import { CountingClock, recordingContext } from './fixtures/strategy-context.js';
@@ -21,10 +22,46 @@ function strategy(options: MdnsOptions): Strategy {
   return s;
 }
 
+const sockets: makeMdns.MulticastDNS[] = [];
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill();
   await Promise.all(running.splice(0).map((s) => s.stop()));
+  await Promise.all(sockets.splice(0).map((m) => new Promise<void>((resolve) => m.destroy(() => resolve()))));
 });
+
+/**
+ * A hand-driven mDNS responder on the loopback: announces an instance of `service` with
+ * records of the TTL it is told, counts the queries for the service it hears, and (if told)
+ * answers them; it never says goodbye unless the test sends one. A node that died, or that
+ * keeps its records alive, as the test needs.
+ */
+async function responder(service: string, label: string, url: string) {
+  const type = `_${service}._tcp.local`;
+  const instance = `${label}.${type}`;
+  const m = makeMdns({ ...LOOPBACK, multicast: true, port: 5353, reuseAddr: true });
+  sockets.push(m);
+  await new Promise<void>((resolve) => m.once('ready', () => resolve()));
+  const r = {
+    queries: 0,
+    answerTtl: undefined as number | undefined,
+    announce(ttl: number) {
+      m.respond({
+        answers: [{ name: type, type: 'PTR', ttl, data: instance }],
+        additionals: [{ name: instance, type: 'TXT', ttl, data: [`url=${url}`, `name=${label}`] }],
+      });
+    },
+    /** A goodbye of the PTR record alone, as some responders send it. */
+    goodbyePtr() {
+      m.respond({ answers: [{ name: type, type: 'PTR', ttl: 0, data: instance }] });
+    },
+  };
+  m.on('query', (q) => {
+    if (!(q.questions ?? []).some((x) => x.name.toLowerCase() === type.toLowerCase())) return;
+    r.queries++;
+    if (r.answerTtl !== undefined) r.announce(r.answerTtl);
+  });
+  return r;
+}
 
 describe('mdns', () => {
   it('two nodes in one process find each other on the loopback, and not themselves', async () => {
@@ -81,8 +118,82 @@ describe('mdns', () => {
     }, { timeout: 15_000, interval: 20 });
     expect(out).not.toContain('found ws://127.0.0.1:41022');
 
-    child.stdin!.end(); // the child stops its strategy and exits
+    child.stdin!.end(); // the child stops its strategy (saying goodbye) and exits
     await vi.waitFor(() => expect(child.exitCode).toBe(0), { timeout: 5000, interval: 20 });
+    await vi.waitFor(() => expect(here.lostUrls).toEqual(['ws://127.0.0.1:41022']), { timeout: 5000, interval: 10 });
+  });
+
+  it('a node that stops sends a goodbye: the others report it lost at once, not at the end of its TTL', async () => {
+    const service = uniqueService();
+    const a = recordingContext('a', 'ws://127.0.0.1:41061');
+    const b = recordingContext('b', 'ws://127.0.0.1:41062');
+    await strategy({ service, ...LOOPBACK, intervalMs: 50 }).start(a);
+    const sb = mdns({ service, ...LOOPBACK, intervalMs: 50 });
+    await sb.start(b);
+    await vi.waitFor(() => expect(a.urls).toContain('ws://127.0.0.1:41062'), { timeout: 5000, interval: 10 });
+    expect(a.lostUrls).toEqual([]);
+    await sb.stop();
+    // The records' TTL is 120 s: only the goodbye can make this happen within the wait.
+    await vi.waitFor(() => expect(a.lostUrls).toEqual(['ws://127.0.0.1:41062']), { timeout: 5000, interval: 10 });
+    expect(b.lostUrls).toEqual([]);
+  });
+
+  it('a goodbye of the PTR record alone reports that instance lost; announced again, it is found again', async () => {
+    const service = uniqueService();
+    const a = recordingContext('a', 'ws://127.0.0.1:41071');
+    await strategy({ service, ...LOOPBACK, intervalMs: 50 }).start(a);
+    const ghost = await responder(service, 'ghost', 'ws://127.0.0.1:41072');
+    ghost.announce(120);
+    await vi.waitFor(() => expect(a.urls).toContain('ws://127.0.0.1:41072'), { timeout: 5000, interval: 10 });
+    ghost.goodbyePtr();
+    await vi.waitFor(() => expect(a.lostUrls).toEqual(['ws://127.0.0.1:41072']), { timeout: 5000, interval: 10 });
+    const found = a.foundCount;
+    ghost.announce(120);
+    await vi.waitFor(() => expect(a.foundCount).toBeGreaterThan(found), { timeout: 5000, interval: 10 });
+    ghost.goodbyePtr();
+    await vi.waitFor(() => expect(a.lostUrls).toEqual(['ws://127.0.0.1:41072', 'ws://127.0.0.1:41072']), { timeout: 5000, interval: 10 });
+  });
+
+  it('a peer not heard again within its records\' TTL is reported lost, after being asked for at 80 % and 90 % of it', async () => {
+    const service = uniqueService();
+    const a = recordingContext('a', 'ws://127.0.0.1:41081');
+    // Queries on the interval come only every minute: the ones the ghost hears are the TTL's.
+    await strategy({ service, ...LOOPBACK, intervalMs: 60_000 }).start(a);
+    const ghost = await responder(service, 'ghost', 'ws://127.0.0.1:41082');
+    const asked = ghost.queries;
+    ghost.announce(1);
+    await vi.waitFor(() => expect(a.urls).toContain('ws://127.0.0.1:41082'), { timeout: 5000, interval: 10 });
+    expect(a.lostUrls).toEqual([]);
+    await vi.waitFor(() => expect(a.lostUrls).toEqual(['ws://127.0.0.1:41082']), { timeout: 5000, interval: 10 });
+    await vi.waitFor(() => expect(ghost.queries - asked).toBe(2), { timeout: 5000, interval: 10 });
+  });
+
+  it('a peer that answers the queries before its TTL ends is kept', async () => {
+    const service = uniqueService();
+    const a = recordingContext('a', 'ws://127.0.0.1:41091');
+    await strategy({ service, ...LOOPBACK, intervalMs: 60_000 }).start(a);
+    const alive = await responder(service, 'alive', 'ws://127.0.0.1:41092');
+    alive.answerTtl = 1;
+    alive.announce(1);
+    await vi.waitFor(() => expect(a.urls).toContain('ws://127.0.0.1:41092'), { timeout: 5000, interval: 10 });
+    // Each answer renews the 1 s TTL, and the next query comes at 80 % of it: 3 queries span over two TTLs.
+    await vi.waitFor(() => expect(alive.queries).toBeGreaterThanOrEqual(3), { timeout: 10_000, interval: 10 });
+    expect(a.lostUrls).toEqual([]);
+  });
+
+  it('stop clears the expiry timers of the peers heard, and reports none of them lost', async () => {
+    const service = uniqueService();
+    const clock = new CountingClock();
+    const a = recordingContext('a', 'ws://127.0.0.1:41101');
+    const sa = mdns({ service, ...LOOPBACK, intervalMs: 60_000, clock });
+    await sa.start(a);
+    await strategy({ service, ...LOOPBACK, intervalMs: 50 }).start(recordingContext('b', 'ws://127.0.0.1:41102'));
+    await strategy({ service, ...LOOPBACK, intervalMs: 50 }).start(recordingContext('c', 'ws://127.0.0.1:41103'));
+    await vi.waitFor(() => expect(a.urls.size).toBe(2), { timeout: 5000, interval: 10 });
+    expect(clock.pending.size).toBe(3); // the query timer, and one per peer
+    await sa.stop();
+    expect(clock.pending.size).toBe(0);
+    expect(a.lostUrls).toEqual([]);
   });
 
   it('stop clears the query timer and closes the socket: a stopped node no longer answers', async () => {

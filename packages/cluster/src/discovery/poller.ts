@@ -13,8 +13,10 @@ export interface PollSource {
 /**
  * A Strategy that polls: `open(ctx)` makes its source when it starts; the source is read at
  * once and then `intervalMs` after each read ends (slow reads never pile up). Peers found are
- * reported except this node itself; failures are logged once each (and the recovery once);
- * `stop()` clears the timer and aborts a read in flight.
+ * reported except this node itself; a URL listed by the last successful read and missing from
+ * this one is reported lost (a failed read reports nothing lost: it says nothing about who is
+ * gone). Failures are logged once each (and the recovery once); `stop()` clears the timer and
+ * aborts a read in flight.
  */
 export function pollingStrategy(name: string, intervalMs: number, clock: Clock, open: (ctx: StrategyContext) => PollSource): Strategy {
   let timer: unknown;
@@ -27,13 +29,18 @@ export function pollingStrategy(name: string, intervalMs: number, clock: Clock, 
       running = true;
       const failures = new FailureLog(ctx.log);
       const source = open(ctx);
+      // What the last successful read listed: the only fair baseline for "gone".
+      let listed = new Set<string>();
       const poll = async (): Promise<void> => {
         const ac = (abort = new AbortController());
         try {
           const urls = await source.lookup(ac.signal);
           if (!running) return;
           failures.succeeded(source.describe());
-          for (const url of new Set(urls)) if (url !== ctx.self.url) ctx.found(url);
+          const now = new Set(urls.filter((url) => url !== ctx.self.url));
+          for (const url of listed) if (!now.has(url)) ctx.lost(url);
+          listed = now;
+          for (const url of now) ctx.found(url);
         } catch (e) {
           if (running) failures.failed(`${source.describe()} failed: ${errorText(e)}`);
         }

@@ -66,7 +66,7 @@ export class MeshTransport implements Transport, ConnectionOwner {
   private readonly snapshots: Snapshotter;
 
   constructor(readonly opts: ResolvedMeshOptions) {
-    this.redialer = new Redialer((url) => this.dial(url), opts.backoffMinMs, opts.backoffMaxMs);
+    this.redialer = new Redialer((url) => this.dial(url), opts.backoffMinMs, opts.backoffMaxMs, { log: (m) => this.log('warn', m) });
     this.maxPayload = Math.max(BATCH_TARGET_BYTES, opts.maxFrameBytes + REC_HEADER);
     // A snapshot encodes under 1 KiB: under any maxFrameBytes, and always fits a run (see Outbox).
     this.snapshots = new Snapshotter(SNAPSHOT_MAX_BYTES);
@@ -469,20 +469,27 @@ export class MeshTransport implements Transport, ConnectionOwner {
   }
 
   private strategyContext(s: Strategy): StrategyContext {
+    const norm = (url: string, what: string): string | undefined => {
+      try {
+        return normalizeUrl(url);
+      } catch {
+        this.log('warn', `discovery '${s.name}' ${what} a URL that is not ws:// or wss://: ${String(url)}`);
+        return undefined;
+      }
+    };
     return {
       self: { name: this.self.name, url: this.self.url },
       found: (url: string) => {
-        let norm: string;
-        try {
-          norm = normalizeUrl(url);
-        } catch {
-          this.log('warn', `discovery '${s.name}' found a URL that is not ws:// or wss://: ${String(url)}`);
-          return;
-        }
-        if (this.stopped || this.selfUrls.has(norm)) return;
-        const known = this.aliases.get(norm);
+        const u = norm(url, 'found');
+        if (u === undefined || this.stopped || this.selfUrls.has(u)) return;
+        const known = this.aliases.get(u);
         if (known !== undefined && this.up.has(known)) return;
-        this.redialer.want(norm);
+        this.redialer.found(u);
+      },
+      // A live connection to the URL is left alone: the heartbeat decides about it.
+      lost: (url: string) => {
+        const u = norm(url, 'lost');
+        if (u !== undefined && this.redialer.lost(u)) this.log('debug', `discovery '${s.name}' no longer lists ${u}: not dialling it any more`);
       },
       log: (msg: string) => this.log('info', `discovery '${s.name}': ${msg}`),
     };
