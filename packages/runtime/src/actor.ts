@@ -85,13 +85,10 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
       if (ext.overflow === 'reject') throw new MailboxFullError(this.$pid.toString(), ext.capacity);
       ext.dropped++;
       if (ext.overflow === 'drop_newest') return;
-      // drop_oldest evicts the oldest user message, never a queued DOWN or EXIT; with none, the new one goes.
+      // drop_oldest evicts the oldest user message, never a queued DOWN or EXIT (it always finds
+      // one: `capacity` ≥ 1 of them are queued); an evicted call's caller fails at once.
       const evicted = mb.dropOldestUser();
-      if (evicted === null) {
-        if (kind === Kind.Call) refuseCall(this, payload as CallEnvelope, 'mailbox_full');
-        return;
-      }
-      if (evicted !== DROPPED) refuseCall(this, evicted as CallEnvelope, 'mailbox_full');
+      if (evicted !== null && evicted !== DROPPED) refuseCall(this, evicted as CallEnvelope, 'mailbox_full');
     }
     mb.push(kind, payload);
     if (!this.$queued && (this.$flags & (Flag.Running | Flag.Suspended)) === 0) this.$k.dispatcher.enqueue(this);
