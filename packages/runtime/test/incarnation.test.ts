@@ -36,10 +36,10 @@ describe('incarnation', () => {
     vi.useFakeTimers({ now: Date.UTC(2026, 10, 30, 12, 0, 0, 0), toFake: ['Date'] });
     try {
       const a1 = await Node.start({ name: 'a' });
-      const p1 = a1.spawn(Idle);
+      const p1 = a1.spawn(Idle, undefined);
       await a1.stop();
       const a2 = await Node.start({ name: 'a' });
-      const p2 = a2.spawn(Idle);
+      const p2 = a2.spawn(Idle, undefined);
       expect(p1.id).toBe(p2.id);
       expect(p1.equals(p2)).toBe(false);
       expect(a1.incarnation).not.toBe(a2.incarnation);
