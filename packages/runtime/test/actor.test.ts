@@ -428,6 +428,20 @@ describe('timers', () => {
     expect(await node.call(starter, { msg: 'x', ms: MAX_DURATION_MS })).toBe('started');
   });
 
+  test('sendAfter looks a registered name up when it fires, as OTP does; a name held by nobody then is a dead letter', async () => {
+    const clock = new SimulatedClock();
+    const node = await start({ clock });
+    const starter = node.spawn(Starter, undefined);
+    expect(await node.call(starter, { msg: 'for whoever holds it', ms: 10, to: 'later' })).toBe('started');
+    expect(await node.call(starter, { msg: 'for nobody', ms: 10, to: 'nobody' })).toBe('started');
+    const inbox = node.inbox();
+    node.register('later', inbox.self);
+    const before = node.stats().deadLetters;
+    clock.advance(10);
+    expect(await inbox.receive(undefined, 0)).toBe('for whoever holds it');
+    expect(node.stats().deadLetters - before).toBe(1);
+  });
+
   test('a sendAfter whose send fails when it fires is a dead letter, never an exception', async () => {
     const clock = new SimulatedClock();
     const { a, b, remote } = await networked(clock);
