@@ -1,10 +1,11 @@
 import type { Ref } from './pid.js';
 import type { Target } from './target.js';
-import { MailboxFullError, UnknownNameError } from './errors.js';
-import { Kind, Mailbox } from './internal/mailbox.js';
+import { MailboxFullError } from './errors.js';
+import { DROPPED, Kind, Mailbox } from './internal/mailbox.js';
 import { Flag } from './internal/process.js';
 import { afterTurn, runTurn, type Behaviour } from './internal/invoker.js';
-import { checkTimeout, type From } from './internal/calls.js';
+import { refuseCall, type CallEnvelope, type From } from './internal/calls.js';
+import { startTimer } from './internal/send-after.js';
 import { die } from './internal/signals.js';
 import { BaseProcess } from './process-api.js';
 
@@ -43,24 +44,13 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
     if ((this.$flags & (Flag.Running | Flag.Suspended)) === 0) afterTurn(this as unknown as Behaviour);
   }
 
-  /** Sends `msg` to `to` (default: this actor) after `ms`; the timer dies with this actor. */
+  /**
+   * Sends `msg` to `to` (default: this actor) after `ms` (at most MAX_DURATION_MS); the timer
+   * dies with this actor. Checks the target and the message at this call, as `send` does; a
+   * send that fails when the timer fires is counted as a dead letter.
+   */
   sendAfter(msg: unknown, ms: number, to: Target = this.$pid): Ref {
-    checkTimeout('ms', ms);
-    const k = this.$k;
-    const ref = k.makeRef();
-    const timers = (this.$x().timers ??= new Map());
-    timers.set(
-      ref.id,
-      k.clock.setTimeout(() => {
-        timers.delete(ref.id);
-        try {
-          k.sendTo(to, Kind.Info, msg);
-        } catch (e) {
-          if (!UnknownNameError.is(e) && !MailboxFullError.is(e)) throw e;
-        }
-      }, ms),
-    );
-    return ref;
+    return startTimer(this, msg, ms, to);
   }
 
   /** Cancels a timer from `sendAfter`; false when it already fired or was cancelled. */
@@ -87,13 +77,18 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
     const mb = this.$mbox ?? this.$newMailbox();
     const ext = this.$ext;
     if (ext !== null && mb.length - mb.system >= ext.capacity && kind < Kind.Exit) {
-      // A call is never dropped in silence: its caller would wait out the timeout for nothing.
-      if (ext.overflow === 'reject' || (kind === Kind.Call && ext.overflow === 'drop_newest')) {
-        throw new MailboxFullError(this.$pid.toString(), ext.capacity);
+      // A call is never dropped in silence: its caller, wherever it is, fails at once with 'mailbox_full'.
+      if (kind === Kind.Call && ext.overflow !== 'drop_oldest') {
+        refuseCall(this, payload as CallEnvelope, 'mailbox_full');
+        return;
       }
+      if (ext.overflow === 'reject') throw new MailboxFullError(this.$pid.toString(), ext.capacity);
       ext.dropped++;
-      // drop_oldest evicts the oldest user message, never a queued DOWN or EXIT; with none, the new one goes.
-      if (ext.overflow === 'drop_newest' || !mb.dropOldestUser()) return;
+      if (ext.overflow === 'drop_newest') return;
+      // drop_oldest evicts the oldest user message, never a queued DOWN or EXIT (it always finds
+      // one: `capacity` ≥ 1 of them are queued); an evicted call's caller fails at once.
+      const evicted = mb.dropOldestUser();
+      if (evicted !== null && evicted !== DROPPED) refuseCall(this, evicted as CallEnvelope, 'mailbox_full');
     }
     mb.push(kind, payload);
     if (!this.$queued && (this.$flags & (Flag.Running | Flag.Suspended)) === 0) this.$k.dispatcher.enqueue(this);

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { InvalidArgumentError, StoppedError } from './errors.js';
+import { checkDuration } from './duration.js';
 import { runningFromSource, workerExecArgv } from './internal/worker-bootstrap.js';
 
 /*
@@ -61,10 +62,7 @@ export class DirtyPool {
     if (!Number.isInteger(threads) || threads < 1) {
       throw new InvalidArgumentError('threads', 'a positive integer', opts.threads);
     }
-    const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    if (typeof idleTimeoutMs !== 'number' || !(idleTimeoutMs >= 0)) {
-      throw new InvalidArgumentError('idleTimeoutMs', 'a number of milliseconds, 0 or more', opts.idleTimeoutMs);
-    }
+    const idleTimeoutMs = checkDuration('idleTimeoutMs', opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, { infinity: true });
     const execArgv = workerExecArgv(runningFromSource);
     this.#piscina = new Piscina<TaskRequest, TaskAnswer>({
       filename: WORKER_FILE,

@@ -42,10 +42,17 @@ export class CallTimeoutError extends taggedError('CallTimeoutError') {
   }
 }
 
-/** The callee exited (or never existed: reason `'noproc'`) before replying. */
+/**
+ * The callee exited (or never existed: reason `'noproc'`; its node was lost: `'noconnection'`)
+ * before replying, or its bounded mailbox refused or evicted the call (`'mailbox_full'`).
+ */
 export class CallExitError extends taggedError('CallExitError') {
   constructor(readonly target: string, readonly reason: unknown) {
-    super(`call to ${target} failed: the process exited with reason ${describeValue(reason)}`);
+    super(
+      reason === 'mailbox_full'
+        ? `call to ${target} failed: its mailbox was full and the call was dropped (reason 'mailbox_full')`
+        : `call to ${target} failed: the process exited with reason ${describeValue(reason)}`,
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { ReceiveTimeoutError, StoppedError } from './errors.js';
 import { Flag } from './internal/process.js';
 import { checkTimeout } from './internal/calls.js';
+import { guarded } from './internal/warn.js';
 import { die, handleSignals } from './internal/signals.js';
 import { BaseProcess } from './process-api.js';
 
@@ -38,7 +39,8 @@ export class Inbox extends BaseProcess {
 
   /**
    * The oldest queued message that matches `predicate` (any message without one), waiting for
-   * it up to `timeoutMs` (Infinity by default). Rejects with ReceiveTimeoutError.
+   * it up to `timeoutMs` (Infinity by default: no timer; at most MAX_DURATION_MS otherwise).
+   * Rejects with ReceiveTimeoutError.
    */
   receive<T = unknown>(predicate?: (msg: unknown) => msg is T, timeoutMs?: number): Promise<T>;
   receive<T = unknown>(predicate?: (msg: unknown) => boolean, timeoutMs?: number): Promise<T>;
@@ -56,16 +58,17 @@ export class Inbox extends BaseProcess {
     return new Promise((resolve, reject) => {
       const w: Waiter = { predicate, resolve, reject, timer: null };
       if (timeoutMs !== Infinity) {
-        w.timer = this.$k.clock.setTimeout(() => {
+        const expire = () => {
           this.removeWaiter(w);
           reject(new ReceiveTimeoutError(timeoutMs));
-        }, timeoutMs);
+        };
+        w.timer = this.$k.clock.setTimeout(guarded(`the receive timeout of ${this.$pid}`, expire), timeoutMs);
       }
       this.waiters.push(w);
     });
   }
 
-  /** Ends the inbox: its links see `'normal'`, pending receives reject. */
+  /** Ends the inbox: its links see `'normal'`; pending receives and calls reject with StoppedError. */
   close(): void {
     die(this, 'normal');
   }

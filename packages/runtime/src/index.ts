@@ -15,6 +15,7 @@ export {
   isExit,
   isShutdown,
   isCleanExit,
+  isMailboxFull,
   type ExitReason,
   type DownMessage,
   type ExitMessage,
@@ -37,6 +38,7 @@ export {
   describeValue,
 } from './errors.js';
 export { systemClock, SimulatedClock, type Clock } from './clock.js';
+export { checkDuration, isDuration, durationExpected, MAX_DURATION_MS, type DurationRule } from './duration.js';
 export { isNodeUp, isNodeDown, type NodeUpMessage, type NodeDownMessage } from './node-events.js';
 export { isRemoteName, isVia, type Target, type RemoteName, type ViaName, type NameResolver } from './target.js';
 export type { Transport, TransportHost, Frame } from './transport.js';

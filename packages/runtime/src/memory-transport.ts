@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, describeValue } from './errors.js';
+import { warn } from './internal/warn.js';
 import { decode, encode } from './codec.js';
 import type { Frame, Transport, TransportHost } from './transport.js';
 
@@ -146,7 +147,12 @@ class MemoryTransport implements Transport {
         const t = this.net.members.get(peer);
         if (!t || !this.peers.has(peer)) break;
         this.net.framesCarried++;
-        t.host.receive(this.name, decode(bytes) as Frame);
+        try {
+          t.host.receive(this.name, decode(bytes) as Frame);
+        } catch (e) {
+          // A frame the receiver fails on is dropped there: it must not end the process, nor the flush.
+          warn('FOUNDATION_FRAME_THREW', `node ${peer} failed on a frame from ${this.name}: ${describeValue(e)}`);
+        }
       }
     }
   }

@@ -10,6 +10,7 @@ import type { Transport } from './transport.js';
 import type { ActorClass } from './actor.js';
 import { systemClock, type Clock } from './clock.js';
 import { InvalidArgumentError, StoppedError } from './errors.js';
+import { MAX_DURATION_MS, checkDuration } from './duration.js';
 import { Inbox } from './inbox.js';
 import { DirtyPool, type DirtyPoolOptions } from './dirty-pool.js';
 import { Kernel } from './internal/kernel.js';
@@ -46,7 +47,10 @@ export interface NodeOptions {
   modules?: (string | URL)[];
   /** The dirty pool for `runTask` (created on first use): threads, idle timeout. */
   dirtyPool?: DirtyPoolOptions;
-  /** How long `stop()` waits for a trapping top-level actor before killing it, in ms (default 5000). */
+  /**
+   * How long `stop()` waits for a trapping top-level actor before killing it, in ms (default
+   * 5000; at most MAX_DURATION_MS, or Infinity to wait as long as it takes).
+   */
   shutdownTimeoutMs?: number;
 }
 
@@ -84,14 +88,9 @@ export class Node extends EventEmitter {
     if (typeof name !== 'string' || !NAME_RE.test(name)) {
       throw new InvalidArgumentError('name', 'letters, digits, _, - or @', name);
     }
-    if (opts.sliceMs !== undefined && !(typeof opts.sliceMs === 'number' && opts.sliceMs > 0)) {
-      throw new InvalidArgumentError('sliceMs', 'a number of milliseconds > 0', opts.sliceMs);
-    }
+    if (opts.sliceMs !== undefined) checkDuration('sliceMs', opts.sliceMs, { positive: true });
     const st = opts.shutdownTimeoutMs;
-    if (st !== undefined && !(typeof st === 'number' && st >= 0)) {
-      throw new InvalidArgumentError('shutdownTimeoutMs', 'a number of milliseconds ≥ 0 (or Infinity)', st);
-    }
-    this.shutdownTimeoutMs = st ?? 5000;
+    this.shutdownTimeoutMs = st === undefined ? 5000 : checkDuration('shutdownTimeoutMs', st, { infinity: true });
     this.dirtyPoolOptions = opts.dirtyPool;
     this.k = new Kernel(this, name, place.incarnation ?? nextIncarnation(name), opts.clock ?? systemClock, opts.sliceMs);
     this.k.scheduler = place.scheduler;
@@ -210,7 +209,11 @@ export class Node extends EventEmitter {
     this.k.sendTo(to, Kind.Cast, msg);
   }
 
-  /** Calls `to` and resolves with the reply; rejects with CallTimeoutError or CallExitError. */
+  /**
+   * Calls `to` and resolves with the reply; rejects with CallTimeoutError or CallExitError, or
+   * StoppedError when the node stops first. `timeoutMs`: default 5000, at most MAX_DURATION_MS,
+   * or Infinity (no timer).
+   */
   call<R = unknown>(to: Target, msg: unknown, timeoutMs?: number): Promise<R> {
     if (this.k.stopped) return Promise.reject(new StoppedError(`node ${this.name}`));
     return call(this.root, to, msg, timeoutMs) as Promise<R>;
@@ -269,9 +272,17 @@ export class Node extends EventEmitter {
     return out;
   }
 
-  /** Counters: live processes, messages dropped for dead or unreachable targets, run queue. */
-  stats(): { processes: number; deadLetters: number; runQueue: number } {
-    return { processes: Math.max(0, this.k.size - 1), deadLetters: this.k.deadLetters, runQueue: this.k.dispatcher.runnable };
+  /**
+   * Counters: live processes, messages dropped for dead or unreachable targets, run queue, and
+   * exit signals the node's own process ignored (see RootProcess).
+   */
+  stats(): { processes: number; deadLetters: number; runQueue: number; exitSignalsIgnored: number } {
+    return {
+      processes: Math.max(0, this.k.size - 1),
+      deadLetters: this.k.deadLetters,
+      runQueue: this.k.dispatcher.runnable,
+      exitSignalsIgnored: this.root.ignoredExits,
+    };
   }
 
   /**
@@ -310,7 +321,8 @@ export class Node extends EventEmitter {
 
   private async doStop(): Promise<void> {
     await shutdownAll(this.k, this.shutdownTimeoutMs);
-    await this.threads?.stop(this.shutdownTimeoutMs);
+    // The worker schedulers' last-resort timer waits 1 s longer than this: keep it a valid delay.
+    await this.threads?.stop(Math.min(this.shutdownTimeoutMs, MAX_DURATION_MS - 1000));
     this.k.stopped = true;
     await this.k.transport?.stop();
     await this.pool?.destroy();

@@ -4,7 +4,9 @@ import { Pid, Ref } from './pid.js';
  * Why a process exited. The named ones follow OTP: `'normal'` and `'shutdown'` /
  * `{ shutdown: x }` are clean exits, `'kill'` is the untrappable signal (links then see
  * `'killed'`), `'noproc'` names a process that did not exist, `'noconnection'` one whose
- * node was lost. Anything else (usually the Error a handler threw) is a crash.
+ * node was lost. `'mailbox_full'` is never a process's exit: it is the reason of the
+ * CallExitError a caller gets when the callee's bounded mailbox refused or evicted its call
+ * (see isMailboxFull). Anything else (usually the Error a handler threw) is a crash.
  */
 export type ExitReason =
   | 'normal'
@@ -14,6 +16,7 @@ export type ExitReason =
   | 'killed'
   | 'noproc'
   | 'noconnection'
+  | 'mailbox_full'
   | Error
   | unknown;
 
@@ -64,4 +67,13 @@ export function isShutdown(reason: unknown): boolean {
 /** A clean exit: `'normal'`, `'shutdown'` or `{ shutdown: x }` (transient children are not restarted). */
 export function isCleanExit(reason: unknown): boolean {
   return reason === 'normal' || isShutdown(reason);
+}
+
+/**
+ * `'mailbox_full'`: the reason of a CallExitError whose call a bounded mailbox refused
+ * (`'reject'`, `'drop_newest'`) or evicted (`'drop_oldest'`) — the callee did not exit, and
+ * the call was never handled.
+ */
+export function isMailboxFull(reason: unknown): reason is 'mailbox_full' {
+  return reason === 'mailbox_full';
 }

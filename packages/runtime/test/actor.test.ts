@@ -2,7 +2,10 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import {
   Actor,
   InvalidArgumentError,
+  MAX_DURATION_MS,
+  MemoryNetwork,
   Node,
+  UnencodableError,
   SimulatedClock,
   isDown,
   noReply,
@@ -11,6 +14,7 @@ import {
   type NodeOptions,
   type Pid,
   type Ref,
+  type Target,
 } from '@foundation/runtime';
 
 const nodes: Node[] = [];
@@ -364,6 +368,103 @@ describe('timers', () => {
     const e = await node.call(node.spawn(Ticker, undefined), 'negative');
     expect(InvalidArgumentError.is(e)).toBe(true);
     expect((e as Error).message).toContain('-1');
+  });
+
+  /** Starts a timer for each call `{ msg, ms, to? }`; answers 'started' or the error sendAfter threw. */
+  class Starter extends Actor<{ msg: unknown; ms: number; to?: Target }, unknown> {
+    handleCall(c: { msg: unknown; ms: number; to?: Target }) {
+      try {
+        this.sendAfter(c.msg, c.ms, c.to);
+        return 'started';
+      } catch (e) {
+        return e;
+      }
+    }
+  }
+
+  async function networked(clock: SimulatedClock): Promise<{ a: Node; b: Node; remote: Pid }> {
+    const net = new MemoryNetwork();
+    const a = await start({ name: 'a', clock, transport: net.transport() });
+    const b = await start({ name: 'b', transport: net.transport() });
+    const remote = b.spawn(Ticker, undefined, { name: 'ticker' });
+    return { a, b, remote };
+  }
+
+  test('sendAfter refuses, at the call, a message the wire cannot carry to another node', async () => {
+    const clock = new SimulatedClock();
+    const { a, remote } = await networked(clock);
+    const starter = a.spawn(Starter, undefined);
+    for (const msg of [() => 'a function', Symbol('a symbol'), { nested: [1, () => 2] }]) {
+      for (const to of [remote, { name: 'ticker', node: 'b' }]) {
+        const e = await a.call(starter, { msg, ms: 10, to });
+        expect(UnencodableError.is(e), `${String(msg)} to ${String(to)}`).toBe(true);
+      }
+    }
+    expect(clock.pending).toBe(0);
+    // A local target takes any value, as send does.
+    expect(await a.call(starter, { msg: () => 'local', ms: 10 })).toBe('started');
+  });
+
+  test('sendAfter refuses, at the call, a target that is not a pid or a name', async () => {
+    const clock = new SimulatedClock();
+    const node = await start({ clock });
+    const starter = node.spawn(Starter, undefined);
+    for (const to of [42, null, { name: 'no node' }, ['a']]) {
+      const e = await node.call(starter, { msg: 'x', ms: 10, to: to as never });
+      expect(InvalidArgumentError.is(e), String(to)).toBe(true);
+    }
+    expect(clock.pending).toBe(0);
+  });
+
+  test('sendAfter refuses a delay no timer can wait (over 2^31-1 ms, or Infinity)', async () => {
+    const clock = new SimulatedClock();
+    const node = await start({ clock });
+    const starter = node.spawn(Starter, undefined);
+    for (const ms of [MAX_DURATION_MS + 1, Date.now() + 1000, Infinity, NaN]) {
+      const e = await node.call(starter, { msg: 'x', ms });
+      expect(InvalidArgumentError.is(e), String(ms)).toBe(true);
+      expect((e as Error).message).toContain('sendAfter ms');
+    }
+    expect(await node.call(starter, { msg: 'x', ms: MAX_DURATION_MS })).toBe('started');
+  });
+
+  test('sendAfter looks a registered name up when it fires, as OTP does; a name held by nobody then is a dead letter', async () => {
+    const clock = new SimulatedClock();
+    const node = await start({ clock });
+    const starter = node.spawn(Starter, undefined);
+    expect(await node.call(starter, { msg: 'for whoever holds it', ms: 10, to: 'later' })).toBe('started');
+    expect(await node.call(starter, { msg: 'for nobody', ms: 10, to: 'nobody' })).toBe('started');
+    const inbox = node.inbox();
+    node.register('later', inbox.self);
+    const before = node.stats().deadLetters;
+    clock.advance(10);
+    expect(await inbox.receive(undefined, 0)).toBe('for whoever holds it');
+    expect(node.stats().deadLetters - before).toBe(1);
+  });
+
+  test('a sendAfter whose send fails when it fires is a dead letter, never an exception', async () => {
+    const clock = new SimulatedClock();
+    const { a, b, remote } = await networked(clock);
+    const starter = a.spawn(Starter, undefined);
+    // A full 'reject' mailbox, a registry that fails, a node disconnected meanwhile.
+    const full = a.spawn(Ticker, undefined, { mailbox: { capacity: 1, overflow: 'reject' } });
+    await a.call(full, 'log');
+    let lookups = 0;
+    const flaky = {
+      whereis: () => {
+        if (lookups++ > 0) throw new TypeError('the registry is gone');
+        return full;
+      },
+    };
+    expect(await a.call(starter, { msg: 'to a full mailbox', ms: 10, to: full })).toBe('started');
+    expect(await a.call(starter, { msg: 'via a failing registry', ms: 10, to: { via: flaky, key: 'k' } })).toBe('started');
+    expect(await a.call(starter, { msg: 'to a lost node', ms: 10, to: remote })).toBe('started');
+    a.disconnect('b');
+    await expect.poll(() => a.nodes(), { interval: 1 }).toEqual([]);
+    const before = a.stats().deadLetters;
+    a.send(full, 'fills its mailbox until the next drain, after the timers');
+    expect(() => clock.advance(10)).not.toThrow();
+    expect(a.stats().deadLetters - before).toBe(3);
   });
 });
 

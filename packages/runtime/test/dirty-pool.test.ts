@@ -111,6 +111,12 @@ describe('arguments and lifecycle', () => {
     expect(() => new DirtyPool({ idleTimeoutMs: -1 })).toThrow(/idleTimeoutMs/);
   });
 
+  test('an idle timeout longer than a timer can wait (2^31-1 ms) is refused; Infinity keeps threads', async () => {
+    expect(() => new DirtyPool({ idleTimeoutMs: 2 ** 31 })).toThrow(InvalidArgumentError);
+    expect(() => new DirtyPool({ idleTimeoutMs: 2 ** 31 })).toThrow(/idleTimeoutMs .*2147483647/);
+    expect(pool({ threads: 1, idleTimeoutMs: Infinity }).threads).toBe(1);
+  });
+
   test('bad task arguments are refused by name', async () => {
     const p = pool({ threads: 1 });
     await expect(p.run('http://example.com/t.js', 'fib', 1)).rejects.toThrow(/moduleUrl must be a file: URL/);

@@ -135,6 +135,21 @@ describe('messages', () => {
   });
 });
 
+describe('MemoryNetwork', () => {
+  test('a frame the receiving node fails on is dropped there, and the frames after it still arrive', async () => {
+    const net = new MemoryNetwork();
+    const b = await start(net, 'b');
+    const inbox = b.inbox();
+    // A peer that speaks the frame protocol badly: a bare transport, with no node behind it.
+    const hostile = net.transport();
+    await hostile.start({ name: 'hostile', incarnation: 1, receive() {}, nodeUp() {}, nodeDown() {}, batchDone() {} });
+    expect(hostile.send('b', { t: 'link', to: inbox.self, from: undefined } as never)).toBe(true);
+    hostile.send('b', { t: 'msg', to: inbox.self, kind: 0, msg: 'after the bad frame' });
+    expect(await inbox.receive(undefined, 2000)).toBe('after the bad frame');
+    await hostile.stop();
+  });
+});
+
 describe('links and monitors', () => {
   test('an exit reason the wire cannot carry still fires links and monitors, as an UnencodableError naming it', async () => {
     const { b, inbox } = await pair();

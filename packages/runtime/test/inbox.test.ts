@@ -163,3 +163,21 @@ test('an inbox calls an actor and monitors it like any process', async () => {
   inbox.exit(pid, 'kill');
   expect(await inbox.receive(isDown, 1000)).toEqual({ ref, pid, reason: 'killed' });
 });
+
+test('calls pending on an inbox reject with StoppedError when it closes or is killed', async () => {
+  const node = await start();
+  const holder = node.inbox(); // receives the calls and never answers
+  const inbox = node.inbox();
+  const pending = inbox.call(holder.self, 'never answered', 60_000);
+  await holder.receive();
+  inbox.close();
+  await expect(pending).rejects.toBeInstanceOf(StoppedError);
+  await expect(pending).rejects.toThrow(holder.self.toString());
+
+  const linked = node.inbox({ trapExit: false });
+  const killed = linked.call(holder.self, 'never answered', Infinity);
+  await holder.receive();
+  node.exit(linked.self, 'kill');
+  await expect(killed).rejects.toBeInstanceOf(StoppedError);
+  expect(holder.pending).toBe(0);
+});

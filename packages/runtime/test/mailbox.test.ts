@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   Actor,
+  CallExitError,
   MailboxFullError,
+  MemoryNetwork,
+  isMailboxFull,
   Node,
   isDown,
   isExit,
@@ -50,6 +53,17 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
+/** The reason of the CallExitError `call` rejects with (anything else fails the test). */
+async function refusal(call: Promise<unknown>): Promise<unknown> {
+  try {
+    await call;
+  } catch (e) {
+    if (!CallExitError.is(e)) throw e;
+    return (e as CallExitError).reason;
+  }
+  throw new Error('expected the call to fail');
+}
+
 async function bounded(node: Node, overflow: Overflow, capacity: number): Promise<Pid> {
   const pid = node.spawn(Sink, undefined, { mailbox: { capacity, overflow } });
   await node.call(pid, 'ready');
@@ -57,14 +71,15 @@ async function bounded(node: Node, overflow: Overflow, capacity: number): Promis
 }
 
 describe('bounded mailboxes', () => {
-  test("a call into a full 'drop_newest' mailbox rejects at once with MailboxFullError", async () => {
+  test("a call into a full 'drop_newest' mailbox rejects at once with CallExitError 'mailbox_full'", async () => {
     const node = await start();
     const pid = await bounded(node, 'drop_newest', 1);
     const g = gate();
     node.cast(pid, { hold: g.promise });
     await expect.poll(() => node.processInfo(pid)!.status, { interval: 1 }).toBe('suspended');
     node.send(pid, 'fills the mailbox');
-    await expect(node.call(pid, 'log', 60_000)).rejects.toBeInstanceOf(MailboxFullError);
+    expect(await refusal(node.call(pid, 'log', 60_000))).toBe('mailbox_full');
+    expect(node.processInfo(pid)!.monitoredBy).toEqual([]);
     g.open();
     await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
     expect(await node.call(pid, 'log', 1000)).toEqual(['fills the mailbox']);
@@ -138,6 +153,77 @@ describe('bounded mailboxes', () => {
       expect(node.processInfo(pid)!.messagesDropped).toBe(0);
     },
   );
+});
+
+describe('calls a bounded mailbox refuses or evicts', () => {
+  /** Starts nodes a and b on one MemoryNetwork (stopped after the test). */
+  async function pair(): Promise<[Node, Node]> {
+    const net = new MemoryNetwork();
+    const a = await Node.start({ name: 'a', transport: net.transport() });
+    nodes.push(a);
+    const b = await Node.start({ name: 'b', transport: net.transport() });
+    nodes.push(b);
+    return [a, b];
+  }
+
+  /** A Sink on `host` with a full mailbox of one message, suspended until `open()`. */
+  async function full(host: Node, overflow: Overflow): Promise<{ pid: Pid; open: () => void }> {
+    const pid = await bounded(host, overflow, 1);
+    const g = gate();
+    host.cast(pid, { hold: g.promise });
+    await expect.poll(() => host.processInfo(pid)!.status, { interval: 1 }).toBe('suspended');
+    host.send(pid, 'fills the mailbox');
+    return { pid, open: g.open };
+  }
+
+  test("a queued call evicted by 'drop_oldest' fails at once with CallExitError 'mailbox_full'", async () => {
+    const node = await start();
+    const pid = await bounded(node, 'drop_oldest', 1);
+    const g = gate();
+    node.cast(pid, { hold: g.promise });
+    await expect.poll(() => node.processInfo(pid)!.status, { interval: 1 }).toBe('suspended');
+    const call = refusal(node.call(pid, 'log', 60_000));
+    node.send(pid, 'evicts the queued call');
+    const reason = await call;
+    expect(isMailboxFull(reason)).toBe(true);
+    expect(node.processInfo(pid)).toMatchObject({ mailboxLength: 1, messagesDropped: 1, monitoredBy: [] });
+    g.open();
+    await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
+    expect(await node.call(pid, 'log', 1000)).toEqual(['evicts the queued call']);
+  });
+
+  test("a call into a full 'reject' mailbox fails at once with CallExitError 'mailbox_full'", async () => {
+    const node = await start();
+    const { pid, open } = await full(node, 'reject');
+    expect(await refusal(node.call(pid, 'log', 60_000))).toBe('mailbox_full');
+    expect(node.processInfo(pid)!.monitoredBy).toEqual([]);
+    open();
+  });
+
+  test("a remote call into a full 'reject' mailbox fails at once with CallExitError 'mailbox_full'", async () => {
+    const [a, b] = await pair();
+    const { pid, open } = await full(b, 'reject');
+    const e = await refusal(a.call(pid, 'log', 60_000));
+    expect(e).toBe('mailbox_full');
+    expect(b.processInfo(pid)!.monitoredBy).toEqual([]);
+    open();
+    await expect.poll(() => b.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
+    expect(await a.call(pid, 'log', 1000)).toEqual(['fills the mailbox']);
+  });
+
+  test("a remote call evicted by 'drop_oldest' fails at once with CallExitError 'mailbox_full'", async () => {
+    const [a, b] = await pair();
+    const pid = await bounded(b, 'drop_oldest', 1);
+    const g = gate();
+    b.cast(pid, { hold: g.promise });
+    await expect.poll(() => b.processInfo(pid)!.status, { interval: 1 }).toBe('suspended');
+    const call = refusal(a.call(pid, 'log', 60_000));
+    await expect.poll(() => b.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(1);
+    b.send(pid, 'evicts the queued call');
+    expect(await call).toBe('mailbox_full');
+    expect(b.processInfo(pid)!.monitoredBy).toEqual([]);
+    g.open();
+  });
 });
 
 describe('Mailbox ring buffer', () => {

@@ -5,6 +5,8 @@ import {
   CallExitError,
   CallTimeoutError,
   InvalidArgumentError,
+  MAX_DURATION_MS,
+  MemoryNetwork,
   NoProcessError,
   Node,
   NotAnActorError,
@@ -83,6 +85,8 @@ describe('Node.start', () => {
     [{ sliceMs: 0 }, 'sliceMs'],
     [{ shutdownTimeoutMs: -5 }, '-5'],
     [{ shutdownTimeoutMs: 'soon' }, 'soon'],
+    [{ shutdownTimeoutMs: 2 ** 31 }, '2147483648'],
+    [{ sliceMs: 2 ** 31 }, 'sliceMs'],
     [{ shedulers: 2 }, "'shedulers'"],
     [{ schedulers: 0 }, '0'],
     [{ modules: 'actors.ts' }, 'actors.ts'],
@@ -248,6 +252,24 @@ describe('bad input', () => {
     expect(await failure(() => node.inbox().receive(undefined, -3))).toBeInstanceOf(InvalidArgumentError);
   });
 
+  test('a call or receive timeout longer than a timer can wait (2^31-1 ms) is refused with InvalidArgumentError', async () => {
+    const node = await start();
+    const pid = node.spawn(Server, undefined);
+    const inbox = node.inbox();
+    for (const ms of [MAX_DURATION_MS + 1, Date.now() + 5000]) {
+      const e = await failure(() => node.call(pid, 'hold', ms));
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect(e.message).toContain(String(MAX_DURATION_MS));
+      expect(await failure(() => inbox.call(pid, 'hold', ms))).toBeInstanceOf(InvalidArgumentError);
+      expect(await failure(() => inbox.receive(undefined, ms))).toBeInstanceOf(InvalidArgumentError);
+    }
+    expect(node.processInfo(pid)!.monitoredBy).toEqual([]);
+    // The longest one is a real timer, and Infinity is none.
+    node.send(inbox.self, 'here');
+    expect(await inbox.receive(undefined, MAX_DURATION_MS)).toBe('here');
+    expect(await node.call(pid, 'ping', Infinity)).toBe('pong');
+  });
+
   test('a target that is not a pid or a name throws InvalidArgumentError', async () => {
     const node = await start();
     const e = await failure(() => node.send(42 as never, 'x'));
@@ -274,7 +296,58 @@ describe('introspection', () => {
   });
 });
 
+describe("the node's own process", () => {
+  test("ignores node.exit(node.self, 'kill') and other exit signals, counts them, and keeps calling and spawning", async () => {
+    const node = await start();
+    node.exit(node.self, 'kill');
+    node.exit(node.self, 'boom');
+    node.exit(node.self, 'normal');
+    const pid = node.spawn(Server, undefined);
+    expect(await node.call(pid, 'ping', 1000)).toBe('pong');
+    expect(node.stats().exitSignalsIgnored).toBe(2);
+    const linked = node.spawn(Server, undefined, { link: true });
+    const down = downOf(node, linked);
+    node.exit(linked, 'kill');
+    expect((await down).reason).toBe('killed');
+    expect(await node.call(pid, 'ping', 1000)).toBe('pong');
+  });
+
+  test("an actor that kills its parent, the node, leaves the node working", async () => {
+    class Parricide extends Actor {
+      init() {
+        this.exit(this.node.self, 'kill');
+      }
+    }
+    const node = await start();
+    await node.spawnAndWait(Parricide, undefined);
+    expect(await node.call(node.spawn(Server, undefined), 'ping', 1000)).toBe('pong');
+    expect(node.stats().exitSignalsIgnored).toBe(1);
+  });
+
+  test("a linked actor's crash reaching the node's process leaves the node working, uncounted", async () => {
+    const node = await start();
+    const pid = node.spawn(Server, undefined, { link: true });
+    const crash = new Error('linked crash');
+    expect((await failure(() => node.call(pid, crash, 1000))) as CallExitError).toMatchObject({ reason: crash });
+    expect(node.stats().exitSignalsIgnored).toBe(0);
+    expect(await node.call(node.spawn(Server, undefined), 'ping', 1000)).toBe('pong');
+  });
+});
+
 describe('stop', () => {
+  test('a node.call pending when the node stops rejects with StoppedError at once', async () => {
+    const net = new MemoryNetwork();
+    const a = await start({ name: 'a', transport: net.transport() });
+    const b = await start({ name: 'b', transport: net.transport() });
+    const pid = b.spawn(Server, undefined);
+    const pending = failure(() => a.call(pid, 'hold', 60_000));
+    await expect.poll(() => b.processInfo(pid)!.monitoredBy, { interval: 1 }).toHaveLength(1);
+    await a.stop();
+    const e = await pending;
+    expect(e).toBeInstanceOf(StoppedError);
+    expect(e.message).toContain(pid.toString());
+  });
+
   test("stops top-level actors in reverse start order with 'shutdown', running trapping ones' terminate", async () => {
     const node = await start();
     const log: unknown[] = [];

@@ -59,4 +59,23 @@ describe('TimeoutQueue', () => {
     q.remove(e);
     expect(clock.pending).toBe(0);
   });
+
+  test('an entry whose onTimeout throws is reported; the others due fire, and later ones stay armed', () => {
+    const clock = new SimulatedClock();
+    const q = new TimeoutQueue(clock);
+    const bad = new Entry(0, clock);
+    bad.onTimeout = () => {
+      throw new Error('a broken timeout');
+    };
+    const due = new Entry(1, clock);
+    const later = new Entry(2, clock);
+    q.add(bad, 10);
+    q.add(due, 10);
+    clock.advance(5);
+    q.add(later, 10);
+    expect(() => clock.advance(5)).not.toThrow();
+    expect(due.firedAt).toEqual([10]);
+    clock.advance(5);
+    expect(later.firedAt).toEqual([15]);
+  });
 });

@@ -1,4 +1,4 @@
-import { Actor, actorClass, type ActorClass } from '@foundation/runtime';
+import { Actor, actorClass, durationExpected, isDuration, type ActorClass } from '@foundation/runtime';
 import { ChildSpecError, DuplicateChildIdError } from './errors.js';
 
 /** When a child that exited is restarted: always, only after a crash, or never. */
@@ -84,12 +84,15 @@ function checkType(id: string, type: unknown): ChildType {
   return type as ChildType;
 }
 
+const SHUTDOWN_MS = { integer: true } as const;
+
 /** Checks a shutdown value (ms, `'brutal_kill'` or `'infinity'`). */
 export function checkShutdown(id: string | undefined, shutdown: unknown, type: ChildType): Shutdown {
   if (shutdown === undefined) return defaultShutdown(type);
   if (shutdown === 'brutal_kill' || shutdown === 'infinity') return shutdown;
-  if (typeof shutdown === 'number' && Number.isInteger(shutdown) && shutdown >= 0) return shutdown;
-  throw new ChildSpecError(id, 'shutdown', "an integer number of ms ≥ 0, 'brutal_kill' or 'infinity'", shutdown);
+  // The kill after `shutdown` ms is a timer: a longer delay would fire at once (MAX_DURATION_MS).
+  if (isDuration(shutdown, SHUTDOWN_MS)) return shutdown;
+  throw new ChildSpecError(id, 'shutdown', `${durationExpected(SHUTDOWN_MS)}, 'brutal_kill' or 'infinity'`, shutdown);
 }
 
 /** True when `cls` is a class that extends Actor. */

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '@foundation/runtime';
+import { durationExpected, isDuration, systemClock, type Clock } from '@foundation/runtime';
 import { checkChildSpecs, type ChildSpec, type NormalizedChildSpec } from './child-spec.js';
 import type { BackoffOptions } from './backoff.js';
 import type { ReportHandler } from './reports.js';
@@ -66,15 +66,16 @@ function isClock(c: unknown): c is Clock {
   );
 }
 
+const DELAY = { positive: true } as const;
+
 function checkBackoff(b: unknown, periodMs: number): CheckedCommon['backoff'] {
   if (b === undefined) return null;
   if (typeof b !== 'object' || b === null) throw new SupervisorOptionError('backoff', '{ minMs, maxMs, resetMs? }', b);
   const { minMs, maxMs, resetMs } = b as Record<string, unknown>;
-  if (typeof minMs !== 'number' || !Number.isFinite(minMs) || minMs <= 0) {
-    throw new SupervisorOptionError('backoff.minMs', 'a number of ms > 0', minMs);
-  }
-  if (typeof maxMs !== 'number' || !Number.isFinite(maxMs) || maxMs < minMs) {
-    throw new SupervisorOptionError('backoff.maxMs', `a number of ms ≥ minMs (${minMs})`, maxMs);
+  // Both bound the delay of a restart timer: longer than MAX_DURATION_MS would fire at once.
+  if (!isDuration(minMs, DELAY)) throw new SupervisorOptionError('backoff.minMs', durationExpected(DELAY), minMs);
+  if (!isDuration(maxMs, DELAY) || maxMs < minMs) {
+    throw new SupervisorOptionError('backoff.maxMs', `${durationExpected(DELAY)}, and ≥ minMs (${minMs})`, maxMs);
   }
   if (resetMs !== undefined && (typeof resetMs !== 'number' || !(resetMs >= 0))) {
     throw new SupervisorOptionError('backoff.resetMs', 'a number of ms ≥ 0', resetMs);

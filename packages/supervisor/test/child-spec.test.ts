@@ -80,6 +80,18 @@ describe('child specs', () => {
     expect(checkSupervisorOptions(undefined)).toMatchObject({ strategy: 'one_for_one', maxRestarts: 3, maxSeconds: 5, children: [] });
   });
 
+  test('a shutdown or backoff delay longer than a timer can wait (2^31-1 ms) is refused by name', () => {
+    const tooLong = 2 ** 31;
+    const e = fieldError({ id: 'x', start: [Worker], shutdown: tooLong });
+    expect(e).toMatchObject({ field: 'shutdown', given: tooLong });
+    expect(e.message).toContain('2147483647');
+    expect(checkChildSpec({ id: 'x', start: [Worker], shutdown: 2 ** 31 - 1 }).shutdown).toBe(2 ** 31 - 1);
+    expect(() => checkSupervisorOptions({ backoff: { minMs: tooLong, maxMs: tooLong } })).toThrow(/backoff.minMs/);
+    expect(() => checkSupervisorOptions({ backoff: { minMs: 10, maxMs: tooLong } })).toThrow(/backoff.maxMs.*2147483647/);
+    expect(() => checkDynamicOptions({ backoff: { minMs: 10, maxMs: Infinity } })).toThrow(SupervisorOptionError);
+    expect(checkDynamicOptions({ backoff: { minMs: 10, maxMs: 2 ** 31 - 1 } }).backoff).toMatchObject({ maxMs: 2 ** 31 - 1 });
+  });
+
   test('Supervisor.start throws the named error at the caller; a bad spec in init fails the start', async () => {
     const node = await startNode();
     await expect(Supervisor.start(node, { children: [{ id: 'a', start: [Worker], restart: 'sometimes' as 'permanent' }] })).rejects.toThrow(ChildSpecError);

@@ -1,12 +1,13 @@
 import { Pid, type Ref } from '../pid.js';
-import { CallExitError, CallTimeoutError, InvalidArgumentError } from '../errors.js';
+import { CallExitError, CallTimeoutError, StoppedError } from '../errors.js';
+import { checkDuration } from '../duration.js';
 import type { RemoteName, Target } from '../target.js';
 import { Kind } from './mailbox.js';
 import { checkEncodable } from '../encodable.js';
 import type { MonitorEntry, ProcessCore, WatchEntry } from './process.js';
 import type { TimeoutEntry, TimeoutList } from './timeouts.js';
 import type { Kernel } from './kernel.js';
-import { monitor, unwatch, watchTarget } from './signals.js';
+import { deliverDown, monitor, monitorKey, unwatch, watchTarget } from './signals.js';
 
 /** Who is waiting for a call's reply: hand it to `reply(from, value)` to answer later. */
 export interface From {
@@ -57,12 +58,9 @@ export class PendingCall implements WatchEntry, MonitorEntry, TimeoutEntry {
 /** The default call timeout, as in gen_server. */
 export const DEFAULT_CALL_TIMEOUT = 5000;
 
-/** Checks a timeout argument: a finite number ≥ 0 or Infinity. */
+/** Checks a timeout argument: ms up to MAX_DURATION_MS, or Infinity (no timer). */
 export function checkTimeout(field: string, ms: unknown): number {
-  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
-    throw new InvalidArgumentError(field, 'a number of milliseconds ≥ 0 (or Infinity)', ms);
-  }
-  return ms;
+  return checkDuration(field, ms, { infinity: true });
 }
 
 function describe(target: Pid | RemoteName): string {
@@ -116,6 +114,27 @@ function settle(pc: PendingCall): boolean {
 export function failCall(pc: PendingCall, reason: unknown): void {
   pc.caller.$k.timeouts.remove(pc);
   pc.reject(new CallExitError(describe(pc.dest), reason));
+}
+
+/**
+ * The caller `p` ended while its call `pc` was pending: code outside actors (an inbox, the
+ * node's own process) awaits that promise, so it rejects with StoppedError at once. (An
+ * actor's pending calls are left unsettled: a dead actor's handler must not resume.)
+ */
+export function abandonCall(pc: PendingCall, caller: string): void {
+  pc.reject(new StoppedError(`${caller}, whose call to ${describe(pc.dest)} was pending,`));
+}
+
+/**
+ * A call its callee will never handle — evicted or refused by a bounded mailbox: the caller,
+ * here or on another thread or node, gets CallExitError `reason` at once through the call's
+ * monitor, which the callee drops.
+ */
+export function refuseCall(callee: ProcessCore, envelope: CallEnvelope, reason: 'mailbox_full'): void {
+  const k = callee.$k;
+  const { pid, ref } = envelope.from;
+  callee.$ext?.monitoredBy?.delete(monitorKey(k, ref));
+  deliverDown(k, pid, ref, callee.$pid, reason);
 }
 
 /** A reply arrived for process `p`: settles its pending call (late replies are dropped). */

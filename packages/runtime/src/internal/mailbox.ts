@@ -12,6 +12,9 @@ export const enum Kind {
   Down = 4,
 }
 
+/** What `dropOldestUser` returns for a dropped send or cast. */
+export const DROPPED: unique symbol = Symbol('dropped');
+
 /**
  * The user-message queue of one actor: a growable ring buffer of (kind, payload) pairs, so an
  * enqueue allocates nothing. System signals do not live here (see ProcessExt.signals).
@@ -58,13 +61,16 @@ export class Mailbox {
 
   /**
    * Removes the oldest user message (send, cast or call), leaving trapped EXITs and DOWNs in
-   * place: a bounded mailbox never drops those. False when only system messages are queued.
+   * place: a bounded mailbox never drops those. Returns the removed call's envelope (its caller
+   * must be told), DROPPED for a send or cast, or null when only system messages are queued.
    */
-  dropOldestUser(): boolean {
+  dropOldestUser(): unknown {
     const mask = this.buf.length - 1;
     let n = 0;
     while (n < this.length && this.kinds[(this.head + n) & mask]! >= Kind.Exit) n++;
-    if (n === this.length) return false;
+    if (n === this.length) return null;
+    const i = (this.head + n) & mask;
+    const dropped = this.kinds[i] === Kind.Call ? this.buf[i] : DROPPED;
     // Move the n system messages ahead of it one slot up, over the dropped one.
     for (let j = n; j > 0; j--) {
       const to = (this.head + j) & mask;
@@ -75,7 +81,7 @@ export class Mailbox {
     this.buf[this.head] = undefined;
     this.head = (this.head + 1) & mask;
     this.length--;
-    return true;
+    return dropped;
   }
 
   /** Visits the queued messages oldest first, without removing them. */

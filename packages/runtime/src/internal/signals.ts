@@ -4,7 +4,7 @@ import type { RemoteName } from '../target.js';
 import { Kind } from './mailbox.js';
 import { Flag, type MonitorEntry, type ProcessCore, type WatchEntry } from './process.js';
 import type { Kernel } from './kernel.js';
-import { PendingCall, failCall } from './calls.js';
+import { PendingCall, abandonCall, failCall } from './calls.js';
 
 /*
  * Links, monitors and exit signals, with OTP's rules. Local effects are applied to both
@@ -177,7 +177,8 @@ export function handleSignals(p: ProcessCore): void {
 
 /**
  * The end of a process: it leaves the node, its links get exit signals, its monitors fire
- * DOWN, the monitors it held are removed, its timers and pending calls are dropped.
+ * DOWN, the monitors it held are removed, its timers and pending calls are dropped (an
+ * inbox's and the node's pending calls reject, see abandonCall).
  */
 export function die(p: ProcessCore, reason: unknown): void {
   if (p.$flags & Flag.Dead) return;
@@ -196,11 +197,17 @@ export function die(p: ProcessCore, reason: unknown): void {
     if (ext.timers) for (const t of ext.timers.values()) k.clock.clearTimeout(t);
     ext.timers = null;
     if (ext.watching) {
-      for (const w of ext.watching.values()) {
-        if (w instanceof PendingCall) k.timeouts.remove(w);
+      const watching = ext.watching;
+      ext.watching = null;
+      // An inbox's or the node's pending calls are awaited by code outside actors: they reject.
+      const caller = p.$flags & Flag.Inbox ? `inbox ${p.$pid}` : p === k.root ? `node ${k.name}` : null;
+      for (const w of watching.values()) {
+        if (w instanceof PendingCall) {
+          k.timeouts.remove(w);
+          if (caller !== null) abandonCall(w, caller);
+        }
         unwatch(k, w);
       }
-      ext.watching = null;
     }
     if (ext.links) {
       const links = ext.links;

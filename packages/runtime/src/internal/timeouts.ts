@@ -1,4 +1,6 @@
 import type { Clock } from '../clock.js';
+import { describeValue } from '../errors.js';
+import { warn } from './warn.js';
 
 /** Something that times out: the links are the queue's, `onTimeout` runs when it is due. */
 export interface TimeoutEntry {
@@ -67,7 +69,12 @@ export class TimeoutQueue {
     let e = list.head;
     while (e !== null && e.$deadline <= now) {
       this.remove(e);
-      e.onTimeout();
+      try {
+        e.onTimeout();
+      } catch (err) {
+        // One entry's failure must not skip the others due now, nor leave the list unarmed.
+        warn('FOUNDATION_TIMER_THREW', `a timeout threw and was dropped: ${describeValue(err)}`);
+      }
       e = list.head;
     }
     if (e !== null && list.timer === null) this.arm(list, e.$deadline - now);

@@ -29,6 +29,16 @@ function expected(child: Stoppable, reason: unknown): boolean {
   return reason === 'normal' || reason === 'shutdown' || (typeof reason === 'object' && reason !== null && 'shutdown' in reason);
 }
 
+/** The kill of a child still alive after its shutdown ms: a timer callback, so it never throws. */
+function killLate(sup: Actor<any, any, any>, pid: Pid): void {
+  try {
+    sup.exit(pid, 'kill');
+  } catch {
+    // Nothing to do: a throw here would be the process's uncaught exception, and the child's
+    // DOWN (or the waiter's end with the supervisor) still settles the wait.
+  }
+}
+
 /**
  * Stops `children` at once, as their supervisor `sup`: monitor each, unlink it (so no EXIT
  * from it is acted on), send `'shutdown'` (or `'kill'` for brutal_kill), and wait for every
@@ -49,7 +59,7 @@ export async function stopChildren(sup: Actor<any, any, any>, clock: Clock, chil
       sup.unlink(child.pid);
       sup.exit(child.pid, child.shutdown === 'brutal_kill' ? 'kill' : 'shutdown');
       const ms = child.shutdown;
-      if (typeof ms === 'number') timers.push(clock.setTimeout(() => sup.exit(child.pid, 'kill'), ms));
+      if (typeof ms === 'number') timers.push(clock.setTimeout(() => killLate(sup, child.pid), ms));
     }
     const errors: StopError[] = [];
     while (pending.size > 0) {
