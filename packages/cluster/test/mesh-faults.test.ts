@@ -2,7 +2,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { encode, decode } from '@foundation/runtime';
 import { CloseCode, MeshConnectError, MeshOptionsError, mesh } from '../src/index.js';
 import { Handshake } from '../src/mesh/handshake.js';
-import { REC_CONTROL, isChallenge } from '../src/mesh/protocol.js';
+import { REC_CONTROL, instanceId } from '../src/mesh/protocol.js';
+import { parseHandshake } from '../src/mesh/wire.js';
 import { COOKIE, Echo, LogLines, failure, rawClient, rawPeer, record, startNode, stopAll, until } from './mesh-helpers.js';
 
 afterEach(stopAll);
@@ -68,10 +69,10 @@ describe('refused connections', () => {
     const { node: a } = await startNode('a');
     // A raw "acceptor" is played by answering a's own challenge with a forged welcome.
     const c = await rawClient(a.url);
-    const ch = decode(await c.next());
-    expect(isChallenge(ch)).toBe(true);
-    const hs = new Handshake({ name: 'mallory', inc: 1, url: 'ws://127.0.0.1:1' }, 'guess');
-    c.ws.send(encode(hs.hello(ch as never)));
+    const ch = parseHandshake(await c.next(), 'challenge');
+    if (!ch.ok) throw new Error(ch.reason);
+    const hs = new Handshake({ name: 'mallory', inc: 1, instance: instanceId(), url: 'ws://127.0.0.1:1' }, 'guess');
+    c.ws.send(encode(hs.hello(ch.value)));
     expect((await c.closed).code).toBe(CloseCode.cookie);
   });
 
