@@ -1,11 +1,13 @@
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { encode } from '@foundation/runtime';
 import { CloseCode } from '../src/index.js';
 import { Handshake } from '../src/mesh/handshake.js';
 import { PeerIdentities } from '../src/mesh/identities.js';
 import { instanceId } from '../src/mesh/protocol.js';
 import { parseHandshake } from '../src/mesh/wire.js';
-import { COOKIE, RefusedError, rawClient, rawPeer, startNode, stopAll, until } from './mesh-helpers.js';
+import { COOKIE, RefusedError, failure, rawClient, rawPeer, startNode, stopAll, until } from './mesh-helpers.js';
 
 afterEach(stopAll);
 
@@ -71,6 +73,38 @@ describe('a node remembers the identity each peer name came up with', () => {
     }
     expect(Buffer.from(seen[0]!).equals(Buffer.from(seen[1]!))).toBe(false);
     void a;
+  });
+});
+
+/** A raw acceptor: a server that answers a dial as node `name` with this incarnation and instance id. */
+async function rawAcceptor(name: string, inc: number, instance: Uint8Array) {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+  wss.on('connection', (ws) => {
+    const hs = new Handshake({ name, inc, instance, url }, COOKIE);
+    ws.send(encode(hs.challenge()));
+    ws.once('message', (data) => {
+      const h = parseHandshake(data as Buffer, 'hello');
+      if (h.ok && hs.checkHello(h.value)) ws.send(encode(hs.welcome([])));
+    });
+  });
+  return { url, close: () => new Promise<void>((r) => { for (const c of wss.clients) c.terminate(); wss.close(() => r()); }) };
+}
+
+describe('the dialing side checks the identity too', () => {
+  test('a dial that reaches another process with a known name and incarnation fails as a duplicate', async () => {
+    const { node: a, log } = await startNode('a');
+    const first = await rawAcceptor('x', 7, instanceId());
+    await a.connect(first.url);
+    expect(a.nodes()).toEqual(['x']);
+    await first.close();
+    await until(() => expect(a.nodes()).toEqual([]));
+    const second = await rawAcceptor('x', 7, instanceId());
+    const e = await failure(a.connect(second.url));
+    expect(e.message).toMatch(/\(4004\).*another instance id/);
+    expect(log.count(/closing \(4004\).*incarnation 7 came up before with another instance id/)).toBe(1);
+    await second.close();
   });
 });
 

@@ -100,15 +100,26 @@ export class Connection {
       try {
         fn(...args);
       } catch (e) {
-        this.crashed(where, e);
+        try {
+          this.crashed(where, e);
+        } catch {
+          // Even the report failed (a value whose getters throw?): end the socket, say nothing more.
+          terminate(this.ws);
+        }
       }
     };
   }
 
   /** This node's own code threw while handling this connection: end the connection, not the process. */
   crashed(where: string, e: unknown): void {
-    const what = `${where} threw: ${(e as Error)?.message ?? brief(e)}`;
-    const stack = (e as Error)?.stack;
+    let what = `${where} threw`;
+    let stack: string | undefined;
+    try {
+      what = `${where} threw: ${e instanceof Error ? String(e.message) : brief(e)}`;
+      stack = e instanceof Error ? String(e.stack) : undefined;
+    } catch {
+      // An error whose message or stack getter throws: logged without them.
+    }
     if (this.stage === 'closed') {
       this.owner.log('warn', `${this.label()}: after the close, ${what}${stack ? `\n${stack}` : ''}`);
       return;
