@@ -198,10 +198,16 @@ export class MeshTransport implements Transport, ConnectionOwner {
     ws.once('close', () => this.sockets.delete(ws));
   }
 
+  /** A new inbound socket. Called from ws's upgrade handling: a throw here would be uncaught. */
   private accept(ws: WebSocket, where: string): void {
-    if (this.stopped) return ws.terminate();
-    this.track(ws);
-    this.peers.addAccepted(new Connection(ws, 'in', where, this, this.opts.handshakeTimeoutMs));
+    try {
+      if (this.stopped) return ws.terminate();
+      this.track(ws);
+      this.peers.addAccepted(new Connection(ws, 'in', where, this, this.opts.handshakeTimeoutMs));
+    } catch (e) {
+      this.log('warn', `accepting a connection from ${where} failed: ${(e as Error)?.stack ?? 'a throw'}`);
+      ws.terminate();
+    }
   }
 
   /** Dials `url` unless it is this node, already connected, or being dialled. Never throws (timers call it). */

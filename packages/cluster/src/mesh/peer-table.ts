@@ -39,10 +39,12 @@ export class PeerTable {
     this.identities = new PeerIdentities(forgetAfterMs);
   }
 
+  /** `url` leads to this node (its own, or a spelling found to). */
   addSelfUrl(url: string): void {
     this.selfUrls.add(url);
   }
 
+  /** True when `url` is known to lead to this node. */
   isSelf(url: string): boolean {
     return this.selfUrls.has(url);
   }
@@ -58,15 +60,18 @@ export class PeerTable {
     return this.up.has(name) || this.dialing.has(name);
   }
 
+  /** True while a dial of `url` is in its handshake. */
   isDialling(url: string): boolean {
     return this.dialsByUrl.has(url);
   }
 
+  /** A dial of `url` started on `c`. */
   addDial(url: string, c: Connection): void {
     this.conns.add(c);
     this.dialsByUrl.set(url, c);
   }
 
+  /** An inbound connection started. */
   addAccepted(c: Connection): void {
     this.conns.add(c);
   }
