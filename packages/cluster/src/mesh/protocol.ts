@@ -44,8 +44,10 @@ export const REC_HEADER = 5;
 export const BATCH_TARGET_BYTES = 256 * 1024;
 /** Longest kind-3 record a sender writes; every receiver accepts it. */
 export const MAX_FRAMES_RECORD = BATCH_TARGET_BYTES - REC_HEADER;
-/** Largest handshake message accepted. */
+/** Largest challenge or hello accepted. */
 export const MAX_HANDSHAKE_BYTES = 8 * 1024;
+/** Largest welcome accepted: it lists the acceptor's peers (up to MAX_PEERS). */
+export const MAX_WELCOME_BYTES = 1024 * 1024;
 
 /** WebSocket close codes the mesh uses, with what each means. */
 export const CloseCode = {

@@ -13,6 +13,7 @@ import {
   INSTANCE_BYTES,
   MAX_HANDSHAKE_BYTES,
   MAX_PEERS,
+  MAX_WELCOME_BYTES,
   MAX_URL_LENGTH,
   NODE_NAME_RE,
   NONCE_BYTES,
@@ -101,7 +102,8 @@ const bad = (reason: string): { ok: false; code: CloseCode; reason: string } => 
  * its msgpack, its protocol version (an unknown one is named as such), then every field.
  */
 export function parseHandshake<K extends HandshakeKind>(data: Uint8Array, kind: K): Parsed<v.InferOutput<(typeof HANDSHAKE)[K]>> {
-  if (data.length > MAX_HANDSHAKE_BYTES) return bad(`a handshake message of ${data.length} bytes (limit ${MAX_HANDSHAKE_BYTES})`);
+  const limit = kind === 'welcome' ? MAX_WELCOME_BYTES : MAX_HANDSHAKE_BYTES;
+  if (data.length > limit) return bad(`a handshake message of ${data.length} bytes (limit ${limit})`);
   const m = decodeOrNull(data);
   if (m === NOT_MSGPACK) return bad('a handshake message that is not msgpack');
   if (typeof m !== 'object' || m === null || Array.isArray(m)) return bad(`expected a ${kind}, got ${brief(m)}`);
