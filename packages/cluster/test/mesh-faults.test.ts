@@ -2,8 +2,9 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { encode, decode } from '@foundation/runtime';
 import { CloseCode, MeshConnectError, MeshOptionsError, mesh } from '../src/index.js';
 import { Handshake } from '../src/mesh/handshake.js';
-import { REC_CONTROL, isChallenge } from '../src/mesh/protocol.js';
-import { COOKIE, Echo, LogLines, failure, rawClient, rawPeer, record, startNode, stopAll, until } from './mesh-helpers.js';
+import { REC_CONTROL, instanceId } from '../src/mesh/protocol.js';
+import { parseHandshake } from '../src/mesh/wire.js';
+import { COOKIE, Echo, LogLines, connectionTo, failure, meshOf, rawClient, rawPeer, record, startNode, stopAll, until } from './mesh-helpers.js';
 
 afterEach(stopAll);
 
@@ -68,10 +69,10 @@ describe('refused connections', () => {
     const { node: a } = await startNode('a');
     // A raw "acceptor" is played by answering a's own challenge with a forged welcome.
     const c = await rawClient(a.url);
-    const ch = decode(await c.next());
-    expect(isChallenge(ch)).toBe(true);
-    const hs = new Handshake({ name: 'mallory', inc: 1, url: 'ws://127.0.0.1:1' }, 'guess');
-    c.ws.send(encode(hs.hello(ch as never)));
+    const ch = parseHandshake(await c.next(), 'challenge');
+    if (!ch.ok) throw new Error(ch.reason);
+    const hs = new Handshake({ name: 'mallory', inc: 1, instance: instanceId(), url: 'ws://127.0.0.1:1' }, 'guess');
+    c.ws.send(encode(hs.hello(ch.value)));
     expect((await c.closed).code).toBe(CloseCode.cookie);
   });
 
@@ -190,20 +191,85 @@ describe('liveness and limits', () => {
     expect(log.has(/silent for \d+ ms \(4 ticks of 50 ms\)/)).toBe(true);
   });
 
-  test('over maxBufferedBytes plain sends fail (dead letters) while calls still go through', async () => {
+  test("over maxBufferedBytes the connection is dropped, not a frame: nodedown 'noconnection', then the redialer reconnects", async () => {
     const { node: a, log } = await startNode('a', { maxBufferedBytes: 64 * 1024 });
     const { node: b } = await startNode('b');
     await b.connect(a.url);
     const echo = b.spawn(Echo, undefined, { name: 'echo' });
-    const before = a.stats().deadLetters;
-    const chunk = 'y'.repeat(1000);
-    for (let i = 0; i < 200; i++) a.send(echo, chunk); // 200 KB in one turn, bound 64 KB
-    const dropped = a.stats().deadLetters - before;
+    const downs: unknown[] = [];
+    a.on('nodedown', (n, r) => downs.push([n, r]));
+    const chunk = 'y'.repeat(2000);
+    for (let i = 0; i < 200; i++) a.send(echo, chunk); // 400 KB in one turn, bound 64 KB
+    const dropped = a.stats().deadLetters;
     expect(dropped).toBeGreaterThan(100);
-    expect(dropped).toBeLessThan(200);
-    expect(log.has(/b is slow/)).toBe(true);
+    await until(() => expect(downs).toEqual([['b', 'noconnection']]));
+    expect(log.count(/closing \(4009\): too slow/)).toBe(1);
+    await until(() => expect(a.nodes()).toEqual(['b']));
     expect(await a.call(echo, 'call', 2000)).toMatchObject({ echo: 'call' });
-    expect(a.nodes()).toEqual(['b']);
+  });
+});
+
+describe('a throw in this node\'s own code ends that one connection', () => {
+  test('in the message handler: the connection closes (1011), logged once, the node serves the others', async () => {
+    const { a, log, stillFine } = await bystanders();
+    const m = meshOf(a);
+    const onControl = m.onControl.bind(m);
+    m.onControl = (c, msg) => {
+      if (c.peerName === 'buggy') throw new Error('a bug in the mesh');
+      onControl(c, msg);
+    };
+    const p = await rawPeer(a.url, 'buggy');
+    p.ws.send(record(encode({ c: 'ping' }), REC_CONTROL));
+    expect((await p.closed).code).toBe(CloseCode.internal);
+    expect(log.count(/buggy .*closing \(1011\): internal error: the message handler threw: a bug in the mesh/)).toBe(1);
+    await stillFine();
+  });
+
+  test('in the heartbeat: that peer is closed (1011), the others are still pinged', async () => {
+    const { node: a, log } = await startNode('a', { tickMs: 20 });
+    const { node: b } = await startNode('b', { tickMs: 20 });
+    await b.connect(a.url);
+    b.spawn(Echo, undefined, { name: 'echo' });
+    const p = await rawPeer(a.url, 'buggy');
+    await until(() => expect(a.nodes()).toContain('buggy'));
+    connectionTo(a, 'buggy').sendControl = () => {
+      throw new Error('a bug in the ping');
+    };
+    expect((await p.closed).code).toBe(CloseCode.internal);
+    expect(log.count(/buggy .*closing \(1011\): internal error: the heartbeat threw: a bug in the ping/)).toBe(1);
+    await until(() => expect(a.nodes()).toEqual(['b']));
+    expect(await a.call({ name: 'echo', node: 'b' }, 'alive', 2000)).toMatchObject({ echo: 'alive' });
+  });
+});
+
+describe('what a peer sends is parsed at one boundary', () => {
+  test('a gossiped peer URL the URL parser refuses closes that connection as a bad frame; the node keeps serving', async () => {
+    const { a, log, stillFine } = await bystanders();
+    for (const [i, url] of ['ws://[', 'ws://a:99999', 'ws://', 'wss://a b', 'ws://%zz'].entries()) {
+      const p = await rawPeer(a.url, `gossiper${i}`);
+      p.ws.send(record(encode({ c: 'peers', peers: [{ name: 'zz', url }] }), REC_CONTROL));
+      expect((await p.closed).code).toBe(CloseCode.badFrame);
+      await until(() => expect(a.nodes()).toEqual(['b']));
+    }
+    expect(log.count(/gossiper\d .*closing \(4005\): bad frame: a control record of the wrong shape: peers\.0\.url/)).toBe(5);
+    await stillFine();
+  });
+
+  test('a client without the cookie whose hello has a version that is not a plain number is refused as such', async () => {
+    const { a, log, stillFine } = await bystanders();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const versions: unknown[] = [10n ** 30n, cyclic, '3', [3], { v: 3 }, Number.NaN, 2 ** 60, null, new Map([[1, 2]])];
+    for (const v of versions) {
+      const c = await rawClient(a.url);
+      await c.next(); // the challenge
+      c.ws.send(encode({ h: 'hello', v, name: 'x', inc: 1 }));
+      const closed = await c.closed;
+      expect(closed.code).toBe(CloseCode.version);
+      expect(closed.reason).toMatch(/unknown protocol version/);
+    }
+    expect(log.count(/unknown protocol version/)).toBe(versions.length);
+    await stillFine();
   });
 });
 

@@ -1,9 +1,11 @@
 import { vi } from 'vitest';
 import WebSocket from 'ws';
 import { Actor, Node, encode, decode, isDown, isExit, noReply, type DownMessage, type ExitMessage, type Pid, type Ref } from '@foundation/runtime';
-import { mesh, type MeshOptions, type Strategy } from '../src/index.js';
+import { mesh, type MeshOptions, type MeshTransport, type Strategy } from '../src/index.js';
+import type { Connection } from '../src/mesh/connection.js';
 import { Handshake } from '../src/mesh/handshake.js';
-import { isChallenge, isWelcome, REC_FRAME, REC_HEADER } from '../src/mesh/protocol.js';
+import { REC_FRAME, REC_HEADER, instanceId } from '../src/mesh/protocol.js';
+import { parseHandshake } from '../src/mesh/wire.js';
 
 export const COOKIE = 'test-cookie';
 
@@ -105,18 +107,34 @@ export async function rawClient(url: string): Promise<{ ws: WebSocket; next: () 
   return { ws, next, closed };
 }
 
+/** A raw peer's handshake was refused: the close code and reason. */
+export class RefusedError extends Error {
+  constructor(readonly code: number, readonly reason: string) {
+    super(`refused (${code}): ${reason}`);
+  }
+}
+
+/** The identity a raw peer presents (a fresh instance id unless given). */
+export interface RawIdentity {
+  inc?: number;
+  instance?: Uint8Array;
+  url?: string;
+}
+
 /**
  * A raw client that completes the handshake as node `name` (holding `cookie`): what a
  * misbehaving peer looks like once it is in.
  */
-export async function rawPeer(url: string, name: string, cookie = COOKIE) {
+export async function rawPeer(url: string, name: string, cookie = COOKIE, id: RawIdentity = {}) {
   const c = await rawClient(url);
-  const ch = decode(await c.next());
-  if (!isChallenge(ch)) throw new Error('expected a challenge');
-  const hs = new Handshake({ name, inc: 1, url: 'ws://127.0.0.1:1' }, cookie);
-  c.ws.send(encode(hs.hello(ch)));
-  const w = decode(await c.next());
-  if (!isWelcome(w) || !hs.checkWelcome(w)) throw new Error('expected a valid welcome');
+  const ch = parseHandshake(await c.next(), 'challenge');
+  if (!ch.ok) throw new Error(`expected a challenge: ${ch.reason}`);
+  const hs = new Handshake({ name, inc: id.inc ?? 1, instance: id.instance ?? instanceId(), url: id.url ?? 'ws://127.0.0.1:1' }, cookie);
+  c.ws.send(encode(hs.hello(ch.value)));
+  const answer = await Promise.race([c.next(), c.closed]);
+  if (!Buffer.isBuffer(answer)) throw new RefusedError(answer.code, answer.reason);
+  const w = parseHandshake(answer, 'welcome');
+  if (!w.ok || !hs.checkWelcome(w.value)) throw new Error('expected a valid welcome');
   return c;
 }
 
@@ -127,4 +145,16 @@ export function record(payload: Uint8Array, kind = REC_FRAME): Buffer {
   b.writeUInt32BE(payload.length, 1);
   b.set(payload, REC_HEADER);
   return b;
+}
+
+/** The mesh under `node` (tests reach into it to cut or pause a connection, as a network would). */
+export function meshOf(node: Node): MeshTransport {
+  return (node as unknown as { k: { transport: MeshTransport } }).k.transport;
+}
+
+/** `node`'s live connection to `peer`. */
+export function connectionTo(node: Node, peer: string): Connection {
+  const c = meshOf(node).peers.up.get(peer);
+  if (!c) throw new Error(`${node.name} is not connected to ${peer}`);
+  return c;
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { CallExitError, type Node, type Pid } from '@foundation/runtime';
 import { staticPeers } from '../src/index.js';
-import { Echo, LogLines, downFor, exitFrom, failure, seeds, startNode, stopAll, until } from './mesh-helpers.js';
+import { Echo, LogLines, connectionTo, downFor, exitFrom, failure, seeds, startNode, stopAll, until } from './mesh-helpers.js';
 
 afterEach(stopAll);
 
@@ -122,8 +122,7 @@ describe('two nodes', () => {
     const downs: unknown[] = [];
     a.on('nodedown', (n, r) => downs.push([n, r]));
     // Cut the TCP connection under the mesh, as a network failure would.
-    const conn = (a as unknown as { k: { transport: { up: Map<string, { ws: { terminate(): void } }> } } }).k.transport.up.get('b')!;
-    conn.ws.terminate();
+    connectionTo(a, 'b').ws.terminate();
     expect(((await pending) as CallExitError).reason).toBe('noconnection');
     expect((await inbox.receive(exitFrom(echo), 2000)).reason).toBe('noconnection');
     expect((await inbox.receive(downFor(ref), 2000)).reason).toBe('noconnection');

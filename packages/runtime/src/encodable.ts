@@ -249,3 +249,24 @@ export function encodableReason(reason: unknown): unknown {
     return e instanceof UnencodableError ? e : new UnencodableError('exit reason', describeValue(reason));
   }
 }
+
+/**
+ * A short stand-in for an exit reason too large to send (a transport's frame limit): an Error
+ * keeps its name (its type, as it crosses a node) and the first `maxChars` characters of its
+ * message, without stack, cause or fields; anything else becomes a string describing it in
+ * about `maxChars` characters. A link or monitor must fire anyway: only the detail is lost.
+ */
+export function shortReason(reason: unknown, maxChars: number): unknown {
+  const n = Math.max(0, Math.floor(maxChars));
+  if (reason instanceof Error) {
+    const name = typeof reason.name === 'string' ? reason.name.slice(0, 200) : 'Error';
+    const msg = typeof reason.message === 'string' ? reason.message : '';
+    const text = msg.length > n ? `${msg.slice(0, n)}… (${msg.length - n} more characters cut: too large to send)` : msg;
+    const e = new Error(text);
+    Object.defineProperty(e, 'name', { value: name, enumerable: false, writable: true, configurable: true });
+    e.stack = `${name}: ${text}`;
+    return e;
+  }
+  const d = describeValue(reason);
+  return `reason too large to send: ${d.length > n ? `${d.slice(0, n)}…` : d}`;
+}

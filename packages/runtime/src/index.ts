@@ -45,6 +45,6 @@ export type { Transport, TransportHost, Frame } from './transport.js';
 export type { ProcessInfo, ProcessStatus } from './process-info.js';
 export { MemoryNetwork } from './memory-transport.js';
 export { encode, decode } from './codec.js';
-export { checkEncodable, isEncodable } from './encodable.js';
+export { checkEncodable, isEncodable, shortReason } from './encodable.js';
 export { DirtyPool, type DirtyPoolOptions } from './dirty-pool.js';
 export { FRAME_FIELDS, flattenFrame, unflattenFrame } from './frame-layout.js';

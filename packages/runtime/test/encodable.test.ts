@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { CallExitError, Pid, Ref, decode, encode } from '@foundation/runtime';
-import { checkEncodable, isEncodable } from '../src/encodable.js';
+import { checkEncodable, isEncodable, shortReason } from '../src/encodable.js';
 import { UnencodableError } from '../src/errors.js';
 
 const roundTrip = <T>(value: T): T => decode(encode(value)) as T;
@@ -125,5 +125,27 @@ describe('what the codec would lose or alter is refused with its path', () => {
     const back = roundTrip({ handler: () => 0, at: new Point(1) }) as Record<string, unknown>;
     expect(back.handler).toBeUndefined();
     expect(back.at).not.toBeInstanceOf(Point);
+  });
+});
+
+describe('shortReason', () => {
+  test('an error keeps its name and the start of its message, without stack, cause or fields; it stays short once encoded', () => {
+    const e = new CallExitError('x', 'y'.repeat(100_000));
+    const s = shortReason(e, 50) as Error;
+    expect(s).toBeInstanceOf(Error);
+    expect(s.name).toBe('CallExitError');
+    expect(s.message.startsWith(e.message.slice(0, 50))).toBe(true);
+    expect(s.message).toMatch(/more characters cut: too large to send\)$/);
+    expect(Object.keys(s)).toEqual([]);
+    expect(encode(s).length).toBeLessThan(400);
+    const back = decode(encode(s)) as Error;
+    expect([back.name, back.message]).toEqual([s.name, s.message]);
+  });
+
+  test('anything else becomes a short string describing it', () => {
+    const s = shortReason({ rows: new Array(1_000_000).fill('z'.repeat(100)) }, 60) as string;
+    expect(s).toMatch(/^reason too large to send: \{ rows: \[/);
+    expect(s.length).toBeLessThan(100);
+    expect(shortReason('a'.repeat(10), 100)).toMatch(/'aaaaaaaaaa'/);
   });
 });

@@ -3,25 +3,8 @@ import { decode, encode, unflattenFrame, type Frame } from '@foundation/runtime'
 import { Handshake, type LocalIdentity } from './handshake.js';
 import { Outbox, splitBatch } from './outbox.js';
 import { isFrame } from './frame-guard.js';
-import {
-  CloseCode,
-  MAX_HANDSHAKE_BYTES,
-  PROTOCOL_VERSION,
-  REC_CONTROL,
-  REC_FRAME,
-  REC_FRAMES,
-  FRAME_FIELDS,
-  isChallenge,
-  isControl,
-  isHello,
-  isWelcome,
-  versionOf,
-  type Challenge,
-  type Control,
-  type Hello,
-  type PeerInfo,
-  type Welcome,
-} from './protocol.js';
+import { CloseCode, REC_CONTROL, REC_FRAME, REC_FRAMES, FRAME_FIELDS } from './protocol.js';
+import { brief, parseControl, parseHandshake, type Challenge, type Control, type Hello, type Parsed, type PeerInfo, type Welcome } from './wire.js';
 
 /** What the mesh decides about a peer met in a handshake: go on, or close with a code and reason. */
 export type Verdict = { ok: true } | { ok: false; code: CloseCode; reason: string };
@@ -59,7 +42,9 @@ type Stage = 'handshake' | 'up' | 'closed';
 /**
  * One WebSocket to one peer, from the first byte to the close: the handshake, then batched
  * records both ways. Closing is idempotent and reported to the owner exactly once, with one
- * log line saying why.
+ * log line saying why. Every callback (socket events, the handshake timer) is guarded: a throw
+ * in this node's own code closes this connection (CloseCode.internal), logged once, and the
+ * node goes on serving its other peers.
  */
 export class Connection {
   stage: Stage = 'handshake';
@@ -69,8 +54,10 @@ export class Connection {
   scheduled = false;
   /** When something last arrived (ms, performance.now). */
   lastRecv = performance.now();
-  /** Set when a send to this peer was refused for the buffer bound (logged once per episode). */
-  overBound = false;
+  /** The socket's buffered bytes when last looked at (at a flush, or at a send near the bound). */
+  backlog = 0;
+  /** Set once a send passed maxBufferedBytes: nothing more goes on this connection, which closes. */
+  doomed = false;
   private hsTimer: NodeJS.Timeout | null;
   /** A protocol violation ws found in what the peer sent, reported with the close. */
   private protocolError: string | null = null;
@@ -86,16 +73,63 @@ export class Connection {
   ) {
     this.hs = new Handshake(owner.self, owner.cookie);
     this.outbox = new Outbox((tag, bytes) => owner.onDropped(this, tag, bytes));
-    this.hsTimer = setTimeout(() => this.close(CloseCode.handshakeTimeout, `no handshake within ${handshakeTimeoutMs} ms`), handshakeTimeoutMs);
+    this.hsTimer = setTimeout(
+      this.guard('the handshake timer', () => this.close(CloseCode.handshakeTimeout, `no handshake within ${handshakeTimeoutMs} ms`)),
+      handshakeTimeoutMs,
+    );
     this.hsTimer.unref();
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-    ws.on('error', (e: Error & { code?: string }) => {
-      // ws names protocol violations (an oversized or malformed message) WS_ERR_*: the peer's fault.
-      if (typeof e.code === 'string' && e.code.startsWith('WS_ERR_')) this.protocolError = e.message;
-      else owner.log('debug', `${this.label()}: socket error: ${e.message}`);
-    });
-    ws.on('close', (code, reason) => this.onSocketClose(code, reason.toString()));
-    if (dir === 'in') this.sendRaw(encode(this.hs.challenge()));
+    ws.on('message', this.guard('the message handler', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary)));
+    ws.on(
+      'error',
+      this.guard('the error handler', (e: Error & { code?: string }) => {
+        // ws names protocol violations (an oversized or malformed message) WS_ERR_*: the peer's fault.
+        if (typeof e?.code === 'string' && e.code.startsWith('WS_ERR_')) this.protocolError = String(e.message);
+        else owner.log('debug', `${this.label()}: socket error: ${e?.message}`);
+      }),
+    );
+    ws.on('close', this.guard('the close handler', (code: number, reason: Buffer) => this.onSocketClose(code, reason.toString())));
+    if (dir === 'in') this.guard('the challenge', () => this.sendRaw(encode(this.hs.challenge())))();
+  }
+
+  /**
+   * `fn` for a callback: a throw from it closes this connection with CloseCode.internal (one
+   * log line, with the stack) instead of reaching the event loop as an uncaught exception.
+   */
+  guard<A extends unknown[]>(where: string, fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (e) {
+        try {
+          this.crashed(where, e);
+        } catch {
+          // Even the report failed (a value whose getters throw?): end the socket, say nothing more.
+          terminate(this.ws);
+        }
+      }
+    };
+  }
+
+  /** This node's own code threw while handling this connection: end the connection, not the process. */
+  crashed(where: string, e: unknown): void {
+    let what = `${where} threw`;
+    let stack: string | undefined;
+    try {
+      what = `${where} threw: ${e instanceof Error ? String(e.message) : brief(e)}`;
+      stack = e instanceof Error ? String(e.stack) : undefined;
+    } catch {
+      // An error whose message or stack getter throws: logged without them.
+    }
+    if (this.stage === 'closed') {
+      this.owner.log('warn', `${this.label()}: after the close, ${what}${stack ? `\n${stack}` : ''}`);
+      return;
+    }
+    try {
+      this.close(CloseCode.internal, `internal error: ${what}`, 'warn', stack);
+    } catch (e2) {
+      this.owner.log('warn', `${this.label()}: closing after an internal error failed too: ${(e2 as Error)?.message ?? brief(e2)}`);
+      terminate(this.ws);
+    }
   }
 
   /** The peer's name once known (after its challenge or hello). */
@@ -128,6 +162,7 @@ export class Connection {
   flush(): void {
     if (this.stage !== 'up' || this.outbox.length === 0) return;
     for (const batch of this.outbox.drain()) this.ws.send(batch);
+    this.backlog = this.ws.bufferedAmount;
   }
 
   /** Bytes waiting for this peer: queued here and in the socket. */
@@ -139,18 +174,19 @@ export class Connection {
    * Closes the connection with `code` and `reason` (sent to the peer, logged once here) and
    * tells the owner. Queued records are written first when the close is clean.
    */
-  close(code: CloseCode, reason: string, level?: 'debug' | 'info' | 'warn'): void {
+  close(code: CloseCode, reason: string, level?: 'debug' | 'info' | 'warn', detail?: string): void {
     if (this.stage === 'closed') return;
     if (code === CloseCode.goodbye || code === CloseCode.disconnect) this.flush();
     this.finish();
-    this.owner.log(level ?? levelFor(code), `${this.label()}: closing (${code}): ${reason}`);
+    this.owner.log(level ?? levelFor(code), `${this.label()}: closing (${code}): ${reason}${detail ? `\n${detail}` : ''}`);
     try {
-      this.ws.close(code, reason.slice(0, 120));
+      // A close reason is at most 123 bytes of UTF-8.
+      this.ws.close(code, Buffer.from(reason).subarray(0, 120).toString().replace(/\uFFFD$/, ''));
     } catch {
-      this.ws.terminate();
+      terminate(this.ws);
     }
     // A peer that never answers the close does not keep its socket for ws's 30 s.
-    setTimeout(() => this.ws.terminate(), 2000).unref();
+    setTimeout(() => terminate(this.ws), 2000).unref();
     this.owner.onClosed(this, code, reason, true);
   }
 
@@ -186,47 +222,47 @@ export class Connection {
     this.lastRecv = performance.now();
     if (!isBinary) return this.bad('a text message');
     if (this.stage === 'up') return this.onBatch(data);
-    if (data.length > MAX_HANDSHAKE_BYTES) return this.bad(`a handshake message of ${data.length} bytes`);
-    let m: unknown;
-    try {
-      m = decode(data);
-    } catch {
-      return this.bad('a handshake message that is not msgpack');
-    }
-    const v = versionOf(m);
-    if (v !== PROTOCOL_VERSION) {
-      return this.close(CloseCode.version, `unknown protocol version ${JSON.stringify(v) ?? String(v)} (this node speaks ${PROTOCOL_VERSION})`);
-    }
-    if (this.dir === 'out') this.onDialerMessage(m);
-    else this.onAcceptorMessage(m);
+    if (this.dir === 'out') this.onDialerMessage(data);
+    else this.onAcceptorMessage(data);
   }
 
   private challengedOnce = false;
 
-  private onDialerMessage(m: unknown): void {
+  private onDialerMessage(data: Buffer): void {
     if (!this.challengedOnce) {
       this.challengedOnce = true;
-      if (!isChallenge(m)) return this.bad('expected a challenge');
-      this.hs.challenged(m);
-      const verdict = this.owner.onChallenge(this, m);
+      const ch = this.parsed(parseHandshake(data, 'challenge'));
+      if (ch === null) return;
+      this.hs.challenged(ch);
+      const verdict = this.owner.onChallenge(this, ch);
       if (!verdict.ok) return this.close(verdict.code, verdict.reason);
-      this.sendRaw(encode(this.hs.hello(m)));
+      this.sendRaw(encode(this.hs.hello(ch)));
       return;
     }
-    if (!isWelcome(m)) return this.bad('expected a welcome');
-    if (!this.hs.checkWelcome(m)) return this.close(CloseCode.cookie, 'the peer failed its cookie proof (a different cookie?)');
-    const verdict = this.owner.onWelcome(this, m);
+    const w = this.parsed(parseHandshake(data, 'welcome'));
+    if (w === null) return;
+    if (!this.hs.checkWelcome(w)) return this.close(CloseCode.cookie, 'the peer failed its cookie proof (a different cookie?)');
+    const verdict = this.owner.onWelcome(this, w);
     if (!verdict.ok) return this.close(verdict.code, verdict.reason);
-    this.goUp(m.peers);
+    this.goUp(w.peers);
   }
 
-  private onAcceptorMessage(m: unknown): void {
-    if (this.hs.peer !== null || !isHello(m)) return this.bad('expected a hello');
-    if (!this.hs.checkHello(m)) return this.close(CloseCode.cookie, `node '${m.name}' failed its cookie proof (a different cookie?)`);
-    const verdict = this.owner.onHello(this, m);
+  private onAcceptorMessage(data: Buffer): void {
+    if (this.hs.peer !== null) return this.bad('a second hello');
+    const h = this.parsed(parseHandshake(data, 'hello'));
+    if (h === null) return;
+    if (!this.hs.checkHello(h)) return this.close(CloseCode.cookie, `node '${h.name}' failed its cookie proof (a different cookie?)`);
+    const verdict = this.owner.onHello(this, h);
     if (!verdict.ok) return this.close(verdict.code, verdict.reason);
-    this.sendRaw(encode(this.hs.welcome(this.owner.peerList(m.name))));
+    this.sendRaw(encode(this.hs.welcome(this.owner.peerList(h.name))));
     this.goUp([]);
+  }
+
+  /** The value, or null once the connection is closed with the rejection's code and reason. */
+  private parsed<T>(p: Parsed<T>): T | null {
+    if (p.ok) return p.value;
+    this.close(p.code, p.reason);
+    return null;
   }
 
   private goUp(peers: PeerInfo[]): void {
@@ -242,6 +278,12 @@ export class Connection {
     if (typeof recs === 'string') return this.bad(recs);
     for (const rec of recs) {
       if (this.stage !== 'up') return;
+      if (rec.kind === REC_CONTROL) {
+        const c = this.parsed(parseControl(rec.payload));
+        if (c === null) return;
+        this.owner.onControl(this, c);
+        continue;
+      }
       let m: unknown;
       try {
         m = decode(rec.payload);
@@ -262,9 +304,6 @@ export class Connection {
       } else if (rec.kind === REC_FRAME) {
         if (!isFrame(m)) return this.bad(`a frame of the wrong shape (t: ${describeTag(m)})`);
         this.owner.onFrame(this, m);
-      } else if (rec.kind === REC_CONTROL) {
-        if (!isControl(m)) return this.bad('a control record of the wrong shape');
-        this.owner.onControl(this, m);
       } else {
         return this.bad(`a record of unknown kind ${rec.kind}`);
       }
@@ -277,6 +316,14 @@ export class Connection {
 function describeTag(m: unknown): string {
   const t = typeof m === 'object' && m !== null ? (m as { t?: unknown }).t : undefined;
   return typeof t === 'string' ? JSON.stringify(t.slice(0, 20)) : typeof t;
+}
+
+function terminate(ws: WebSocket): void {
+  try {
+    ws.terminate();
+  } catch {
+    // Already gone: nothing left to end.
+  }
 }
 
 function levelFor(code: number): 'debug' | 'info' | 'warn' {

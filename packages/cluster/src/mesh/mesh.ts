@@ -2,24 +2,21 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { encode, StoppedError, type Frame, type Transport, type TransportHost } from '@foundation/runtime';
+import { StoppedError, type Frame, type Transport, type TransportHost } from '@foundation/runtime';
 import type { Strategy, StrategyContext } from '../discovery/strategy.js';
 import { Connection, type ConnectionOwner, type Verdict } from './connection.js';
 import { MeshConnectError, MeshOptionsError } from './errors.js';
+import { Gossip } from './gossip.js';
 import type { LocalIdentity } from './handshake.js';
+import { Heartbeat } from './heartbeat.js';
 import { resolveMeshOptions, type MeshOptions, type ResolvedMeshOptions } from './options.js';
-import { BATCH_TARGET_BYTES, CloseCode, REC_FRAME, REC_HEADER, type Challenge, type Control, type Hello, type PeerInfo } from './protocol.js';
+import { PeerTable } from './peer-table.js';
+import { BATCH_TARGET_BYTES, CloseCode, REC_HEADER, instanceId } from './protocol.js';
 import { Redialer } from './redial.js';
-import { Snapshotter } from './snapshot.js';
+import { SendPolicy } from './send-policy.js';
 import { normalizeUrl } from './url.js';
-
-interface Waiter {
-  resolve(): void;
-  reject(e: Error): void;
-}
-
-const OK: Verdict = { ok: true };
-const refuse = (code: CloseCode, reason: string): Verdict => ({ ok: false, code, reason });
+import { ConnectWaiters } from './waiters.js';
+import type { Challenge, Control, Hello, PeerInfo } from './wire.js';
 
 /**
  * The WebSocket mesh: a Transport that listens with `ws`, dials what discovery finds (and
@@ -35,41 +32,40 @@ export function mesh(opts: MeshOptions): Transport {
   return new MeshTransport(resolveMeshOptions(opts));
 }
 
-/** The mesh behind `mesh()`: see there. */
+/**
+ * The mesh behind `mesh()`: the server's lifecycle, and the glue between its parts — the peer
+ * table (who is connected, arbitration), the send policy, heartbeats, gossip, connect waiters,
+ * the redialer and discovery.
+ */
 export class MeshTransport implements Transport, ConnectionOwner {
-  self: LocalIdentity = { name: '', inc: 0, url: '' };
+  self: LocalIdentity = { name: '', inc: 0, instance: new Uint8Array(0), url: '' };
   private host: TransportHost | null = null;
   private server: Server | null = null;
   private wss: WebSocketServer | null = null;
   private stopped = false;
-  /** Connected peers by name: at most one connection each. */
-  private readonly up = new Map<string, Connection>();
-  /** Outbound handshakes by peer name (known from its challenge). */
-  private readonly dialing = new Map<string, Connection>();
-  /** Outbound handshakes by the URL dialled. */
-  private readonly dialsByUrl = new Map<string, Connection>();
-  /** Every connection not yet closed, and every socket not yet gone. */
-  private readonly conns = new Set<Connection>();
+  /** Every socket not yet gone (stop waits for them). */
   private readonly sockets = new Set<WebSocket>();
-  /** URLs known to lead to a node name (advertised ones and aliases). */
-  private readonly aliases = new Map<string, string>();
-  private readonly selfUrls = new Set<string>();
-  private readonly urlWaiters = new Map<string, Waiter[]>();
-  private readonly nameWaiters = new Map<string, Waiter[]>();
+  /** Connections with records queued for the end of this turn. */
   private readonly dirty = new Set<Connection>();
   private flushing = false;
   private readonly flushAll = () => this.flush();
-  private ticker: NodeJS.Timeout | null = null;
-  private lastTick = 0;
+  /** Who is connected, dialling and accepting (exposed for tests of what must not only grow). */
+  readonly peers: PeerTable;
+  private readonly waiters: ConnectWaiters;
   private readonly redialer: Redialer;
+  private readonly gossip: Gossip;
+  private readonly heartbeat: Heartbeat;
+  private readonly policy: SendPolicy;
   private readonly maxPayload: number;
-  private readonly snapshots: Snapshotter;
 
   constructor(readonly opts: ResolvedMeshOptions) {
     this.redialer = new Redialer((url) => this.dial(url), opts.backoffMinMs, opts.backoffMaxMs, { log: (m) => this.log('warn', m) });
     this.maxPayload = Math.max(BATCH_TARGET_BYTES, opts.maxFrameBytes + REC_HEADER);
-    // A snapshot encodes under 1 KiB: under any maxFrameBytes, and always fits a run (see Outbox).
-    this.snapshots = new Snapshotter(SNAPSHOT_MAX_BYTES);
+    this.peers = new PeerTable(() => this.self, opts.redialForMs);
+    this.waiters = new ConnectWaiters(opts.handshakeTimeoutMs);
+    this.gossip = new Gossip(() => this.self.name, this.peers, this.redialer, opts.redialForMs);
+    this.heartbeat = new Heartbeat(opts.tickMs, () => this.peers.up.values(), (now) => this.peers.prune(now), (l, m) => this.log(l, m));
+    this.policy = new SendPolicy(opts.maxFrameBytes, opts.maxBufferedBytes, (l, m) => this.log(l, m));
   }
 
   get cookie(): string {
@@ -81,7 +77,11 @@ export class MeshTransport implements Transport, ConnectionOwner {
   }
 
   log(level: 'debug' | 'info' | 'warn', msg: string): void {
-    this.opts.logger(level, this.self.name ? `${this.self.name}: ${msg}` : msg);
+    try {
+      this.opts.logger(level, this.self.name ? `${this.self.name}: ${msg}` : msg);
+    } catch {
+      // A logger that throws must not turn a log line into a crash.
+    }
   }
 
   // ---- Transport ----
@@ -110,11 +110,9 @@ export class MeshTransport implements Transport, ConnectionOwner {
     const port = (server.address() as AddressInfo).port;
     const h = o.advertiseHost.includes(':') ? `[${o.advertiseHost}]` : o.advertiseHost;
     const url = normalizeUrl(`${o.tls ? 'wss' : 'ws'}://${h}:${port}`);
-    this.self = { name: host.name, inc: host.incarnation, url };
-    this.selfUrls.add(url);
-    this.lastTick = performance.now();
-    this.ticker = setInterval(() => this.tick(), o.tickMs);
-    this.ticker.unref();
+    this.self = { name: host.name, inc: host.incarnation, instance: instanceId(), url };
+    this.peers.addSelfUrl(url);
+    this.heartbeat.start();
     for (const s of o.discovery) {
       try {
         await s.start(this.strategyContext(s));
@@ -126,46 +124,10 @@ export class MeshTransport implements Transport, ConnectionOwner {
     return url;
   }
 
-  /**
-   * Queues `frame` for `node`, captured as it is now: a small plain frame as a snapshot (a copy,
-   * encoded with the rest of the turn's frames at the flush), any other encoded right here (its
-   * exact size checked against maxFrameBytes). See snapshot.ts.
-   */
+  /** Queues `frame` for `node` (see SendPolicy); false when not connected or not sent. */
   send(node: string, frame: Frame): boolean {
-    const c = this.up.get(node);
-    if (c === undefined) return false;
-    const snaps = this.snapshots;
-    let bytes: Uint8Array | null = null;
-    let size: number;
-    if (snaps.takeFrame(frame)) size = snaps.bound;
-    else {
-      bytes = encode(frame);
-      if (bytes.length > this.opts.maxFrameBytes) {
-        this.log('warn', `a '${frame.t}' frame to ${node} of ${bytes.length} bytes is over maxFrameBytes (${this.opts.maxFrameBytes}): not sent`);
-        return false;
-      }
-      size = bytes.length + REC_HEADER;
-    }
-    const bound = this.opts.maxBufferedBytes;
-    if (c.outbox.bytes > bound || (c.outbox.bytes + size > bound && c.pendingBytes() + size > bound)) {
-      const pending = c.pendingBytes();
-      if (pending + size > bound) {
-        // Plain sends and casts may be dropped (as OTP may drop a send); calls, replies and
-        // signals are what links, monitors and callers rely on, so they go until twice the bound.
-        if ((frame.t === 'msg' || frame.t === 'named') && frame.kind !== 2) {
-          if (!c.overBound) this.log('warn', `${node} is slow: ${pending} bytes queued (bound ${bound}); sends to it fail until it catches up`);
-          c.overBound = true;
-          return false;
-        }
-        if (pending + size > 2 * bound) {
-          c.close(CloseCode.slowPeer, `too slow: ${pending} bytes queued, over twice maxBufferedBytes (${bound})`);
-          return false;
-        }
-      } else c.overBound = false;
-    }
-    if (bytes === null) c.pushFrame(snaps.flat, snaps.flatLength, size);
-    else c.push(REC_FRAME, bytes);
-    return true;
+    const c = this.peers.up.get(node);
+    return c !== undefined && this.policy.send(c, node, frame);
   }
 
   connect(url: string): Promise<void> {
@@ -176,27 +138,25 @@ export class MeshTransport implements Transport, ConnectionOwner {
       return Promise.reject(e);
     }
     if (this.stopped || !this.host) return Promise.reject(new StoppedError('mesh transport'));
-    if (this.selfUrls.has(norm)) return Promise.resolve();
-    const known = this.aliases.get(norm);
-    if (known !== undefined && this.up.has(known)) return Promise.resolve();
+    if (this.peers.isSelf(norm) || this.peers.leadsToConnected(norm)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      push(this.urlWaiters, norm, { resolve, reject });
+      this.waiters.waitUrl(norm, { resolve, reject });
       this.dial(norm);
     });
   }
 
   disconnect(node: string): void {
-    this.up.get(node)?.close(CloseCode.disconnect, `disconnect(${node}) called on this node`);
+    this.peers.up.get(node)?.close(CloseCode.disconnect, `disconnect(${node}) called on this node`);
   }
 
   nodes(): string[] {
-    return [...this.up.keys()];
+    return [...this.peers.up.keys()];
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.ticker) clearInterval(this.ticker);
+    this.heartbeat.stop();
     this.redialer.stop();
     for (const s of this.opts.discovery) {
       try {
@@ -206,11 +166,8 @@ export class MeshTransport implements Transport, ConnectionOwner {
       }
     }
     this.flush();
-    for (const c of [...this.conns]) c.close(CloseCode.goodbye, 'node stopping', c.stage === 'up' ? 'info' : 'debug');
-    const stopped = new StoppedError('mesh transport');
-    for (const waiters of [...this.urlWaiters.values(), ...this.nameWaiters.values()]) for (const w of waiters) w.reject(stopped);
-    this.urlWaiters.clear();
-    this.nameWaiters.clear();
+    for (const c of [...this.peers.conns]) c.close(CloseCode.goodbye, 'node stopping', c.stage === 'up' ? 'info' : 'debug');
+    this.waiters.rejectAll(new StoppedError('mesh transport'));
     await Promise.all([...this.sockets].map((ws) => closed(ws, 2000)));
     await new Promise<void>((resolve) => {
       this.wss?.close();
@@ -220,6 +177,20 @@ export class MeshTransport implements Transport, ConnectionOwner {
     });
   }
 
+  /** Sends every connection's queued frames now. */
+  flush(): void {
+    this.flushing = false;
+    for (const c of this.dirty) {
+      c.scheduled = false;
+      try {
+        c.flush();
+      } catch (e) {
+        c.crashed('the flush', e);
+      }
+    }
+    this.dirty.clear();
+  }
+
   // ---- connections ----
 
   private track(ws: WebSocket): void {
@@ -227,103 +198,72 @@ export class MeshTransport implements Transport, ConnectionOwner {
     ws.once('close', () => this.sockets.delete(ws));
   }
 
+  /** A new inbound socket. Called from ws's upgrade handling: a throw here would be uncaught. */
   private accept(ws: WebSocket, where: string): void {
-    if (this.stopped) return ws.terminate();
-    this.track(ws);
-    this.conns.add(new Connection(ws, 'in', where, this, this.opts.handshakeTimeoutMs));
+    try {
+      if (this.stopped) return ws.terminate();
+      this.track(ws);
+      this.peers.addAccepted(new Connection(ws, 'in', where, this, this.opts.handshakeTimeoutMs));
+    } catch (e) {
+      this.log('warn', `accepting a connection from ${where} failed: ${(e as Error)?.stack ?? 'a throw'}`);
+      ws.terminate();
+    }
   }
 
-  /** Dials `url` unless it is this node, already connected, or being dialled. */
+  /** Dials `url` unless it is this node, already connected, or being dialled. Never throws (timers call it). */
   private dial(url: string): void {
     if (this.stopped) return;
-    if (this.selfUrls.has(url)) {
+    if (this.peers.isSelf(url) || this.peers.leadsToConnected(url)) {
       this.redialer.drop(url);
-      return this.settleUrl(url);
+      return this.waiters.settleUrl(url);
     }
-    const known = this.aliases.get(url);
-    if (known !== undefined && this.up.has(known)) {
-      this.redialer.drop(url);
-      return this.settleUrl(url);
-    }
-    if (this.dialsByUrl.has(url)) return;
+    if (this.peers.isDialling(url)) return;
     const t = this.opts.tls;
-    const ws = new WebSocket(url, {
-      perMessageDeflate: false,
-      maxPayload: this.maxPayload,
-      handshakeTimeout: this.opts.handshakeTimeoutMs,
-      // Masking guards browsers' proxies against cache poisoning, not a node-to-node link; a zero
-      // mask lets both ends skip the XOR over every byte (about 8% of the CPU at full rate).
-      generateMask: zeroMask,
-      ...(url.startsWith('wss:') && t ? { key: t.key, cert: t.cert, ca: t.ca, rejectUnauthorized: t.rejectUnauthorized ?? true } : {}),
-    });
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url, {
+        perMessageDeflate: false,
+        maxPayload: this.maxPayload,
+        handshakeTimeout: this.opts.handshakeTimeoutMs,
+        // Masking guards browsers' proxies against cache poisoning, not a node-to-node link; a zero
+        // mask lets both ends skip the XOR over every byte (about 8% of the CPU at full rate).
+        generateMask: zeroMask,
+        ...(url.startsWith('wss:') && t ? { key: t.key, cert: t.cert, ca: t.ca, rejectUnauthorized: t.rejectUnauthorized ?? true } : {}),
+      });
+    } catch (e) {
+      // URLs are parsed before they get here; a dial that still cannot start fails like a refused one.
+      this.log('warn', `cannot dial ${url}: ${(e as Error)?.message}`);
+      this.redialer.drop(url);
+      return this.waiters.failUrl(url, new MeshConnectError(url, String((e as Error)?.message)));
+    }
     this.track(ws);
-    const c = new Connection(ws, 'out', url, this, this.opts.handshakeTimeoutMs);
-    this.conns.add(c);
-    this.dialsByUrl.set(url, c);
+    this.peers.addDial(url, new Connection(ws, 'out', url, this, this.opts.handshakeTimeoutMs));
   }
 
-  /** The dialer's side: may we go on with the node that answered at this URL? */
   onChallenge(c: Connection, ch: Challenge): Verdict {
-    if (ch.name === this.self.name) {
-      if (ch.inc === this.self.inc) {
-        this.selfUrls.add(c.where);
-        return refuse(CloseCode.superseded, 'this URL leads to this node itself');
-      }
-      return refuse(CloseCode.duplicate, `the node at this URL is named '${ch.name}' too (duplicate node name)`);
-    }
-    const cur = this.up.get(ch.name);
-    if (cur) {
-      if (cur.hs.peer!.inc === ch.inc) return refuse(CloseCode.superseded, `already connected to '${ch.name}'`);
-      return refuse(CloseCode.duplicate, `a node named '${ch.name}' is already connected (incarnation ${cur.hs.peer!.inc}, this one ${ch.inc}): duplicate node name`);
-    }
-    if (this.dialing.has(ch.name)) return refuse(CloseCode.superseded, `another dial to '${ch.name}' is in progress`);
-    this.dialing.set(ch.name, c);
-    return OK;
+    return this.peers.challenge(c, ch);
   }
 
-  /** The acceptor's side, after the dialer proved the cookie: accept it? */
   onHello(_c: Connection, h: Hello): Verdict {
-    if (h.name === this.self.name) return refuse(CloseCode.duplicate, `node name '${h.name}' is this node's own (duplicate node name)`);
-    const cur = this.up.get(h.name);
-    if (cur) {
-      if (cur.hs.peer!.inc === h.inc) return refuse(CloseCode.superseded, `already connected to '${h.name}'`);
-      return refuse(CloseCode.duplicate, `a node named '${h.name}' is already connected (incarnation ${cur.hs.peer!.inc}, this one ${h.inc}): duplicate node name`);
-    }
-    const mine = this.dialing.get(h.name);
-    if (mine) {
-      // Both dialled at once: the dial made by the node with the smaller name wins, on both sides.
-      if (this.self.name < h.name) return refuse(CloseCode.superseded, `simultaneous dial: '${this.self.name}' dials '${h.name}'`);
-      this.dialing.delete(h.name);
-      mine.close(CloseCode.superseded, `simultaneous dial: '${h.name}' dials '${this.self.name}'`);
-    }
-    return OK;
+    return this.peers.hello(h);
   }
 
   onWelcome(c: Connection): Verdict {
-    const name = c.peerName!;
-    if (this.dialing.get(name) !== c || this.up.has(name)) return refuse(CloseCode.superseded, `already connected to '${name}'`);
-    this.dialing.delete(name);
-    return OK;
+    return this.peers.welcome(c);
   }
 
   onUp(c: Connection, peers: PeerInfo[]): void {
-    const peer = c.hs.peer!;
-    this.up.set(peer.name, c);
-    this.aliases.set(peer.url, peer.name);
+    const peer = this.peers.wentUp(c);
     this.redialer.drop(peer.url);
     if (c.dir === 'out') {
-      this.dialsByUrl.delete(c.where);
-      this.aliases.set(c.where, peer.name);
       this.redialer.drop(c.where);
-      this.settleUrl(c.where);
+      this.waiters.settleUrl(c.where);
     }
     this.log('info', `${peer.name} is up (${c.dir === 'out' ? 'dialled' : 'accepted'}, ${peer.url}, incarnation ${peer.inc})`);
     this.callHost(() => this.host!.nodeUp(peer.name));
-    const waiters = this.nameWaiters.get(peer.name);
-    this.nameWaiters.delete(peer.name);
-    for (const w of waiters ?? []) w.resolve();
-    if (c.dir === 'out' && c.stage === 'up') c.sendControl({ c: 'peers', peers: this.peerList(peer.name) });
-    this.learn(peers);
+    this.waiters.nodeUp(peer.name);
+    this.gossip.announce(c);
+    this.gossip.learn(peers);
   }
 
   onFrame(c: Connection, f: Frame): void {
@@ -336,7 +276,7 @@ export class MeshTransport implements Transport, ConnectionOwner {
   }
 
   onBatchEnd(): void {
-    this.host?.batchDone();
+    this.callHost(() => this.host?.batchDone());
   }
 
   onDropped(c: Connection, tag: unknown, bytes: number): void {
@@ -345,41 +285,32 @@ export class MeshTransport implements Transport, ConnectionOwner {
   }
 
   onControl(_c: Connection, m: Control): void {
-    if (m.c === 'peers') this.learn(m.peers);
+    if (m.c === 'peers') this.gossip.learn(m.peers);
   }
 
   onClosed(c: Connection, code: number, reason: string, byUs: boolean): void {
-    this.conns.delete(c);
     this.dirty.delete(c);
     c.scheduled = false;
-    if (c.dir === 'out' && this.dialsByUrl.get(c.where) === c) this.dialsByUrl.delete(c.where);
-    const peer = c.hs.peer;
-    if (peer && this.dialing.get(peer.name) === c) this.dialing.delete(peer.name);
-    if (peer && this.up.get(peer.name) === c) {
-      this.up.delete(peer.name);
+    const down = this.peers.closed(c);
+    if (down) {
       const clean = code === CloseCode.goodbye || code === CloseCode.disconnect;
       const why = code === CloseCode.goodbye ? 'shutdown' : code === CloseCode.disconnect ? 'disconnect' : 'noconnection';
-      this.callHost(() => this.host!.nodeDown(peer.name, why));
+      this.callHost(() => this.host!.nodeDown(down.name, why));
       // A peer lost (not one that said goodbye) is redialled for a while; a restart of it is a new node.
-      if (!clean && !this.stopped) this.redialer.want(peer.url, this.opts.redialForMs);
+      if (!clean && !this.stopped) this.redialer.want(down.url, this.opts.redialForMs);
       return;
     }
     if (c.dir !== 'out') return;
+    const peer = c.hs.peer;
     if (code === CloseCode.superseded && peer) {
       // Another connection to the same node won (or will): wait for it instead.
-      this.aliases.set(c.where, peer.name);
+      const isUp = this.peers.up.has(peer.name);
+      if (isUp) this.peers.alias(c.where, peer.name);
       this.redialer.drop(c.where);
-      const waiters = this.urlWaiters.get(c.where);
-      this.urlWaiters.delete(c.where);
-      if (waiters) for (const w of waiters) this.waitForName(peer.name, w);
+      this.waiters.moveToName(c.where, peer.name, isUp);
       return;
     }
-    const waiters = this.urlWaiters.get(c.where);
-    this.urlWaiters.delete(c.where);
-    if (waiters) {
-      const e = new MeshConnectError(c.where, `${byUs ? 'closed here' : 'closed by the peer'} (${code}): ${reason}`);
-      for (const w of waiters) w.reject(e);
-    }
+    this.waiters.failUrl(c.where, new MeshConnectError(c.where, `${byUs ? 'closed here' : 'closed by the peer'} (${code}): ${reason}`));
     this.redialer.failed(c.where);
   }
 
@@ -393,72 +324,10 @@ export class MeshTransport implements Transport, ConnectionOwner {
   }
 
   peerList(exclude: string): PeerInfo[] {
-    const out: PeerInfo[] = [];
-    for (const [name, c] of this.up) if (name !== exclude) out.push({ name, url: c.hs.peer!.url });
-    return out;
+    return this.peers.peerList(exclude);
   }
 
   // ---- internals ----
-
-  /** Sends every connection's queued frames now. */
-  flush(): void {
-    this.flushing = false;
-    for (const c of this.dirty) {
-      c.scheduled = false;
-      c.flush();
-    }
-    this.dirty.clear();
-  }
-
-  /** Every tick: ping every peer, and drop those silent for 4 ticks. */
-  private tick(): void {
-    const now = performance.now();
-    const late = now - this.lastTick > 1.5 * this.opts.tickMs;
-    this.lastTick = now;
-    const limit = 4 * this.opts.tickMs;
-    for (const c of [...this.up.values()]) {
-      // After a late tick (this event loop was busy) the peers' pings may still be unread.
-      if (!late && now - c.lastRecv > limit) {
-        c.close(CloseCode.heartbeat, `silent for ${Math.round(now - c.lastRecv)} ms (4 ticks of ${this.opts.tickMs} ms)`);
-      } else c.sendControl({ c: 'ping' });
-    }
-  }
-
-  /** Peers heard of from a peer: dial those not connected, for a while. */
-  private learn(peers: PeerInfo[]): void {
-    for (const p of peers) {
-      if (p.name === this.self.name || this.up.has(p.name) || this.dialing.has(p.name)) continue;
-      this.redialer.want(normalizeUrl(p.url), this.opts.redialForMs);
-    }
-  }
-
-  private settleUrl(url: string): void {
-    const waiters = this.urlWaiters.get(url);
-    this.urlWaiters.delete(url);
-    for (const w of waiters ?? []) w.resolve();
-  }
-
-  private waitForName(name: string, w: Waiter): void {
-    if (this.up.has(name)) return w.resolve();
-    const timer = setTimeout(() => {
-      const list = this.nameWaiters.get(name);
-      const i = list?.indexOf(entry) ?? -1;
-      if (i >= 0) list!.splice(i, 1);
-      w.reject(new MeshConnectError(name, `the connection that won a simultaneous dial to '${name}' did not come up`));
-    }, this.opts.handshakeTimeoutMs);
-    timer.unref();
-    const entry: Waiter = {
-      resolve: () => {
-        clearTimeout(timer);
-        w.resolve();
-      },
-      reject: (e) => {
-        clearTimeout(timer);
-        w.reject(e);
-      },
-    };
-    push(this.nameWaiters, name, entry);
-  }
 
   private callHost(fn: () => void): void {
     try {
@@ -481,9 +350,7 @@ export class MeshTransport implements Transport, ConnectionOwner {
       self: { name: this.self.name, url: this.self.url },
       found: (url: string) => {
         const u = norm(url, 'found');
-        if (u === undefined || this.stopped || this.selfUrls.has(u)) return;
-        const known = this.aliases.get(u);
-        if (known !== undefined && this.up.has(known)) return;
+        if (u === undefined || this.stopped || this.peers.isSelf(u) || this.peers.leadsToConnected(u)) return;
         this.redialer.found(u);
       },
       // A live connection to the URL is left alone: the heartbeat decides about it.
@@ -496,17 +363,9 @@ export class MeshTransport implements Transport, ConnectionOwner {
   }
 }
 
-/** Frames whose encoding could pass this many bytes are encoded at send, not snapshotted. */
-const SNAPSHOT_MAX_BYTES = 1024;
 
 function zeroMask(mask: Buffer): void {
   mask.fill(0);
-}
-
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (list) list.push(v);
-  else m.set(k, [v]);
 }
 
 function closed(ws: WebSocket, ms: number): Promise<void> {

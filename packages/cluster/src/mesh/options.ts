@@ -35,7 +35,9 @@ export interface MeshOptions {
    * Largest encoded frame sent or accepted, in bytes (default 8 MiB, least 1 KiB).
    *
    * Sending: a frame that could pass 1 KiB encoded is encoded at `send`, so one over the limit
-   * fails there (`send` returns false: a dead letter, and a warning). Smaller frames (the most)
+   * fails there (`send` returns false: a dead letter, and a warning) — except an exit or down
+   * signal, which goes with its reason shortened to fit (the error's name and the start of its
+   * message, or a short description): a link or monitor fires exactly once, always. Smaller frames (the most)
    * are batched: a turn's frames for a peer are encoded together as one array (records of up to
    * 256 KiB), and every one of them is under 1 KiB, so under any peer's limit.
    *
@@ -45,9 +47,15 @@ export interface MeshOptions {
    */
   maxFrameBytes?: number;
   /**
-   * Bound on the bytes queued for one peer (default 32 MiB). Over it, plain sends and casts to
-   * that peer fail (`send` returns false: a dead letter); calls, replies and signals still go;
-   * over twice the bound the peer is disconnected as too slow (nodedown `'noconnection'`).
+   * Bound on the bytes queued for one peer (default 32 MiB): in this node's outbox and in the
+   * socket's buffer.
+   *
+   * The rule, Erlang's: if a message from one node to another arrives, every earlier one between
+   * them arrived. So no frame is ever dropped from the middle of the stream: a send that would pass
+   * the bound (unless nothing is queued: a lone large frame always goes) fails, nothing more is
+   * sent on that connection, and it is closed (CloseCode.slowPeer) with what it had queued.
+   * Every link and monitor across it sees `'noconnection'`, nodedown fires on both sides, and
+   * the redialer reconnects: a slow peer costs a reconnect, never a silent gap.
    *
    * A frame is counted when it is sent, before the end-of-turn batch is encoded: a frame encoded
    * at `send` (one that could pass 1 KiB) by its exact size, a small one by an upper bound of its
