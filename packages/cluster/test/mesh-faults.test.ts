@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { encode, decode } from '@foundation/runtime';
+import { Actor, encode, decode } from '@foundation/runtime';
 import { CloseCode, MeshConnectError, MeshOptionsError, mesh } from '../src/index.js';
 import { Handshake } from '../src/mesh/handshake.js';
 import { REC_CONTROL, instanceId } from '../src/mesh/protocol.js';
@@ -165,18 +165,40 @@ describe('bad frames close that one connection', () => {
     await stillFine();
   });
 
-  test('a frame over maxFrameBytes is not sent: send fails and counts a dead letter', async () => {
-    const { node: a, log } = await startNode('a', { maxFrameBytes: 1024 });
+  test('a message over maxFrameBytes is refused at the sender: send throws FrameTooLargeError, a call rejects with it at once', async () => {
+    const { node: a } = await startNode('a', { maxFrameBytes: 1024 });
     const { node: b } = await startNode('b');
     await b.connect(a.url);
     const echo = b.spawn(Echo, undefined, { name: 'echo' });
-    const before = a.stats().deadLetters;
-    a.send(echo, 'x'.repeat(4096));
-    expect(a.stats().deadLetters).toBe(before + 1);
-    expect(log.has(/over maxFrameBytes/)).toBe(true);
+    const tooLarge = expect.objectContaining({ name: 'FrameTooLargeError', frame: 'msg', limit: 1024 });
+    expect(() => a.send(echo, 'x'.repeat(4096))).toThrow(tooLarge);
+    expect(() => a.send({ name: 'echo', node: 'b' }, 'x'.repeat(4096))).toThrow(expect.objectContaining({ name: 'FrameTooLargeError', frame: 'named' }));
+    const started = performance.now();
+    await expect(a.call(echo, 'x'.repeat(4096), 10_000)).rejects.toEqual(tooLarge);
+    expect(performance.now() - started).toBeLessThan(5000);
     expect(await a.call(echo, 'small', 2000)).toMatchObject({ echo: 'small' });
   });
+
+  test("a reply over the caller's maxFrameBytes fails the call at once with the error (not at its timeout)", async () => {
+    const { node: a } = await startNode('a');
+    const { node: b } = await startNode('b', { maxFrameBytes: 1024 });
+    await b.connect(a.url);
+    const big = b.spawn(BigReply, undefined);
+    const started = performance.now();
+    const err = await a.call(big, 4096, 10_000).catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(err).toMatchObject({ name: 'CallExitError' });
+    const reason = (err as { reason: Error }).reason;
+    expect([reason.name, reason.message]).toEqual(['FrameTooLargeError', expect.stringMatching(/a 'reply' frame of \d+ bytes is over .* 1024 bytes/)]);
+  });
 });
+
+/** Answers a call for n with a string of n characters. */
+class BigReply extends Actor<number, string, undefined> {
+  override handleCall(n: number): string {
+    return 'z'.repeat(n);
+  }
+}
 
 describe('liveness and limits', () => {
   test("a peer silent for 4 ticks is down: nodedown 'noconnection'", async () => {

@@ -129,3 +129,19 @@ export class UnencodableError extends taggedError('UnencodableError') {
     super(`${path} cannot be sent to another thread or node: it is ${given}`);
   }
 }
+
+/**
+ * A message, call or reply that encodes larger than the transport carries in one frame (the
+ * mesh's `maxFrameBytes`): refused at the send, so the sender learns at once — a later, smaller
+ * message to the same process is still delivered in order, because this one was never sent.
+ * (Exit and down signals are never refused: the transport shortens their reason instead.)
+ */
+export class FrameTooLargeError extends taggedError('FrameTooLargeError') {
+  constructor(
+    readonly frame: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`a '${frame}' frame of ${bytes} bytes is over the transport's limit of ${limit} bytes (maxFrameBytes): not sent`);
+  }
+}

@@ -32,6 +32,7 @@ export {
   UnknownNameError,
   NoProcessError,
   UnencodableError,
+  FrameTooLargeError,
   InitError,
   MailboxFullError,
   StoppedError,

@@ -48,7 +48,11 @@ export interface TransportHost {
 export interface Transport {
   /** Starts carrying frames for `host`; resolves with the URL peers reach this node at. */
   start(host: TransportHost): Promise<string>;
-  /** Sends a frame; false (and nothing sent) when `node` is not connected. */
+  /**
+   * Sends a frame; false (and nothing sent) when `node` is not connected. A message, call or
+   * reply frame too large to carry throws FrameTooLargeError (the sender learns at once); an
+   * exit or down signal is never refused for its size (shorten its reason instead).
+   */
   send(node: string, frame: Frame): boolean;
   /** Connects to the node at `url`; resolves once the connection is up. */
   connect(url: string): Promise<void>;

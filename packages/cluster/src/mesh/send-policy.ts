@@ -1,4 +1,4 @@
-import { encode, shortReason, type Frame } from '@foundation/runtime';
+import { FrameTooLargeError, encode, shortReason, type Frame } from '@foundation/runtime';
 import type { Connection } from './connection.js';
 import { CloseCode, REC_FRAME, REC_HEADER } from './protocol.js';
 import { Snapshotter } from './snapshot.js';
@@ -13,9 +13,11 @@ const REASON_CHARS = [1000, 200, 40, 0];
  * What happens to a frame handed to the mesh for a connected peer, in send order:
  *
  * - A small plain frame is snapshotted (see snapshot.ts), any other encoded at once: one over
- *   maxFrameBytes is not sent (a dead letter), except an exit or down signal, whose reason is
- *   shortened (runtime's `shortReason`: the error's name and the start of its message) until it
- *   fits — a link or monitor fires exactly once, always.
+ *   maxFrameBytes is refused with FrameTooLargeError, thrown to the sender (a send or cast
+ *   throws, a call rejects, a reply crashes the replier so its caller's call fails at once),
+ *   except an exit or down signal, whose reason is shortened (runtime's `shortReason`: the
+ *   error's name and the start of its message) until it fits — a link or monitor fires exactly
+ *   once, always.
  * - Bytes queued for the peer (the outbox, and the socket's buffer) are bounded by
  *   maxBufferedBytes. A frame that would pass the bound (unless nothing is queued) is not sent,
  *   and the connection is dropped (CloseCode.slowPeer) with everything queued: every link and
@@ -32,7 +34,7 @@ export class SendPolicy {
     private readonly log: (level: 'warn', msg: string) => void,
   ) {}
 
-  /** Queues `frame` on `c` (the connection to `node`); false when it was not sent (see above). */
+  /** Queues `frame` on `c` (the connection to `node`); false when it was not sent, FrameTooLargeError when it never can be (see above). */
   send(c: Connection, node: string, frame: Frame): boolean {
     if (c.doomed) return false;
     const snaps = this.snapshots;
@@ -53,13 +55,10 @@ export class SendPolicy {
     return true;
   }
 
-  /** A frame encoded over maxFrameBytes: a signal shortened to fit, anything else refused. */
+  /** A frame encoded over maxFrameBytes: a signal shortened to fit, anything else refused (thrown). */
   private oversized(c: Connection, node: string, frame: Frame, length: number): Uint8Array | null {
     const max = this.maxFrameBytes;
-    if (frame.t !== 'exit' && frame.t !== 'down') {
-      this.log('warn', `a '${frame.t}' frame to ${node} of ${length} bytes is over maxFrameBytes (${max}): not sent`);
-      return null;
-    }
+    if (frame.t !== 'exit' && frame.t !== 'down') throw new FrameTooLargeError(frame.t, length, max);
     for (const chars of REASON_CHARS) {
       const bytes = encode({ ...frame, reason: shortReason(frame.reason, chars) });
       if (bytes.length <= max) {
