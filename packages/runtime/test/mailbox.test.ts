@@ -62,11 +62,11 @@ describe('bounded mailboxes', () => {
     const pid = await bounded(node, 'drop_newest', 1);
     const g = gate();
     node.cast(pid, { hold: g.promise });
-    await expect.poll(() => node.processInfo(pid)!.status, { interval: 1 }).toBe('suspended');
+    await expect.poll(async () => (await node.processInfo(pid))!.status, { interval: 1 }).toBe('suspended');
     node.send(pid, 'fills the mailbox');
     await expect(node.call(pid, 'log', 60_000)).rejects.toBeInstanceOf(MailboxFullError);
     g.open();
-    await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
+    await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
     expect(await node.call(pid, 'log', 1000)).toEqual(['fills the mailbox']);
   });
 
@@ -74,19 +74,19 @@ describe('bounded mailboxes', () => {
     const node = await start();
     const pid = await bounded(node, 'drop_newest', 3);
     for (let i = 1; i <= 5; i++) node.send(pid, i);
-    expect(node.processInfo(pid)).toMatchObject({ mailboxLength: 3, messagesDropped: 2 });
+    expect((await node.processInfo(pid))).toMatchObject({ mailboxLength: 3, messagesDropped: 2 });
     // A call would take a slot too (and be dropped while full): wait for the queue to drain.
-    await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
+    await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
     expect(await node.call(pid, 'log')).toEqual([1, 2, 3]);
-    expect(node.processInfo(pid)!.messagesDropped).toBe(2);
+    expect((await node.processInfo(pid))!.messagesDropped).toBe(2);
   });
 
   test("'drop_oldest' keeps the latest messages and counts the dropped ones", async () => {
     const node = await start();
     const pid = await bounded(node, 'drop_oldest', 3);
     for (let i = 1; i <= 5; i++) node.send(pid, i);
-    expect(node.processInfo(pid)).toMatchObject({ mailboxLength: 3, messagesDropped: 2 });
-    await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
+    expect((await node.processInfo(pid))).toMatchObject({ mailboxLength: 3, messagesDropped: 2 });
+    await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
     expect(await node.call(pid, 'log')).toEqual([3, 4, 5]);
   });
 
@@ -104,8 +104,8 @@ describe('bounded mailboxes', () => {
     expect(error).toBeInstanceOf(MailboxFullError);
     expect((error as MailboxFullError).capacity).toBe(2);
     expect((error as Error).message).toContain(pid.toString());
-    expect(node.processInfo(pid)!.mailboxLength).toBe(2);
-    await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
+    expect((await node.processInfo(pid))!.mailboxLength).toBe(2);
+    await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
     node.send(pid, 4);
     expect(await node.call(pid, 'log')).toEqual([1, 4]);
   });
@@ -119,14 +119,14 @@ describe('bounded mailboxes', () => {
       const ref = await node.call<Ref>(pid, { monitor: watched });
       const g = gate();
       node.cast(pid, { hold: g.promise });
-      await expect.poll(() => node.processInfo(pid)!.status, { interval: 1 }).toBe('suspended');
+      await expect.poll(async () => (await node.processInfo(pid))!.status, { interval: 1 }).toBe('suspended');
       node.send(pid, 'fills the mailbox');
       node.exit(watched, 'kill');
       const inbox = node.inbox();
       inbox.exit(pid, 'trapped');
-      await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(3);
+      await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(3);
       g.open();
-      await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
+      await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
       const log = (await node.call(pid, 'log')) as unknown[];
       expect(log[0]).toBe('fills the mailbox');
       // The DOWN and the EXIT come from different senders: OTP orders neither before the other.
@@ -135,7 +135,7 @@ describe('bounded mailboxes', () => {
       expect(log).toHaveLength(3);
       expect(down).toEqual({ ref, pid: watched, reason: 'killed' } satisfies DownMessage);
       expect(exit).toEqual({ from: inbox.self, reason: 'trapped' });
-      expect(node.processInfo(pid)!.messagesDropped).toBe(0);
+      expect((await node.processInfo(pid))!.messagesDropped).toBe(0);
     },
   );
 });
