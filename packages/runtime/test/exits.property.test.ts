@@ -344,7 +344,7 @@ async function runKillAll(specs: Spec[], targets: { target: number; by: 'observe
 
     const expectedDowns = model.deaths.map((d) => ({ key: truthRefs[d]!.key, pid: pids[d]!.key, reason: 'killed' }));
     expect(byKey(await drainDowns(truth)), 'DOWNs').toEqual(byKey(expectedDowns));
-    for (let a = 0; a < n; a++) expect(node.processInfo(pids[a]!) !== undefined, `actor ${a} alive`).toBe(model.alive[a]);
+    for (let a = 0; a < n; a++) expect((await node.processInfo(pids[a]!)) !== undefined, `actor ${a} alive`).toBe(model.alive[a]);
 
     const index = new Map(pids.map((p, a) => [p.key, a]));
     const fwds = (await drain(observer)).map((m) => m as Forward);
