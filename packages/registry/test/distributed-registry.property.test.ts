@@ -59,7 +59,7 @@ async function run(keys: 'unique' | 'duplicate', ops: Op[]): Promise<void> {
           node.exit(pid, 'kill');
           // The exit signal is handled on the process's next turn: wait for it, so that a later
           // step on this actor sees it dead (and is skipped) rather than racing it.
-          await vi.waitFor(async () => expect((await node.processInfo(pid))).toBeUndefined(), { interval: 1, timeout: 2000 });
+          await vi.waitFor(async () => expect(await node.processInfo(pid)).toBeUndefined(), { interval: 1, timeout: 2000 });
           held.delete(pid.key);
           continue;
         }

@@ -130,7 +130,7 @@ describe('messages', () => {
     expect(CallExitError.is(e) && (e as CallExitError).reason).toBe('noproc');
     const gone = b.spawn(Echo, undefined);
     b.exit(gone, 'kill');
-    await until(async () => expect((await b.processInfo(gone))).toBeUndefined());
+    await until(async () => expect(await b.processInfo(gone)).toBeUndefined());
     expect(((await failure(a.call(gone, 'q', 1000))) as CallExitError).reason).toBe('noproc');
   });
 });
@@ -185,7 +185,7 @@ describe('links and monitors', () => {
     const { b, inbox } = await pair();
     const gone = b.spawn(Echo, undefined);
     b.exit(gone, 'kill');
-    await until(async () => expect((await b.processInfo(gone))).toBeUndefined());
+    await until(async () => expect(await b.processInfo(gone)).toBeUndefined());
     inbox.link(gone);
     expect(await inbox.receive(exitFrom(gone), 1000)).toEqual({ from: gone, reason: 'noproc' });
   });
@@ -264,7 +264,7 @@ describe('lost connections', () => {
     expect(downs).toEqual([['b', 'noconnection']]);
     expect(a.nodes()).toEqual(['c']);
     // b's side lost its links to a the same way: echo did not trap, so it died.
-    await until(async () => expect((await b.processInfo(echo))).toBeUndefined());
+    await until(async () => expect(await b.processInfo(echo)).toBeUndefined());
     // The third node is unaffected.
     expect(await a.call(onC, 'still there', 1000)).toMatchObject({ echo: 'still there' });
     expect(inbox.pending).toBe(0);

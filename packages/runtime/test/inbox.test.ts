@@ -120,7 +120,7 @@ test("close() rejects pending receives and links see 'normal'", async () => {
   await expect(inbox.receive()).rejects.toBeInstanceOf(StoppedError);
   expect(await watcher.receive(isExit, 1000)).toEqual({ from: inbox.self, reason: 'normal' });
   expect(await watcher.receive(isDown, 1000)).toEqual({ ref, pid: inbox.self, reason: 'normal' });
-  expect((await node.processInfo(inbox.self))).toBeUndefined();
+  expect(await node.processInfo(inbox.self)).toBeUndefined();
 });
 
 test('a call to an inbox arrives as { msg, from } and is answered with inbox.reply', async () => {

@@ -94,7 +94,7 @@ async function runCase({ capacity, overflow, trap, rounds }: Case): Promise<void
     const pid = node.spawn(Sink, ctl, { mailbox: { capacity, overflow }, trapExit: trap });
     const src = node.inbox();
     const info = async (): Promise<ProcessInfo> => {
-      const i = (await node.processInfo(pid));
+      const i = await node.processInfo(pid);
       if (!i) throw new Error('the bounded actor died');
       return i;
     };

@@ -74,7 +74,7 @@ describe('bounded mailboxes', () => {
     const node = await start();
     const pid = await bounded(node, 'drop_newest', 3);
     for (let i = 1; i <= 5; i++) node.send(pid, i);
-    expect((await node.processInfo(pid))).toMatchObject({ mailboxLength: 3, messagesDropped: 2 });
+    expect(await node.processInfo(pid)).toMatchObject({ mailboxLength: 3, messagesDropped: 2 });
     // A call would take a slot too (and be dropped while full): wait for the queue to drain.
     await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
     expect(await node.call(pid, 'log')).toEqual([1, 2, 3]);
@@ -85,7 +85,7 @@ describe('bounded mailboxes', () => {
     const node = await start();
     const pid = await bounded(node, 'drop_oldest', 3);
     for (let i = 1; i <= 5; i++) node.send(pid, i);
-    expect((await node.processInfo(pid))).toMatchObject({ mailboxLength: 3, messagesDropped: 2 });
+    expect(await node.processInfo(pid)).toMatchObject({ mailboxLength: 3, messagesDropped: 2 });
     await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
     expect(await node.call(pid, 'log')).toEqual([3, 4, 5]);
   });

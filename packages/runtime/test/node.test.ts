@@ -97,7 +97,7 @@ describe('Node.start', () => {
     const node = await start({ name: 'a_1@host' });
     expect(node.name).toBe('a_1@host');
     expect(node.incarnation).toBeGreaterThan(0);
-    expect((await node.processes())).toEqual([]);
+    expect(await node.processes()).toEqual([]);
     expect(node.self.id).toBe(0);
   });
 });
@@ -197,7 +197,7 @@ describe('calls', () => {
     const e = await failure(() => node.call(pid, err));
     expect(e).toBeInstanceOf(CallExitError);
     expect((e as CallExitError).reason).toBe(err);
-    expect((await node.processInfo(pid))).toBeUndefined();
+    expect(await node.processInfo(pid)).toBeUndefined();
   });
 
   test('a call pending when the callee is killed rejects with the exit reason', async () => {
@@ -234,7 +234,7 @@ describe('bad input', () => {
     const e = await failure(() => node.spawn(Server, undefined, opts as never));
     expect(e).toBeInstanceOf(InvalidArgumentError);
     expect(e.message).toContain(given);
-    expect((await node.processes())).toEqual([]);
+    expect(await node.processes()).toEqual([]);
   });
 
   test('a negative or non-numeric timeout rejects with InvalidArgumentError', async () => {
@@ -261,13 +261,13 @@ describe('introspection', () => {
     const node = await start();
     const a = node.spawn(Server, undefined);
     const inbox = node.inbox();
-    expect((await node.processes())).toHaveLength(2);
-    expect((await node.processes())).toEqual(expect.arrayContaining([a, inbox.self]));
+    expect(await node.processes()).toHaveLength(2);
+    expect(await node.processes()).toEqual(expect.arrayContaining([a, inbox.self]));
     expect(node.stats()).toMatchObject({ processes: 2, deadLetters: 0 });
     const ref = inbox.monitor(a);
     node.exit(a, 'kill');
     await inbox.receive((m) => isDown(m) && m.ref.equals(ref), 2000);
-    expect((await node.processes())).toEqual([inbox.self]);
+    expect(await node.processes()).toEqual([inbox.self]);
     node.send(a, 'to the dead');
     expect(node.stats()).toMatchObject({ processes: 1, deadLetters: 1 });
     expect(typeof node.stats().runQueue).toBe('number');
@@ -290,7 +290,7 @@ describe('stop', () => {
       ['t1', 'terminate', 'shutdown'],
       ['obs', 'terminate', 'shutdown'],
     ]);
-    expect((await node.processes())).toEqual([]);
+    expect(await node.processes()).toEqual([]);
   });
 
   test('a trapping actor whose terminate never ends is killed after shutdownTimeoutMs', async () => {

@@ -330,7 +330,7 @@ describe('a worker scheduler thread that dies', () => {
     expect(fresh.id).toBeGreaterThan(victim.id);
     expect(node().whereis('victim')).toEqual(fresh);
     // a stale pid of the dead thread names nobody on the new one
-    expect((await node().processInfo(victim))).toBeUndefined();
+    expect(await node().processInfo(victim)).toBeUndefined();
     const stale = (await node().call(victim, 'ping').catch((x: unknown) => x)) as CallExitError;
     expect(stale).toBeInstanceOf(CallExitError);
     expect(stale.reason).toBe('noproc');
@@ -376,7 +376,7 @@ describe('node.stop with actors on both schedulers', () => {
     const ended = seen.findIndex((m) => 'threadExit' in m);
     expect(seen[ended]).toMatchObject({ code: 0 });
     expect(seen.findIndex((m) => m.probe === String(witness) && 'terminate' in m)).toBeLessThan(ended);
-    expect((await node.processes())).toEqual([]);
+    expect(await node.processes()).toEqual([]);
     expect(() => node.spawn('ThreadProbe', undefined, { scheduler: 1 })).toThrow(StoppedError);
   });
 });

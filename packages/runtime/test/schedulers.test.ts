@@ -151,7 +151,7 @@ describe('processInfo, processes and names across schedulers', () => {
     expect(info.pid).toEqual(p1);
     expect(info.parent).toEqual(node().self);
     expect(info.messagesHandled).toBe(1);
-    const all = (await node().processes());
+    const all = await node().processes();
     expect(all).toContainEqual(p0);
     expect(all).toContainEqual(p1);
     expect(all).toContainEqual(box.self);
@@ -160,8 +160,8 @@ describe('processInfo, processes and names across schedulers', () => {
     expect(new Set(there.map(String))).toEqual(new Set((await node().processes()).map(String)));
     expect((await ask<ProcessInfo>(node(), p1, { processInfo: p0 })).pid).toEqual(p0);
     await exitAndWait(node(), box, p1);
-    expect((await node().processInfo(p1))).toBeUndefined();
-    expect((await node().processes())).not.toContainEqual(p1);
+    expect(await node().processInfo(p1)).toBeUndefined();
+    expect(await node().processes()).not.toContainEqual(p1);
     expect(await ask(node(), p0, { processInfo: p1 })).toBeNull();
   });
 
