@@ -125,6 +125,25 @@ describe('signals that overtake a spawn on another scheduler', () => {
   });
 });
 
+describe('pids a spawner skipped', () => {
+  const node = startNode('skipped', 2);
+
+  test("a made-up pid in the place of a spawn refused at the call gets 'noproc' once a later spawn arrives", async () => {
+    const box = node().inbox();
+    node().register('taken', box.self);
+    const a = node().spawn('ThreadProbe', undefined, { scheduler: 1 });
+    expect(() => node().spawn('ThreadProbe', undefined, { scheduler: 1, name: 'taken' })).toThrow(/already registered/);
+    // The refused spawn's pid never left the call; one made up from the seq it skipped waits like any other...
+    const madeUp = new Pid(a.node, a.id + 64 * 64, a.incarnation);
+    const ref = box.monitor(madeUp);
+    expect(await node().processes()).toContainEqual(a);
+    // ...until a later spawn from the same spawner shows it will never come.
+    const b = node().spawn('ThreadProbe', undefined, { scheduler: 1 });
+    expect(b.id).toBe(a.id + 2 * 64 * 64);
+    expect((await box.receive(downFor(ref), 3000)).reason).toBe('noproc');
+  });
+});
+
 describe('the main thread never waits for a busy scheduler', () => {
   const node = startNode('busy', 2);
   let channel: BroadcastChannel | null = null;

@@ -138,6 +138,19 @@ describe('spawning on a scheduler', () => {
   });
 });
 
+describe("'auto' in a burst", () => {
+  const node = twoSchedulers('burst');
+
+  test("a burst of 'auto' spawns from the main thread spreads over the schedulers, though none has arrived yet", async () => {
+    const pids = Array.from({ length: 40 }, () => node().spawn('ThreadProbe', undefined, { scheduler: 'auto' }));
+    expect(pids.filter((p) => schedulerOf(p) === 1).length).toBeGreaterThanOrEqual(19);
+    const all = await node().processes();
+    const count = (s: number) => all.filter((p) => schedulerOf(p) === s).length;
+    expect(Math.abs(count(0) - count(1))).toBeLessThanOrEqual(1);
+    for (const p of pids) node().exit(p, 'kill');
+  });
+});
+
 describe('processInfo, processes and names across schedulers', () => {
   const node = twoSchedulers('names');
 

@@ -55,8 +55,20 @@ export class Arrivals {
     return true;
   }
 
-  /** Runs what was parked for `id` (after its process was created). */
+  /**
+   * Runs what was parked for `id` (after its process was created), and for the pids its
+   * allocator skipped before it (a spawn refused at the call: its pid never escaped, but a
+   * made-up one may name it): they will never arrive.
+   */
   run(id: number): void {
+    this.runOne(id);
+    if (this.parked.size === 0) return;
+    const a = allocatorOf(id);
+    const seq = seqOf(id);
+    for (const other of [...this.parked.keys()]) if (allocatorOf(other) === a && seqOf(other) < seq) this.runOne(other);
+  }
+
+  private runOne(id: number): void {
     const waiting = this.parked.get(id);
     if (waiting === undefined) return;
     this.parked.delete(id);
@@ -72,7 +84,7 @@ export class Arrivals {
     if (seq <= this.last[allocator]!) return;
     this.last[allocator] = seq;
     for (const id of [...this.parked.keys()]) {
-      if (allocatorOf(id) === allocator && seqOf(id) <= seq) this.run(id);
+      if (allocatorOf(id) === allocator && seqOf(id) <= seq) this.runOne(id);
     }
   }
 }

@@ -97,6 +97,8 @@ export abstract class SchedulerPeer implements ThreadRouter {
     if (opts.name !== undefined) this.registerOn(opts.name, pid);
     const { link: linked, trapExit, mailbox } = opts;
     link.send({ t: 'spawn', pid, parent, cls, args, opts: { link: linked, trapExit, mailbox } });
+    // Counted now, not when the spawn arrives there: a burst of 'auto' spawns spreads out.
+    Atomics.add(this.board.loads, s, 1);
     return pid;
   }
 
@@ -134,7 +136,7 @@ export abstract class SchedulerPeer implements ThreadRouter {
   }
 
   publishLoad(processes: number): void {
-    this.board.loads[this.k.scheduler] = processes;
+    Atomics.store(this.board.loads, this.k.scheduler, processes);
   }
 
   /** Sends every queued frame now. */
