@@ -125,6 +125,43 @@ describe('signals that overtake a spawn on another scheduler', () => {
   });
 });
 
+describe("a worker's name miss", () => {
+  const node = startNode('misses', 3);
+  let channel: BroadcastChannel | null = null;
+  afterEach(() => channel?.close());
+
+  test('is answered on the worker when its replica has seen every change: it does not wait for a busy main thread', async () => {
+    const w = node().spawn('ThreadProbe', undefined, { scheduler: 1 });
+    const name = `miss-${process.pid}-${Date.now()}`;
+    channel = new BroadcastChannel(name);
+    const asking = new Promise((r) => (channel!.onmessage = r));
+    const answer = ask<{ pid: Pid | null; ms: number }>(node(), w, { timedWhereis: 'nobody-has-this', channel: name, afterMs: 100 });
+    await asking;
+    const end = Date.now() + 500; // the main thread is busy while the worker looks the name up
+    while (Date.now() < end);
+    const { pid, ms } = await answer;
+    expect(pid).toBeNull();
+    expect(ms).toBeLessThan(150);
+  });
+
+  test('asks the main thread when it may have missed a change a third scheduler already knows of', async () => {
+    const p0 = node().spawn('ThreadProbe', undefined, { scheduler: 0 });
+    const x = node().spawn('ThreadProbe', undefined, { scheduler: 1 });
+    const w = node().spawn('ThreadProbe', undefined, { scheduler: 2 });
+    await ask(node(), w, 'ping');
+    // The main thread's news reaches scheduler 2 late; scheduler 1 has it and tells scheduler 2's actor.
+    await ask(node(), p0, { holdLinkTo: 2 });
+    node().register('fresh', p0);
+    try {
+      expect(await ask(node(), x, { whereis: 'fresh' })).toEqual(p0);
+      expect(await ask(node(), x, { call: w, msg: { whereis: 'fresh' } })).toEqual({ ok: p0 });
+    } finally {
+      await ask(node(), p0, { releaseLinkTo: 2 });
+    }
+    expect(await ask(node(), w, { whereis: 'fresh' })).toEqual(p0);
+  });
+});
+
 describe('pids a spawner skipped', () => {
   const node = startNode('skipped', 2);
 

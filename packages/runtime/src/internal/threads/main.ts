@@ -27,8 +27,9 @@ export interface WorkerInit {
   /** The first pid seq to allocate, by target scheduler (a restart continues past its old pids). */
   readonly pidStarts: number[];
   readonly connected: string[];
-  /** The node's names, encoded: [name, pid][]. */
+  /** The node's names, encoded: [name, pid][], and the version of the table they are. */
   readonly names: Uint8Array;
+  readonly namesVersion: number;
   readonly sliceMs: number | undefined;
 }
 
@@ -106,6 +107,7 @@ export class MainScheduler extends SchedulerPeer {
       pidStarts,
       connected: [...this.connected],
       names: encodeOwned([...k.names]),
+      namesVersion: Atomics.load(this.board.names, 0),
       sliceMs: this.sliceMs,
     };
     const transfer = ports.filter((p): p is MessagePort => p !== null);
@@ -152,7 +154,8 @@ export class MainScheduler extends SchedulerPeer {
     const since = this.board.nextOf(s).map((seq) => Math.max(seq, 1));
     const reason = SchedulerPeer.downReason(s, error);
     this.lostScheduler(s, reason, since[0]!);
-    for (let j = 1; j < this.n; j++) if (j !== s) this.links[j]?.control({ ctl: 'schedulerDown', scheduler: s, reason, since });
+    const names = this.bumpNames(); // its names went with it, everywhere
+    for (let j = 1; j < this.n; j++) if (j !== s) this.links[j]?.control({ ctl: 'schedulerDown', scheduler: s, reason, since, names });
     const ports: (MessagePort | null)[] = new Array(this.n).fill(null);
     let mine: MessagePort | null = null;
     for (let j = 0; j < this.n; j++) {
@@ -172,7 +175,7 @@ export class MainScheduler extends SchedulerPeer {
   }
 
   claimName(name: string, pid: Pid): void {
-    this.broadcast({ ctl: 'name', name, pid });
+    this.announce(name, pid);
   }
 
   registerOn(name: string, pid: Pid): void {
@@ -184,7 +187,7 @@ export class MainScheduler extends SchedulerPeer {
   }
 
   nameChanged(name: string, pid: Pid | null, was: Pid): void {
-    this.broadcast({ ctl: 'name', name, pid, was });
+    this.announce(name, pid, was);
   }
 
   whereis(): Pid | undefined {
@@ -215,7 +218,7 @@ export class MainScheduler extends SchedulerPeer {
       k.names.set(name, pid);
       if (s === k.scheduler) this.nameMessage(name, pid, undefined);
     }
-    this.broadcast({ ctl: 'name', name, pid }, from);
+    this.announce(name, pid, undefined, from);
   }
 
   /** Releases `name` for scheduler `from`; false when nobody held it. */
@@ -226,7 +229,7 @@ export class MainScheduler extends SchedulerPeer {
     k.names.delete(name);
     const p = k.local(was);
     if (p?.$ext?.name === name) p.$ext.name = null;
-    this.broadcast({ ctl: 'name', name, pid: null, was }, from);
+    this.announce(name, null, was, from);
     return true;
   }
 
@@ -254,7 +257,7 @@ export class MainScheduler extends SchedulerPeer {
       case 'name':
         // A worker's name went away: the node-wide table follows, then every other replica.
         super.onControl(c, from);
-        this.broadcast(c, from);
+        this.announce(c.name, c.pid, c.was, from);
         return;
       default:
         super.onControl(c, from);
@@ -275,6 +278,23 @@ export class MainScheduler extends SchedulerPeer {
     if (up) this.connected.add(name);
     else this.connected.delete(name);
     this.broadcast({ ctl: 'node', name, up, reason: reason === undefined ? undefined : encodableReason(reason) });
+  }
+
+  /**
+   * Tells every worker of a change to the name table, with the table's new version: the
+   * scheduler that made the change (`from`) gets only the version. A worker whose replica is at
+   * the version in shared memory has seen every change: it answers a miss itself.
+   */
+  private announce(name: string, pid: Pid | null, was?: Pid, from = -1): void {
+    const version = this.bumpNames();
+    for (let s = 1; s < this.n; s++) {
+      this.links[s]?.control(s === from ? { ctl: 'names', version } : { ctl: 'name', name, pid, ...(was && { was }), version });
+    }
+  }
+
+  /** The name table changed: its next version, published before anyone is told. */
+  private bumpNames(): number {
+    return Atomics.add(this.board.names, 0, 1) + 1;
   }
 
   private broadcast(c: Control, except = -1): void {

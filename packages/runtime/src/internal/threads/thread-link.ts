@@ -42,10 +42,15 @@ export type Control =
   | { readonly ctl: 'poke' }
   | { readonly ctl: 'ready'; readonly scheduler: number }
   | { readonly ctl: 'node'; readonly name: string; readonly up: boolean; readonly reason?: unknown }
-  /** A name now held by `pid`, or (pid null) no longer held by `was`. */
-  | { readonly ctl: 'name'; readonly name: string; readonly pid: Pid | null; readonly was?: Pid }
-  /** A scheduler thread died; `since[t]` is the first pid seq its restart allocates for scheduler t. */
-  | { readonly ctl: 'schedulerDown'; readonly scheduler: number; readonly reason: unknown; readonly since: readonly number[] }
+  /** A name now held by `pid`, or (pid null) no longer held by `was`; from the main thread, with the table's new version. */
+  | { readonly ctl: 'name'; readonly name: string; readonly pid: Pid | null; readonly was?: Pid; readonly version?: number }
+  /** To the scheduler whose own name change made it: the table's new version (it has the change already). */
+  | { readonly ctl: 'names'; readonly version: number }
+  /**
+   * A scheduler thread died; `since[t]` is the first pid seq its restart allocates for scheduler t,
+   * `names` the name table's version once the dead thread's names are gone.
+   */
+  | { readonly ctl: 'schedulerDown'; readonly scheduler: number; readonly reason: unknown; readonly since: readonly number[]; readonly names: number }
   /** First on a link to a restarted scheduler: the sender's pids for it below `seq` went to the thread that died. */
   | { readonly ctl: 'since'; readonly seq: number }
   | { readonly ctl: 'ask'; readonly id: number; readonly q: Question }

@@ -19,10 +19,13 @@ export class WorkerScheduler extends SchedulerPeer {
   /** This scheduler's next pid seq for a restarting scheduler, when its thread died. */
   private readonly restartSince: number[] = [];
   private readonly mainHandlers: LinkHandlers;
+  /** The version of the main thread's name table this replica has seen every change up to. */
+  private namesSeen: number;
 
   constructor(k: Kernel, init: WorkerInit, private readonly onStop: () => void) {
     super(k, init.schedulers, new Board(init.board, init.schedulers));
     this.sync = new SyncChannel(init.sync, init.schedulers);
+    this.namesSeen = init.namesVersion;
     this.mainHandlers = { ...this.handlers, relink: (r) => this.relinked(r) };
     for (const name of init.connected) this.connected.add(name);
     init.ports.forEach((port, s) => {
@@ -39,12 +42,14 @@ export class WorkerScheduler extends SchedulerPeer {
   }
 
   override onControl(c: Control, from: number): void {
+    if (c.ctl === 'names' || (c.ctl === 'name' && c.version !== undefined)) this.namesSeen = c.version!;
     if (c.ctl === 'stop') this.onStop();
     else if (c.ctl === 'schedulerDown') {
       // Until its new thread's port comes, what is sent to it waits.
       this.links[c.scheduler]?.hold();
       this.restartSince[c.scheduler] = this.k.nextSeq(c.scheduler);
       super.onControl(c, from);
+      this.namesSeen = c.names;
     } else super.onControl(c, from);
   }
 
@@ -77,7 +82,14 @@ export class WorkerScheduler extends SchedulerPeer {
     this.links[0]?.control({ ctl: 'name', name, pid, was });
   }
 
+  /**
+   * A name this replica does not have. When it has seen every change the main thread made (the
+   * version in shared memory), the answer is here: no such name. Otherwise a change it has not
+   * seen yet may be the one the caller knows of (it learnt it from a third scheduler, whose
+   * messages can overtake the main thread's): the main thread is asked.
+   */
   whereis(name: string): Pid | undefined {
+    if (this.namesSeen === Atomics.load(this.board.names, 0)) return undefined;
     return (this.request({ op: 'whereis', name }) as Pid | null) ?? undefined;
   }
 }
