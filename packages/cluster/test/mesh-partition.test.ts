@@ -74,7 +74,7 @@ describe('a partition the network makes (a silent TCP path, not a closed socket)
     await until(() => expect(downsOnP).toContainEqual(['x', 'noconnection']));
     await until(() => expect(downsOnX).toContainEqual(['p', 'noconnection']));
     // The linked actor on x died of the lost link too (it does not trap exits); x itself runs on.
-    await until(() => expect(x.processInfo(remote)).toBeUndefined());
+    await until(async () => expect(await x.processInfo(remote)).toBeUndefined());
     expect(await x.call('echo', 'still here', 1000)).toMatchObject({ echo: 'still here' });
 
     proxy.cut = false;

@@ -104,7 +104,8 @@ export class DistributedRegistry<K extends RegistryKey = string, V = unknown> ex
 
   /** True while this node's owner actor runs. */
   get alive(): boolean {
-    return this.node.processInfo(this.pid) !== undefined;
+    // The owner holds the registry's name exactly as long as it runs (it runs on this thread).
+    return this.node.whereis(this.name)?.equals(this.pid) === true;
   }
 
   /**

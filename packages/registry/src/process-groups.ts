@@ -64,7 +64,8 @@ export class ProcessGroups {
 
   /** True while the scope actor runs. */
   get alive(): boolean {
-    return this.node.processInfo(this.pid) !== undefined;
+    // The scope actor holds its name exactly as long as it runs (it runs on this thread).
+    return this.node.whereis(scopeActorName(this.scope))?.equals(this.pid) === true;
   }
 
   /**

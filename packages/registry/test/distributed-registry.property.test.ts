@@ -54,12 +54,12 @@ async function run(keys: 'unique' | 'duplicate', ops: Op[]): Promise<void> {
       } else {
         const pid = pids[o.node]![o.actor]!;
         const node = nodes[o.node]!;
-        if (node.processInfo(pid) === undefined) continue;
+        if ((await node.processInfo(pid)) === undefined) continue;
         if (o.t === 'exit') {
           node.exit(pid, 'kill');
           // The exit signal is handled on the process's next turn: wait for it, so that a later
           // step on this actor sees it dead (and is skipped) rather than racing it.
-          await vi.waitFor(() => expect(node.processInfo(pid)).toBeUndefined(), { interval: 1, timeout: 2000 });
+          await vi.waitFor(async () => expect(await node.processInfo(pid)).toBeUndefined(), { interval: 1, timeout: 2000 });
           held.delete(pid.key);
           continue;
         }
@@ -71,7 +71,7 @@ async function run(keys: 'unique' | 'duplicate', ops: Op[]): Promise<void> {
             mine.set(o.name, (mine.get(o.name) ?? 0) + 1);
           } catch (e) {
             // Unique: taken in this node's view, or the process lost a conflict and exited meanwhile.
-            if (keys === 'duplicate' && node.processInfo(pid) !== undefined) throw e;
+            if (keys === 'duplicate' && (await node.processInfo(pid)) !== undefined) throw e;
           }
         } else {
           const had = await regs[o.node]!.unregister(o.name, pid);
@@ -89,7 +89,7 @@ async function run(keys: 'unique' | 'duplicate', ops: Op[]): Promise<void> {
         for (const [i, reg] of regs.entries()) {
           for (const e of reg.select(_)) {
             // Every holder is alive, and holds only what it registered.
-            expect(nodes[NODES.indexOf(e.pid.node as (typeof NODES)[number])]!.processInfo(e.pid), `${e.pid} on ${NODES[i]}`).toBeDefined();
+            expect(await nodes[NODES.indexOf(e.pid.node as (typeof NODES)[number])]!.processInfo(e.pid), `${e.pid} on ${NODES[i]}`).toBeDefined();
             expect(held.get(e.pid.key)?.get(e.key as string) ?? 0).toBeGreaterThan(0);
           }
           // Unique: one holder per name in the replicated map itself, losers removed, not just hidden.
@@ -103,7 +103,7 @@ async function run(keys: 'unique' | 'duplicate', ops: Op[]): Promise<void> {
             const [node] = pidKey.split('.');
             const nodeIx = NODES.indexOf(node as (typeof NODES)[number]);
             const pid = pids[nodeIx]!.find((p) => p.key === pidKey)!;
-            if (nodes[nodeIx]!.processInfo(pid) !== undefined) for (const n of names.values()) expected += n;
+            if ((await nodes[nodeIx]!.processInfo(pid)) !== undefined) for (const n of names.values()) expected += n;
           }
           expect(regs[0]!.count()).toBe(expected);
         }

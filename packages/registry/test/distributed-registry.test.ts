@@ -71,7 +71,7 @@ describe('DistributedRegistry: replication', () => {
     expect(InvalidArgumentError.is(await failure(regs[0]!.register('x', idle(nodes[1]!))))).toBe(true);
     const dead = idle(nodes[0]!);
     nodes[0]!.exit(dead, 'kill');
-    await until(() => expect(nodes[0]!.processInfo(dead)).toBeUndefined());
+    await until(async () => expect(await nodes[0]!.processInfo(dead)).toBeUndefined());
     expect(NoProcessError.is(await failure(regs[0]!.register('x', dead)))).toBe(true);
     await expect(regs[0]!.register('x', idle(nodes[0]!), (() => 1) as unknown)).rejects.toThrow();
   });
@@ -227,7 +227,7 @@ describe('DistributedRegistry: exits, lost nodes, partitions', () => {
     expect(statsSum).toBe(1);
     expect(inbox.pending + inboxB.pending).toBe(0);
     // The trapping loser lives on, without the name; the winner keeps it.
-    expect(nodes[loser.node === 'a' ? 0 : 1]!.processInfo(loser)).toBeDefined();
+    expect(await nodes[loser.node === 'a' ? 0 : 1]!.processInfo(loser)).toBeDefined();
   });
 
   test('a non-trapping loser exits with { nameConflict: { name, winner } }', async () => {

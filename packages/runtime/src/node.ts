@@ -124,8 +124,8 @@ export class Node extends EventEmitter {
   /** @internal The node of a worker scheduler thread (see internal/threads/worker-main.ts). */
   static async $startScheduler(init: WorkerInit): Promise<Node> {
     const node = new Node({ name: init.name, sliceMs: init.sliceMs }, init);
-    node.k.startPidsAt(init.pidStart);
-    for (const [name, pid] of init.names) node.k.names.set(name, decode(pid) as Pid);
+    node.k.startPidsAt(init.pidStarts);
+    for (const [name, pid] of decode(init.names) as [string, Pid][]) node.k.names.set(name, pid);
     const peer = new WorkerScheduler(node.k, init, () => {
       // The exit signals and DOWNs of this scheduler's last processes go out before the thread ends.
       void node.stop().then(() => {
@@ -256,19 +256,23 @@ export class Node extends EventEmitter {
     return box;
   }
 
-  /** A snapshot of a live local process; undefined when it is dead or not on this node. */
-  processInfo(pid: Pid): ProcessInfo | undefined {
+  /**
+   * A snapshot of a live process of this node; undefined when it is dead or not on this node.
+   * A process of this thread is described as it is at the call; one on another scheduler
+   * when that scheduler next reaches its event loop (nobody waits for it meanwhile).
+   */
+  async processInfo(pid: Pid): Promise<ProcessInfo | undefined> {
     if (!(pid instanceof Pid)) throw new InvalidArgumentError('pid', 'a Pid', pid);
     const k = this.k;
     if (k.isLocal(pid) || pid.node !== k.name || pid.incarnation !== k.incarnation) return describe(k, pid);
     return k.threads?.info(pid);
   }
 
-  /** Pids of the live processes on this node (actors and inboxes, not the node's own). */
-  processes(): Pid[] {
+  /** Pids of the live processes on this node (actors and inboxes, not the node's own), on every scheduler. */
+  async processes(): Promise<Pid[]> {
     const out: Pid[] = [];
     for (const p of this.k.all()) if (p !== this.root) out.push(p.$pid);
-    if (this.k.threads) out.push(...this.k.threads.processes());
+    if (this.k.threads) out.push(...(await this.k.threads.processes()));
     return out;
   }
 

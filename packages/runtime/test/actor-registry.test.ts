@@ -61,12 +61,12 @@ describe('defineActor', () => {
     const node = await start('a');
     const pids = [node.spawn(Clash, undefined), node.spawn(Clash, undefined)];
     expect(await node.call(pids[0]!, 'get', 1000)).toEqual(['mine', 4, 5]);
-    expect(node.processInfo(pids[1]!)?.className).toBe('Clash');
+    expect((await node.processInfo(pids[1]!))?.className).toBe('Clash');
     const box = node.inbox();
     box.monitor(pids[0]!);
     node.exit(pids[0]!, 'kill');
     await box.receive((m) => typeof m === 'object' && m !== null && 'ref' in m, 1000);
-    expect(node.processes().length).toBe(2); // the other Clash and the inbox
+    expect((await node.processes()).length).toBe(2); // the other Clash and the inbox
   });
 });
 
@@ -78,7 +78,7 @@ describe('spawn on another node', () => {
     const pid = await b.spawn('Echo', 'remote', { node: 'a' });
     expect(pid.node).toBe('a');
     expect(await b.call(pid, 'x', 1000)).toEqual({ tag: 'remote', msg: 'x', node: 'a' });
-    expect(a.processInfo(pid)?.parent?.equals(b.self)).toBe(true);
+    expect((await a.processInfo(pid))?.parent?.equals(b.self)).toBe(true);
   });
 
   test('a linked remote spawn carries a crash back to the spawner', async () => {
@@ -87,7 +87,7 @@ describe('spawn on another node', () => {
     const b = await start('b', net);
     const box = b.inbox();
     const pid: Pid = await box.spawn('Echo', 'linked', { node: 'a', link: true });
-    expect(a.processInfo(pid)?.links.some((l) => l.equals(box.self))).toBe(true);
+    expect((await a.processInfo(pid))?.links.some((l) => l.equals(box.self))).toBe(true);
     a.exit(pid, 'boom');
     const exit = await box.receive(isExit, 1000);
     expect(exit.from.equals(pid)).toBe(true);

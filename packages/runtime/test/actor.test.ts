@@ -61,7 +61,7 @@ class Recorder extends Actor<unknown, unknown, { log: unknown[] } | undefined> {
   }
   handleCall(msg: unknown) {
     if (msg === 'log') return this.log;
-    if (msg === 'status') return this.node.processInfo(this.self)!.status;
+    if (msg === 'status') return this.node.processInfo(this.self).then((i) => i!.status); // described at the call
     return { echo: msg };
   }
   handleCast(msg: unknown) {
@@ -106,13 +106,13 @@ describe('init', () => {
     const reply = node.call(pid, 'log').finally(() => (settled = true));
     await started.promise;
     await new Promise((r) => setImmediate(r)); // give the scheduler a chance to (wrongly) run messages
-    expect(node.processInfo(pid)!.mailboxLength).toBe(3);
-    expect(node.processInfo(pid)!.messagesHandled).toBe(0);
-    expect(node.processInfo(pid)!.status).toBe('initializing');
+    expect((await node.processInfo(pid))!.mailboxLength).toBe(3);
+    expect((await node.processInfo(pid))!.messagesHandled).toBe(0);
+    expect((await node.processInfo(pid))!.status).toBe('initializing');
     expect(settled).toBe(false);
     g.open();
     expect(await reply).toEqual(['init done', 'a', 'b']);
-    expect(node.processInfo(pid)!.status).toBe('waiting');
+    expect((await node.processInfo(pid))!.status).toBe('waiting');
   });
 
   test('an init that throws ends the actor with that error, without terminate', async () => {
@@ -191,8 +191,8 @@ describe('handlers', () => {
     let queuedDone = false;
     const queued = node.call(slow, 'ping').finally(() => (queuedDone = true));
     expect(await node.call(other, 'ping')).toBe('pong');
-    await vi.waitFor(() => expect(node.processInfo(slow)!.status).toBe('suspended'), { interval: 1 });
-    expect(node.processInfo(slow)!.mailboxLength).toBe(1);
+    await vi.waitFor(async () => expect((await node.processInfo(slow))!.status).toBe('suspended'), { interval: 1 });
+    expect((await node.processInfo(slow))!.mailboxLength).toBe(1);
     expect(await node.call(other, 'ping')).toBe('pong');
     expect(queuedDone).toBe(false);
     g.open();
@@ -488,9 +488,9 @@ describe('children', () => {
     const parent = node.spawn(Parent, undefined);
     const child = await node.call<Pid>(parent, 'spawnLink');
     expect(await node.call(child, 'hi')).toBe('child here');
-    expect(node.processInfo(child)!.parent).toEqual(parent);
-    expect(node.processInfo(child)!.links).toEqual([parent]);
-    expect(node.processInfo(parent)!.links).toEqual([child]);
+    expect((await node.processInfo(child))!.parent).toEqual(parent);
+    expect((await node.processInfo(child))!.links).toEqual([parent]);
+    expect((await node.processInfo(parent))!.links).toEqual([child]);
     const err = new Error('child crash');
     const down = downOf(node, parent);
     node.cast(child, err);
@@ -501,8 +501,8 @@ describe('children', () => {
     const node = await start();
     const parent = node.spawn(Parent, undefined);
     const child = await node.call<Pid>(parent, 'spawn');
-    expect(node.processInfo(child)!.parent).toEqual(parent);
-    expect(node.processInfo(child)!.links).toEqual([]);
+    expect((await node.processInfo(child))!.parent).toEqual(parent);
+    expect((await node.processInfo(child))!.links).toEqual([]);
     const down = downOf(node, child);
     node.cast(child, new Error('alone'));
     await down;
@@ -517,7 +517,7 @@ describe('processInfo', () => {
     node.send(pid, 1);
     node.send(pid, 2);
     node.cast(pid, 3);
-    const before = node.processInfo(pid)!;
+    const before = (await node.processInfo(pid))!;
     expect(before).toMatchObject({
       status: 'initializing',
       mailboxLength: 3,
@@ -528,7 +528,7 @@ describe('processInfo', () => {
     });
     expect(before.parent).toEqual(node.self);
     expect(await node.call(pid, 'status')).toBe('running');
-    const after = node.processInfo(pid)!;
+    const after = (await node.processInfo(pid))!;
     expect(after).toMatchObject({ status: 'waiting', mailboxLength: 0, messagesHandled: 4 });
   });
 
@@ -548,12 +548,12 @@ describe('processInfo', () => {
     const b = node.spawn(Recorder, undefined);
     await node.call(watcher, { link: a });
     const ref = await node.call<Ref>(watcher, { monitor: b });
-    const info = node.processInfo(watcher)!;
+    const info = (await node.processInfo(watcher))!;
     expect(info.links).toEqual([a]);
     expect(info.monitors).toEqual([{ ref, pid: b }]);
-    expect(node.processInfo(a)!.links).toEqual([watcher]);
-    expect(node.processInfo(b)!.monitoredBy).toEqual([watcher]);
-    expect(node.processInfo(b)!.links).toEqual([]);
+    expect((await node.processInfo(a))!.links).toEqual([watcher]);
+    expect((await node.processInfo(b))!.monitoredBy).toEqual([watcher]);
+    expect((await node.processInfo(b))!.links).toEqual([]);
   });
 
   test('is undefined once the actor has exited', async () => {
@@ -562,6 +562,6 @@ describe('processInfo', () => {
     const down = downOf(node, pid);
     node.exit(pid, 'kill');
     await down;
-    expect(node.processInfo(pid)).toBeUndefined();
+    expect(await node.processInfo(pid)).toBeUndefined();
   });
 });

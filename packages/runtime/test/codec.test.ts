@@ -60,7 +60,7 @@ describe('pids and refs', () => {
     const back = roundTrip(pid);
     expect(back.proc).toBeNull();
     expect(await node.call(back, 'through the wire')).toBe('through the wire');
-    expect(node.processInfo(back)!.className).toBe('Echo');
+    expect((await node.processInfo(back))!.className).toBe('Echo');
   });
 });
 

@@ -130,7 +130,7 @@ describe('messages', () => {
     expect(CallExitError.is(e) && (e as CallExitError).reason).toBe('noproc');
     const gone = b.spawn(Echo, undefined);
     b.exit(gone, 'kill');
-    await until(() => expect(b.processInfo(gone)).toBeUndefined());
+    await until(async () => expect(await b.processInfo(gone)).toBeUndefined());
     expect(((await failure(a.call(gone, 'q', 1000))) as CallExitError).reason).toBe('noproc');
   });
 });
@@ -156,7 +156,7 @@ describe('links and monitors', () => {
     const victim = b.inbox({ trapExit: false });
     inbox.link(victim.self);
     const ref = inbox.monitor(victim.self);
-    await until(() => expect(b.processInfo(victim.self)?.monitoredBy).toHaveLength(1));
+    await until(async () => expect((await b.processInfo(victim.self))?.monitoredBy).toHaveLength(1));
     b.exit(victim.self, { why: Symbol('not for the wire') });
     const exit = await inbox.receive(exitFrom(victim.self), 1000);
     expect(UnencodableError.is(exit.reason)).toBe(true);
@@ -183,7 +183,7 @@ describe('links and monitors', () => {
     const { b, inbox, echo } = await pair();
     const byPid = inbox.monitor(echo);
     const byName = inbox.monitor({ name: 'echo', node: 'b' });
-    await until(() => expect(b.processInfo(echo)!.monitoredBy).toHaveLength(2));
+    await until(async () => expect((await b.processInfo(echo))!.monitoredBy).toHaveLength(2));
     b.exit(echo, 'bye');
     const d1 = await inbox.receive(downFor(byPid), 1000);
     expect(d1.pid.equals(echo)).toBe(true);
@@ -200,7 +200,7 @@ describe('links and monitors', () => {
     const { b, inbox } = await pair();
     const gone = b.spawn(Echo, undefined);
     b.exit(gone, 'kill');
-    await until(() => expect(b.processInfo(gone)).toBeUndefined());
+    await until(async () => expect(await b.processInfo(gone)).toBeUndefined());
     inbox.link(gone);
     expect(await inbox.receive(exitFrom(gone), 1000)).toEqual({ from: gone, reason: 'noproc' });
   });
@@ -209,12 +209,12 @@ describe('links and monitors', () => {
     const { b, inbox, echo } = await pair();
     const ref = inbox.monitor(echo);
     inbox.link(echo);
-    await until(() => expect(b.processInfo(echo)!.links).toHaveLength(1));
+    await until(async () => expect((await b.processInfo(echo))!.links).toHaveLength(1));
     inbox.demonitor(ref);
     inbox.unlink(echo);
-    await until(() => expect(b.processInfo(echo)!).toMatchObject({ links: [], monitoredBy: [] }));
+    await until(async () => expect((await b.processInfo(echo))!).toMatchObject({ links: [], monitoredBy: [] }));
     const later = inbox.monitor(echo);
-    await until(() => expect(b.processInfo(echo)!.monitoredBy).toHaveLength(1));
+    await until(async () => expect((await b.processInfo(echo))!.monitoredBy).toHaveLength(1));
     b.exit(echo, 'bye');
     await inbox.receive(downFor(later), 1000);
     expect(inbox.pending).toBe(0);
@@ -224,7 +224,7 @@ describe('links and monitors', () => {
     const { b, inbox, echo } = await pair();
     inbox.link(echo);
     const ref = inbox.monitor(echo);
-    await until(() => expect(b.processInfo(echo)!.links).toEqual([inbox.self]));
+    await until(async () => expect((await b.processInfo(echo))!.links).toEqual([inbox.self]));
     b.exit(echo, 'boom'); // echo dies on b's next turn and sends its EXIT and DOWN to a ...
     inbox.unlink(echo); // ... while this unlink travels to b
     expect((await inbox.receive(downFor(ref), 1000)).reason).toBe('boom');
@@ -266,8 +266,8 @@ describe('lost connections', () => {
     const monC = inbox.monitor(onC);
     const monLocal = inbox.monitor(local);
     const pending = failure(a.call(echo, 'hold', Infinity));
-    await until(() => expect(b.processInfo(echo)!).toMatchObject({ links: [local, inbox.self] }));
-    await until(() => expect(b.processInfo(echo)!.monitoredBy).toHaveLength(2));
+    await until(async () => expect((await b.processInfo(echo))!).toMatchObject({ links: [local, inbox.self] }));
+    await until(async () => expect((await b.processInfo(echo))!.monitoredBy).toHaveLength(2));
 
     net.cut('a', 'b');
     const e = await pending;
@@ -279,12 +279,12 @@ describe('lost connections', () => {
     expect(downs).toEqual([['b', 'noconnection']]);
     expect(a.nodes()).toEqual(['c']);
     // b's side lost its links to a the same way: echo did not trap, so it died.
-    await until(() => expect(b.processInfo(echo)).toBeUndefined());
+    await until(async () => expect(await b.processInfo(echo)).toBeUndefined());
     // The third node is unaffected.
     expect(await a.call(onC, 'still there', 1000)).toMatchObject({ echo: 'still there' });
     expect(inbox.pending).toBe(0);
-    await until(() => expect(c.processInfo(onC)!.monitoredBy).toEqual([inbox.self])); // the call's monitor goes
-    expect(a.processInfo(inbox.self)!.monitors).toEqual([{ ref: monC, pid: onC }]);
+    await until(async () => expect((await c.processInfo(onC))!.monitoredBy).toEqual([inbox.self])); // the call's monitor goes
+    expect((await a.processInfo(inbox.self))!.monitors).toEqual([{ ref: monC, pid: onC }]);
   });
 
   test('nodeup and nodedown report peers joining, leaving and being cut off', async () => {
@@ -356,7 +356,7 @@ describe('lost connections', () => {
     expect((await inbox.receive(downFor(ref), 1000)).reason).toBe('noproc');
     a.send(old, 'stale');
     await until(() => expect(b2.stats().deadLetters).toBe(1));
-    expect(b2.processInfo(fresh)!.messagesHandled).toBe(1);
+    expect((await b2.processInfo(fresh))!.messagesHandled).toBe(1);
   });
 
   test("node.stop() sends 'shutdown' exits and DOWNs to peers before disconnecting", async () => {
@@ -368,8 +368,8 @@ describe('lost connections', () => {
     const trapper = b.spawn(Echo, undefined, { trapExit: true });
     const ref = inbox.monitor(worker);
     inbox.link(trapper);
-    await until(() => expect(b.processInfo(trapper)!.links).toHaveLength(1));
-    await until(() => expect(b.processInfo(worker)!.monitoredBy).toHaveLength(1));
+    await until(async () => expect((await b.processInfo(trapper))!.links).toHaveLength(1));
+    await until(async () => expect((await b.processInfo(worker))!.monitoredBy).toHaveLength(1));
     await b.stop();
     expect((await inbox.receive(downFor(ref), 1000)).reason).toBe('shutdown');
     expect((await inbox.receive(exitFrom(trapper), 1000)).reason).toBe('shutdown');

@@ -192,8 +192,10 @@ const forestArb: fc.Arbitrary<Spec[]> = fc
 
 
 /** Nothing runnable, and every process waiting (none running, suspended, terminating or initializing). */
-function quiet(node: Node): boolean {
-  return node.stats().runQueue === 0 && node.processes().every((p) => node.processInfo(p)?.status === 'waiting');
+async function quiet(node: Node): Promise<boolean> {
+  if (node.stats().runQueue !== 0) return false;
+  const infos = await Promise.all((await node.processes()).map((p) => node.processInfo(p)));
+  return infos.every((i) => i?.status === 'waiting');
 }
 
 /** Everything queued in an inbox now. */
@@ -303,7 +305,7 @@ async function runCase(specs: Spec[], initialMonitors: { target: number; demonit
 
       // Who is alive, and the links that are left.
       for (let a = 0; a < n; a++) {
-        const info = node.processInfo(pids[a]!);
+        const info = await node.processInfo(pids[a]!);
         expect(info !== undefined, `${ctx}: actor ${a} alive`).toBe(model.alive[a]);
         if (info) {
           const links = info.links.map((p) => p.key).sort();
@@ -342,7 +344,7 @@ async function runKillAll(specs: Spec[], targets: { target: number; by: 'observe
 
     const expectedDowns = model.deaths.map((d) => ({ key: truthRefs[d]!.key, pid: pids[d]!.key, reason: 'killed' }));
     expect(byKey(await drainDowns(truth)), 'DOWNs').toEqual(byKey(expectedDowns));
-    for (let a = 0; a < n; a++) expect(node.processInfo(pids[a]!) !== undefined, `actor ${a} alive`).toBe(model.alive[a]);
+    for (let a = 0; a < n; a++) expect((await node.processInfo(pids[a]!)) !== undefined, `actor ${a} alive`).toBe(model.alive[a]);
 
     const index = new Map(pids.map((p, a) => [p.key, a]));
     const fwds = (await drain(observer)).map((m) => m as Forward);

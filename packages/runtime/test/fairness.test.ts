@@ -66,8 +66,8 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 describe('scheduler fairness with a self-messaging hot actor', () => {
   let node: Node;
   let hot: Pid;
-  const handled = (): number => node.processInfo(hot)?.messagesHandled ?? -1;
-  const hotRunning = (): boolean => node.processInfo(hot) !== undefined;
+  const handled = async (): Promise<number> => (await node.processInfo(hot))?.messagesHandled ?? -1;
+  const hotRunning = async (): Promise<boolean> => (await node.processInfo(hot)) !== undefined;
 
   /** messagesHandled when the test body began; null once a test has ended the hot actor itself. */
   let atStart: number | null = 0;
@@ -75,14 +75,14 @@ describe('scheduler fairness with a self-messaging hot actor', () => {
   beforeEach(async () => {
     node = await Node.start({ name: 'fair' });
     hot = node.spawn(Hot, { stopAt: Date.now() + HOT_LIMIT_MS });
-    await until(() => handled() > 10_000, 'the hot actor to get going', BOUND_MS);
-    atStart = handled();
+    await until(async () => (await handled()) > 10_000, 'the hot actor to get going', BOUND_MS);
+    atStart = await handled();
   });
 
   afterEach(async () => {
     try {
       // Checked over the whole test, not per step: some steps complete without an event-loop turn.
-      if (atStart !== null) expect(handled(), 'the hot actor kept going during the test').toBeGreaterThan(atStart);
+      if (atStart !== null) expect(await handled(), 'the hot actor kept going during the test').toBeGreaterThan(atStart);
     } finally {
       await node.stop();
     }
@@ -91,7 +91,7 @@ describe('scheduler fairness with a self-messaging hot actor', () => {
   /** Runs `work` within the bound and checks the hot actor was still running when it completed. */
   async function whileHot<T>(work: () => Promise<T>, what: string): Promise<T> {
     const result = await within(work(), BOUND_MS, what);
-    expect(hotRunning(), `the hot actor still runs after ${what}`).toBe(true);
+    expect(await hotRunning(), `the hot actor still runs after ${what}`).toBe(true);
     return result;
   }
 
@@ -152,25 +152,25 @@ describe('scheduler fairness with a self-messaging hot actor', () => {
       turns++;
       setImmediate(tick);
     };
-    const h0 = handled();
+    const h0 = await handled();
     setImmediate(tick);
     await until(() => turns >= 50, '50 event-loop turns', BOUND_MS);
     counting = false;
-    const messages = handled() - h0;
-    expect(hotRunning()).toBe(true);
+    const messages = (await handled()) - h0;
+    expect(await hotRunning()).toBe(true);
     // One setImmediate per message would give about one message per turn.
     expect(messages, `${messages} messages in ${turns} turns`).toBeGreaterThan(turns * 20);
   });
 
   it('stops the hot actor when asked', async () => {
-    const before = handled();
-    await until(() => handled() > before, 'the hot actor to handle more', BOUND_MS);
+    const before = await handled();
+    await until(async () => (await handled()) > before, 'the hot actor to handle more', BOUND_MS);
     atStart = null;
     const watcher = node.inbox();
     const ref = watcher.monitor(hot);
     node.exit(hot, 'kill');
     const down = await watcher.receive((m) => (m as { ref?: unknown }).ref === ref, BOUND_MS);
     expect(down).toMatchObject({ reason: 'killed' });
-    expect(hotRunning()).toBe(false);
+    expect(await hotRunning()).toBe(false);
   });
 });

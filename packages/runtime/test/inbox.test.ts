@@ -88,7 +88,7 @@ test('an inbox traps exits by default: a linked crash arrives as { from, reason 
   const msg = await inbox.receive(isExit, 1000);
   expect(msg).toEqual({ from: pid, reason: 'boom' });
   expect(inbox.closed).toBe(false);
-  expect(node.processInfo(inbox.self)!.trapExit).toBe(true);
+  expect((await node.processInfo(inbox.self))!.trapExit).toBe(true);
 });
 
 test('an inbox with trapExit false dies with a linked crash and rejects its receives', async () => {
@@ -120,7 +120,7 @@ test("close() rejects pending receives and links see 'normal'", async () => {
   await expect(inbox.receive()).rejects.toBeInstanceOf(StoppedError);
   expect(await watcher.receive(isExit, 1000)).toEqual({ from: inbox.self, reason: 'normal' });
   expect(await watcher.receive(isDown, 1000)).toEqual({ ref, pid: inbox.self, reason: 'normal' });
-  expect(node.processInfo(inbox.self)).toBeUndefined();
+  expect(await node.processInfo(inbox.self)).toBeUndefined();
 });
 
 test('a call to an inbox arrives as { msg, from } and is answered with inbox.reply', async () => {

@@ -93,8 +93,8 @@ async function runCase({ capacity, overflow, trap, rounds }: Case): Promise<void
     const ctl: Ctl = { log: [], gate: null, blocked: null };
     const pid = node.spawn(Sink, ctl, { mailbox: { capacity, overflow }, trapExit: trap });
     const src = node.inbox();
-    const info = (): ProcessInfo => {
-      const i = node.processInfo(pid);
+    const info = async (): Promise<ProcessInfo> => {
+      const i = await node.processInfo(pid);
       if (!i) throw new Error('the bounded actor died');
       return i;
     };
@@ -109,8 +109,8 @@ async function runCase({ capacity, overflow, trap, rounds }: Case): Promise<void
       const blocked = new Promise<void>((r) => (ctl.blocked = r));
       node.send(pid, 'block');
       await blocked;
-      const h0 = info().messagesHandled;
-      const d0 = info().messagesDropped;
+      const h0 = (await info()).messagesHandled;
+      const d0 = (await info()).messagesDropped;
       const logStart = ctl.log.length;
 
       const sent: number[] = [];
@@ -141,12 +141,12 @@ async function runCase({ capacity, overflow, trap, rounds }: Case): Promise<void
       }
 
       release();
-      await until(() => {
-        const i = info();
+      await until(async () => {
+        const i = await info();
         return i.mailboxLength === 0 && i.status === 'waiting';
       }, 'the mailbox to drain');
-      const h1 = info().messagesHandled;
-      const dropped = info().messagesDropped - d0;
+      const h1 = (await info()).messagesHandled;
+      const dropped = (await info()).messagesDropped - d0;
 
       const log = ctl.log.slice(logStart);
       const users = log.flatMap((e) => ('u' in e ? [e.u] : []));

@@ -76,12 +76,12 @@ describe('bounded mailboxes', () => {
     const pid = await bounded(node, 'drop_newest', 1);
     const g = gate();
     node.cast(pid, { hold: g.promise });
-    await expect.poll(() => node.processInfo(pid)!.status, { interval: 1 }).toBe('suspended');
+    await expect.poll(async () => (await node.processInfo(pid))!.status, { interval: 1 }).toBe('suspended');
     node.send(pid, 'fills the mailbox');
     expect(await refusal(node.call(pid, 'log', 60_000))).toBe('mailbox_full');
     expect(node.processInfo(pid)!.monitoredBy).toEqual([]);
     g.open();
-    await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
+    await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
     expect(await node.call(pid, 'log', 1000)).toEqual(['fills the mailbox']);
   });
 
@@ -89,19 +89,19 @@ describe('bounded mailboxes', () => {
     const node = await start();
     const pid = await bounded(node, 'drop_newest', 3);
     for (let i = 1; i <= 5; i++) node.send(pid, i);
-    expect(node.processInfo(pid)).toMatchObject({ mailboxLength: 3, messagesDropped: 2 });
+    expect(await node.processInfo(pid)).toMatchObject({ mailboxLength: 3, messagesDropped: 2 });
     // A call would take a slot too (and be dropped while full): wait for the queue to drain.
-    await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
+    await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
     expect(await node.call(pid, 'log')).toEqual([1, 2, 3]);
-    expect(node.processInfo(pid)!.messagesDropped).toBe(2);
+    expect((await node.processInfo(pid))!.messagesDropped).toBe(2);
   });
 
   test("'drop_oldest' keeps the latest messages and counts the dropped ones", async () => {
     const node = await start();
     const pid = await bounded(node, 'drop_oldest', 3);
     for (let i = 1; i <= 5; i++) node.send(pid, i);
-    expect(node.processInfo(pid)).toMatchObject({ mailboxLength: 3, messagesDropped: 2 });
-    await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
+    expect(await node.processInfo(pid)).toMatchObject({ mailboxLength: 3, messagesDropped: 2 });
+    await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
     expect(await node.call(pid, 'log')).toEqual([3, 4, 5]);
   });
 
@@ -119,8 +119,8 @@ describe('bounded mailboxes', () => {
     expect(error).toBeInstanceOf(MailboxFullError);
     expect((error as MailboxFullError).capacity).toBe(2);
     expect((error as Error).message).toContain(pid.toString());
-    expect(node.processInfo(pid)!.mailboxLength).toBe(2);
-    await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
+    expect((await node.processInfo(pid))!.mailboxLength).toBe(2);
+    await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
     node.send(pid, 4);
     expect(await node.call(pid, 'log')).toEqual([1, 4]);
   });
@@ -134,14 +134,14 @@ describe('bounded mailboxes', () => {
       const ref = await node.call<Ref>(pid, { monitor: watched });
       const g = gate();
       node.cast(pid, { hold: g.promise });
-      await expect.poll(() => node.processInfo(pid)!.status, { interval: 1 }).toBe('suspended');
+      await expect.poll(async () => (await node.processInfo(pid))!.status, { interval: 1 }).toBe('suspended');
       node.send(pid, 'fills the mailbox');
       node.exit(watched, 'kill');
       const inbox = node.inbox();
       inbox.exit(pid, 'trapped');
-      await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(3);
+      await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(3);
       g.open();
-      await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
+      await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
       const log = (await node.call(pid, 'log')) as unknown[];
       expect(log[0]).toBe('fills the mailbox');
       // The DOWN and the EXIT come from different senders: OTP orders neither before the other.
@@ -150,7 +150,7 @@ describe('bounded mailboxes', () => {
       expect(log).toHaveLength(3);
       expect(down).toEqual({ ref, pid: watched, reason: 'killed' } satisfies DownMessage);
       expect(exit).toEqual({ from: inbox.self, reason: 'trapped' });
-      expect(node.processInfo(pid)!.messagesDropped).toBe(0);
+      expect((await node.processInfo(pid))!.messagesDropped).toBe(0);
     },
   );
 });

@@ -101,7 +101,7 @@ describe('Node.start', () => {
     const node = await start({ name: 'a_1@host' });
     expect(node.name).toBe('a_1@host');
     expect(node.incarnation).toBeGreaterThan(0);
-    expect(node.processes()).toEqual([]);
+    expect(await node.processes()).toEqual([]);
     expect(node.self.id).toBe(0);
   });
 });
@@ -113,13 +113,13 @@ describe('names', () => {
     node.register('srv', pid);
     expect(node.whereis('srv')).toEqual(pid);
     expect(node.registered()).toEqual(['srv']);
-    expect(node.processInfo(pid)!.registeredName).toBe('srv');
+    expect((await node.processInfo(pid))!.registeredName).toBe('srv');
     expect(await node.call('srv', 'ping')).toBe('pong');
     expect(await node.call({ name: 'srv', node: node.name }, 'ping')).toBe('pong');
     expect(node.unregister('srv')).toBe(true);
     expect(node.unregister('srv')).toBe(false);
     expect(node.whereis('srv')).toBeUndefined();
-    expect(node.processInfo(pid)!.registeredName).toBeNull();
+    expect((await node.processInfo(pid))!.registeredName).toBeNull();
   });
 
   test('a name is freed when its process exits', async () => {
@@ -185,13 +185,13 @@ describe('calls', () => {
     const pending = failure(() => node.call(pid, 'hold', 100));
     await node.call(pid, 'ping', Infinity);
     clock.advance(99);
-    expect(node.processInfo(pid)!.monitoredBy).toHaveLength(1);
+    expect((await node.processInfo(pid))!.monitoredBy).toHaveLength(1);
     clock.advance(1);
     const e = await pending;
     expect(e).toBeInstanceOf(CallTimeoutError);
     expect((e as CallTimeoutError).timeoutMs).toBe(100);
     expect(e.message).toContain(pid.toString());
-    expect(node.processInfo(pid)!.monitoredBy).toEqual([]);
+    expect((await node.processInfo(pid))!.monitoredBy).toEqual([]);
   });
 
   test("a call rejects with CallExitError carrying the callee's crash reason", async () => {
@@ -201,7 +201,7 @@ describe('calls', () => {
     const e = await failure(() => node.call(pid, err));
     expect(e).toBeInstanceOf(CallExitError);
     expect((e as CallExitError).reason).toBe(err);
-    expect(node.processInfo(pid)).toBeUndefined();
+    expect(await node.processInfo(pid)).toBeUndefined();
   });
 
   test('a call pending when the callee is killed rejects with the exit reason', async () => {
@@ -238,7 +238,7 @@ describe('bad input', () => {
     const e = await failure(() => node.spawn(Server, undefined, opts as never));
     expect(e).toBeInstanceOf(InvalidArgumentError);
     expect(e.message).toContain(given);
-    expect(node.processes()).toEqual([]);
+    expect(await node.processes()).toEqual([]);
   });
 
   test('a negative or non-numeric timeout rejects with InvalidArgumentError', async () => {
@@ -283,13 +283,13 @@ describe('introspection', () => {
     const node = await start();
     const a = node.spawn(Server, undefined);
     const inbox = node.inbox();
-    expect(node.processes()).toHaveLength(2);
-    expect(node.processes()).toEqual(expect.arrayContaining([a, inbox.self]));
+    expect(await node.processes()).toHaveLength(2);
+    expect(await node.processes()).toEqual(expect.arrayContaining([a, inbox.self]));
     expect(node.stats()).toMatchObject({ processes: 2, deadLetters: 0 });
     const ref = inbox.monitor(a);
     node.exit(a, 'kill');
     await inbox.receive((m) => isDown(m) && m.ref.equals(ref), 2000);
-    expect(node.processes()).toEqual([inbox.self]);
+    expect(await node.processes()).toEqual([inbox.self]);
     node.send(a, 'to the dead');
     expect(node.stats()).toMatchObject({ processes: 1, deadLetters: 1 });
     expect(typeof node.stats().runQueue).toBe('number');
@@ -363,7 +363,7 @@ describe('stop', () => {
       ['t1', 'terminate', 'shutdown'],
       ['obs', 'terminate', 'shutdown'],
     ]);
-    expect(node.processes()).toEqual([]);
+    expect(await node.processes()).toEqual([]);
   });
 
   test('a trapping actor whose terminate never ends is killed after shutdownTimeoutMs', async () => {

@@ -45,7 +45,7 @@ describe('runTask', () => {
     const box = node.inbox();
     box.monitor(a);
     const pending = node.call(a, { fib: 34 }, 20_000).catch((e: unknown) => e);
-    await expect.poll(() => node.processInfo(a)?.status, { interval: 1 }).toBe('suspended');
+    await expect.poll(async () => (await node.processInfo(a))?.status, { interval: 1 }).toBe('suspended');
     node.exit(a, 'kill');
     const down = await box.receive(isDown, 2000);
     expect(down.reason).toBe('killed');

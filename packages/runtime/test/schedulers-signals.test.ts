@@ -71,7 +71,7 @@ describe('links across schedulers', () => {
     const pa = probe(a);
     const pb = probe(b);
     await ask(node(), pa, { link: pb });
-    expect(node().processInfo(pb)!.links).toEqual([pa]);
+    expect((await node().processInfo(pb))!.links).toEqual([pa]);
     const downs = [watch(box, pa), watch(box, pb)];
     node().cast(pb, new Error('b crashed'));
     const [da, db] = await Promise.all(downs);
@@ -89,7 +89,7 @@ describe('links across schedulers', () => {
     await ask(node(), pb, { stop: 'normal' });
     expect((await down).reason).toBe('normal');
     expect(await ask(node(), pa, 'ping')).toBe('pong');
-    expect(node().processInfo(pa)!.links).toEqual([]);
+    expect((await node().processInfo(pa))!.links).toEqual([]);
   });
 
   test.each(placements)('a trapping actor gets EXIT from its link on the other scheduler and lives ($where)', async ({ a, b }) => {
@@ -102,7 +102,7 @@ describe('links across schedulers', () => {
     expect((info as ExitMessage).from).toEqual(pb);
     expect(((info as ExitMessage).reason as Error).message).toBe('b crashed');
     expect(await ask(node(), t, 'ping')).toBe('pong');
-    expect(node().processInfo(t)!.links).toEqual([]);
+    expect((await node().processInfo(t))!.links).toEqual([]);
   });
 
   test.each(placements)("'kill' cannot be trapped, skips terminate, and links see 'killed' ($where)", async ({ a, b }) => {
@@ -129,8 +129,8 @@ describe('links across schedulers', () => {
     await ask(node(), pa, { unlink: pb });
     box.link(pb);
     box.unlink(pb);
-    expect(node().processInfo(pb)!.links).toEqual([]);
-    expect(node().processInfo(pa)!.links).toEqual([]);
+    expect((await node().processInfo(pb))!.links).toEqual([]);
+    expect((await node().processInfo(pa))!.links).toEqual([]);
     const down = watch(box, pb);
     node().exit(pb, 'boom');
     expect((await down).reason).toBe('boom');
@@ -189,13 +189,13 @@ describe('monitors across schedulers', () => {
     const ref1 = await ask<Ref>(node(), watcher, { monitor: pb });
     const ref2 = await ask<Ref>(node(), watcher, { monitor: pb });
     expect(ref1.equals(ref2)).toBe(false);
-    expect(node().processInfo(pb)!.monitoredBy).toEqual([watcher, watcher]);
+    expect((await node().processInfo(pb))!.monitoredBy).toEqual([watcher, watcher]);
     node().exit(pb, { shutdown: 'bye' });
     const isDownOf = (ref: Ref) => (i: unknown) => isDown(i) && i.ref.equals(ref);
     expect((await box.receive(infoFrom(watcher, isDownOf(ref1)), 3000)).info).toEqual({ ref: ref1, pid: pb, reason: { shutdown: 'bye' } });
     expect((await box.receive(infoFrom(watcher, isDownOf(ref2)), 3000)).info).toEqual({ ref: ref2, pid: pb, reason: { shutdown: 'bye' } });
     // the watcher's own call goes after any further DOWN from the same exit
-    expect(node().processInfo(watcher)!.monitors).toEqual([]);
+    expect((await node().processInfo(watcher))!.monitors).toEqual([]);
     expect(await ask(node(), watcher, 'ping')).toBe('pong');
     expect(box.pending).toBe(0);
   });
@@ -219,7 +219,7 @@ describe('monitors across schedulers', () => {
     const kept = await ask<Ref>(node(), watcher, { monitor: pb });
     expect(await ask(node(), watcher, { demonitor: dropped })).toBe(true);
     expect(await ask(node(), watcher, { demonitor: dropped })).toBe(false);
-    expect(node().processInfo(pb)!.monitoredBy).toEqual([watcher]);
+    expect((await node().processInfo(pb))!.monitoredBy).toEqual([watcher]);
     node().exit(pb, 'boom');
     const down = (await box.receive(infoFrom(watcher), 3000)).info as DownMessage;
     // DOWNs of one exit go out in the order the monitors were set: the dropped one would be first
@@ -239,7 +239,7 @@ describe('monitors across schedulers', () => {
     expect(await box.receive(downFor(ref1), 3000)).toEqual({ ref: ref1, pid: pb, reason: 'bye' });
     expect(await box.receive(downFor(ref2), 3000)).toEqual({ ref: ref2, pid: pb, reason: 'bye' });
     await expect(box.receive(isDown, 20)).rejects.toSatisfy(ReceiveTimeoutError.is);
-    expect(node().processInfo(box.self)!.monitors).toEqual([]);
+    expect((await node().processInfo(box.self))!.monitors).toEqual([]);
   });
 });
 
@@ -320,8 +320,8 @@ describe('a worker scheduler thread that dies', () => {
     expect(e).toBeInstanceOf(CallExitError);
     expect((e as CallExitError).reason).toEqual(schedulerDown);
     expect(node().whereis('victim')).toBeUndefined();
-    expect(node().processes().filter((p) => schedulerOf(p) === 1)).toEqual([]);
-    expect(node().processInfo(trapping)!.links).toEqual([]);
+    expect((await node().processes()).filter((p) => schedulerOf(p) === 1)).toEqual([]);
+    expect((await node().processInfo(trapping))!.links).toEqual([]);
 
     // the scheduler is back, on a new thread, with new pids
     const fresh = node().spawn('ThreadProbe', undefined, { scheduler: 1, name: 'victim' });
@@ -330,7 +330,7 @@ describe('a worker scheduler thread that dies', () => {
     expect(fresh.id).toBeGreaterThan(victim.id);
     expect(node().whereis('victim')).toEqual(fresh);
     // a stale pid of the dead thread names nobody on the new one
-    expect(node().processInfo(victim)).toBeUndefined();
+    expect(await node().processInfo(victim)).toBeUndefined();
     const stale = (await node().call(victim, 'ping').catch((x: unknown) => x)) as CallExitError;
     expect(stale).toBeInstanceOf(CallExitError);
     expect(stale.reason).toBe('noproc');
@@ -376,7 +376,7 @@ describe('node.stop with actors on both schedulers', () => {
     const ended = seen.findIndex((m) => 'threadExit' in m);
     expect(seen[ended]).toMatchObject({ code: 0 });
     expect(seen.findIndex((m) => m.probe === String(witness) && 'terminate' in m)).toBeLessThan(ended);
-    expect(node.processes()).toEqual([]);
+    expect(await node.processes()).toEqual([]);
     expect(() => node.spawn('ThreadProbe', undefined, { scheduler: 1 })).toThrow(StoppedError);
   });
 });

@@ -7,7 +7,6 @@ import {
   CallTimeoutError,
   InvalidArgumentError,
   Node,
-  NoProcessError,
   NotAnActorError,
   Pid,
   UnencodableError,
@@ -100,9 +99,9 @@ describe('spawning on a scheduler', () => {
     const c10 = await ask<Pid>(node(), p1, { spawn: 'Where', args: 7, opts: { scheduler: 0 } });
     const c11 = await ask<Pid>(node(), p1, { spawn: 'ThreadProbe', args: undefined });
     expect([c01, c10, c11].map(schedulerOf)).toEqual([1, 0, 1]);
-    expect(node().processInfo(c01)!.parent).toEqual(p0);
-    expect(node().processInfo(c10)!.parent).toEqual(p1);
-    expect(node().processInfo(c11)!.parent).toEqual(p1);
+    expect((await node().processInfo(c01))!.parent).toEqual(p0);
+    expect((await node().processInfo(c10))!.parent).toEqual(p1);
+    expect((await node().processInfo(c11))!.parent).toEqual(p1);
     expect(await node().call(c10, 'where')).toEqual({ threadId, n: 7 });
     // the parent on the other thread sees its child's info too
     expect(((await ask<ProcessInfo>(node(), p1, { processInfo: c10 })) as ProcessInfo).className).toBe('Where');
@@ -112,8 +111,8 @@ describe('spawning on a scheduler', () => {
     const box = node().inbox();
     const p0 = node().spawn('ThreadProbe', undefined, { scheduler: 0 });
     const child = await ask<Pid>(node(), p0, { spawn: 'ThreadProbe', args: undefined, opts: { scheduler: 1, link: true } });
-    expect(node().processInfo(child)!.links).toEqual([p0]);
-    expect(node().processInfo(p0)!.links).toEqual([child]);
+    expect((await node().processInfo(child))!.links).toEqual([p0]);
+    expect((await node().processInfo(p0))!.links).toEqual([child]);
     box.monitor(child);
     const childDown = box.receive(downOf(child), 2000);
     expect((await exitAndWait(node(), box, p0, 'boom')).reason).toBe('boom');
@@ -121,21 +120,34 @@ describe('spawning on a scheduler', () => {
   });
 
   test("'auto' puts a new actor on the least loaded scheduler, from the node and from an actor", async () => {
-    const load = (s: number) => node().processes().filter((p) => schedulerOf(p) === s).length;
+    const load = async (s: number) => (await node().processes()).filter((p) => schedulerOf(p) === s).length;
     const extra: Pid[] = [];
-    const loadUp = (s: number, other: number) => {
-      while (load(s) <= load(other)) extra.push(node().spawn('ThreadProbe', undefined, { scheduler: s }));
+    const loadUp = async (s: number, other: number) => {
+      while ((await load(s)) <= (await load(other))) extra.push(node().spawn('ThreadProbe', undefined, { scheduler: s }));
     };
-    loadUp(0, 1);
+    await loadUp(0, 1);
     const onOne = node().spawn('ThreadProbe', undefined, { scheduler: 'auto' });
     expect(schedulerOf(onOne)).toBe(1);
-    loadUp(1, 0);
+    await loadUp(1, 0);
     const onZero = node().spawn('ThreadProbe', undefined, { scheduler: 'auto' });
     expect(schedulerOf(onZero)).toBe(0);
     const fromActor = await ask<Pid>(node(), onOne, { spawn: 'ThreadProbe', args: undefined, opts: { scheduler: 'auto' } });
     expect(schedulerOf(fromActor)).toBe(0);
     const box = node().inbox();
     for (const p of [...extra, onOne, onZero, fromActor]) await exitAndWait(node(), box, p);
+  });
+});
+
+describe("'auto' in a burst", () => {
+  const node = twoSchedulers('burst');
+
+  test("a burst of 'auto' spawns from the main thread spreads over the schedulers, though none has arrived yet", async () => {
+    const pids = Array.from({ length: 40 }, () => node().spawn('ThreadProbe', undefined, { scheduler: 'auto' }));
+    expect(pids.filter((p) => schedulerOf(p) === 1).length).toBeGreaterThanOrEqual(19);
+    const all = await node().processes();
+    const count = (s: number) => all.filter((p) => schedulerOf(p) === s).length;
+    expect(Math.abs(count(0) - count(1))).toBeLessThanOrEqual(1);
+    for (const p of pids) node().exit(p, 'kill');
   });
 });
 
@@ -147,22 +159,22 @@ describe('processInfo, processes and names across schedulers', () => {
     const p0 = node().spawn('ThreadProbe', undefined, { scheduler: 0 });
     const p1 = node().spawn('ThreadProbe', { trap: true }, { scheduler: 1 });
     await ask(node(), p1, 'ping');
-    const info = node().processInfo(p1)!;
+    const info = (await node().processInfo(p1))!;
     expect(info).toMatchObject({ className: 'ThreadProbe', trapExit: true, registeredName: null, status: 'waiting' });
     expect(info.pid).toEqual(p1);
     expect(info.parent).toEqual(node().self);
     expect(info.messagesHandled).toBe(1);
-    const all = node().processes();
+    const all = await node().processes();
     expect(all).toContainEqual(p0);
     expect(all).toContainEqual(p1);
     expect(all).toContainEqual(box.self);
     // seen from the worker thread
     const there = await ask<Pid[]>(node(), p1, 'processes');
-    expect(new Set(there.map(String))).toEqual(new Set(node().processes().map(String)));
+    expect(new Set(there.map(String))).toEqual(new Set((await node().processes()).map(String)));
     expect((await ask<ProcessInfo>(node(), p1, { processInfo: p0 })).pid).toEqual(p0);
     await exitAndWait(node(), box, p1);
-    expect(node().processInfo(p1)).toBeUndefined();
-    expect(node().processes()).not.toContainEqual(p1);
+    expect(await node().processInfo(p1)).toBeUndefined();
+    expect(await node().processes()).not.toContainEqual(p1);
     expect(await ask(node(), p0, { processInfo: p1 })).toBeNull();
   });
 
@@ -173,7 +185,7 @@ describe('processInfo, processes and names across schedulers', () => {
     await ask(node(), p1, { register: 'one' });
     expect(node().whereis('one')).toEqual(p1);
     expect(node().registered()).toEqual(expect.arrayContaining(['zero', 'one']));
-    expect(node().processInfo(p1)!.registeredName).toBe('one');
+    expect((await node().processInfo(p1))!.registeredName).toBe('one');
     expect(await ask(node(), p1, { whereis: 'zero' })).toEqual(p0);
     expect(await ask(node(), p0, { whereis: 'one' })).toEqual(p1);
     node().send('one', 'to one');
@@ -189,16 +201,23 @@ describe('processInfo, processes and names across schedulers', () => {
     const p1 = node().spawn('ThreadProbe', undefined, { scheduler: 1 });
     node().register('named-from-main', p1);
     expect(node().whereis('named-from-main')).toEqual(p1);
-    expect(node().processInfo(p1)!.registeredName).toBe('named-from-main');
+    expect((await node().processInfo(p1))!.registeredName).toBe('named-from-main');
     expect(await ask(node(), p1, { whereis: 'named-from-main' })).toEqual(p1);
     await ask(node(), p1, { register: 'named-from-worker', pid: p0 });
     expect(node().whereis('named-from-worker')).toEqual(p0);
-    expect(node().processInfo(p0)!.registeredName).toBe('named-from-worker');
+    expect((await node().processInfo(p0))!.registeredName).toBe('named-from-worker');
     // a process has one name, wherever it is asked for
     expect(AlreadyRegisteredError.is(await failure(() => node().register('second-name', p1)))).toBe(true);
     const box = node().inbox();
     await exitAndWait(node(), box, p1);
-    expect(NoProcessError.is(await failure(() => node().register('too-late', p1)))).toBe(true);
+    // The main thread decides at once, without asking the worker: a name given to a process that
+    // has died is released when its scheduler learns of it.
+    node().register('too-late', p1);
+    await expect.poll(() => node().whereis('too-late'), { interval: 1 }).toBeUndefined();
+    expect(await ask(node(), p0, { whereis: 'too-late' })).toBeNull();
+    const q0 = node().spawn('ThreadProbe', undefined, { scheduler: 0 });
+    node().register('too-late', q0);
+    expect(node().whereis('too-late')).toEqual(q0);
   });
 
   test('a name taken on one scheduler is taken for the other: AlreadyRegisteredError', async () => {
@@ -224,13 +243,13 @@ describe('processInfo, processes and names across schedulers', () => {
     expect(node().unregister('held-by-1')).toBe(true);
     expect(node().whereis('held-by-1')).toBeUndefined();
     expect(await ask(node(), p1, { whereis: 'held-by-1' })).toBeNull();
-    expect(node().processInfo(p1)!.registeredName).toBeNull();
+    expect((await node().processInfo(p1))!.registeredName).toBeNull();
     node().register('held-by-1', q0);
     expect(node().whereis('held-by-1')).toEqual(q0);
     // the worker frees a name held on the main thread
     expect(await ask(node(), p1, { unregister: 'held-by-0' })).toBe(true);
     expect(node().whereis('held-by-0')).toBeUndefined();
-    expect(node().processInfo(p0)!.registeredName).toBeNull();
+    expect((await node().processInfo(p0))!.registeredName).toBeNull();
     expect(await ask(node(), p1, { whereis: 'held-by-0' })).toBeNull();
     await ask(node(), p1, { register: 'held-by-0' });
     expect(node().whereis('held-by-0')).toEqual(p1);

@@ -96,7 +96,7 @@ describe('links', () => {
     node.cast(q, 'stop');
     expect((await down).reason).toBe('normal');
     expect(await node.call(a, 'ping')).toBe('pong');
-    expect(node.processInfo(a)!.links).toEqual([]);
+    expect((await node.processInfo(a))!.links).toEqual([]);
   });
 
   test('an abnormal exit kills linked actors with the same reason, along the chain', async () => {
@@ -137,7 +137,7 @@ describe('links', () => {
     const log: unknown[] = [];
     const t = node.spawn(Probe, { log, trap: true });
     expect(await node.call(t, 'ping')).toBe('pong'); // init has set trapExit
-    expect(node.processInfo(t)!.trapExit).toBe(true);
+    expect((await node.processInfo(t))!.trapExit).toBe(true);
     const plain = node.spawn(Probe, undefined);
     await node.call(plain, { link: t });
     inbox.link(t);
@@ -159,7 +159,7 @@ describe('links', () => {
     await node.call(a, { unlink: b });
     inbox.link(b);
     inbox.unlink(b);
-    expect(node.processInfo(b)!.links).toEqual([]);
+    expect((await node.processInfo(b))!.links).toEqual([]);
     const down = watch(inbox, b);
     node.exit(b, 'boom');
     expect((await down).reason).toBe('boom');
@@ -198,7 +198,7 @@ describe('monitors', () => {
     expect(d1).toEqual({ ref: ref1, pid, reason: { shutdown: 'bye' } });
     expect(d2.pid).toEqual(pid);
     await expect(inbox.receive(isDown, 20)).rejects.toSatisfy(ReceiveTimeoutError.is);
-    expect(node.processInfo(inbox.self)!.monitors).toEqual([]);
+    expect((await node.processInfo(inbox.self))!.monitors).toEqual([]);
   });
 
   test("a monitor on a dead or unknown pid gives DOWN 'noproc' at once", async () => {
@@ -224,7 +224,7 @@ describe('monitors', () => {
     const ref = inbox.monitor(pid);
     expect(inbox.demonitor(ref)).toBe(true);
     expect(inbox.demonitor(ref)).toBe(false);
-    expect(node.processInfo(pid)!.monitoredBy).toEqual([]);
+    expect((await node.processInfo(pid))!.monitoredBy).toEqual([]);
     const later = watch(inbox, pid);
     node.exit(pid, 'boom');
     expect((await later).reason).toBe('boom');

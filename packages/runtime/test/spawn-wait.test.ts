@@ -25,7 +25,7 @@ describe('spawnAndWait', () => {
   test('here: resolves once an async init has ended, rejects with InitError carrying what init threw', async () => {
     const node = await start({ name: 'a' });
     const pid = await node.spawnAndWait(SlowInit, { ms: 20 });
-    expect(node.processInfo(pid)?.status).toBe('waiting');
+    expect((await node.processInfo(pid))?.status).toBe('waiting');
     const e = await initError(node.spawnAndWait(SlowInit, { ms: 5, fail: true }));
     expect((e.reason as Error).message).toBe('init gave up');
   });
@@ -36,7 +36,7 @@ describe('spawnAndWait', () => {
     const b = await start({ name: 'b', transport: net.transport() });
     const pid = await b.spawnAndWait('SlowInit', { ms: 20 }, { node: 'a' });
     expect(pid.node).toBe('a');
-    expect(a.processInfo(pid)?.status).toBe('waiting');
+    expect((await a.processInfo(pid))?.status).toBe('waiting');
     expect(await b.call(pid, 'x', 1000)).toBe('ready');
     const e = await initError(b.spawnAndWait('SlowInit', { ms: 5, fail: true }, { node: 'a' }));
     expect((e.reason as Error).message).toBe('init gave up');
@@ -45,7 +45,7 @@ describe('spawnAndWait', () => {
   test('on another scheduler: the same', async () => {
     const node = await start({ name: 's', schedulers: 2, modules: [new URL('./fixtures/thread-actors.ts', import.meta.url)] });
     const pid = await node.spawnAndWait('SlowInit', { ms: 20 }, { scheduler: 1 });
-    expect(node.processInfo(pid)?.status).toBe('waiting');
+    expect((await node.processInfo(pid))?.status).toBe('waiting');
     const e = await initError(node.spawnAndWait('SlowInit', { ms: 5, fail: true }, { scheduler: 1 }));
     expect((e.reason as Error).message).toBe('init gave up');
   });

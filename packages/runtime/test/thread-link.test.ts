@@ -1,7 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { MessageChannel } from 'node:worker_threads';
 import { Pid } from '@foundation/runtime';
-import { ThreadLink, type ThreadFrame } from '../src/internal/threads/thread-link.js';
+import { encode } from '../src/codec.js';
+import { ThreadLink, type Control, type LinkHandlers, type ThreadFrame } from '../src/internal/threads/thread-link.js';
+
+const handlers = (frame: (f: ThreadFrame) => void = () => {}, control: (c: Control) => void = () => {}): LinkHandlers => ({
+  frame,
+  control,
+  afterBatch: () => {},
+});
 
 describe('ThreadLink', () => {
   test('frames arrive in order, in batches, each batch posted as its own bytes (not the codec buffer behind it)', async () => {
@@ -9,9 +16,9 @@ describe('ThreadLink', () => {
     const sizes: [number, number][] = [];
     port2.on('message', (data: Uint8Array) => sizes.push([data.byteLength, data.buffer.byteLength]));
     const got: number[] = [];
-    const sender = new ThreadLink(port1, () => {}, () => {}, false);
+    const sender = new ThreadLink(port1, 1, handlers(), false);
     const to = new Pid('n', 1, 1);
-    const receiver = new ThreadLink(port2, (f) => got.push((f as { msg: number }).msg), () => {}, false);
+    const receiver = new ThreadLink(port2, 0, handlers((f) => got.push((f as { msg: number }).msg)), false);
     // A big batch first: it grows the codec's shared buffer to megabytes.
     for (let i = 0; i < 5000; i++) sender.send({ t: 'msg', to, kind: 0, msg: i, pad: 'x'.repeat(200) } as unknown as ThreadFrame);
     sender.flush();
@@ -24,5 +31,42 @@ describe('ThreadLink', () => {
     expect(sizes.at(-1)![0]).toBeLessThan(100);
     sender.close();
     receiver.close();
+  });
+
+  test('a control message posted after a 10 MB encode is posted as its own few bytes, in order with the frames', async () => {
+    encode({ big: new Uint8Array(10 * 1024 * 1024) }); // grows the codec's shared buffer
+    const { port1, port2 } = new MessageChannel();
+    const buffers: number[] = [];
+    port2.on('message', (data: Uint8Array) => buffers.push(data.buffer.byteLength));
+    const got: unknown[] = [];
+    const sender = new ThreadLink(port1, 1, handlers(), false);
+    const receiver = new ThreadLink(port2, 0, handlers((f) => got.push(f.t), (c) => got.push(c)), false);
+    const pid = new Pid('n', 65, 1);
+    sender.send({ t: 'msg', to: pid, kind: 0, msg: 'first' });
+    sender.control({ ctl: 'name', name: 'svc', pid });
+    await expect.poll(() => got.length, { interval: 1 }).toBe(2);
+    expect(got).toEqual(['msg', { ctl: 'name', name: 'svc', pid }]);
+    expect(buffers).toHaveLength(1);
+    expect(buffers[0]).toBeLessThan(200);
+    sender.close();
+    receiver.close();
+  });
+
+  test('while held, a link keeps what is sent and posts it on the new port, after the first control', async () => {
+    const old = new MessageChannel();
+    const sender = new ThreadLink(old.port1, 1, handlers(), false);
+    sender.hold();
+    const to = new Pid('n', 1, 1);
+    sender.send({ t: 'msg', to, kind: 0, msg: 'kept' });
+    sender.flush();
+    const fresh = new MessageChannel();
+    const got: unknown[] = [];
+    const receiver = new ThreadLink(fresh.port2, 0, handlers((f) => got.push((f as { msg: unknown }).msg), (c) => got.push(c)), false);
+    sender.rebind(fresh.port1, { ctl: 'since', seq: 7 });
+    await expect.poll(() => got.length, { interval: 1 }).toBe(2);
+    expect(got).toEqual([{ ctl: 'since', seq: 7 }, 'kept']);
+    sender.close();
+    receiver.close();
+    old.port2.close();
   });
 });

@@ -71,7 +71,7 @@ describe('DynamicSupervisor', () => {
     const { reason } = await down;
     expect(isReachedMaxRestartIntensity(reason)).toBe(true);
     expect(reason).toMatchObject({ shutdown: { reachedMaxRestartIntensity: { child: 'b' } } });
-    expect(node.processInfo(a)).toBeUndefined();
+    expect(await node.processInfo(a)).toBeUndefined();
     expect(log).toContain('stop:a');
   });
 

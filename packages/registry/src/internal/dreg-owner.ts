@@ -132,7 +132,7 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
     this.sendAfter({ $dreg: 'tick' } satisfies Internal, this.syncInterval);
   }
 
-  override handleCall(msg: DOwnerCall<K, V>): DOwnerReply {
+  override handleCall(msg: DOwnerCall<K, V>): DOwnerReply | Promise<DOwnerReply> {
     switch (msg.op) {
       case 'register':
         return this.register(msg.key, msg.pid, msg.value);
@@ -221,8 +221,9 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
 
   // ---- local writes
 
-  private register(key: K, pid: Pid, value: V): DOwnerReply {
-    if (this.node.processInfo(pid) === undefined) return { error: new NoProcessError(pid.toString()) };
+  private async register(key: K, pid: Pid, value: V): Promise<DOwnerReply> {
+    // A pid of another scheduler is asked about without blocking; this owner waits meanwhile.
+    if ((await this.node.processInfo(pid)) === undefined) return { error: new NoProcessError(pid.toString()) };
     let h = this.holders.get(pid.key);
     if (this.table.unique) {
       const holder = this.table.whereis(key);
@@ -332,8 +333,9 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
     const cands = this.table.candidates(key);
     if (cands.length < 2) return;
     const winner = cands[0]!.pid;
-    // A local winner that has exited is about to be removed (its DOWN is queued): nobody loses to it.
-    if (winner.node === this.node.name && this.node.processInfo(winner) === undefined) return;
+    // A local winner that has exited but whose DOWN is still queued wins too: whether it lives
+    // cannot be known here without asking its scheduler (processInfo is async), and the
+    // losers' exits cannot wait inside a merge. Its DOWN frees the key right after.
     for (const c of cands.slice(1)) {
       const h = this.holders.get(c.pid.key);
       if (c.pid.node !== this.node.name || !h?.keys.has(key)) continue;

@@ -80,7 +80,7 @@ export class ScopeActor extends Actor<ScopeCall, ScopeReply, ScopeArgs> {
     this.table.clear();
   }
 
-  override handleCall(msg: ScopeCall): ScopeReply {
+  override handleCall(msg: ScopeCall): ScopeReply | Promise<ScopeReply> {
     switch (msg.op) {
       case 'join':
         return this.join(msg.group, msg.pids);
@@ -103,8 +103,11 @@ export class ScopeActor extends Actor<ScopeCall, ScopeReply, ScopeArgs> {
 
   // ---- this node's members
 
-  private join(group: string, pids: readonly Pid[]): ScopeReply {
-    for (const pid of pids) if (this.node.processInfo(pid) === undefined) return { error: new NoProcessError(pid.toString()) };
+  private async join(group: string, pids: readonly Pid[]): Promise<ScopeReply> {
+    // Pids of other schedulers are asked about without blocking; this scope waits meanwhile.
+    const infos = await Promise.all(pids.map((pid) => this.node.processInfo(pid)));
+    const dead = pids.find((_, i) => infos[i] === undefined);
+    if (dead) return { error: new NoProcessError(dead.toString()) };
     for (const pid of pids) {
       let m = this.locals.get(pid.key);
       if (!m) this.locals.set(pid.key, (m = { pid, ref: this.monitor(pid), groups: new Map() }));

@@ -47,7 +47,7 @@ export class RegistryOwner<K, V> extends Actor<OwnerCall<K, V>, OwnerReply, Owne
     for (const t of args.listeners) this.listeners.add(t);
   }
 
-  override handleCall(msg: OwnerCall<K, V>): OwnerReply {
+  override handleCall(msg: OwnerCall<K, V>): OwnerReply | Promise<OwnerReply> {
     switch (msg.op) {
       case 'register':
         return this.register(msg.key, msg.pid, msg.value);
@@ -86,8 +86,9 @@ export class RegistryOwner<K, V> extends Actor<OwnerCall<K, V>, OwnerReply, Owne
     this.table.clear();
   }
 
-  private register(key: K, pid: Pid, value: V): OwnerReply {
-    if (this.node.processInfo(pid) === undefined) return { error: new NoProcessError(pid.toString()) };
+  private async register(key: K, pid: Pid, value: V): Promise<OwnerReply> {
+    // A pid of another scheduler is asked about without blocking; this owner waits meanwhile.
+    if ((await this.node.processInfo(pid)) === undefined) return { error: new NoProcessError(pid.toString()) };
     if (this.table.unique) {
       const holder = this.table.whereis(key);
       if (holder) return { error: new AlreadyRegisteredError(this.name, key, holder) };

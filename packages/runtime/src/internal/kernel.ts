@@ -15,6 +15,31 @@ import type { ThreadRouter } from './thread-router.js';
 /** Most schedulers a node may have (pid ids carry the owner in their low bits). */
 export const MAX_SCHEDULERS = 64;
 
+/*
+ * Pid ids. A node with one scheduler numbers its processes 1, 2, 3... (0 is the node's own
+ * process). On a node with several, a scheduler allocates pids for any scheduler without
+ * asking it (spawn on another scheduler needs no round trip), so an id says who allocated it
+ * and for whom:
+ *
+ *   id = (seq * 64 + allocator) * 64 + target
+ *
+ * `target % 64` is the scheduler that runs the process (schedulerOf), `allocator` the one that
+ * chose the id, and `seq` counts the allocator's pids for that target (1, 2, 3..., each pair on
+ * its own counter, so a target sees an allocator's seqs without gaps). Ids below 64 (seq 0) are
+ * the schedulers' own processes. A target learns a pid allocated for it from a spawn frame on
+ * the allocator's link; see threads/arrivals.ts for what happens to signals that overtake it.
+ */
+
+/** The sequence number of a pid id of a node with several schedulers. */
+export function seqOf(id: number): number {
+  return Math.floor(id / (MAX_SCHEDULERS * MAX_SCHEDULERS));
+}
+
+/** The scheduler that allocated a pid id of a node with several schedulers. */
+export function allocatorOf(id: number): number {
+  return Math.floor(id / MAX_SCHEDULERS) % MAX_SCHEDULERS;
+}
+
 /**
  * What a Node is made of inside: pid and ref counters, the live-process list, registered
  * names, the dispatcher and the transport. Public behaviour lives in Node, Actor and Inbox;
@@ -24,7 +49,8 @@ export class Kernel {
   readonly dispatcher: Dispatcher;
   /** Call timeouts. */
   readonly timeouts: TimeoutQueue;
-  private pidSeq = 1;
+  /** Next pid sequence number, by target scheduler (only this one's on a single-scheduler node). */
+  private readonly pidSeqs: number[] = [];
   private refSeq = 1;
   private first: ProcessCore | null = null;
   private count = 0;
@@ -60,17 +86,28 @@ export class Kernel {
 
   /** A fresh pid for a process about to be added. */
   newPid(proc: ProcessCore): Pid {
-    return new Pid(this.name, this.idOf(this.pidSeq++), this.incarnation, proc);
+    return new Pid(this.name, this.allocateId(this.scheduler), this.incarnation, proc);
   }
 
-  /** The pid of this scheduler's own process (sequence 0; id 0 on the main thread). */
+  /** The pid of this scheduler's own process (sequence 0: its id is the scheduler's index). */
   rootPid(proc: ProcessCore): Pid {
-    return new Pid(this.name, this.idOf(0), this.incarnation, proc);
+    return new Pid(this.name, this.schedulers > 1 ? this.scheduler : 0, this.incarnation, proc);
   }
 
-  /** A pid id: on a node with several schedulers the low bits say which one owns the process. */
-  private idOf(seq: number): number {
-    return this.schedulers > 1 ? seq * MAX_SCHEDULERS + this.scheduler : seq;
+  /** A fresh pid id for a process that scheduler `target` will run (see the id layout above). */
+  allocateId(target: number): number {
+    const seq = this.pidSeqs[target] ?? 1;
+    this.pidSeqs[target] = seq + 1;
+    if (this.schedulers === 1) return seq;
+    // Published before the pid can leave this thread: the target tells "allocated, not yet
+    // arrived" from "never allocated" by it.
+    this.threads?.publishSeq(target, seq + 1);
+    return (seq * MAX_SCHEDULERS + this.scheduler) * MAX_SCHEDULERS + target;
+  }
+
+  /** The next pid sequence number for `target`. */
+  nextSeq(target: number): number {
+    return this.pidSeqs[target] ?? 1;
   }
 
   /** The scheduler that owns a pid id of this node. */
@@ -78,18 +115,16 @@ export class Kernel {
     return this.schedulers > 1 ? id % MAX_SCHEDULERS : 0;
   }
 
-  /** Sets the next pid sequence number (a restarted scheduler continues past its old pids). */
-  startPidsAt(seq: number): void {
-    this.pidSeq = Math.max(this.pidSeq, seq);
-  }
-
-  /** The next pid sequence number (a scheduler publishes it so a restart can continue from it). */
-  get nextPidSeq(): number {
-    return this.pidSeq;
+  /** Sets the next pid sequence numbers, by target (a restarted scheduler continues past its old pids). */
+  startPidsAt(seqs: readonly number[]): void {
+    seqs.forEach((seq, target) => {
+      this.pidSeqs[target] = Math.max(this.pidSeqs[target] ?? 1, seq);
+    });
   }
 
   makeRef(): Ref {
-    return new Ref(this.name, this.idOf(this.refSeq++), this.incarnation);
+    const seq = this.refSeq++;
+    return new Ref(this.name, this.schedulers > 1 ? seq * MAX_SCHEDULERS + this.scheduler : seq, this.incarnation);
   }
 
   add(p: ProcessCore): void {
@@ -97,7 +132,7 @@ export class Kernel {
     if (this.first) this.first.$prev = p;
     this.first = p;
     this.count++;
-    if (this.threads !== null) this.threads.publish(this.pidSeq, this.count);
+    if (this.threads !== null) this.threads.publishLoad(this.count);
   }
 
   remove(p: ProcessCore): void {
@@ -106,7 +141,7 @@ export class Kernel {
     if (p.$next) p.$next.$prev = p.$prev;
     p.$prev = p.$next = null;
     this.count--;
-    if (this.threads !== null) this.threads.publish(this.pidSeq, this.count);
+    if (this.threads !== null) this.threads.publishLoad(this.count);
     if (p.$flags & Flag.Exported) this.exported.delete(p.$pid.id);
     const name = p.$ext?.name;
     if (name != null && this.names.get(name) === p.$pid) {
@@ -143,10 +178,13 @@ export class Kernel {
 
   /**
    * True when the pid is this scheduler's to answer for: it lives (or lived) here, or it names
-   * an earlier incarnation of this node (so it is certainly dead).
+   * an earlier incarnation of this node (so it is certainly dead). A pid another scheduler
+   * allocated for this one, whose spawn has not arrived yet, is not: what is sent to it waits.
    */
   isLocal(pid: Pid): boolean {
-    return pid.node === this.name && (pid.incarnation !== this.incarnation || this.schedulerOf(pid.id) === this.scheduler);
+    if (pid.node !== this.name) return false;
+    if (pid.incarnation !== this.incarnation) return true;
+    return this.schedulerOf(pid.id) === this.scheduler && !(this.threads?.arriving(pid.id) ?? false);
   }
 
   /**

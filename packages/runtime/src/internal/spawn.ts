@@ -1,6 +1,7 @@
-import type { Pid } from '../pid.js';
+import { Pid } from '../pid.js';
+import type { ActorClass } from '../actor.js';
 import { AlreadyRegisteredError, InvalidArgumentError, NotAnActorError, StoppedError, describeValue } from '../errors.js';
-import { Flag } from './process.js';
+import { Flag, type ProcessCore } from './process.js';
 import { isActorClass } from './spawn-check.js';
 import { actorClass, actorName } from '../actor-registry.js';
 import type { Kernel } from './kernel.js';
@@ -91,18 +92,7 @@ export function spawn(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?
   if (!isActorClass(cls)) throw new NotAnActorError(cls);
   const holder = o.name === undefined ? undefined : k.whereis(o.name);
   if (holder !== undefined) throw new AlreadyRegisteredError(o.name!, holder.toString());
-  const a = new cls();
-  a.$k = k;
-  a.$pid = k.newPid(a);
-  a.$parent = parent;
-  a.$args = args;
-  a.$flags = Flag.InitPending | (o.trapExit ? Flag.Trap : 0);
-  if (o.mailbox) {
-    const ext = a.$x();
-    ext.capacity = o.mailbox.capacity;
-    ext.overflow = o.mailbox.overflow ?? 'drop_newest';
-  }
-  k.add(a);
+  const a = create(k, cls, null, parent, args, o);
   if (o.name !== undefined) k.register(o.name, a.$pid);
   if (o.link) {
     const p = k.local(parent);
@@ -112,12 +102,46 @@ export function spawn(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?
   return a.$pid;
 }
 
-/** Spawns on another scheduler of this node: the class must be defined by name (the thread loads its own). */
+/**
+ * Creates an actor of `cls` and adds it to this scheduler, with a fresh pid or (`id`) the one
+ * another scheduler allocated for it; its init is queued by the caller.
+ */
+export function create(
+  k: Kernel,
+  cls: ActorClass,
+  id: number | null,
+  parent: Pid,
+  args: unknown,
+  o: Pick<SpawnOptions, 'trapExit' | 'mailbox'>,
+): ProcessCore {
+  const a = new cls();
+  a.$k = k;
+  a.$pid = id === null ? k.newPid(a) : new Pid(k.name, id, k.incarnation, a);
+  a.$parent = parent;
+  a.$args = args;
+  a.$flags = Flag.InitPending | (o.trapExit ? Flag.Trap : 0);
+  if (o.mailbox) {
+    const ext = a.$x();
+    ext.capacity = o.mailbox.capacity;
+    ext.overflow = o.mailbox.overflow ?? 'drop_newest';
+  }
+  k.add(a);
+  return a;
+}
+
+/**
+ * Spawns on another scheduler of this node: the class must be defined by name (the thread
+ * loads its own). The pid is allocated here and returned at once; the process starts there
+ * when the spawn frame arrives. With `link: true` this side's half of the link exists at once,
+ * the child's half when it starts.
+ */
 function spawnElsewhere(k: Kernel, s: number, parent: Pid, cls: unknown, args: unknown, o: SpawnOptions): Pid {
   const name = typeof cls === 'string' ? cls : isActorClass(cls) ? actorName(cls) : undefined;
   if (name === undefined) {
     throw new NotAnActorError(`${describeValue(cls)} (spawning on another scheduler needs a class named with defineActor)`);
   }
+  // Every scheduler loads the same modules: a name unknown here is a mistake of the caller.
+  if (typeof cls === 'string') actorClass(cls);
   const { scheduler: _s, ...rest } = o;
   const pid = k.threads!.spawnOn(s, parent, name, args, rest);
   if (o.link) {

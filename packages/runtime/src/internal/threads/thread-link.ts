@@ -1,7 +1,10 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { Pid } from '../../pid.js';
 import { decode, encode } from '../../codec.js';
 import { FRAME_FIELDS, flattenFrame, unflattenFrame } from '../../frame-layout.js';
+import type { ProcessInfo } from '../../process-info.js';
 import type { Frame } from '../../transport.js';
+import type { Overflow } from '../spawn.js';
 
 /** A frame for another node that a worker scheduler hands to the main thread (it owns the transport). */
 export interface RelayFrame {
@@ -10,58 +13,128 @@ export interface RelayFrame {
   readonly frame: Frame;
 }
 
-/** What crosses between two schedulers of one node. */
-export type ThreadFrame = Frame | RelayFrame;
+/** What a spawned process is started with on its scheduler (its name comes from the main thread's table). */
+export interface ArrivalOptions {
+  readonly link?: boolean;
+  readonly trapExit?: boolean;
+  readonly mailbox?: { capacity: number; overflow?: Overflow };
+}
 
-/** Control messages between schedulers (structured-cloned, in order with the frames). */
+/** A process the sender allocated a pid for on the receiving scheduler: start it there. */
+export interface SpawnFrame {
+  readonly t: 'spawn';
+  readonly pid: Pid;
+  readonly parent: Pid;
+  readonly cls: string;
+  readonly args: unknown;
+  readonly opts: ArrivalOptions;
+}
+
+/** What crosses between two schedulers of one node. */
+export type ThreadFrame = Frame | RelayFrame | SpawnFrame;
+
+/** A question one scheduler asks another without waiting for it (answered by `answer`). */
+export type Question = { readonly info: Pid } | 'processes';
+
+/** Control messages between schedulers, in order with the frames. */
 export type Control =
+  /** A worker has a synchronous request waiting (see sync-channel.ts). */
   | { readonly ctl: 'poke' }
   | { readonly ctl: 'ready'; readonly scheduler: number }
   | { readonly ctl: 'node'; readonly name: string; readonly up: boolean; readonly reason?: unknown }
-  | { readonly ctl: 'name'; readonly name: string; readonly pid: Uint8Array | null; readonly was?: Uint8Array }
-  | { readonly ctl: 'schedulerDown'; readonly scheduler: number; readonly reason: unknown }
-  | { readonly ctl: 'relink'; readonly scheduler: number; readonly port: MessagePort }
+  /** A name now held by `pid`, or (pid null) no longer held by `was`; from the main thread, with the table's new version. */
+  | { readonly ctl: 'name'; readonly name: string; readonly pid: Pid | null; readonly was?: Pid; readonly version?: number }
+  /** To the scheduler whose own name change made it: the table's new version (it has the change already). */
+  | { readonly ctl: 'names'; readonly version: number }
+  /**
+   * A scheduler thread died; `since[t]` is the first pid seq its restart allocates for scheduler t,
+   * `names` the name table's version once the dead thread's names are gone.
+   */
+  | { readonly ctl: 'schedulerDown'; readonly scheduler: number; readonly reason: unknown; readonly since: readonly number[]; readonly names: number }
+  /** First on a link to a restarted scheduler: the sender's pids for it below `seq` went to the thread that died. */
+  | { readonly ctl: 'since'; readonly seq: number }
+  | { readonly ctl: 'ask'; readonly id: number; readonly q: Question }
+  | { readonly ctl: 'answer'; readonly id: number; readonly value: ProcessInfo | Pid[] | null }
   | { readonly ctl: 'stop' };
 
+/** Main to a worker: the port to a restarted scheduler (the one message not encoded: it transfers a port). */
+export interface Relink {
+  readonly relink: number;
+  readonly port: MessagePort;
+}
+
+/** Where a link hands what arrives, with the index of the scheduler at its other end. */
+export interface LinkHandlers {
+  frame(f: ThreadFrame, from: number): void;
+  control(c: Control, from: number): void;
+  relink?(r: Relink): void;
+  /** After a batch was handled (the scheduler runs the work it made, without another turn). */
+  afterBatch(): void;
+}
+
 /**
- * One direction-pair of a MessagePort between two schedulers. Frames are queued and sent as
- * one encoded batch per event-loop turn (one postMessage for many frames), so order between
- * the two holds and the cost per message stays small.
+ * Bytes of `value` encoded, in a buffer of their own. encode() returns a view into the codec's
+ * shared buffer, and postMessage clones the whole buffer behind a view (megabytes after any
+ * large encode): everything the threads layer posts goes through here.
+ */
+export function encodeOwned(value: unknown): Uint8Array {
+  return new Uint8Array(encode(value)); // a copy (Buffer#slice would share memory)
+}
+
+/**
+ * One direction-pair of a MessagePort between two schedulers. Frames and control messages
+ * are queued and sent as one encoded batch per event-loop turn (one postMessage for many
+ * frames), so order between the two holds and the cost per message stays small. While the
+ * other scheduler restarts the link holds what is sent, and sends it on the new port.
  */
 export class ThreadLink {
-  private queue: ThreadFrame[] = [];
+  private queue: (ThreadFrame | { t: 'ctl'; c: Control })[] = [];
   private scheduled = false;
   alive = true;
+  private port: MessagePort | null = null;
   private readonly flushFn = () => this.flush();
 
   constructor(
-    readonly port: MessagePort,
-    onFrame: (f: ThreadFrame) => void,
-    onControl: (c: Control) => void,
-    /** A worker's links keep its thread alive until it is told to stop; the main thread's do not hold the process. */
-    keepAlive: boolean,
-    /** Runs after a batch was handled (the scheduler runs the work it made, without another turn). */
-    afterBatch: () => void = () => {},
+    port: MessagePort,
+    /** The scheduler at the other end. */
+    readonly peer: number,
+    private readonly on: LinkHandlers,
+    /** A worker's link to the main thread keeps its thread alive until it is told to stop; others do not hold the process. */
+    private readonly keepAlive: boolean,
   ) {
+    this.attach(port);
+  }
+
+  private attach(port: MessagePort): void {
+    this.port = port;
     port.on('message', (data: unknown) => {
-      if (data instanceof Uint8Array) {
-        const flat = decode(data) as unknown[];
-        for (let i = 0; i < flat.length; ) {
-          if (flat[i] === 'relay') {
-            onFrame({ t: 'relay', node: flat[i + 1] as string, frame: flat[i + 2] as Frame });
-            i += 3;
-          } else {
-            const f = unflattenFrame(flat, i)!;
-            onFrame(f);
-            i += 1 + FRAME_FIELDS[f.t]!.length;
-          }
-        }
-        afterBatch();
-      } else {
-        onControl(data as Control);
-      }
+      if (data instanceof Uint8Array) this.receive(data);
+      else if (this.on.relink) this.on.relink(data as Relink);
     });
-    if (!keepAlive) port.unref();
+    if (!this.keepAlive) port.unref();
+  }
+
+  private receive(data: Uint8Array): void {
+    const flat = decode(data) as unknown[];
+    for (let i = 0; i < flat.length; ) {
+      const t = flat[i];
+      if (t === 'relay') {
+        this.on.frame({ t, node: flat[i + 1] as string, frame: flat[i + 2] as Frame }, this.peer);
+        i += 3;
+      } else if (t === 'spawn') {
+        const [pid, parent, cls, args, opts] = flat.slice(i + 1, i + 6) as [Pid, Pid, string, unknown, ArrivalOptions];
+        this.on.frame({ t, pid, parent, cls, args, opts }, this.peer);
+        i += 6;
+      } else if (t === 'ctl') {
+        this.on.control(flat[i + 1] as Control, this.peer);
+        i += 2;
+      } else {
+        const f = unflattenFrame(flat, i)!;
+        this.on.frame(f, this.peer);
+        i += 1 + FRAME_FIELDS[f.t]!.length;
+      }
+    }
+    this.on.afterBatch();
   }
 
   send(frame: ThreadFrame): boolean {
@@ -75,28 +148,47 @@ export class ThreadLink {
     return true;
   }
 
-  /** Sends a control message after the frames queued so far. */
+  /** Sends a control message now, after the frames queued so far. */
   control(c: Control): void {
     if (!this.alive) return;
+    this.queue.push({ t: 'ctl', c });
     this.flush();
-    this.port.postMessage(c);
+  }
+
+  /** Main only: hands the worker at the other end its port to a restarted scheduler. */
+  relink(r: Relink): void {
+    this.flush();
+    this.port?.postMessage(r, [r.port]);
   }
 
   flush(): void {
     this.scheduled = false;
-    if (this.queue.length === 0 || !this.alive) return;
+    if (this.queue.length === 0 || !this.alive || this.port === null) return;
     const batch = this.queue;
     this.queue = [];
-    // encode() returns a view into the codec's shared buffer, and postMessage would clone the
-    // whole buffer behind a view: post an owned copy of just these bytes, transferred.
-    const bytes = new Uint8Array(encodeBatch(batch)); // a copy (Buffer#slice would share memory)
-    this.port.postMessage(bytes, [bytes.buffer]);
+    const bytes = encodeOwned(flatten(batch));
+    this.port.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+  }
+
+  /** The other scheduler's thread died: keep what is sent until `rebind` gives the new one's port. */
+  hold(): void {
+    this.port?.close();
+    this.port = null;
+  }
+
+  /** The restarted scheduler's port: `first` goes before everything held meanwhile. */
+  rebind(port: MessagePort, first: Control): void {
+    this.port?.close();
+    this.queue.unshift({ t: 'ctl', c: first });
+    this.attach(port);
+    this.flush();
   }
 
   close(): void {
     this.alive = false;
     this.queue = [];
-    this.port.close();
+    this.port?.close();
+    this.port = null;
   }
 }
 
@@ -104,15 +196,18 @@ export class ThreadLink {
 const FLUSH_FRAMES = 1024;
 
 /**
- * Encodes frames flat (see frame-layout.ts); a relay goes as 'relay', node, frame. Every frame
- * is encodable: messages and replies are checked at send, exit reasons made encodable by
- * Kernel.route, the one way frames reach a link.
+ * Lays frames out flat (see frame-layout.ts); a relay goes as 'relay', node, frame, a spawn as
+ * 'spawn' and its fields, a control as 'ctl', control. Every frame is encodable: messages,
+ * replies and spawn arguments are checked at send, exit reasons made encodable by Kernel.route
+ * (and by the threads layer for the reasons it sends itself).
  */
-function encodeBatch(batch: ThreadFrame[]): Uint8Array {
+function flatten(batch: (ThreadFrame | { t: 'ctl'; c: Control })[]): unknown[] {
   const out: unknown[] = [];
   for (const f of batch) {
     if (f.t === 'relay') out.push('relay', f.node, f.frame);
+    else if (f.t === 'spawn') out.push('spawn', f.pid, f.parent, f.cls, f.args, f.opts);
+    else if (f.t === 'ctl') out.push('ctl', f.c);
     else flattenFrame(f, out);
   }
-  return encode(out);
+  return out;
 }
