@@ -326,7 +326,7 @@ export class Node extends EventEmitter {
   private async doStop(): Promise<void> {
     await shutdownAll(this.k, this.shutdownTimeoutMs);
     // The worker schedulers' last-resort timer waits 1 s longer than this: keep it a valid delay.
-    await this.threads?.stop(Math.min(this.shutdownTimeoutMs, MAX_DURATION_MS - 1000));
+    await this.threads?.stop(this.shutdownTimeoutMs === Infinity ? Infinity : Math.min(this.shutdownTimeoutMs, MAX_DURATION_MS - 1000));
     this.k.stopped = true;
     await this.k.transport?.stop();
     await this.pool?.destroy();

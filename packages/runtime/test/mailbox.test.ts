@@ -79,7 +79,7 @@ describe('bounded mailboxes', () => {
     await expect.poll(async () => (await node.processInfo(pid))!.status, { interval: 1 }).toBe('suspended');
     node.send(pid, 'fills the mailbox');
     expect(await refusal(node.call(pid, 'log', 60_000))).toBe('mailbox_full');
-    expect(node.processInfo(pid)!.monitoredBy).toEqual([]);
+    expect((await node.processInfo(pid))!.monitoredBy).toEqual([]);
     g.open();
     await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
     expect(await node.call(pid, 'log', 1000)).toEqual(['fills the mailbox']);
@@ -171,7 +171,7 @@ describe('calls a bounded mailbox refuses or evicts', () => {
     const pid = await bounded(host, overflow, 1);
     const g = gate();
     host.cast(pid, { hold: g.promise });
-    await expect.poll(() => host.processInfo(pid)!.status, { interval: 1 }).toBe('suspended');
+    await expect.poll(async () => (await host.processInfo(pid))!.status, { interval: 1 }).toBe('suspended');
     host.send(pid, 'fills the mailbox');
     return { pid, open: g.open };
   }
@@ -181,14 +181,14 @@ describe('calls a bounded mailbox refuses or evicts', () => {
     const pid = await bounded(node, 'drop_oldest', 1);
     const g = gate();
     node.cast(pid, { hold: g.promise });
-    await expect.poll(() => node.processInfo(pid)!.status, { interval: 1 }).toBe('suspended');
+    await expect.poll(async () => (await node.processInfo(pid))!.status, { interval: 1 }).toBe('suspended');
     const call = refusal(node.call(pid, 'log', 60_000));
     node.send(pid, 'evicts the queued call');
     const reason = await call;
     expect(isMailboxFull(reason)).toBe(true);
-    expect(node.processInfo(pid)).toMatchObject({ mailboxLength: 1, messagesDropped: 1, monitoredBy: [] });
+    expect(await node.processInfo(pid)).toMatchObject({ mailboxLength: 1, messagesDropped: 1, monitoredBy: [] });
     g.open();
-    await expect.poll(() => node.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
+    await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
     expect(await node.call(pid, 'log', 1000)).toEqual(['evicts the queued call']);
   });
 
@@ -196,7 +196,7 @@ describe('calls a bounded mailbox refuses or evicts', () => {
     const node = await start();
     const { pid, open } = await full(node, 'reject');
     expect(await refusal(node.call(pid, 'log', 60_000))).toBe('mailbox_full');
-    expect(node.processInfo(pid)!.monitoredBy).toEqual([]);
+    expect((await node.processInfo(pid))!.monitoredBy).toEqual([]);
     open();
   });
 
@@ -205,9 +205,9 @@ describe('calls a bounded mailbox refuses or evicts', () => {
     const { pid, open } = await full(b, 'reject');
     const e = await refusal(a.call(pid, 'log', 60_000));
     expect(e).toBe('mailbox_full');
-    expect(b.processInfo(pid)!.monitoredBy).toEqual([]);
+    expect((await b.processInfo(pid))!.monitoredBy).toEqual([]);
     open();
-    await expect.poll(() => b.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(0);
+    await expect.poll(async () => (await b.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
     expect(await a.call(pid, 'log', 1000)).toEqual(['fills the mailbox']);
   });
 
@@ -216,12 +216,12 @@ describe('calls a bounded mailbox refuses or evicts', () => {
     const pid = await bounded(b, 'drop_oldest', 1);
     const g = gate();
     b.cast(pid, { hold: g.promise });
-    await expect.poll(() => b.processInfo(pid)!.status, { interval: 1 }).toBe('suspended');
+    await expect.poll(async () => (await b.processInfo(pid))!.status, { interval: 1 }).toBe('suspended');
     const call = refusal(a.call(pid, 'log', 60_000));
-    await expect.poll(() => b.processInfo(pid)!.mailboxLength, { interval: 1 }).toBe(1);
+    await expect.poll(async () => (await b.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(1);
     b.send(pid, 'evicts the queued call');
     expect(await call).toBe('mailbox_full');
-    expect(b.processInfo(pid)!.monitoredBy).toEqual([]);
+    expect((await b.processInfo(pid))!.monitoredBy).toEqual([]);
     g.open();
   });
 });

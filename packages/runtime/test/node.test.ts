@@ -263,7 +263,7 @@ describe('bad input', () => {
       expect(await failure(() => inbox.call(pid, 'hold', ms))).toBeInstanceOf(InvalidArgumentError);
       expect(await failure(() => inbox.receive(undefined, ms))).toBeInstanceOf(InvalidArgumentError);
     }
-    expect(node.processInfo(pid)!.monitoredBy).toEqual([]);
+    expect((await node.processInfo(pid))!.monitoredBy).toEqual([]);
     // The longest one is a real timer, and Infinity is none.
     node.send(inbox.self, 'here');
     expect(await inbox.receive(undefined, MAX_DURATION_MS)).toBe('here');
@@ -341,7 +341,7 @@ describe('stop', () => {
     const b = await start({ name: 'b', transport: net.transport() });
     const pid = b.spawn(Server, undefined);
     const pending = failure(() => a.call(pid, 'hold', 60_000));
-    await expect.poll(() => b.processInfo(pid)!.monitoredBy, { interval: 1 }).toHaveLength(1);
+    await expect.poll(async () => (await b.processInfo(pid))!.monitoredBy, { interval: 1 }).toHaveLength(1);
     await a.stop();
     const e = await pending;
     expect(e).toBeInstanceOf(StoppedError);

@@ -7,6 +7,8 @@ import type { Frame } from '../../transport.js';
 import type { Kernel } from '../kernel.js';
 import { MAX_SCHEDULERS } from '../kernel.js';
 import { deliverDown, namePid, sendExitSignal } from '../signals.js';
+import { Kind } from '../mailbox.js';
+import type { CallEnvelope } from '../calls.js';
 import { siblingModule, startWorker } from '../worker-bootstrap.js';
 import { SchedulerPeer } from './peer.js';
 import { Board } from './board.js';
@@ -266,8 +268,17 @@ export class MainScheduler extends SchedulerPeer {
 
   /** A worker's frame for another node; if it cannot go, the worker learns as a local send would. */
   protected override relay(node: string, f: Frame): void {
-    if (this.k.transport?.send(node, f)) return;
     const k = this.k;
+    try {
+      if (k.transport?.send(node, f)) return;
+    } catch (e) {
+      // Too large for the transport: the worker's sender could not be told at its send, so a
+      // caller learns through its call's monitor, at once; anything else is a dead letter.
+      const env = (f.t === 'msg' || f.t === 'named') && f.kind === Kind.Call ? (f.msg as CallEnvelope) : null;
+      if (env !== null) deliverDown(k, env.from.pid, env.from.ref, f.t === 'msg' ? f.to : namePid(node), encodableReason(e));
+      else k.deadLetters++;
+      return;
+    }
     if (f.t === 'monitor') deliverDown(k, f.from, f.ref, typeof f.to === 'string' ? namePid(node) : f.to, 'noconnection');
     else if (f.t === 'link') sendExitSignal(k, f.to, f.from, 'noconnection', true);
     else k.deadLetters++;
@@ -309,9 +320,10 @@ export class MainScheduler extends SchedulerPeer {
         if (!w) return;
         const exited = new Promise<void>((r) => w.once('exit', () => r()));
         this.links[s]?.control({ ctl: 'stop' });
-        const timer = setTimeout(() => void w.terminate(), timeoutMs + 1000);
+        // A worker that outlives its actors' shutdown by a second is terminated (never, for Infinity).
+        const timer = timeoutMs === Infinity ? null : setTimeout(() => void w.terminate().catch(() => {}), timeoutMs + 1000);
         await exited;
-        clearTimeout(timer);
+        if (timer) clearTimeout(timer);
         this.links[s]?.close();
         this.links[s] = null;
       }),
