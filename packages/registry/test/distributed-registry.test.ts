@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { Actor, InvalidArgumentError, MemoryNetwork, NoProcessError, isDown, isExit, type Node, type Pid } from '@foundation/runtime';
 import {
   AlreadyRegisteredError,
@@ -295,5 +295,42 @@ describe('DistributedRegistry: exits, lost nodes, partitions', () => {
     await regs[0]!.stop();
     expect(regs[0]!.count()).toBe(0);
     await until(() => expect(regs[1]!.count()).toBe(0));
+  });
+});
+
+describe('DistributedRegistry: identity across restarts', () => {
+  test('a registration made by a node restarted within the same millisecond reaches a peer that saw the previous start', async () => {
+    // Date frozen: both starts of 'a' happen "in the same millisecond" for anything reading the wall clock.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2026, 0, 1) });
+    try {
+      // Connections made by hand: the restarted node writes before it has heard from b.
+      const net = new MemoryNetwork({ autoConnect: false });
+      const b = await startNode('b', net);
+      const regB = await DistributedRegistry.start<string, unknown>(b, { name: 'global', keys: 'unique', syncInterval: SYNC });
+      const a1 = await startNode('a', net);
+      const regA1 = await DistributedRegistry.start<string, unknown>(a1, { name: 'global', keys: 'unique', syncInterval: SYNC });
+      await a1.connect('memory://b');
+      const p1 = idle(a1);
+      await regA1.register('first', p1);
+      await regA1.register('first-b', idle(a1));
+      await until(() => expect(regB.count()).toBe(2));
+      const before = (await regA1.stats()).replica;
+      await a1.stop();
+      await until(() => expect(regB.count()).toBe(0));
+
+      const a2 = await startNode('a', net);
+      const regA2 = await DistributedRegistry.start<string, unknown>(a2, { name: 'global', keys: 'unique', syncInterval: SYNC });
+      expect((await regA2.stats()).replica).not.toBe(before);
+      const p2 = idle(a2);
+      await regA2.register('second', p2);
+      await a2.connect('memory://b');
+      // Within a few sync intervals, not after some later repair.
+      await until(() => expect(regB.whereis('second')?.equals(p2)).toBe(true), 20 * SYNC);
+      expect(regB.count()).toBe(1);
+      // Taken as it was written: not dropped by b as already seen, then put back by a2's owner.
+      expect((await regA2.stats()).reasserted).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
