@@ -6,7 +6,7 @@ export { CausalContext, type CausalContextWire } from './causal-context.js';
 export { AWORSet, type AWORSetWire } from './aworset.js';
 export { AWLWWMap, type AWLWWMapWire, type Register } from './awlwwmap.js';
 export type { CausalMapWire, Dotted } from './internal/causal-map.js';
-export { HLC, type Timestamp, type HLCOptions } from './hlc.js';
+export { HLC, DEFAULT_MAX_OFFSET_MS, type Timestamp, type HLCOptions } from './hlc.js';
 export { keyOf } from './key.js';
 export { createCrdt, crdtFromWire, isCrdtKind, type CrdtKind, type ReplicatedCrdt } from './crdt.js';
 export { DeltaBuffer } from './delta-buffer.js';
