@@ -19,6 +19,21 @@ export {
   type AckMessage,
   type DigestMessage,
 } from './protocol.js';
-export { ReplicationEngine, type ReplicationHost, type ReplicationOptions, type ReplicationStats } from './replication.js';
-export { Replicator, type ReplicatorOptions, type ReplicatorCall, type ReplicatorStats } from './replicator.js';
+export {
+  ReplicationEngine,
+  DEFAULT_PRUNING_MARKER_TICKS,
+  type ReplicationHost,
+  type ReplicationOptions,
+  type ReplicationStats,
+} from './replication.js';
+export type { RetiredWire, PrunedWire } from './internal/pruning.js';
+export { replicaId, nodeOfReplica } from './replica-id.js';
+export {
+  Replicator,
+  DEFAULT_PRUNING_MARKER_TTL_MS,
+  type ReplicatorOptions,
+  type ReplicatorCall,
+  type ReplicatorReply,
+  type ReplicatorStats,
+} from './replicator.js';
 export { UnsupportedKeyError, InvalidWireError, KindMismatchError, ClockOffsetError } from './errors.js';

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@foundation/runtime';
 import { CausalContext } from './causal-context.js';
 import { crdtFromWire, type ReplicatedCrdt } from './crdt.js';
 import { DeltaBuffer } from './delta-buffer.js';
-import { ClockOffsetError } from './errors.js';
+import { ClockOffsetError, KindMismatchError } from './errors.js';
 import type { HLCOptions } from './hlc.js';
 import { Retirements, type PeerRetirement, type PrunedWire } from './internal/pruning.js';
 import { WarnOnce } from './internal/warn-once.js';
@@ -308,6 +308,7 @@ export class ReplicationEngine {
   /** A state or delta off the wire, with the entries its sender pruned put back into its context. */
   private parseRemote(wire: unknown, pruned: readonly PrunedWire[]): ReplicatedCrdt {
     const other = crdtFromWire(wire, this.crdt.replica, this.hlc);
+    if (other.kind !== this.crdt.kind) throw new KindMismatchError(this.crdt.kind, other.kind);
     for (const [r, upTo] of pruned) {
       other.context.addRange(r, upTo);
       this.retirements.adopt(r, upTo);
