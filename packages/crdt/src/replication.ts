@@ -189,9 +189,9 @@ export class ReplicationEngine {
         p.stalled = 0;
       }
     }
+    this.retirements.tick([...this.peers.values()].map((p) => p.retirements));
     if (this.ticks % this.antiEntropyTicks === 0) {
       this.retirements.scan(this.current);
-      this.retirements.tick([...this.peers.values()].map((p) => p.retirements));
       for (const n of this.host.nodes()) this.sendDigest(n, false);
     }
   }
@@ -309,10 +309,7 @@ export class ReplicationEngine {
   private parseRemote(wire: unknown, pruned: readonly PrunedWire[]): ReplicatedCrdt {
     const other = crdtFromWire(wire, this.crdt.replica, this.hlc);
     if (other.kind !== this.crdt.kind) throw new KindMismatchError(this.crdt.kind, other.kind);
-    for (const [r, upTo] of pruned) {
-      other.context.addRange(r, upTo);
-      this.retirements.adopt(r, upTo);
-    }
+    this.retirements.restoreIncoming(other.context, pruned);
     return other;
   }
 

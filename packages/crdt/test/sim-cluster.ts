@@ -21,7 +21,8 @@ export type Step =
   | { t: 'cut'; a: number; b: number }
   | { t: 'heal'; a: number; b: number }
   | { t: 'clock'; at: number; ms: number }
-  | { t: 'restart'; at: number };
+  | { t: 'restart'; at: number }
+  | { t: 'round' };
 
 export const step = (n: number, restarts = false): fc.Arbitrary<Step> =>
   fc.oneof(
@@ -33,10 +34,36 @@ export const step = (n: number, restarts = false): fc.Arbitrary<Step> =>
     { weight: 1, arbitrary: fc.record({ t: fc.constant('cut' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('heal' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('clock' as const), at: fc.nat(n - 1), ms: fc.integer({ min: -30, max: 30 }) }) },
-    { weight: restarts ? 1 : 0, arbitrary: fc.record({ t: fc.constant('restart' as const), at: fc.nat(n - 1) }) },
+    // With restarts, also whole rounds: enough anti-entropy for pruning to complete while some links are still cut.
+    { weight: restarts ? 2 : 0, arbitrary: fc.record({ t: fc.constant('restart' as const), at: fc.nat(n - 1) }) },
+    { weight: restarts ? 2 : 0, arbitrary: fc.record({ t: fc.constant('round' as const) }) },
   );
 
 export const schedule = (n: number, restarts = false) => fc.array(step(n, restarts), { minLength: 1, maxLength: 120 });
+
+/**
+ * A schedule with a laggard: some steps, then one node cut off from all the others while they
+ * go on (writing, removing, restarting, pruning), then every link healed, then more steps.
+ * What pruning has to get right happens when the laggard's old state comes back.
+ */
+export const laggardSchedule = (n: number): fc.Arbitrary<Step[]> =>
+  fc
+    .tuple(
+      fc.array(step(n, true), { maxLength: 40 }),
+      fc.nat(n - 1),
+      fc.array(step(n, true).filter((s) => s.t !== 'cut' && s.t !== 'heal'), { minLength: 1, maxLength: 80 }),
+      fc.array(step(n, true), { maxLength: 40 }),
+    )
+    .map(([before, lag, during, after]) => {
+      const others = Array.from({ length: n }, (_, j) => j).filter((j) => j !== lag);
+      return [
+        ...before,
+        ...others.map((j): Step => ({ t: 'cut', a: lag, b: j })),
+        ...during.filter((s) => !('at' in s) || s.at !== lag),
+        ...others.map((j): Step => ({ t: 'heal', a: lag, b: j })),
+        ...after,
+      ];
+    });
 
 interface InFlight {
   from: number;
@@ -177,6 +204,8 @@ export class SimCluster {
         return;
       case 'restart':
         return this.restart(s.at);
+      case 'round':
+        return this.round();
     }
   }
 

@@ -50,13 +50,15 @@ interface Marker {
  *    A replica never adopts a marker naming itself.
  * 3. **Pruning.** A replica drops `r` from its context when (a) it has seen exactly the dots
  *    1..upTo of `r`, (b) no dot of `r` is live in its store, and (c) the last digest of every
- *    peer it replicates with says the same upTo and that the peer has seen all of it too. So at
- *    that moment `r`'s entry means "1..upTo seen" on every live replica, and removing it
- *    loses no information as long as the marker remembers upTo. A dead replica's values
- *    that are still live keep its entry (b): they are data, bounded by the store, not history.
+ *    peer it replicates with says the same upTo and that the peer has seen all of it too.
+ *    (a) and (b) make the drop lossless while the marker remembers upTo: the entry can be put
+ *    back exactly (4). (c) is not needed for safety — a later dot of `r` arriving un-prunes —
+ *    but waits until that cannot happen among the live replicas, so entries do not flap.
+ *    A dead replica's values that are still live keep its entry (b): they are data, bounded
+ *    by the store, not history.
  * 4. **Pruned and unpruned data meet.** States and deltas carry the sender's pruned markers
- *    (`[r, upTo]`), and a receiver puts `1..upTo` back into the incoming context before the
- *    join; likewise it puts its own pruned entries back while it joins data that mentions them,
+ *    (`[r, upTo]`), and a receiver still holding `r` puts `1..upTo` back into the incoming
+ *    context before the join (one not holding `r` has no dot of it to lose); likewise it puts its own pruned entries back while it joins data that mentions them,
  *    and prunes them again after (unless the join brought new dots of `r`). Each join is thus
  *    the ordinary join of unpruned states: a dot of `r` that a lagging replica still holds but
  *    this one removed stays removed (it is "seen" by the restored entry), and a pruned state
@@ -145,6 +147,20 @@ export class Retirements {
     const c = ctx.clone();
     for (const [r, upTo] of pruned) c.addRange(r, upTo);
     return c;
+  }
+
+  /**
+   * Puts the entries the sender of `incoming` pruned back into its context, where that matters:
+   * for the replicas this one still holds (it may hold their dots the sender removed). One this
+   * context does not hold has no dots here, and putting it back would only bring its entry in
+   * (to a replica that never knew it, or has forgotten it).
+   */
+  restoreIncoming(incoming: CausalContext, pruned: readonly PrunedWire[]): void {
+    for (const [r, upTo] of pruned) {
+      if (this.crdt.context.max(r) === 0) continue;
+      this.adopt(r, upTo);
+      incoming.addRange(r, upTo);
+    }
   }
 
   /** This replica's context as if nothing were pruned: what digests are compared with. */
