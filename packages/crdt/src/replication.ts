@@ -215,7 +215,9 @@ export class ReplicationEngine {
       this.drop(msg, ClockOffsetError.is(e) ? 'clockOffset' : 'malformed', e);
       return;
     }
-    const dead = this.retirements.has(m.replica);
+    // A replica known dead while another one runs on its node (a late message of it): its data
+    // is joined, but it is not made a peer, nor the node's current replica again.
+    const dead = this.retirements.has(m.replica) && this.current.has(m.from) && this.current.get(m.from) !== m.replica;
     if (!dead) this.heardFrom(m.from, m.replica);
     switch (m.$crdt) {
       case 'delta':

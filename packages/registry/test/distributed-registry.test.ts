@@ -334,3 +334,52 @@ describe('DistributedRegistry: identity across restarts', () => {
     }
   });
 });
+
+describe('DistributedRegistry: memory and robustness', () => {
+  test('a node restarted again and again leaves the contexts bounded: its previous replicas are pruned everywhere', async () => {
+    const net = new MemoryNetwork();
+    const [b, c] = [await startNode('b', net), await startNode('c', net)];
+    const opts = { name: 'global', keys: 'unique' as const, syncInterval: SYNC, antiEntropyInterval: 3 * SYNC };
+    const others = [await DistributedRegistry.start<string, unknown>(b, opts), await DistributedRegistry.start<string, unknown>(c, opts)];
+    let regA: DistributedRegistry<string, unknown> | undefined;
+    for (let start = 0; start < 6; start++) {
+      const a = await startNode('a', net);
+      regA = await DistributedRegistry.start<string, unknown>(a, opts);
+      const pid = idle(a);
+      await regA.register(`from-start-${start}`, pid);
+      await until(() => {
+        for (const r of others) expect(r.whereis(`from-start-${start}`)?.equals(pid)).toBe(true);
+      });
+      if (start < 5) await a.stop();
+    }
+    // Live replicas: a's current one, and b's and c's (their node-down removals are writes of theirs).
+    await until(async () => {
+      for (const r of [...others, regA!]) expect((await r.stats()).contextReplicas).toBeLessThanOrEqual(3);
+    }, 5000);
+    for (const r of others) expect((await r.stats()).retiring).toBeGreaterThan(0); // markers kept for the TTL
+    expect(others[0]!.count()).toBe(1);
+  });
+
+  test('the owner answers malformed calls with errors and drops garbage messages, and serves on', async () => {
+    const { nodes, regs } = await cluster(['a', 'b'], 'unique');
+    const owner = regs[0]!.pid;
+    for (const bad of [null, 'stats', {}, { op: 'nope' }, { op: 'register' }, { op: 'unregister', key: 'k' }, { op: 'update', pid: null }]) {
+      const reply = await nodes[1]!.call<{ error?: Error }>(owner, bad, 1000);
+      expect(reply.error, JSON.stringify(bad)).toBeInstanceOf(Error);
+    }
+    const garbage = [1, 'x', null, { $dreg: 'tick' }, { nodeup: 3 }];
+    const malformed = [{ $crdt: 'delta' }, { $crdt: 'digest', name: 'global', from: 'b', replica: 'r', context: 7, reply: false }, { $crdt: 'ack', name: 'global', from: 'zz', replica: 'q', seq: -1 }];
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const m of [...garbage, ...malformed]) nodes[1]!.send(owner, m);
+      const pid = idle(nodes[0]!);
+      await regs[0]!.register('after', pid);
+      await until(() => expect(regs[1]!.whereis('after')?.equals(pid)).toBe(true));
+      const stats = await regs[0]!.stats();
+      expect(stats.ignored).toBe(garbage.length);
+      expect(stats.dropped.malformed).toBe(malformed.length);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
