@@ -215,9 +215,11 @@ export class ReplicationEngine {
       this.drop(msg, ClockOffsetError.is(e) ? 'clockOffset' : 'malformed', e);
       return;
     }
-    // A replica known dead while another one runs on its node (a late message of it): its data
-    // is joined, but it is not made a peer, nor the node's current replica again.
-    const dead = this.retirements.has(m.replica) && this.current.has(m.from) && this.current.get(m.from) !== m.replica;
+    // A replica known dead while another one runs on its node (a late message of it), or one
+    // on a node not connected (a `from` that names no peer): its data is joined, but it is not
+    // made a peer, nor the node's current replica — so those tables hold connected nodes only.
+    const dead =
+      (this.retirements.has(m.replica) && this.current.has(m.from) && this.current.get(m.from) !== m.replica) || !this.host.nodes().includes(m.from);
     if (!dead) this.heardFrom(m.from, m.replica);
     switch (m.$crdt) {
       case 'delta':
@@ -229,7 +231,7 @@ export class ReplicationEngine {
           this.drop(m, 'clockOffset', e);
           return;
         }
-        // A replica known dead is not answered: it is gone, and its data came in all the same.
+        // Not answered: it is gone (or not there), and its data came in all the same.
         if (!dead) this.send(m.from, { $crdt: 'ack', ...this.header(), seq: m.seq });
         return;
       case 'ack': {
