@@ -31,6 +31,7 @@ export { replicaId, nodeOfReplica } from './replica-id.js';
 export {
   Replicator,
   DEFAULT_PRUNING_MARKER_TTL_MS,
+  DEFAULT_RETIRE_DOWN_AFTER_MS,
   type ReplicatorOptions,
   type ReplicatorCall,
   type ReplicatorReply,

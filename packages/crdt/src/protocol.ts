@@ -72,20 +72,20 @@ export function checkReplicaMessage(m: ReplicaMessage): ReplicaMessage {
     throw new InvalidWireError(`${m.$crdt}.seq`, 'an integer ≥ 0', m.seq);
   }
   if (m.$crdt === 'digest' && typeof m.reply !== 'boolean') throw new InvalidWireError('digest.reply', 'a boolean', m.reply);
-  if (m.$crdt === 'digest' && m.retired !== undefined) checkList(m.retired, 'digest.retired', 3);
-  if ((m.$crdt === 'delta' || m.$crdt === 'state') && m.pruned !== undefined) checkList(m.pruned, `${m.$crdt}.pruned`, 2);
+  if (m.$crdt === 'digest' && m.retired !== undefined) checkList(m.retired, 'digest.retired', 'pruned');
+  if ((m.$crdt === 'delta' || m.$crdt === 'state') && m.pruned !== undefined) checkList(m.pruned, `${m.$crdt}.pruned`, 'age');
   return m;
 }
 
-/** `[replica: string, upTo: integer ≥ 1, pruned?: boolean][]`, with `width` fields. */
-function checkList(list: unknown, path: string, width: 2 | 3): void {
+/** `[replica: string, upTo: integer ≥ 1, pruned: boolean | age: integer ≥ 0][]`. */
+function checkList(list: unknown, path: string, third: 'pruned' | 'age'): void {
   if (!Array.isArray(list)) throw new InvalidWireError(path, 'an array', list);
   list.forEach((e, i) => {
     if (
-      !Array.isArray(e) || e.length !== width || typeof e[0] !== 'string' || e[0] === '' || !(Number.isSafeInteger(e[1]) && e[1] >= 1) ||
-      (width === 3 && typeof e[2] !== 'boolean')
+      !Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'string' || e[0] === '' || !(Number.isSafeInteger(e[1]) && e[1] >= 1) ||
+      (third === 'pruned' ? typeof e[2] !== 'boolean' : !(Number.isSafeInteger(e[2]) && e[2] >= 0))
     ) {
-      throw new InvalidWireError(`${path}[${i}]`, width === 3 ? '[replica, upTo ≥ 1, pruned: boolean]' : '[replica, upTo ≥ 1]', e);
+      throw new InvalidWireError(`${path}[${i}]`, third === 'pruned' ? '[replica, upTo ≥ 1, pruned: boolean]' : '[replica, upTo ≥ 1, age ≥ 0]', e);
     }
   });
 }

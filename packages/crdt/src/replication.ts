@@ -32,6 +32,13 @@ export interface ReplicationOptions {
    * tick, Akka's `pruning-marker-time-to-live`).
    */
   pruningMarkerTicks?: number;
+  /**
+   * Ticks a node may stay down before its replica is retired (pruned from every context), as if
+   * a newer replica had come up there: for nodes that never come back under their name (pods
+   * with generated names). Default Infinity (only a newer replica retires one). A replica
+   * retired while it was only cut off loses nothing: its later writes bring its entry back.
+   */
+  retireDownAfterTicks?: number;
   /** Where warnings go (a peer sending malformed data, or writes from a clock too far ahead); default console.warn. */
   log?: (msg: string) => void;
 }
@@ -111,6 +118,9 @@ export class ReplicationEngine {
   private readonly retirements: Retirements;
   /** The replica last heard from on each connected node: newer ones there prove older ones dead. */
   private readonly current = new Map<string, string>();
+  /** Nodes down (with their last replica, and since when), until they come back or `retireDownAfterTicks` passes. */
+  private readonly downSince = new Map<string, { replica: string; tick: number }>();
+  private readonly retireDownAfterTicks: number;
 
   constructor(
     /** The CRDT's name, the same on every node. */
@@ -126,6 +136,9 @@ export class ReplicationEngine {
     this.retransmitTicks = positiveInt('retransmitTicks', opts.retransmitTicks, 10);
     this.antiEntropyTicks = positiveInt('antiEntropyTicks', opts.antiEntropyTicks, 10);
     this.hlc = opts.hlc;
+    const down = opts.retireDownAfterTicks;
+    if (down !== undefined && down !== Infinity) positiveInt('retireDownAfterTicks', down, 0);
+    this.retireDownAfterTicks = down ?? Infinity;
     this.retirements = new Retirements(crdt, positiveInt('pruningMarkerTicks', opts.pruningMarkerTicks, DEFAULT_PRUNING_MARKER_TICKS));
     const log = opts.log ?? ((msg: string) => console.warn(msg));
     this.warnings = new WarnOnce((msg) => log(`[crdt ${name}] ${msg}`));
@@ -146,12 +159,15 @@ export class ReplicationEngine {
   /** A node connected: it gets the full state (its replica, if any, acknowledges and becomes a peer). */
   nodeUp(node: string): void {
     this.peers.delete(node);
+    this.downSince.delete(node);
     this.send(node, { $crdt: 'state', ...this.header(), seq: this.buffer.top, state: this.crdt.toWire(), pruned: this.retirements.prunedWire() });
     this.collect();
   }
 
   /** A node went away: forget it, freeing the deltas kept for it. */
   nodeDown(node: string): void {
+    const replica = this.current.get(node) ?? this.peers.get(node)?.replica;
+    if (replica !== undefined && this.retireDownAfterTicks !== Infinity) this.downSince.set(node, { replica, tick: this.ticks });
     this.peers.delete(node);
     this.current.delete(node);
     this.warnings.forget(`${node}\u0000`);
@@ -188,6 +204,11 @@ export class ReplicationEngine {
         p.unacked = 'none';
         p.stalled = 0;
       }
+    }
+    for (const [node, d] of this.downSince) {
+      if (this.ticks - d.tick < this.retireDownAfterTicks) continue;
+      this.downSince.delete(node);
+      this.retirements.retire(d.replica);
     }
     this.retirements.tick([...this.peers.values()].map((p) => p.retirements));
     if (this.ticks % this.antiEntropyTicks === 0) {
@@ -257,7 +278,7 @@ export class ReplicationEngine {
         // Both contexts as if nothing were pruned, so a pruned entry does not read as a lack.
         const theirs = Retirements.restored(
           digestContext!,
-          retired.filter((w) => w[2]).map((w): PrunedWire => [w[0], w[1]]),
+          retired.filter((w) => w[2]),
         );
         let p = this.peers.get(msg.from);
         const top = this.buffer.top;

@@ -28,7 +28,16 @@ export interface ReplicatorOptions {
    * without a restart (see internal/pruning.ts).
    */
   pruningMarkerTtlMs?: number;
+  /**
+   * Milliseconds a node may stay down before its replica is retired here (default 1 hour):
+   * nodes that never come back under their name (pods with generated names) would otherwise
+   * keep an entry in every context. Retiring a replica that was only cut off loses nothing.
+   */
+  retireDownAfterMs?: number;
 }
+
+/** The default of `ReplicatorOptions.retireDownAfterMs`. */
+export const DEFAULT_RETIRE_DOWN_AFTER_MS = 3600_000;
 
 /** The default of `ReplicatorOptions.pruningMarkerTtlMs`. */
 export const DEFAULT_PRUNING_MARKER_TTL_MS = 6 * 3600_000;
@@ -113,6 +122,7 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
         maxBufferedDeltas: opts.maxBufferedDeltas,
         antiEntropyTicks: Math.max(1, Math.round(antiEntropy / this.syncInterval)),
         pruningMarkerTicks: Math.max(1, Math.round((opts.pruningMarkerTtlMs ?? DEFAULT_PRUNING_MARKER_TTL_MS) / this.syncInterval)),
+        retireDownAfterTicks: Math.max(1, Math.round((opts.retireDownAfterMs ?? DEFAULT_RETIRE_DOWN_AFTER_MS) / this.syncInterval)),
         hlc: opts.hlc,
       },
     );
@@ -212,7 +222,7 @@ function checkOptions(o: ReplicatorOptions): void {
   if (typeof o !== 'object' || o === null) throw new InvalidArgumentError('Replicator options', 'an object', o);
   if (typeof o.name !== 'string' || o.name === '') throw new InvalidArgumentError('name', 'a non-empty string', o.name);
   if (!isCrdtKind(o.kind)) throw new InvalidArgumentError('kind', "'aworset' or 'awlwwmap'", o.kind);
-  for (const f of ['syncInterval', 'antiEntropyInterval', 'pruningMarkerTtlMs'] as const) {
+  for (const f of ['syncInterval', 'antiEntropyInterval', 'pruningMarkerTtlMs', 'retireDownAfterMs'] as const) {
     const v = o[f];
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
       throw new InvalidArgumentError(f, 'a number of milliseconds > 0', v);

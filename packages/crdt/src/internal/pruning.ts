@@ -5,8 +5,12 @@ import { nodeOfReplica } from '../replica-id.js';
 /** A retirement as digests carry it: the replica, its last counter, and whether the sender pruned it. */
 export type RetiredWire = readonly [replica: string, upTo: number, pruned: boolean];
 
-/** A pruned replica as deltas and states carry it: its dots 1..upTo were seen, and none is live. */
-export type PrunedWire = readonly [replica: string, upTo: number];
+/**
+ * A pruned replica as deltas and states carry it: its dots 1..upTo were seen, and none is live;
+ * `age`, the ticks since the sender pruned it (a receiver that takes the marker over takes its
+ * age too, so a marker passed back and forth still expires).
+ */
+export type PrunedWire = readonly [replica: string, upTo: number, age: number];
 
 /** What one peer's last digest said of each replica this one is retiring. */
 export interface PeerRetirement {
@@ -42,8 +46,11 @@ interface Marker {
  * 1. **Evidence.** A node runs one replica of a named CRDT at a time. When a message from node
  *    `x` names a replica other than the one last heard from `x`, or a context holds a replica
  *    of this replica's own node other than itself, the other replica of that node is dead.
- *    (The node is read back out of the id; ids of another form are never retired.) A
- *    marker `r → upTo` is made, `upTo` being the highest counter of `r` seen.
+ *    (The node is read back out of the id; ids of another form are never retired.) A node
+ *    down longer than `retireDownAfterTicks` (ReplicationEngine's option) retires its last
+ *    replica too: nodes with generated names never come back to prove anything. A marker
+ *    `r → upTo` is made, `upTo` being the highest counter of `r` seen. A replica retired while
+ *    alive (only cut off) loses nothing: its later dots un-prune it wherever they arrive (4).
  * 2. **Dissemination.** Digests carry every marker (`[r, upTo, pruned]`). A replica whose
  *    context holds `r` adopts a marker it hears of; `upTo` is the largest anyone reports, so a
  *    last write of `r` that reached only one replica raises it everywhere (and un-prunes).
@@ -57,15 +64,16 @@ interface Marker {
  *    A dead replica's values that are still live keep its entry (b): they are data, bounded
  *    by the store, not history.
  * 4. **Pruned and unpruned data meet.** States and deltas carry the sender's pruned markers
- *    (`[r, upTo]`), and a receiver still holding `r` puts `1..upTo` back into the incoming
- *    context before the join (one not holding `r` has no dot of it to lose); likewise it puts its own pruned entries back while it joins data that mentions them,
+ *    (`[r, upTo, age]`), and a receiver puts `1..upTo` back into the incoming context before
+ *    the join, taking the marker over (pruned, if it does not hold `r`); likewise it puts its own pruned entries back while it joins data that mentions them,
  *    and prunes them again after (unless the join brought new dots of `r`). Each join is thus
  *    the ordinary join of unpruned states: a dot of `r` that a lagging replica still holds but
  *    this one removed stays removed (it is "seen" by the restored entry), and a pruned state
  *    removes it on the lagging replica. Digests are compared the same way.
  * 5. **Forgetting.** A marker is kept `ttlTicks` after pruning, and until every peer reports
  *    it pruned too; a marker that could not prune is dropped after `ttlTicks` (evidence makes
- *    it again). So the markers are bounded by the replicas that died within a TTL, and the
+ *    it again). A marker taken over from data keeps the sender's age, so two replicas
+ *    handing one back and forth do not keep it alive. So the markers are bounded by the replicas that died within a TTL, and the
  *    contexts by the live replicas plus the dead ones whose values are still live.
  *
  * Limit (as Akka's `pruning-marker-time-to-live`): a replica cut off from every peer for
@@ -137,12 +145,12 @@ export class Retirements {
   /** The pruned markers, for states and deltas. */
   prunedWire(): PrunedWire[] {
     const out: PrunedWire[] = [];
-    for (const [r, m] of this.markers) if (m.pruned) out.push([r, m.upTo]);
+    for (const [r, m] of this.markers) if (m.pruned) out.push([r, m.upTo, m.age]);
     return out;
   }
 
   /** `ctx` with the given pruned entries put back (a copy, if any; `ctx` itself otherwise). */
-  static restored(ctx: CausalContext, pruned: readonly PrunedWire[]): CausalContext {
+  static restored(ctx: CausalContext, pruned: readonly (readonly [replica: string, upTo: number, ...rest: unknown[]])[]): CausalContext {
     if (pruned.length === 0) return ctx;
     const c = ctx.clone();
     for (const [r, upTo] of pruned) c.addRange(r, upTo);
@@ -150,15 +158,23 @@ export class Retirements {
   }
 
   /**
-   * Puts the entries the sender of `incoming` pruned back into its context, where that matters:
-   * for the replicas this one still holds (it may hold their dots the sender removed). One this
-   * context does not hold has no dots here, and putting it back would only bring its entry in
-   * (to a replica that never knew it, or has forgotten it).
+   * Puts the entries the sender of `incoming` pruned back into its context, and takes their
+   * markers over: a replica holding the entry learns the retirement (and may hold dots of it the
+   * sender removed: the restored entry removes them); one not holding it (it never knew the
+   * replica, or has forgotten it) holds it pruned from now on — else data of a lagging replica
+   * still holding one of its removed dots would bring that dot in here, and digests, which
+   * compare contexts with pruned entries put back, would never tell the difference.
    */
   restoreIncoming(incoming: CausalContext, pruned: readonly PrunedWire[]): void {
-    for (const [r, upTo] of pruned) {
-      if (this.crdt.context.max(r) === 0) continue;
-      this.adopt(r, upTo);
+    for (const [r, upTo, age] of pruned) {
+      // This replica itself, retired while it was only cut off: it takes no marker, but the
+      // entry goes back all the same, so that its values the sender removed go here too.
+      if (r === this.crdt.replica) {
+        incoming.addRange(r, upTo);
+        continue;
+      }
+      if (!this.markers.has(r) && this.crdt.context.max(r) === 0) this.markers.set(r, { upTo, pruned: true, age });
+      else this.adopt(r, upTo);
       incoming.addRange(r, upTo);
     }
   }

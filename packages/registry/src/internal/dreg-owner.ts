@@ -15,6 +15,7 @@ import {
 import {
   AWLWWMap,
   DEFAULT_PRUNING_MARKER_TTL_MS,
+  DEFAULT_RETIRE_DOWN_AFTER_MS,
   ReplicationEngine,
   checkReplicaMessage,
   isReplicaMessage,
@@ -140,6 +141,7 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
       {
         antiEntropyTicks: Math.max(1, Math.round(args.antiEntropyInterval / this.syncInterval)),
         pruningMarkerTicks: Math.max(1, Math.round(DEFAULT_PRUNING_MARKER_TTL_MS / this.syncInterval)),
+        retireDownAfterTicks: Math.max(1, Math.round(DEFAULT_RETIRE_DOWN_AFTER_MS / this.syncInterval)),
       },
     );
     this.engine.onRemoteChange = (keys) => this.remoteChanged(keys as EntryKey<K>[]);
