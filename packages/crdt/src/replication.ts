@@ -257,14 +257,13 @@ export class ReplicationEngine {
         return;
       case 'ack': {
         if (dead) return;
-        const msg = m;
-        const p = this.peers.get(msg.from);
-        if (!p || p.replica !== msg.replica) {
-          this.peers.set(msg.from, { replica: msg.replica, sent: msg.seq, acked: msg.seq, full: false, unacked: 'none', stalled: 0, seenAtLastDigest: null, retirements: null });
+        const p = this.peers.get(m.from);
+        if (!p || p.replica !== m.replica) {
+          this.peers.set(m.from, { replica: m.replica, sent: m.seq, acked: m.seq, full: false, unacked: 'none', stalled: 0, seenAtLastDigest: null, retirements: null });
         } else {
-          if (msg.seq > p.acked) p.acked = msg.seq;
+          if (m.seq > p.acked) p.acked = m.seq;
           if (p.sent < p.acked) p.sent = p.acked;
-          if (msg.seq >= p.sent) p.unacked = 'none';
+          if (m.seq >= p.sent) p.unacked = 'none';
           p.stalled = 0;
         }
         this.collect();
@@ -272,22 +271,21 @@ export class ReplicationEngine {
       }
       case 'digest': {
         if (dead) return;
-        const msg = m;
-        const retired = msg.retired ?? [];
+        const retired = m.retired ?? [];
         for (const [r, upTo] of retired) this.retirements.adopt(r, upTo);
         // Both contexts as if nothing were pruned, so a pruned entry does not read as a lack.
         const theirs = Retirements.restored(
           digestContext!,
           retired.filter((w) => w[2]),
         );
-        let p = this.peers.get(msg.from);
+        let p = this.peers.get(m.from);
         const top = this.buffer.top;
-        if (!p || p.replica !== msg.replica) {
+        if (!p || p.replica !== m.replica) {
           // A peer not known (or a new replica there): it has what its digest says, no more.
-          p = { replica: msg.replica, sent: top, acked: top, full: false, unacked: 'none', stalled: 0, seenAtLastDigest: null, retirements: null };
-          this.peers.set(msg.from, p);
+          p = { replica: m.replica, sent: top, acked: top, full: false, unacked: 'none', stalled: 0, seenAtLastDigest: null, retirements: null };
+          this.peers.set(m.from, p);
         }
-        if (!msg.reply) p.retirements = this.retirements.snapshot(theirs, retired);
+        if (!m.reply) p.retirements = this.retirements.snapshot(theirs, retired);
         const mine = this.retirements.effectiveContext();
         const me = this.crdt.replica;
         // It lacks a write of this replica: compared only when nothing is in flight to it, so
@@ -297,10 +295,10 @@ export class ReplicationEngine {
         const quiet = p.sent === top && p.unacked === 'none' && !p.full;
         const lacksOwn = quiet && !theirs.covers(me, mine.max(me));
         // (Only periodic digests, an anti-entropy interval apart, are compared with the last.)
-        const lacksOld = !msg.reply && p.seenAtLastDigest !== null && !theirs.includes(p.seenAtLastDigest);
-        if (lacksOwn || lacksOld) this.sendState(msg.from, p);
-        if (!msg.reply) p.seenAtLastDigest = mine === this.crdt.context ? mine.clone() : mine;
-        if (!msg.reply && !mine.includes(theirs)) this.sendDigest(msg.from, true);
+        const lacksOld = !m.reply && p.seenAtLastDigest !== null && !theirs.includes(p.seenAtLastDigest);
+        if (lacksOwn || lacksOld) this.sendState(m.from, p);
+        if (!m.reply) p.seenAtLastDigest = mine === this.crdt.context ? mine.clone() : mine;
+        if (!m.reply && !mine.includes(theirs)) this.sendDigest(m.from, true);
         return;
       }
       default:
