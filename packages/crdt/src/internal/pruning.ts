@@ -64,17 +64,20 @@ interface Marker {
  *    A dead replica's values that are still live keep its entry (b): they are data, bounded
  *    by the store, not history.
  * 4. **Pruned and unpruned data meet.** States and deltas carry the sender's pruned markers
- *    (`[r, upTo, age]`), and a receiver puts `1..upTo` back into the incoming context before
- *    the join, taking the marker over (pruned, if it does not hold `r`); likewise it puts its own pruned entries back while it joins data that mentions them,
- *    and prunes them again after (unless the join brought new dots of `r`). Each join is thus
- *    the ordinary join of unpruned states: a dot of `r` that a lagging replica still holds but
- *    this one removed stays removed (it is "seen" by the restored entry), and a pruned state
- *    removes it on the lagging replica. Digests are compared the same way.
+ *    (`[r, upTo, age]`). A receiver puts `1..upTo` back into the incoming context before the
+ *    join and takes the marker over — pruned, if it does not hold `r` (a replica that never
+ *    knew `r` must still learn that `r`'s dots up to upTo are dead: else a lagging peer could
+ *    hand it one of them later, and digests, which compare contexts with pruned entries put
+ *    back, would not see the difference). Likewise it puts its own pruned entries back while it
+ *    joins data that mentions them, and prunes them again after (unless the join brought new
+ *    dots of `r`). Each join is thus the ordinary join of unpruned states: a dot of `r` that a
+ *    lagging replica still holds but this one removed stays removed (the restored entry has
+ *    "seen" it), and a pruned state removes it on the lagging replica.
  * 5. **Forgetting.** A marker is kept `ttlTicks` after pruning, and until every peer reports
  *    it pruned too; a marker that could not prune is dropped after `ttlTicks` (evidence makes
- *    it again). A marker taken over from data keeps the sender's age, so two replicas
- *    handing one back and forth do not keep it alive. So the markers are bounded by the replicas that died within a TTL, and the
- *    contexts by the live replicas plus the dead ones whose values are still live.
+ *    it again). A marker taken over from data keeps the sender's age, so two replicas handing
+ *    one back and forth do not keep it alive. So markers are bounded by the replicas that died
+ *    within a TTL, and contexts by the live replicas plus the dead ones whose values still live.
  *
  * Limit (as Akka's `pruning-marker-time-to-live`): a replica cut off from every peer for
  * longer than the TTL, still holding `r`'s entry and a dot of `r` removed elsewhere, brings the
