@@ -98,6 +98,25 @@ describe('Replicator', () => {
     expect(JSON.parse(await read(again))).toHaveLength(10);
   });
 
+  test('a replicator restarted again and again leaves the contexts bounded: its previous replicas are pruned everywhere', async () => {
+    const { members } = await cluster(3, { kind: 'aworset', antiEntropyInterval: 15 });
+    const n1 = members[1]!.node;
+    const all = () => members.map((x) => ({ node: x.node, pid: x.node.whereis('m')! }));
+    const reads = async () => Promise.all(all().map((x) => call<number[]>(x, { op: 'read' })));
+    for (let start = 0; start < 5; start++) {
+      const m = { node: n1, pid: n1.whereis('m')! };
+      await call(m, { op: 'add', value: start });
+      await until(async () => (await reads()).every((v) => v.includes(start)), 'the add to spread');
+      await call(m, { op: 'remove', value: start });
+      await until(async () => (await reads()).every((v) => v.length === 0) && (await stats(m)).buffered === 0, 'the removal to be acknowledged');
+      n1.exit(m.pid, 'kill');
+      await until(() => n1.whereis('m') === undefined, 'the replicator to die');
+      await Replicator.start(n1, { name: 'm', kind: 'aworset', syncInterval: 5, antiEntropyInterval: 15 });
+    }
+    // Five dead replicas wrote; none is left in any context (their markers are, for the TTL).
+    await until(async () => (await Promise.all(all().map(stats))).every((s) => s.contextReplicas === 0 && s.retiring === 5), 'the dead replicas to be pruned');
+  });
+
   test('memory stays bounded over add/remove cycles: no entries, a compact context, empty buffers', async () => {
     const { members } = await cluster(3, { kind: 'aworset' });
     for (let round = 0; round < 30; round++) {
