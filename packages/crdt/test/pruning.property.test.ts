@@ -170,4 +170,24 @@ describe('pruning of dead replicas', () => {
     const model = storeOf(sim.oracle);
     expect(sim.settle(60, () => sim.crdts.every((c) => storeOf(c) === model))).toBeGreaterThan(0);
   });
+
+  test('a forged marker naming a live replica loses none of its writes', () => {
+    const sim = new SimCluster(3, 'aworset', { nodeFormIds: true });
+    sim.write(2, 1, 0, false);
+    sim.write(2, 2, 0, false);
+    sim.settle();
+    const live = sim.crdts[2]!.replica;
+    for (const forged of [false, true]) {
+      sim.engines[0]!.receive({
+        $crdt: 'digest', name: 'm', from: 'n1', replica: sim.crdts[1]!.replica,
+        context: sim.crdts[1]!.context.toWire(), reply: false, retired: [[live, sim.crdts[2]!.context.max(live), forged]],
+      });
+    }
+    for (let r = 0; r < 10; r++) sim.round();
+    sim.write(2, 2, 0, true);
+    sim.write(2, 3, 0, false);
+    const model = storeOf(sim.oracle);
+    expect(sim.settle(40, () => sim.crdts.every((c) => storeOf(c) === model))).toBeGreaterThan(0);
+    for (const c of sim.crdts) expect((c as AWORSet<number>).values().sort()).toEqual([1, 3]);
+  });
 });
