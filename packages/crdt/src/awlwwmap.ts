@@ -1,6 +1,6 @@
 import { CausalMap, type CausalMapWire } from './internal/causal-map.js';
 import { HLC, type HLCOptions, type Timestamp } from './hlc.js';
-import { ClockOffsetError, InvalidWireError } from './errors.js';
+import { InvalidWireError } from './errors.js';
 import { keyOf } from './key.js';
 
 /** What one write of an AWLWWMap carries: the value and its hybrid-logical-clock timestamp. */
@@ -22,7 +22,11 @@ export type AWLWWMapWire<K, V> = CausalMapWire<'awlwwmap', K, Register<V>>;
  */
 export class AWLWWMap<K, V> extends CausalMap<'awlwwmap', K, Register<V>> {
   readonly kind = 'awlwwmap' as const;
-  /** The clock this replica stamps its writes with; it sees every timestamp joined in. */
+  /**
+   * The clock this replica stamps its writes with; it sees every timestamp joined in. A join
+   * (or `fromWire`) bringing a write stamped more than `maxOffsetMs` ahead of this machine's
+   * clock throws ClockOffsetError and changes nothing.
+   */
   readonly hlc: HLC;
 
   constructor(replica: string, private readonly hlcOptions: HLCOptions = {}) {
@@ -41,14 +45,15 @@ export class AWLWWMap<K, V> extends CausalMap<'awlwwmap', K, Register<V>> {
     return o;
   }
 
+  /** A write stamped too far ahead of this clock is refused with ClockOffsetError (the join is not made). */
+  protected override admit(p: Register<V>): void {
+    this.hlc.checkOffset(p.t);
+  }
+
   protected override observe(p: Register<V>): void {
-    try {
-      this.hlc.update(p.t);
-    } catch (e) {
-      // A remote clock too far ahead is not adopted: the write still joins (and may win
-      // among concurrent ones), but this replica's later stamps are not dragged forward.
-      if (!ClockOffsetError.is(e)) throw e;
-    }
+    // Admitted (or read from a wire form, where a reading too far ahead throws ClockOffsetError
+    // out of `fromWire`): the clock moves past it, so later local writes win over it.
+    this.hlc.update(p.t);
   }
 
   /** Sets `key` to `value`, replacing every write of it seen here; returns the delta. */

@@ -60,6 +60,20 @@ export class CausalContext {
     }
   }
 
+  /** Records every dot 1..upTo of `replica` as seen. */
+  addRange(replica: string, upTo: number): void {
+    if (!(Number.isSafeInteger(upTo) && upTo >= 0)) throw new InvalidWireError('dot counter', 'an integer ≥ 0', upTo);
+    if (upTo <= (this.vv.get(replica) ?? 0)) return;
+    this.vv.set(replica, upTo);
+    this.absorb(replica);
+  }
+
+  /** Drops every dot of `replica` (pruning: see ../internal/pruning.ts for when that is safe). */
+  forget(replica: string): void {
+    this.vv.delete(replica);
+    this.cloud.delete(replica);
+  }
+
   /** Adds every dot of `other` to this context (the least upper bound of the two). */
   join(other: CausalContext): void {
     if (other === this) return;

@@ -29,7 +29,9 @@ export class KindMismatchError extends taggedError('KindMismatchError') {
  * `maxOffsetMs` allows: adopting it would drag every later timestamp into the future.
  */
 export class ClockOffsetError extends taggedError('ClockOffsetError') {
-  constructor(readonly remoteMs: number, readonly localMs: number, readonly maxOffsetMs: number) {
-    super(`a remote clock reads ${remoteMs} ms, ${remoteMs - localMs} ms ahead of this one (at most ${maxOffsetMs} allowed)`);
+  constructor(readonly remoteMs: number, readonly localMs: number, readonly maxOffsetMs: number, readonly remoteReplica?: string) {
+    super(
+      `a remote clock${remoteReplica === undefined ? '' : ` (replica ${remoteReplica})`} reads ${remoteMs} ms, ${remoteMs - localMs} ms ahead of this one (at most ${maxOffsetMs} allowed)`,
+    );
   }
 }

@@ -21,11 +21,22 @@ export interface HLCOptions {
    * pass one explicitly only for tests, such as a SimulatedClock.)
    */
   clock?: Pick<Clock, 'now'>;
-  /** How far ahead of the local clock a remote reading may be (default Infinity). */
+  /**
+   * How far ahead of the local physical clock a remote reading may be (default 60 000 ms;
+   * `Infinity` turns the check off). Machines kept by NTP agree within milliseconds, and a VM
+   * resumed from a pause or a badly kept clock is seconds off: a minute lets all of those
+   * through. A reading further ahead comes from a clock that jumped (set by hand, a wrong time
+   * zone, a year typo); taking it in would drag every later timestamp of this replica — and of
+   * everyone it writes to — that far forward, where last-writer-wins would let the jumped
+   * writer win for as long as the jump lasts.
+   */
   maxOffsetMs?: number;
 }
 
 const wallClock: Pick<Clock, 'now'> = { now: () => Date.now() };
+
+/** The default of `HLCOptions.maxOffsetMs` (see there for why a minute). */
+export const DEFAULT_MAX_OFFSET_MS = 60_000;
 
 /**
  * A hybrid logical clock (Kulkarni et al.): `now()` for a local event, `update(remote)` on
@@ -41,7 +52,7 @@ export class HLC {
 
   constructor(readonly replica: string, opts: HLCOptions = {}) {
     if (typeof replica !== 'string' || replica === '') throw new InvalidArgumentError('replica', 'a non-empty string', replica);
-    const max = opts.maxOffsetMs ?? Infinity;
+    const max = opts.maxOffsetMs ?? DEFAULT_MAX_OFFSET_MS;
     if (!(typeof max === 'number' && max >= 0)) throw new InvalidArgumentError('maxOffsetMs', 'a number ≥ 0', max);
     this.clock = opts.clock ?? wallClock;
     this.maxOffsetMs = max;
@@ -70,7 +81,7 @@ export class HLC {
    */
   update(remote: Timestamp): Timestamp {
     const pt = this.physical();
-    if (remote.ms - pt > this.maxOffsetMs) throw new ClockOffsetError(remote.ms, pt, this.maxOffsetMs);
+    if (remote.ms - pt > this.maxOffsetMs) throw new ClockOffsetError(remote.ms, pt, this.maxOffsetMs, remote.r);
     const ms = Math.max(this.ms, remote.ms, pt);
     if (ms === this.ms && ms === remote.ms) this.c = Math.max(this.c, remote.c) + 1;
     else if (ms === this.ms) this.c++;
@@ -78,6 +89,12 @@ export class HLC {
     else this.c = 0;
     this.ms = ms;
     return { ms: this.ms, c: this.c, r: this.replica };
+  }
+
+  /** Throws ClockOffsetError when `remote` is too far ahead for `update` to take it; changes nothing. */
+  checkOffset(remote: Timestamp): void {
+    const pt = this.physical();
+    if (remote.ms - pt > this.maxOffsetMs) throw new ClockOffsetError(remote.ms, pt, this.maxOffsetMs, remote.r);
   }
 
   /** The last reading given, without taking a new one. */

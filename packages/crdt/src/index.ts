@@ -6,7 +6,7 @@ export { CausalContext, type CausalContextWire } from './causal-context.js';
 export { AWORSet, type AWORSetWire } from './aworset.js';
 export { AWLWWMap, type AWLWWMapWire, type Register } from './awlwwmap.js';
 export type { CausalMapWire, Dotted } from './internal/causal-map.js';
-export { HLC, type Timestamp, type HLCOptions } from './hlc.js';
+export { HLC, DEFAULT_MAX_OFFSET_MS, type Timestamp, type HLCOptions } from './hlc.js';
 export { keyOf } from './key.js';
 export { createCrdt, crdtFromWire, isCrdtKind, type CrdtKind, type ReplicatedCrdt } from './crdt.js';
 export { DeltaBuffer } from './delta-buffer.js';
@@ -19,6 +19,22 @@ export {
   type AckMessage,
   type DigestMessage,
 } from './protocol.js';
-export { ReplicationEngine, type ReplicationHost, type ReplicationOptions, type ReplicationStats } from './replication.js';
-export { Replicator, type ReplicatorOptions, type ReplicatorCall, type ReplicatorStats } from './replicator.js';
+export {
+  ReplicationEngine,
+  DEFAULT_PRUNING_MARKER_TICKS,
+  type ReplicationHost,
+  type ReplicationOptions,
+  type ReplicationStats,
+} from './replication.js';
+export type { RetiredWire, PrunedWire } from './internal/pruning.js';
+export { replicaId, nodeOfReplica } from './replica-id.js';
+export {
+  Replicator,
+  DEFAULT_PRUNING_MARKER_TTL_MS,
+  DEFAULT_RETIRE_DOWN_AFTER_MS,
+  type ReplicatorOptions,
+  type ReplicatorCall,
+  type ReplicatorReply,
+  type ReplicatorStats,
+} from './replicator.js';
 export { UnsupportedKeyError, InvalidWireError, KindMismatchError, ClockOffsetError } from './errors.js';

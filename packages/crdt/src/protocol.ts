@@ -1,5 +1,6 @@
 import type { CausalContextWire } from './causal-context.js';
 import { InvalidWireError } from './errors.js';
+import type { PrunedWire, RetiredWire } from './internal/pruning.js';
 
 /*
  * The replication protocol: four messages between the replicas of one named CRDT, each
@@ -21,6 +22,8 @@ export interface DeltaMessage extends Header {
   readonly $crdt: 'delta';
   readonly seq: number;
   readonly delta: unknown;
+  /** Replicas the sender has pruned: put back into the delta's context before joining it. */
+  readonly pruned?: readonly PrunedWire[];
 }
 
 /** The sender's whole state, which covers its deltas up to `seq`. */
@@ -28,6 +31,8 @@ export interface StateMessage extends Header {
   readonly $crdt: 'state';
   readonly seq: number;
   readonly state: unknown;
+  /** Replicas the sender has pruned: put back into the state's context before joining it. */
+  readonly pruned?: readonly PrunedWire[];
 }
 
 /** The receiver of a delta or state message has joined everything of the sender's up to `seq`. */
@@ -44,6 +49,8 @@ export interface DigestMessage extends Header {
   readonly $crdt: 'digest';
   readonly context: CausalContextWire;
   readonly reply: boolean;
+  /** The sender's retirement markers (see internal/pruning.ts); its pruned ones are not in `context`. */
+  readonly retired?: readonly RetiredWire[];
 }
 
 /** Every message replicas exchange: a closed union, tagged by `$crdt`. */
@@ -65,5 +72,20 @@ export function checkReplicaMessage(m: ReplicaMessage): ReplicaMessage {
     throw new InvalidWireError(`${m.$crdt}.seq`, 'an integer ≥ 0', m.seq);
   }
   if (m.$crdt === 'digest' && typeof m.reply !== 'boolean') throw new InvalidWireError('digest.reply', 'a boolean', m.reply);
+  if (m.$crdt === 'digest' && m.retired !== undefined) checkList(m.retired, 'digest.retired', 'pruned');
+  if ((m.$crdt === 'delta' || m.$crdt === 'state') && m.pruned !== undefined) checkList(m.pruned, `${m.$crdt}.pruned`, 'age');
   return m;
+}
+
+/** `[replica: string, upTo: integer ≥ 1, pruned: boolean | age: integer ≥ 0][]`. */
+function checkList(list: unknown, path: string, third: 'pruned' | 'age'): void {
+  if (!Array.isArray(list)) throw new InvalidWireError(path, 'an array', list);
+  list.forEach((e, i) => {
+    if (
+      !Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'string' || e[0] === '' || !(Number.isSafeInteger(e[1]) && e[1] >= 1) ||
+      (third === 'pruned' ? typeof e[2] !== 'boolean' : !(Number.isSafeInteger(e[2]) && e[2] >= 0))
+    ) {
+      throw new InvalidWireError(`${path}[${i}]`, third === 'pruned' ? '[replica, upTo ≥ 1, pruned: boolean]' : '[replica, upTo ≥ 1, age ≥ 0]', e);
+    }
+  });
 }

@@ -2,8 +2,11 @@ import { InvalidArgumentError } from '@foundation/runtime';
 import { CausalContext } from './causal-context.js';
 import { crdtFromWire, type ReplicatedCrdt } from './crdt.js';
 import { DeltaBuffer } from './delta-buffer.js';
+import { ClockOffsetError, KindMismatchError } from './errors.js';
 import type { HLCOptions } from './hlc.js';
-import { checkReplicaMessage, type ReplicaMessage } from './protocol.js';
+import { Retirements, type PeerRetirement, type PrunedWire } from './internal/pruning.js';
+import { WarnOnce } from './internal/warn-once.js';
+import { checkReplicaMessage, isReplicaMessage, type ReplicaMessage } from './protocol.js';
 
 /** How a ReplicationEngine reaches the replicas of its CRDT on other nodes. */
 export interface ReplicationHost {
@@ -23,7 +26,25 @@ export interface ReplicationOptions {
   antiEntropyTicks?: number;
   /** For AWLWWMap states rebuilt from the wire: the HLC options of this replica. */
   hlc?: HLCOptions;
+  /**
+   * Ticks a retirement marker is kept after its replica was pruned here (and a marker that
+   * could not prune lives): see internal/pruning.ts. Default 216 000 (6 hours at 100 ms a
+   * tick, Akka's `pruning-marker-time-to-live`).
+   */
+  pruningMarkerTicks?: number;
+  /**
+   * Ticks a node may stay down before its replica is retired (pruned from every context), as if
+   * a newer replica had come up there: for nodes that never come back under their name (pods
+   * with generated names). Default Infinity (only a newer replica retires one). A replica
+   * retired while it was only cut off loses nothing: its later writes bring its entry back.
+   */
+  retireDownAfterTicks?: number;
+  /** Where warnings go (a peer sending malformed data, or writes from a clock too far ahead); default console.warn. */
+  log?: (msg: string) => void;
 }
+
+/** The default of `ReplicationOptions.pruningMarkerTicks`. */
+export const DEFAULT_PRUNING_MARKER_TICKS = 216_000;
 
 /** What the engine knows of one peer replica it has heard from. */
 interface Peer {
@@ -40,6 +61,8 @@ interface Peer {
   stalled: number;
   /** This replica's context when the peer's previous digest came. */
   seenAtLastDigest: CausalContext | null;
+  /** What the peer's last digest said of the replicas this one is retiring (null before one came). */
+  retirements: ReadonlyMap<string, PeerRetirement> | null;
 }
 
 /** A snapshot of an engine's bookkeeping, for tests and monitoring. */
@@ -52,6 +75,11 @@ export interface ReplicationStats {
   peers: { node: string; replica: string; sent: number; acked: number }[];
   /** Protocol messages sent, by kind. */
   sent: { delta: number; state: number; ack: number; digest: number };
+  /** Messages dropped: malformed, or carrying a write stamped too far ahead of this clock. */
+  dropped: { malformed: number; clockOffset: number };
+  /** Replicas in this replica's causal context, and retirement markers held (see internal/pruning.ts). */
+  contextReplicas: number;
+  retiring: number;
 }
 
 /**
@@ -69,6 +97,10 @@ export interface ReplicationStats {
  *   restarted without a node restart, a write that reached only some nodes before a
  *   partition — without relying on delivery order: deltas carry exact dots, so they may be
  *   joined in any order, any number of times.
+ * - Entries of dead replicas leave the contexts (pruning: see internal/pruning.ts).
+ * - Data from peers is checked at `receive`: a malformed message, or a delta or state with a
+ *   write stamped more than the HLC's `maxOffsetMs` ahead of this clock, is dropped (not
+ *   acknowledged, so it comes again later), counted, and warned about once per peer.
  */
 export class ReplicationEngine {
   /** Called after a remote delta or state changed keys here. */
@@ -81,6 +113,14 @@ export class ReplicationEngine {
   private readonly hlc: HLCOptions | undefined;
   private ticks = 0;
   private readonly counts = { delta: 0, state: 0, ack: 0, digest: 0 };
+  private readonly dropped = { malformed: 0, clockOffset: 0 };
+  private readonly warnings: WarnOnce;
+  private readonly retirements: Retirements;
+  /** The replica last heard from on each connected node: newer ones there prove older ones dead. */
+  private readonly current = new Map<string, string>();
+  /** Nodes down (with their last replica, and since when), until they come back or `retireDownAfterTicks` passes. */
+  private readonly downSince = new Map<string, { replica: string; tick: number }>();
+  private readonly retireDownAfterTicks: number;
 
   constructor(
     /** The CRDT's name, the same on every node. */
@@ -96,6 +136,12 @@ export class ReplicationEngine {
     this.retransmitTicks = positiveInt('retransmitTicks', opts.retransmitTicks, 10);
     this.antiEntropyTicks = positiveInt('antiEntropyTicks', opts.antiEntropyTicks, 10);
     this.hlc = opts.hlc;
+    const down = opts.retireDownAfterTicks;
+    if (down !== undefined && down !== Infinity) positiveInt('retireDownAfterTicks', down, 0);
+    this.retireDownAfterTicks = down ?? Infinity;
+    this.retirements = new Retirements(crdt, positiveInt('pruningMarkerTicks', opts.pruningMarkerTicks, DEFAULT_PRUNING_MARKER_TICKS));
+    const log = opts.log ?? ((msg: string) => console.warn(msg));
+    this.warnings = new WarnOnce((msg) => log(`[crdt ${name}] ${msg}`));
   }
 
   /** Records the delta of a local write (already joined into `crdt`) for shipping. */
@@ -113,14 +159,24 @@ export class ReplicationEngine {
   /** A node connected: it gets the full state (its replica, if any, acknowledges and becomes a peer). */
   nodeUp(node: string): void {
     this.peers.delete(node);
-    this.send(node, { $crdt: 'state', ...this.header(), seq: this.buffer.top, state: this.crdt.toWire() });
+    this.downSince.delete(node);
+    this.send(node, { $crdt: 'state', ...this.header(), seq: this.buffer.top, state: this.crdt.toWire(), pruned: this.retirements.prunedWire() });
     this.collect();
   }
 
   /** A node went away: forget it, freeing the deltas kept for it. */
   nodeDown(node: string): void {
+    const replica = this.current.get(node) ?? this.peers.get(node)?.replica;
+    if (replica !== undefined && this.retireDownAfterTicks !== Infinity) this.downSince.set(node, { replica, tick: this.ticks });
     this.peers.delete(node);
+    this.current.delete(node);
+    this.warnings.forget(`${node}\u0000`);
     this.collect();
+  }
+
+  /** The full state to every connected node, unasked: for a replica about to stop, so its last writes are not lost. */
+  farewell(): void {
+    for (const n of this.host.nodes()) this.send(n, { $crdt: 'state', ...this.header(), seq: this.buffer.top, state: this.crdt.toWire(), pruned: this.retirements.prunedWire() });
   }
 
   /** One sync interval: ship delta groups (or states) to peers, and every few ticks a digest to every node. */
@@ -137,7 +193,7 @@ export class ReplicationEngine {
           wire = this.buffer.since(p.sent, () => this.crdt.empty()).toWire();
           groups.set(p.sent, wire);
         }
-        this.send(node, { $crdt: 'delta', ...this.header(), seq: top, delta: wire });
+        this.send(node, { $crdt: 'delta', ...this.header(), seq: top, delta: wire, pruned: this.retirements.prunedWire() });
         p.sent = top;
         p.unacked = 'delta';
         p.stalled = 0;
@@ -149,44 +205,88 @@ export class ReplicationEngine {
         p.stalled = 0;
       }
     }
-    if (this.ticks % this.antiEntropyTicks === 0) for (const n of this.host.nodes()) this.sendDigest(n, false);
+    for (const [node, d] of this.downSince) {
+      if (this.ticks - d.tick < this.retireDownAfterTicks) continue;
+      this.downSince.delete(node);
+      this.retirements.retire(d.replica);
+    }
+    this.retirements.tick([...this.peers.values()].map((p) => p.retirements));
+    if (this.ticks % this.antiEntropyTicks === 0) {
+      this.retirements.scan(this.current);
+      for (const n of this.host.nodes()) this.sendDigest(n, false);
+    }
   }
 
-  /** Handles one protocol message from the replica on `msg.from`. */
-  receive(msg: ReplicaMessage): void {
-    checkReplicaMessage(msg);
-    switch (msg.$crdt) {
+  /**
+   * Handles one protocol message from the replica on `msg.from`. Never throws for bad data: a
+   * message that is not one of the protocol's, is malformed or is for another CRDT, and a delta
+   * or state with a write too far in the future, are dropped, counted and warned about.
+   */
+  receive(msg: unknown): void {
+    let m: ReplicaMessage;
+    let incoming: ReplicatedCrdt | null = null;
+    let digestContext: CausalContext | null = null;
+    try {
+      if (!isReplicaMessage(msg)) throw new TypeError('not a message of the replication protocol');
+      m = checkReplicaMessage(msg);
+      if (m.name !== this.name) throw new TypeError(`a message for the CRDT '${m.name}', not '${this.name}'`);
+      if (m.$crdt === 'delta' || m.$crdt === 'state') incoming = this.parseRemote(m.$crdt === 'delta' ? m.delta : m.state, m.pruned ?? []);
+      else if (m.$crdt === 'digest') digestContext = CausalContext.fromWire(m.context, 'digest.context');
+    } catch (e) {
+      this.drop(msg, ClockOffsetError.is(e) ? 'clockOffset' : 'malformed', e);
+      return;
+    }
+    // A replica known dead while another one runs on its node (a late message of it), or one
+    // on a node not connected (a `from` that names no peer): its data is joined, but it is not
+    // made a peer, nor the node's current replica — so those tables hold connected nodes only.
+    const dead =
+      (this.retirements.has(m.replica) && this.current.has(m.from) && this.current.get(m.from) !== m.replica) || !this.host.nodes().includes(m.from);
+    if (!dead) this.heardFrom(m.from, m.replica);
+    switch (m.$crdt) {
       case 'delta':
-        this.joinRemote(msg.delta);
-        this.send(msg.from, { $crdt: 'ack', ...this.header(), seq: msg.seq });
-        return;
       case 'state':
-        this.joinRemote(msg.state);
-        this.send(msg.from, { $crdt: 'ack', ...this.header(), seq: msg.seq });
+        try {
+          this.joinRemote(incoming!);
+        } catch (e) {
+          if (!ClockOffsetError.is(e)) throw e;
+          this.drop(m, 'clockOffset', e);
+          return;
+        }
+        // Not answered: it is gone (or not there), and its data came in all the same.
+        if (!dead) this.send(m.from, { $crdt: 'ack', ...this.header(), seq: m.seq });
         return;
       case 'ack': {
-        const p = this.peers.get(msg.from);
-        if (!p || p.replica !== msg.replica) {
-          this.peers.set(msg.from, { replica: msg.replica, sent: msg.seq, acked: msg.seq, full: false, unacked: 'none', stalled: 0, seenAtLastDigest: null });
+        if (dead) return;
+        const p = this.peers.get(m.from);
+        if (!p || p.replica !== m.replica) {
+          this.peers.set(m.from, { replica: m.replica, sent: m.seq, acked: m.seq, full: false, unacked: 'none', stalled: 0, seenAtLastDigest: null, retirements: null });
         } else {
-          if (msg.seq > p.acked) p.acked = msg.seq;
+          if (m.seq > p.acked) p.acked = m.seq;
           if (p.sent < p.acked) p.sent = p.acked;
-          if (msg.seq >= p.sent) p.unacked = 'none';
+          if (m.seq >= p.sent) p.unacked = 'none';
           p.stalled = 0;
         }
         this.collect();
         return;
       }
       case 'digest': {
-        const theirs = CausalContext.fromWire(msg.context, 'digest.context');
-        let p = this.peers.get(msg.from);
+        if (dead) return;
+        const retired = m.retired ?? [];
+        for (const [r, upTo] of retired) this.retirements.adopt(r, upTo);
+        // Both contexts as if nothing were pruned, so a pruned entry does not read as a lack.
+        const theirs = Retirements.restored(
+          digestContext!,
+          retired.filter((w) => w[2]),
+        );
+        let p = this.peers.get(m.from);
         const top = this.buffer.top;
-        if (!p || p.replica !== msg.replica) {
+        if (!p || p.replica !== m.replica) {
           // A peer not known (or a new replica there): it has what its digest says, no more.
-          p = { replica: msg.replica, sent: top, acked: top, full: false, unacked: 'none', stalled: 0, seenAtLastDigest: null };
-          this.peers.set(msg.from, p);
+          p = { replica: m.replica, sent: top, acked: top, full: false, unacked: 'none', stalled: 0, seenAtLastDigest: null, retirements: null };
+          this.peers.set(m.from, p);
         }
-        const mine = this.crdt.context;
+        if (!m.reply) p.retirements = this.retirements.snapshot(theirs, retired);
+        const mine = this.retirements.effectiveContext();
         const me = this.crdt.replica;
         // It lacks a write of this replica: compared only when nothing is in flight to it, so
         // that a delta on its way does not read as a loss (messages between two nodes arrive
@@ -195,14 +295,14 @@ export class ReplicationEngine {
         const quiet = p.sent === top && p.unacked === 'none' && !p.full;
         const lacksOwn = quiet && !theirs.covers(me, mine.max(me));
         // (Only periodic digests, an anti-entropy interval apart, are compared with the last.)
-        const lacksOld = !msg.reply && p.seenAtLastDigest !== null && !theirs.includes(p.seenAtLastDigest);
-        if (lacksOwn || lacksOld) this.sendState(msg.from, p);
-        if (!msg.reply) p.seenAtLastDigest = mine.clone();
-        if (!msg.reply && !mine.includes(theirs)) this.sendDigest(msg.from, true);
+        const lacksOld = !m.reply && p.seenAtLastDigest !== null && !theirs.includes(p.seenAtLastDigest);
+        if (lacksOwn || lacksOld) this.sendState(m.from, p);
+        if (!m.reply) p.seenAtLastDigest = mine === this.crdt.context ? mine.clone() : mine;
+        if (!m.reply && !mine.includes(theirs)) this.sendDigest(m.from, true);
         return;
       }
       default:
-        msg satisfies never;
+        m satisfies never;
     }
   }
 
@@ -213,13 +313,45 @@ export class ReplicationEngine {
       buffered: this.buffer.length,
       peers: [...this.peers].map(([node, p]) => ({ node, replica: p.replica, sent: p.sent, acked: p.acked })),
       sent: { ...this.counts },
+      dropped: { ...this.dropped },
+      contextReplicas: this.crdt.context.size.replicas,
+      retiring: this.retirements.size,
     };
   }
 
-  private joinRemote(wire: unknown): void {
+  /** Notes the replica a node runs now; a new one there retires the one before it. */
+  private heardFrom(node: string, replica: string): void {
+    const before = this.current.get(node);
+    if (before === replica) return;
+    this.current.set(node, replica);
+    if (before !== undefined) this.retirements.retire(before);
+    this.retirements.scan(this.current);
+  }
+
+  /** A state or delta off the wire, with the entries its sender pruned put back into its context. */
+  private parseRemote(wire: unknown, pruned: readonly PrunedWire[]): ReplicatedCrdt {
     const other = crdtFromWire(wire, this.crdt.replica, this.hlc);
-    const changed = (this.crdt as { join(o: ReplicatedCrdt): unknown[] }).join(other);
+    if (other.kind !== this.crdt.kind) throw new KindMismatchError(this.crdt.kind, other.kind);
+    this.retirements.restoreIncoming(other.context, pruned);
+    return other;
+  }
+
+  private joinRemote(other: ReplicatedCrdt): void {
+    const back = this.retirements.restoreFor(other.context);
+    let changed: unknown[];
+    try {
+      changed = (this.crdt as { join(o: ReplicatedCrdt): unknown[] }).join(other);
+    } finally {
+      this.retirements.reprune(back);
+    }
     if (changed.length > 0) this.onRemoteChange?.(changed);
+  }
+
+  private drop(msg: unknown, why: 'malformed' | 'clockOffset', e: unknown): void {
+    this.dropped[why]++;
+    const from = typeof msg === 'object' && msg !== null ? String((msg as { from?: unknown }).from).slice(0, 100) : '?';
+    const what = why === 'malformed' ? 'a malformed message' : 'a write from a clock too far ahead';
+    this.warnings.warn(`${from}\u0000${why}`, `dropped ${what} from node ${from} (${(e as Error)?.message ?? String(e)}); more of that kind from it are dropped without a warning`);
   }
 
   private sendState(node: string, p: Peer): void {
@@ -227,11 +359,11 @@ export class ReplicationEngine {
     p.full = false;
     p.unacked = 'state';
     p.stalled = 0;
-    this.send(node, { $crdt: 'state', ...this.header(), seq: p.sent, state: this.crdt.toWire() });
+    this.send(node, { $crdt: 'state', ...this.header(), seq: p.sent, state: this.crdt.toWire(), pruned: this.retirements.prunedWire() });
   }
 
   private sendDigest(node: string, reply: boolean): void {
-    this.send(node, { $crdt: 'digest', ...this.header(), context: this.crdt.context.toWire(), reply });
+    this.send(node, { $crdt: 'digest', ...this.header(), context: this.crdt.context.toWire(), reply, retired: this.retirements.wire() });
   }
 
   private header() {

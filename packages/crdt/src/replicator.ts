@@ -1,8 +1,8 @@
-import { Actor, InvalidArgumentError, isNodeDown, isNodeUp, type Node, type Pid, type Target } from '@foundation/runtime';
+import { Actor, InvalidArgumentError, checkEncodable, isNodeDown, isNodeUp, type Node, type Pid, type Target } from '@foundation/runtime';
 import { createCrdt, isCrdtKind, type CrdtKind, type ReplicatedCrdt } from './crdt.js';
 import type { HLCOptions } from './hlc.js';
-import { isReplicaMessage, type ReplicaMessage } from './protocol.js';
 import { ReplicationEngine, type ReplicationStats } from './replication.js';
+import { replicaId } from './replica-id.js';
 import { AWORSet } from './aworset.js';
 import { AWLWWMap } from './awlwwmap.js';
 
@@ -20,9 +20,27 @@ export interface ReplicatorOptions {
   maxBufferedDeltas?: number;
   /** This replica's id; default `node.incarnation.pid-id`, new for every start, as it must be. */
   replica?: string;
-  /** Options of the hybrid logical clock (AWLWWMap): a clock for tests, the offset allowed. */
+  /** Options of the hybrid logical clock (AWLWWMap): a clock for tests, the offset allowed (default 60 s). */
   hlc?: HLCOptions;
+  /**
+   * Milliseconds a dead replica's retirement marker is kept after pruning (default 6 hours,
+   * as Akka's `pruning-marker-time-to-live`): longer than any partition a node may rejoin from
+   * without a restart (see internal/pruning.ts).
+   */
+  pruningMarkerTtlMs?: number;
+  /**
+   * Milliseconds a node may stay down before its replica is retired here (default 1 hour):
+   * nodes that never come back under their name (pods with generated names) would otherwise
+   * keep an entry in every context. Retiring a replica that was only cut off loses nothing.
+   */
+  retireDownAfterMs?: number;
 }
+
+/** The default of `ReplicatorOptions.retireDownAfterMs`. */
+export const DEFAULT_RETIRE_DOWN_AFTER_MS = 3600_000;
+
+/** The default of `ReplicatorOptions.pruningMarkerTtlMs`. */
+export const DEFAULT_PRUNING_MARKER_TTL_MS = 6 * 3600_000;
 
 /** What a Replicator answers: a closed union of calls. */
 export type ReplicatorCall =
@@ -35,33 +53,42 @@ export type ReplicatorCall =
   | { readonly op: 'stats' }
   | { readonly op: 'sync' };
 
-/** The Replicator's own timer and cluster events. */
-type Internal = { readonly $replicator: 'tick' };
+/** What a Replicator answers to every call: the value, or the error the request met (as the registry owner and Supervisor do). */
+export type ReplicatorReply = { readonly ok: unknown } | { readonly error: Error };
 
-const isInternal = (m: unknown): m is Internal => typeof m === 'object' && m !== null && '$replicator' in m;
+const OPS = new Set(['add', 'remove', 'set', 'delete', 'read', 'state', 'stats', 'sync']);
+const CALL_SHAPE = "{ op: 'add' | 'remove' | 'set' | 'delete' | 'read' | 'state' | 'stats' | 'sync', key?, value? }";
 
 /** A Replicator's counters: the engine's, plus its replica id and number of keys. */
 export interface ReplicatorStats extends ReplicationStats {
   replica: string;
   size: number;
+  /** Messages that were neither protocol messages nor this replicator's own (dropped). */
+  ignored: number;
 }
 
 /**
  * An actor holding one replica of a named CRDT and keeping it in sync with the replicas of the
  * same name on the other connected nodes (see ReplicationEngine): deltas every
  * `syncInterval`, the full state when a node connects, digests every `antiEntropyInterval`,
- * acknowledgements that free buffered deltas. Writes and reads are calls:
+ * acknowledgements that free buffered deltas. Writes and reads are calls, answered with a
+ * ReplicatorReply: `{ ok: value }`, or `{ error }` for a request it cannot serve (a malformed
+ * call, an op of the other kind, an unencodable value) — the replicator never crashes on one.
+ * `Replicator.call` unwraps the reply (and throws the error):
  *
  * ```ts
  * const pid = await Replicator.start(node, { name: 'sessions', kind: 'awlwwmap' });
- * await node.call(pid, { op: 'set', key: 'u1', value: 'alive' });
- * await node.call(pid, { op: 'read' });      // -> [['u1', 'alive']]
+ * await Replicator.call(node, pid, { op: 'set', key: 'u1', value: 'alive' });
+ * await Replicator.call(node, pid, { op: 'read' });      // -> [['u1', 'alive']]
  * ```
  */
 export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions> {
   private engine!: ReplicationEngine;
   private crdt!: ReplicatedCrdt;
   private syncInterval = 100;
+  private ignored = 0;
+  /** The tick timer's message: known by identity, so a tick sent by anyone else starts no second timer. */
+  private readonly tickMsg = Object.freeze({ $replicator: 'tick' as const });
 
   /** Spawns a Replicator registered under `opts.name`; resolves with its pid once started. */
   static start(node: Node, opts: ReplicatorOptions): Promise<Pid> {
@@ -69,16 +96,18 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
     return node.spawnAndWait(Replicator, opts, { name: opts.name });
   }
 
-  /** Calls a Replicator (a pid or the name it runs under) with a typed request. */
-  static call<R = unknown>(from: { call(to: Target, msg: unknown, timeoutMs?: number): Promise<unknown> }, to: Target, req: ReplicatorCall, timeoutMs?: number): Promise<R> {
-    return from.call(to, req, timeoutMs) as Promise<R>;
+  /** Calls a Replicator (a pid or the name it runs under) with a typed request: resolves with the value, or throws the error it answered. */
+  static async call<R = unknown>(from: { call(to: Target, msg: unknown, timeoutMs?: number): Promise<unknown> }, to: Target, req: ReplicatorCall, timeoutMs?: number): Promise<R> {
+    const reply = (await from.call(to, req, timeoutMs)) as ReplicatorReply;
+    if ('error' in reply) throw reply.error;
+    return reply.ok as R;
   }
 
   override init(opts: ReplicatorOptions): void {
     checkOptions(opts);
     this.syncInterval = opts.syncInterval ?? 100;
     const antiEntropy = opts.antiEntropyInterval ?? this.syncInterval * 10;
-    const replica = opts.replica ?? `${this.node.name}.${this.node.incarnation}.${this.self.id}`;
+    const replica = opts.replica ?? replicaId(this.node.name, this.node.incarnation, this.self.id);
     this.crdt = createCrdt(opts.kind, replica, opts.hlc);
     const name = opts.name;
     this.engine = new ReplicationEngine(
@@ -92,16 +121,26 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
       {
         maxBufferedDeltas: opts.maxBufferedDeltas,
         antiEntropyTicks: Math.max(1, Math.round(antiEntropy / this.syncInterval)),
+        pruningMarkerTicks: Math.max(1, Math.round((opts.pruningMarkerTtlMs ?? DEFAULT_PRUNING_MARKER_TTL_MS) / this.syncInterval)),
+        retireDownAfterTicks: Math.max(1, Math.round((opts.retireDownAfterMs ?? DEFAULT_RETIRE_DOWN_AFTER_MS) / this.syncInterval)),
         hlc: opts.hlc,
       },
     );
     // Node events arrive as messages, so that the engine is only ever touched by this actor.
     this.monitorNodes();
     this.engine.hello();
-    this.sendAfter({ $replicator: 'tick' }, this.syncInterval);
+    this.sendAfter(this.tickMsg, this.syncInterval);
   }
 
-  override handleCall(req: ReplicatorCall): unknown {
+  override handleCall(req: ReplicatorCall): ReplicatorReply {
+    try {
+      return { ok: this.serve(checkCall(req)) };
+    } catch (e) {
+      return { error: e instanceof Error ? e : new InvalidArgumentError('Replicator call', CALL_SHAPE, req) };
+    }
+  }
+
+  private serve(req: ReplicatorCall): unknown {
     const c = this.crdt;
     switch (req.op) {
       case 'add':
@@ -121,32 +160,35 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
       case 'state':
         return c.toWire();
       case 'stats':
-        return { ...this.engine.stats(), replica: c.replica, size: c.size } satisfies ReplicatorStats;
+        return { ...this.engine.stats(), replica: c.replica, size: c.size, ignored: this.ignored } satisfies ReplicatorStats;
       case 'sync':
         this.engine.tick();
         return 'ok';
       default:
-        throw new InvalidArgumentError('Replicator call', "{ op: 'add' | 'remove' | 'set' | 'delete' | 'read' | 'state' | 'stats' | 'sync' }", req);
+        req satisfies never;
+        throw new InvalidArgumentError('Replicator call', CALL_SHAPE, req);
     }
   }
 
   override handleInfo(msg: unknown): void {
-    if (isReplicaMessage(msg)) {
-      this.engine.receive(msg as ReplicaMessage);
-    } else if (isInternal(msg)) {
-      switch (msg.$replicator) {
-        case 'tick':
-          this.engine.tick();
-          this.sendAfter({ $replicator: 'tick' }, this.syncInterval);
-          break;
-        default:
-          msg.$replicator satisfies 'tick';
-      }
+    if (msg === this.tickMsg) {
+      this.engine.tick();
+      this.sendAfter(this.tickMsg, this.syncInterval);
     } else if (isNodeUp(msg)) {
       this.engine.nodeUp(msg.nodeup);
     } else if (isNodeDown(msg)) {
       this.engine.nodeDown(msg.nodedown);
+    } else if (typeof msg === 'object' && msg !== null && '$crdt' in msg) {
+      // Checked by the engine: malformed ones are dropped, counted in stats().dropped and warned about once per peer.
+      this.engine.receive(msg);
+    } else {
+      this.ignored++;
     }
+  }
+
+  override terminate(): void {
+    // Writes not yet shipped (and anything a peer lacks) go out once more before this replica is gone.
+    this.engine.farewell();
   }
 
   private asSet(op: string): AWORSet<unknown> {
@@ -160,11 +202,27 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
   }
 }
 
+/** Checks a call's shape (it may come from another node, as anything): InvalidArgumentError names what is wrong. */
+function checkCall(req: unknown): ReplicatorCall {
+  if (typeof req !== 'object' || req === null || !OPS.has((req as { op?: unknown }).op as string)) {
+    throw new InvalidArgumentError('Replicator call', CALL_SHAPE, req);
+  }
+  const r = req as ReplicatorCall;
+  const need = (field: 'key' | 'value') => {
+    if (!(field in r)) throw new InvalidArgumentError(`Replicator call '${r.op}'`, `a field '${field}'`, req);
+    checkEncodable((r as Record<string, unknown>)[field], `Replicator call '${r.op}' ${field}`);
+  };
+  if (r.op === 'add' || r.op === 'remove') need('value');
+  if (r.op === 'set' || r.op === 'delete') need('key');
+  if (r.op === 'set') need('value');
+  return r;
+}
+
 function checkOptions(o: ReplicatorOptions): void {
   if (typeof o !== 'object' || o === null) throw new InvalidArgumentError('Replicator options', 'an object', o);
   if (typeof o.name !== 'string' || o.name === '') throw new InvalidArgumentError('name', 'a non-empty string', o.name);
   if (!isCrdtKind(o.kind)) throw new InvalidArgumentError('kind', "'aworset' or 'awlwwmap'", o.kind);
-  for (const f of ['syncInterval', 'antiEntropyInterval'] as const) {
+  for (const f of ['syncInterval', 'antiEntropyInterval', 'pruningMarkerTtlMs', 'retireDownAfterMs'] as const) {
     const v = o[f];
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
       throw new InvalidArgumentError(f, 'a number of milliseconds > 0', v);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { Pid, decode, encode } from '@foundation/runtime';
-import { AWLWWMap, HLC } from '@foundation/crdt';
+import { AWLWWMap, ClockOffsetError, HLC } from '@foundation/crdt';
 import { ManualClock, canon, mapStep, playMaps } from './support.js';
 
 const threeStates = fc.array(mapStep(3), { maxLength: 40 }).map((steps) => playMaps(3, steps));
@@ -76,6 +76,24 @@ describe('AWLWWMap', () => {
     expect(a.has(new Pid('n1', 1, 1))).toBe(false);
     expect(a.get(new Pid('n2', 1, 1))).toBe('on n2');
     expect(canon(a)).toBe(canon(b));
+  });
+
+  test('a join bringing a write stamped over maxOffsetMs ahead is refused with ClockOffsetError and changes nothing', () => {
+    const ahead = new AWLWWMap<string, number>('ahead', { clock: new ManualClock(1_000_000) });
+    const here = new AWLWWMap<string, number>('here', { clock: new ManualClock(1000), maxOffsetMs: 5000 });
+    here.set('mine', 1);
+    const before = canon(here);
+    const clockBefore = here.hlc.peek();
+    const far = ahead.set('far', 2);
+    expect(() => here.join(far)).toThrow(ClockOffsetError);
+    expect(canon(here)).toBe(before);
+    expect(here.hlc.peek()).toEqual(clockBefore);
+    expect(() => AWLWWMap.fromWire(decode(encode(far.toWire())), 'here', { clock: new ManualClock(1000), maxOffsetMs: 5000 })).toThrow(ClockOffsetError);
+    // Within the offset, it joins and the clock moves past it.
+    const near = new AWLWWMap<string, number>('near', { clock: new ManualClock(4000) });
+    here.join(near.set('near', 3));
+    expect(here.get('near')).toBe(3);
+    expect(here.hlc.peek().ms).toBe(4000);
   });
 
   test('fromWire refuses a register without a timestamp', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { SimulatedClock } from '@foundation/runtime';
-import { ClockOffsetError, HLC, type Timestamp } from '@foundation/crdt';
+import { ClockOffsetError, DEFAULT_MAX_OFFSET_MS, HLC, type Timestamp } from '@foundation/crdt';
 import { ManualClock } from './support.js';
 
 describe('HLC', () => {
@@ -31,6 +31,24 @@ describe('HLC', () => {
     const h = new HLC('a', { clock: new ManualClock(0), maxOffsetMs: 1000 });
     expect(() => h.update({ ms: 5000, c: 0, r: 'b' })).toThrow(ClockOffsetError);
     expect(h.now().ms).toBe(0);
+  });
+
+  test('by default a remote reading over a minute ahead is refused, one within a minute taken', () => {
+    expect(DEFAULT_MAX_OFFSET_MS).toBe(60_000);
+    const h = new HLC('a', { clock: new ManualClock(1_000_000) });
+    const err = (() => {
+      try {
+        h.update({ ms: 1_000_000 + 60_001, c: 0, r: 'jumped' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(ClockOffsetError.is(err)).toBe(true);
+    expect((err as ClockOffsetError).remoteReplica).toBe('jumped');
+    expect(() => h.checkOffset({ ms: 1_000_000 + 60_001, c: 0, r: 'jumped' })).toThrow(ClockOffsetError);
+    expect(h.peek().ms).toBe(0);
+    expect(h.update({ ms: 1_000_000 + 59_000, c: 0, r: 'b' }).ms).toBe(1_059_000);
+    expect(() => new HLC('a', { maxOffsetMs: Infinity }).update({ ms: Number.MAX_SAFE_INTEGER, c: 0, r: 'b' })).not.toThrow();
   });
 
   test('property: readings of one clock strictly increase, whatever the physical clock does', () => {

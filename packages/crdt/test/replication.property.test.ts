@@ -1,152 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { decode, encode } from '@foundation/runtime';
-import { AWLWWMap, AWORSet, ReplicationEngine, type ReplicaMessage, type ReplicatedCrdt } from '@foundation/crdt';
-import { ManualClock, canon } from './support.js';
+import { AWLWWMap, AWORSet } from '@foundation/crdt';
+import { SimCluster, schedule } from './sim-cluster.js';
 
-/*
- * N ReplicationEngines over a simulated network that fast-check controls: messages (encoded
- * with the wire codec) wait in flight until the schedule delivers, duplicates, reorders or
- * drops them; links are cut (in-flight messages lost, both sides see nodedown) and healed
- * (nodeup). After the schedule every link heals and the network runs fairly; every replica
- * must then reach the same state, and every delta buffer must drain.
- */
-
-type Step =
-  | { t: 'write'; at: number; k: number; v: number; del: boolean }
-  | { t: 'tick'; at: number }
-  | { t: 'deliver'; i: number }
-  | { t: 'duplicate'; i: number }
-  | { t: 'drop'; i: number }
-  | { t: 'cut'; a: number; b: number }
-  | { t: 'heal'; a: number; b: number }
-  | { t: 'clock'; at: number; ms: number };
-
-const step = (n: number): fc.Arbitrary<Step> =>
-  fc.oneof(
-    { weight: 4, arbitrary: fc.record({ t: fc.constant('write' as const), at: fc.nat(n - 1), k: fc.nat(4), v: fc.nat(50), del: fc.boolean() }) },
-    { weight: 3, arbitrary: fc.record({ t: fc.constant('tick' as const), at: fc.nat(n - 1) }) },
-    { weight: 5, arbitrary: fc.record({ t: fc.constant('deliver' as const), i: fc.nat() }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant('duplicate' as const), i: fc.nat() }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant('drop' as const), i: fc.nat() }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant('cut' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant('heal' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant('clock' as const), at: fc.nat(n - 1), ms: fc.integer({ min: -30, max: 30 }) }) },
-  );
-
-interface InFlight {
-  from: number;
-  to: number;
-  bytes: Uint8Array;
-}
-
-class SimCluster {
-  readonly names: string[];
-  readonly clocks: ManualClock[];
-  readonly crdts: ReplicatedCrdt[];
-  readonly engines: ReplicationEngine[];
-  readonly links = new Set<string>();
-  inFlight: InFlight[] = [];
-
-  constructor(readonly n: number, kind: 'aworset' | 'awlwwmap') {
-    this.names = Array.from({ length: n }, (_, i) => `n${i}`);
-    this.clocks = this.names.map((_, i) => new ManualClock(1000 + 13 * i));
-    this.crdts = this.names.map((name, i) =>
-      kind === 'aworset' ? new AWORSet<number>(name) : new AWLWWMap<number, number>(name, { clock: this.clocks[i]! }),
-    );
-    this.engines = this.names.map(
-      (name, i) =>
-        new ReplicationEngine(
-          'm',
-          name,
-          this.crdts[i]!,
-          {
-            send: (node, msg) => {
-              const to = this.names.indexOf(node);
-              if (this.linked(i, to)) this.inFlight.push({ from: i, to, bytes: encode(msg) });
-            },
-            nodes: () => this.names.filter((_, j) => this.linked(i, j)),
-          },
-          { antiEntropyTicks: 3, retransmitTicks: 4, maxBufferedDeltas: 8, hlc: { clock: this.clocks[i]! } },
-        ),
-    );
-    for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) this.heal(a, b);
-  }
-
-  linked(a: number, b: number): boolean {
-    return a !== b && this.links.has(a < b ? `${a}-${b}` : `${b}-${a}`);
-  }
-
-  write(at: number, k: number, v: number, del: boolean): void {
-    const c = this.crdts[at]!;
-    const d = c instanceof AWORSet ? (del ? c.remove(k) : c.add(k)) : del ? (c as AWLWWMap<number, number>).delete(k) : (c as AWLWWMap<number, number>).set(k, v);
-    this.engines[at]!.local(d);
-  }
-
-  deliver(i: number, keep = false): void {
-    if (this.inFlight.length === 0) return;
-    const idx = i % this.inFlight.length;
-    const m = this.inFlight[idx]!;
-    if (!keep) this.inFlight.splice(idx, 1);
-    if (this.linked(m.from, m.to)) this.engines[m.to]!.receive(decode(m.bytes) as ReplicaMessage);
-  }
-
-  cut(a: number, b: number): void {
-    if (!this.linked(a, b)) return;
-    this.links.delete(a < b ? `${a}-${b}` : `${b}-${a}`);
-    this.inFlight = this.inFlight.filter((m) => !((m.from === a && m.to === b) || (m.from === b && m.to === a)));
-    this.engines[a]!.nodeDown(this.names[b]!);
-    this.engines[b]!.nodeDown(this.names[a]!);
-  }
-
-  heal(a: number, b: number): void {
-    if (a === b || this.linked(a, b)) return;
-    this.links.add(a < b ? `${a}-${b}` : `${b}-${a}`);
-    this.engines[a]!.nodeUp(this.names[b]!);
-    this.engines[b]!.nodeUp(this.names[a]!);
-  }
-
-  play(s: Step): void {
-    switch (s.t) {
-      case 'write':
-        return this.write(s.at, s.k, s.v, s.del);
-      case 'tick':
-        return this.engines[s.at]!.tick();
-      case 'deliver':
-        return this.deliver(s.i);
-      case 'duplicate':
-        return this.deliver(s.i, true);
-      case 'drop':
-        if (this.inFlight.length > 0) this.inFlight.splice(s.i % this.inFlight.length, 1);
-        return;
-      case 'cut':
-        return this.cut(s.a, s.b);
-      case 'heal':
-        return this.heal(s.a, s.b);
-      case 'clock':
-        this.clocks[s.at]!.t = Math.max(0, this.clocks[s.at]!.t + s.ms);
-        return;
-    }
-  }
-
-  /** Heals everything, then runs rounds (every replica ticks, every message is delivered in order) until all agree. */
-  settle(maxRounds = 40): number {
-    for (let a = 0; a < this.n; a++) for (let b = a + 1; b < this.n; b++) this.heal(a, b);
-    for (let round = 1; round <= maxRounds; round++) {
-      for (const e of this.engines) e.tick();
-      while (this.inFlight.length > 0) this.deliver(0);
-      if (this.agree() && this.engines.every((e) => e.stats().buffered === 0)) return round;
-    }
-    return -1;
-  }
-
-  agree(): boolean {
-    const first = canon(this.crdts[0]!);
-    return this.crdts.every((c) => canon(c) === first);
-  }
-}
-
-const schedule = (n: number) => fc.array(step(n), { minLength: 1, maxLength: 120 });
+// The simulated network and its schedules: ./sim-cluster.ts.
 
 describe('replication under random delivery schedules', () => {
   test('property: convergence — N AWLWWMap replicas under delays, duplicates, reordering, drops, partitions and heals reach one state', () => {
@@ -235,5 +92,29 @@ describe('replication under random delivery schedules', () => {
     }
     expect(sim.engines[0]!.stats().buffered).toBeLessThanOrEqual(8);
     expect(sim.engines[0]!.stats().sent.state).toBeGreaterThan(1);
+  });
+
+  test('a delta or state with a write from a clock over maxOffsetMs ahead is dropped, not taken into the clock, warned about once; the rest goes on', () => {
+    const sim = new SimCluster(3, 'awlwwmap');
+    sim.settle();
+    const [jumped, here] = [sim.crdts[0] as AWLWWMap<number, number>, sim.crdts[1] as AWLWWMap<number, number>];
+    sim.clocks[0]!.t += 3_600_000; // n0's clock jumps an hour ahead
+    sim.write(0, 1, 11, false);
+    for (let r = 0; r < 12; r++) sim.round(); // deltas, retransmissions, states, digests
+    expect(here.has(1)).toBe(false);
+    expect(here.hlc.peek().ms).toBeLessThan(10_000);
+    expect(sim.engines[1]!.stats().dropped.clockOffset).toBeGreaterThan(1);
+    expect(sim.warnings.filter((w) => w.includes('from node n0') && w.includes('clock')).length).toBe(2); // one by n1, one by n2
+    // Everything else still flows, both ways.
+    sim.write(1, 2, 22, false);
+    sim.write(2, 3, 33, false);
+    for (let r = 0; r < 3; r++) sim.round();
+    expect(jumped.get(2)).toBe(22);
+    expect(here.get(3)).toBe(33);
+    // Once the others' clocks are within the offset of the write, it is taken in.
+    sim.clocks[1]!.t += 3_600_000;
+    sim.clocks[2]!.t += 3_600_000;
+    expect(sim.settle()).toBeGreaterThan(0);
+    expect(here.get(1)).toBe(11);
   });
 });

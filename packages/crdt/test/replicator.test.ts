@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { InvalidArgumentError, MemoryNetwork, Node, decode, encode, type Pid } from '@foundation/runtime';
-import { Replicator, type ReplicatorCall, type ReplicatorOptions, type ReplicatorStats } from '@foundation/crdt';
+import { Replicator, type ReplicatorCall, type ReplicatorOptions, type ReplicatorReply, type ReplicatorStats } from '@foundation/crdt';
 import { until } from './support.js';
 
 const nodes: Node[] = [];
@@ -19,7 +19,7 @@ async function cluster(n: number, opts: Partial<ReplicatorOptions> = {}) {
   return { net, members: out };
 }
 
-const call = <R>(m: { node: Node; pid: Pid }, req: ReplicatorCall) => m.node.call<R>(m.pid, req, 2000);
+const call = <R>(m: { node: Node; pid: Pid }, req: ReplicatorCall) => Replicator.call<R>(m.node, m.pid, req, 2000);
 const read = async (m: { node: Node; pid: Pid }) =>
   JSON.stringify((await call<[unknown, unknown][]>(m, { op: 'read' })).sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
 const stats = (m: { node: Node; pid: Pid }) => call<ReplicatorStats>(m, { op: 'stats' });
@@ -98,6 +98,25 @@ describe('Replicator', () => {
     expect(JSON.parse(await read(again))).toHaveLength(10);
   });
 
+  test('a replicator restarted again and again leaves the contexts bounded: its previous replicas are pruned everywhere', async () => {
+    const { members } = await cluster(3, { kind: 'aworset', antiEntropyInterval: 15 });
+    const n1 = members[1]!.node;
+    const all = () => members.map((x) => ({ node: x.node, pid: x.node.whereis('m')! }));
+    const reads = async () => Promise.all(all().map((x) => call<number[]>(x, { op: 'read' })));
+    for (let start = 0; start < 5; start++) {
+      const m = { node: n1, pid: n1.whereis('m')! };
+      await call(m, { op: 'add', value: start });
+      await until(async () => (await reads()).every((v) => v.includes(start)), 'the add to spread');
+      await call(m, { op: 'remove', value: start });
+      await until(async () => (await reads()).every((v) => v.length === 0) && (await stats(m)).buffered === 0, 'the removal to be acknowledged');
+      n1.exit(m.pid, 'kill');
+      await until(() => n1.whereis('m') === undefined, 'the replicator to die');
+      await Replicator.start(n1, { name: 'm', kind: 'aworset', syncInterval: 5, antiEntropyInterval: 15 });
+    }
+    // Five dead replicas wrote; none is left in any context (their markers are, for the TTL).
+    await until(async () => (await Promise.all(all().map(stats))).every((s) => s.contextReplicas === 0 && s.retiring === 5), 'the dead replicas to be pruned');
+  });
+
   test('memory stays bounded over add/remove cycles: no entries, a compact context, empty buffers', async () => {
     const { members } = await cluster(3, { kind: 'aworset' });
     for (let round = 0; round < 30; round++) {
@@ -122,7 +141,88 @@ describe('Replicator', () => {
     expect(() => Replicator.start(node, { name: '', kind: 'awlwwmap' })).toThrow(InvalidArgumentError);
     expect(() => Replicator.start(node, { name: 'x', kind: 'gset' as never })).toThrow(/kind must be/);
     expect(() => Replicator.start(node, { name: 'x', kind: 'aworset', syncInterval: 0 })).toThrow(/syncInterval/);
-    const pid = await Replicator.start(node, { name: 'x', kind: 'aworset' });
-    await expect(node.call(pid, { op: 'set', key: 1, value: 2 })).rejects.toMatchObject({ name: 'CallExitError' });
+    expect(() => Replicator.start(node, { name: 'x', kind: 'aworset', pruningMarkerTtlMs: -1 })).toThrow(/pruningMarkerTtlMs/);
+  });
+
+  test('every op with malformed arguments answers { error } with a named error; the replicator lives and serves the next call', async () => {
+    const node = await Node.start({ name: 'solo' });
+    nodes.push(node);
+    const map = await Replicator.start(node, { name: 'map', kind: 'awlwwmap' });
+    const set = await Replicator.start(node, { name: 'set', kind: 'aworset' });
+    class Opaque {}
+    const bad: [Pid, unknown, string][] = [
+      [map, null, 'InvalidArgumentError'],
+      [map, 'read', 'InvalidArgumentError'],
+      [map, {}, 'InvalidArgumentError'],
+      [map, { op: 'nope' }, 'InvalidArgumentError'],
+      [map, { op: 42 }, 'InvalidArgumentError'],
+      [set, { op: 'add' }, 'InvalidArgumentError'],
+      [map, { op: 'add', value: 1 }, 'InvalidArgumentError'],
+      [set, { op: 'add', value: () => 1 }, 'UnencodableError'],
+      [set, { op: 'remove' }, 'InvalidArgumentError'],
+      [set, { op: 'set', key: 'k', value: 1 }, 'InvalidArgumentError'],
+      [map, { op: 'set', key: 'k' }, 'InvalidArgumentError'],
+      [map, { op: 'set', value: 1 }, 'InvalidArgumentError'],
+      [map, { op: 'set', key: Symbol('k'), value: 1 }, 'UnencodableError'],
+      [map, { op: 'set', key: 'k', value: () => 1 }, 'UnencodableError'],
+      [map, { op: 'set', key: new Opaque(), value: 1 }, 'Error'],
+      [map, { op: 'delete' }, 'InvalidArgumentError'],
+      [set, { op: 'delete', key: 'k' }, 'InvalidArgumentError'],
+      [map, { op: 'remove', value: { deep: [() => 1] } }, 'UnencodableError'],
+    ];
+    let n = 0;
+    for (const [pid, req, name] of bad) {
+      const reply = await node.call<ReplicatorReply>(pid, req, 1000);
+      expect(reply, JSON.stringify(String(req))).toHaveProperty('error');
+      const err = (reply as { error: Error }).error;
+      expect(err).toBeInstanceOf(Error);
+      if (name !== 'Error') expect(err.name).toBe(name);
+      await expect(Replicator.call(node, pid, req as ReplicatorCall, 1000)).rejects.toMatchObject({ name: err.name });
+      // Alive, and serving.
+      const good: ReplicatorCall = pid === map ? { op: 'set', key: 'k', value: ++n } : { op: 'add', value: ++n };
+      expect(await Replicator.call(node, pid, good, 1000)).toBe('ok');
+    }
+    expect((await Replicator.call<[string, number][]>(node, map, { op: 'read' }))[0]![0]).toBe('k');
+    expect((await Replicator.call<number[]>(node, set, { op: 'read' })).length).toBeGreaterThan(0);
+    expect(node.whereis('map')?.equals(map)).toBe(true);
+    expect(node.whereis('set')?.equals(set)).toBe(true);
+  });
+
+  test('garbage and malformed protocol messages are dropped and counted, warned about once per peer; the replicator serves on', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const node = await Node.start({ name: 'solo' });
+      nodes.push(node);
+      const pid = await Replicator.start(node, { name: 'm', kind: 'awlwwmap', syncInterval: 5 });
+      const head = { name: 'm', from: 'evil', replica: 'evil.1.1' };
+      const garbage: unknown[] = [42, null, 'x', [1, 2], { $replicator: 'tick' }, { nodeup: 7 }];
+      const malformed: unknown[] = [
+        { $crdt: 'delta' },
+        { $crdt: 'nope', ...head },
+        { ...head, $crdt: 'delta', seq: -1, delta: {} },
+        { ...head, $crdt: 'delta', seq: 1, delta: { kind: 'awlwwmap', context: 5, entries: [] } },
+        { ...head, $crdt: 'state', seq: 1, state: { kind: 'aworset', context: { vv: [], cloud: [] }, entries: [] } },
+        { ...head, $crdt: 'state', seq: 1, state: { kind: 'awlwwmap', context: { vv: [], cloud: [] }, entries: [['k', [['x', 1, { v: 1, t: { ms: 1, c: 0, r: 'x' } }]]]] } },
+        { ...head, $crdt: 'digest', context: { vv: [['a', -1]], cloud: [] }, reply: false },
+        { ...head, $crdt: 'digest', context: { vv: [], cloud: [] }, reply: 'no' },
+        { ...head, $crdt: 'digest', context: { vv: [], cloud: [] }, reply: false, retired: [['r', 0, true]] },
+        { ...head, $crdt: 'ack', seq: 1.5 },
+        { ...head, name: 'other', $crdt: 'ack', seq: 1 },
+        { ...head, $crdt: 'state', seq: 1, state: null, pruned: 'x' },
+      ];
+      for (const m of [...garbage, ...malformed]) node.send(pid, m);
+      await Replicator.call(node, pid, { op: 'set', key: 'after', value: 1 });
+      const stats = await Replicator.call<ReplicatorStats>(node, pid, { op: 'stats' });
+      expect(stats.ignored).toBe(garbage.length);
+      expect(stats.dropped.malformed).toBe(malformed.length);
+      expect(await Replicator.call(node, pid, { op: 'read' })).toEqual([['after', 1]]);
+      // One warning for 'evil' (and one for the message without a sender), not one per message.
+      expect(warn.mock.calls.length).toBeLessThanOrEqual(3);
+      expect(warn.mock.calls.some(([m]) => String(m).includes('evil'))).toBe(true);
+      // The forged tick started no second timer chain: ticks still come one per interval.
+      expect(node.processInfo(pid)).toBeDefined();
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

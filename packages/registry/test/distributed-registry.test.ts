@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { Actor, InvalidArgumentError, MemoryNetwork, NoProcessError, isDown, isExit, type Node, type Pid } from '@foundation/runtime';
 import {
   AlreadyRegisteredError,
@@ -295,5 +295,91 @@ describe('DistributedRegistry: exits, lost nodes, partitions', () => {
     await regs[0]!.stop();
     expect(regs[0]!.count()).toBe(0);
     await until(() => expect(regs[1]!.count()).toBe(0));
+  });
+});
+
+describe('DistributedRegistry: identity across restarts', () => {
+  test('a registration made by a node restarted within the same millisecond reaches a peer that saw the previous start', async () => {
+    // Date frozen: both starts of 'a' happen "in the same millisecond" for anything reading the wall clock.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2026, 0, 1) });
+    try {
+      // Connections made by hand: the restarted node writes before it has heard from b.
+      const net = new MemoryNetwork({ autoConnect: false });
+      const b = await startNode('b', net);
+      const regB = await DistributedRegistry.start<string, unknown>(b, { name: 'global', keys: 'unique', syncInterval: SYNC });
+      const a1 = await startNode('a', net);
+      const regA1 = await DistributedRegistry.start<string, unknown>(a1, { name: 'global', keys: 'unique', syncInterval: SYNC });
+      await a1.connect('memory://b');
+      const p1 = idle(a1);
+      await regA1.register('first', p1);
+      await regA1.register('first-b', idle(a1));
+      await until(() => expect(regB.count()).toBe(2));
+      const before = (await regA1.stats()).replica;
+      await a1.stop();
+      await until(() => expect(regB.count()).toBe(0));
+
+      const a2 = await startNode('a', net);
+      const regA2 = await DistributedRegistry.start<string, unknown>(a2, { name: 'global', keys: 'unique', syncInterval: SYNC });
+      expect((await regA2.stats()).replica).not.toBe(before);
+      const p2 = idle(a2);
+      await regA2.register('second', p2);
+      await a2.connect('memory://b');
+      // Within a few sync intervals, not after some later repair.
+      await until(() => expect(regB.whereis('second')?.equals(p2)).toBe(true), 20 * SYNC);
+      expect(regB.count()).toBe(1);
+      // Taken as it was written: not dropped by b as already seen, then put back by a2's owner.
+      expect((await regA2.stats()).reasserted).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('DistributedRegistry: memory and robustness', () => {
+  test('a node restarted again and again leaves the contexts bounded: its previous replicas are pruned everywhere', async () => {
+    const net = new MemoryNetwork();
+    const [b, c] = [await startNode('b', net), await startNode('c', net)];
+    const opts = { name: 'global', keys: 'unique' as const, syncInterval: SYNC, antiEntropyInterval: 3 * SYNC };
+    const others = [await DistributedRegistry.start<string, unknown>(b, opts), await DistributedRegistry.start<string, unknown>(c, opts)];
+    let regA: DistributedRegistry<string, unknown> | undefined;
+    for (let start = 0; start < 6; start++) {
+      const a = await startNode('a', net);
+      regA = await DistributedRegistry.start<string, unknown>(a, opts);
+      const pid = idle(a);
+      await regA.register(`from-start-${start}`, pid);
+      await until(() => {
+        for (const r of others) expect(r.whereis(`from-start-${start}`)?.equals(pid)).toBe(true);
+      });
+      if (start < 5) await a.stop();
+    }
+    // Live replicas: a's current one, and b's and c's (their node-down removals are writes of theirs).
+    await until(async () => {
+      for (const r of [...others, regA!]) expect((await r.stats()).contextReplicas).toBeLessThanOrEqual(3);
+    }, 5000);
+    for (const r of others) expect((await r.stats()).retiring).toBeGreaterThan(0); // markers kept for the TTL
+    expect(others[0]!.count()).toBe(1);
+  });
+
+  test('the owner answers malformed calls with errors and drops garbage messages, and serves on', async () => {
+    const { nodes, regs } = await cluster(['a', 'b'], 'unique');
+    const owner = regs[0]!.pid;
+    for (const bad of [null, 'stats', {}, { op: 'nope' }, { op: 'register' }, { op: 'unregister', key: 'k' }, { op: 'update', pid: null }]) {
+      const reply = await nodes[1]!.call<{ error?: Error }>(owner, bad, 1000);
+      expect(reply.error, JSON.stringify(bad)).toBeInstanceOf(Error);
+    }
+    const garbage = [1, 'x', null, { $dreg: 'tick' }, { nodeup: 3 }];
+    const malformed = [{ $crdt: 'delta' }, { $crdt: 'digest', name: 'global', from: 'b', replica: 'r', context: 7, reply: false }, { $crdt: 'ack', name: 'global', from: 'zz', replica: 'q', seq: -1 }];
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const m of [...garbage, ...malformed]) nodes[1]!.send(owner, m);
+      const pid = idle(nodes[0]!);
+      await regs[0]!.register('after', pid);
+      await until(() => expect(regs[1]!.whereis('after')?.equals(pid)).toBe(true));
+      const stats = await regs[0]!.stats();
+      expect(stats.ignored).toBe(garbage.length);
+      expect(stats.dropped.malformed).toBe(malformed.length);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

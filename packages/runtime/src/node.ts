@@ -268,6 +268,20 @@ export class Node extends EventEmitter {
     return k.threads?.info(pid);
   }
 
+  /**
+   * Whether `pid` names a live process, answered at once where this thread can tell (OTP's
+   * `is_process_alive`, which also answers only for local pids): true or false for a pid of this
+   * scheduler, false for one of an earlier incarnation of this node, undefined for a pid of
+   * another scheduler or node (ask `processInfo`, which waits for its answer).
+   */
+  isAlive(pid: Pid): boolean | undefined {
+    if (!(pid instanceof Pid)) throw new InvalidArgumentError('pid', 'a Pid', pid);
+    const k = this.k;
+    if (pid.node !== k.name) return undefined;
+    if (pid.incarnation !== k.incarnation) return false;
+    return k.isLocal(pid) ? k.local(pid) !== null : undefined;
+  }
+
   /** Pids of the live processes on this node (actors and inboxes, not the node's own), on every scheduler. */
   async processes(): Promise<Pid[]> {
     const out: Pid[] = [];

@@ -18,7 +18,7 @@ import {
   type ActorClass,
   type DownMessage,
   type NodeOptions,
-  type Pid,
+  Pid,
 } from '@foundation/runtime';
 
 const nodes: Node[] = [];
@@ -159,6 +159,21 @@ describe('names', () => {
     expect(e).toBeInstanceOf(UnknownNameError);
     expect(e.message).toContain('ghost');
     expect(() => node.cast('ghost', 1)).toThrow(UnknownNameError);
+  });
+});
+
+describe('isAlive', () => {
+  test('answers at once for pids of this scheduler (true, then false once dead), false for an earlier incarnation, undefined for another node', async () => {
+    const node = await start({ name: 'alive' });
+    const pid = node.spawn(Server, undefined);
+    expect(node.isAlive(pid)).toBe(true);
+    const down = downOf(node, pid);
+    node.exit(pid, 'kill');
+    await down;
+    expect(node.isAlive(pid)).toBe(false);
+    expect(node.isAlive(new Pid('alive', 1, node.incarnation + 1))).toBe(false);
+    expect(node.isAlive(new Pid('elsewhere', 1, 1))).toBeUndefined();
+    expect(() => node.isAlive('nope' as never)).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }));
   });
 });
 

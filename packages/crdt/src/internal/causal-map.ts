@@ -62,6 +62,17 @@ export abstract class CausalMap<Kind extends string, K, P> {
   /** Called with every payload another state brings in, before it is joined. */
   protected observe(_p: P): void {}
 
+  /**
+   * Called with every payload a join would bring in, before the join changes anything: a throw
+   * refuses the whole join (AWLWWMap refuses timestamps too far in the future).
+   */
+  protected admit(_p: P): void {}
+
+  /** True when a live dot of `replica` tags some key here. */
+  hasDotsOf(replica: string): boolean {
+    return this.index.has(replica);
+  }
+
   /** Number of keys present. */
   get size(): number {
     return this.entries.size;
@@ -113,9 +124,10 @@ export abstract class CausalMap<Kind extends string, K, P> {
     if (other.kind !== this.kind) throw new KindMismatchError(this.kind, other.kind);
     const touched = new Set<string>(other.entries.keys());
     this.coveredKeys(other.context, touched);
-    const changed: K[] = [];
     const mine = this.context;
     const theirs = other.context;
+    // Planned first, applied after: a payload refused by `admit` leaves this state as it was.
+    const plans: { ks: string; key: K; keep: readonly Dotted<P>[]; add: readonly Dotted<P>[] }[] = [];
     for (const ks of touched) {
       const a = this.entries.get(ks);
       const b = other.entries.get(ks);
@@ -124,8 +136,12 @@ export abstract class CausalMap<Kind extends string, K, P> {
       const keep = ad.filter((x) => bd.some((y) => sameDot(x, y)) || !theirs.has([x.r, x.n]));
       const add = bd.filter((y) => !ad.some((x) => sameDot(x, y)) && !mine.has([y.r, y.n]));
       if (keep.length === ad.length && add.length === 0) continue;
+      for (const y of add) this.admit(y.p);
+      plans.push({ ks, key: (a ?? b)!.key, keep, add });
+    }
+    const changed: K[] = [];
+    for (const { ks, key, keep, add } of plans) {
       for (const y of add) this.observe(y.p);
-      const key = (a ?? b)!.key;
       this.put(ks, key, add.length === 0 ? keep : keep.concat(add));
       changed.push(key);
     }

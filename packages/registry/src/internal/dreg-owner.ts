@@ -1,6 +1,7 @@
 import { Listeners } from './listeners.js';
 import {
   Actor,
+  InvalidArgumentError,
   MailboxFullError,
   NoProcessError,
   UnknownNameError,
@@ -11,7 +12,17 @@ import {
   type Ref,
   type Target,
 } from '@foundation/runtime';
-import { AWLWWMap, ReplicationEngine, isReplicaMessage, type ReplicaMessage, type ReplicationStats } from '@foundation/crdt';
+import {
+  AWLWWMap,
+  DEFAULT_PRUNING_MARKER_TTL_MS,
+  DEFAULT_RETIRE_DOWN_AFTER_MS,
+  ReplicationEngine,
+  checkReplicaMessage,
+  isReplicaMessage,
+  replicaId,
+  type ReplicaMessage,
+  type ReplicationStats,
+} from '@foundation/crdt';
 import { AlreadyRegisteredError } from '../errors.js';
 import type { NameConflict } from '../name-conflict.js';
 import type { Candidate, DistTable } from './dreg-table.js';
@@ -42,9 +53,7 @@ export type DOwnerCall<K, V> =
 /** A call's outcome: refusals travel as values (a throwing handler would crash the owner). */
 export type DOwnerReply = { readonly ok: unknown } | { readonly error: Error };
 
-/** The owner's own timer and cluster events, as messages so that only it touches the engine. */
-type Internal = { readonly $dreg: 'tick' };
-const isInternal = (m: unknown): m is Internal => typeof m === 'object' && m !== null && '$dreg' in m;
+const OPS = new Set(['register', 'unregister', 'update', 'listen', 'unlisten', 'stats']);
 
 /** A DistributedRegistry's bookkeeping numbers (see `DistributedRegistry.stats`). */
 export interface DistributedRegistryStats extends ReplicationStats {
@@ -58,6 +67,8 @@ export interface DistributedRegistryStats extends ReplicationStats {
   nodeDownRemovals: number;
   /** Entries of this node's live processes put back after another node removed them (a partition's node-down cleanup). */
   reasserted: number;
+  /** Messages to the owner that were none of its protocols' (dropped). */
+  ignored: number;
 }
 
 /** One local process holding keys: its monitor and its values per key. */
@@ -93,8 +104,12 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
   /** Local writes since the last sync: one delta group handed to the engine per interval. */
   private pending: EntryMap<K, V> | null = null;
   private readonly holders = new Map<string, Holder<K, V>>();
-  /** The replica last heard from on each node. */
+  /** The replica last heard from on each connected node. */
   private readonly replicas = new Map<string, string>();
+  /** The sync timer's message: known by identity, so a tick sent by anyone else starts no second timer. */
+  private readonly tickMsg = Object.freeze({ $dreg: 'tick' as const });
+  /** Messages that were none of the owner's (dropped). */
+  private ignored = 0;
   private readonly listeners = new Listeners(this);
   private readonly counts = { conflictsSignalled: 0, nodeDownRemovals: 0, reasserted: 0 };
 
@@ -105,7 +120,7 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
     // Trapping, so that a shutdown from the parent runs terminate (own entries removed, listeners detached).
     this.trapExit = true;
     for (const t of args.listeners) this.listeners.add(t);
-    const replica = `${this.node.name}.${this.node.incarnation}.${this.self.id}`;
+    const replica = replicaId(this.node.name, this.node.incarnation, this.self.id);
     this.map = new AWLWWMap<EntryKey<K>, readonly V[]>(replica);
     const name = this.name;
     this.engine = new ReplicationEngine(
@@ -123,16 +138,35 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
         },
         nodes: () => this.node.nodes(),
       },
-      { antiEntropyTicks: Math.max(1, Math.round(args.antiEntropyInterval / this.syncInterval)) },
+      {
+        antiEntropyTicks: Math.max(1, Math.round(args.antiEntropyInterval / this.syncInterval)),
+        pruningMarkerTicks: Math.max(1, Math.round(DEFAULT_PRUNING_MARKER_TTL_MS / this.syncInterval)),
+        retireDownAfterTicks: Math.max(1, Math.round(DEFAULT_RETIRE_DOWN_AFTER_MS / this.syncInterval)),
+      },
     );
     this.engine.onRemoteChange = (keys) => this.remoteChanged(keys as EntryKey<K>[]);
     // Node events as messages: the engine is only ever touched by this actor.
     this.monitorNodes();
     this.engine.hello();
-    this.sendAfter({ $dreg: 'tick' } satisfies Internal, this.syncInterval);
+    this.sendAfter(this.tickMsg, this.syncInterval);
   }
 
   override handleCall(msg: DOwnerCall<K, V>): DOwnerReply | Promise<DOwnerReply> {
+    // The handle checks its arguments, but the owner runs under a name anyone may call: a
+    // malformed call is answered with an error, never a crash of the owner.
+    if (typeof msg !== 'object' || msg === null || !OPS.has((msg as { op?: unknown }).op as string)) {
+      return { error: new InvalidArgumentError('DistributedRegistry owner call', "{ op: 'register' | 'unregister' | 'update' | 'listen' | 'unlisten' | 'stats', ... }", msg) };
+    }
+    const failed = (e: unknown): DOwnerReply => ({ error: e instanceof Error ? e : new InvalidArgumentError('DistributedRegistry owner call', 'a well-formed call', msg) });
+    try {
+      const r = this.serve(msg);
+      return r instanceof Promise ? r.catch(failed) : r;
+    } catch (e) {
+      return failed(e);
+    }
+  }
+
+  private serve(msg: DOwnerCall<K, V>): DOwnerReply | Promise<DOwnerReply> {
     switch (msg.op) {
       case 'register':
         return this.register(msg.key, msg.pid, msg.value);
@@ -156,37 +190,18 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
         return { ok: this.listeners.remove(msg.target) };
       case 'stats':
         return {
-          ok: { ...this.engine.stats(), replica: this.map.replica, mapEntries: this.map.size, ...this.counts } satisfies DistributedRegistryStats,
+          ok: { ...this.engine.stats(), replica: this.map.replica, mapEntries: this.map.size, ...this.counts, ignored: this.ignored } satisfies DistributedRegistryStats,
         };
     }
   }
 
   override handleInfo(msg: unknown): void {
-    if (isReplicaMessage(msg)) {
-      // A digest is compared with what this replica has shipped: hand the engine the writes
-      // not yet shipped first, so they do not read as something the peer lacks.
-      const m = msg as ReplicaMessage;
-      if (m.$crdt === 'digest') this.flush();
-      const isNew = this.replicas.get(m.from) !== m.replica;
-      this.replicas.set(m.from, m.replica);
-      this.engine.receive(m);
-      if (isNew && (m.$crdt === 'state' || m.$crdt === 'delta')) {
-        // The engine makes a peer of a replica only when it acknowledges or sends a digest; one
-        // that just sent its state (a replica that started after this one's hello) would hear of
-        // this replica's writes only at the next digest. Introduce this replica: its state, acked.
-        this.flush();
-        this.engine.nodeUp(m.from);
-      }
-    } else if (isInternal(msg)) {
-      switch (msg.$dreg) {
-        case 'tick':
-          this.flush();
-          this.engine.tick();
-          this.sendAfter({ $dreg: 'tick' } satisfies Internal, this.syncInterval);
-          return;
-        default:
-          msg.$dreg satisfies 'tick';
-      }
+    if (msg === this.tickMsg) {
+      this.flush();
+      this.engine.tick();
+      this.sendAfter(this.tickMsg, this.syncInterval);
+    } else if (typeof msg === 'object' && msg !== null && '$crdt' in msg) {
+      this.replicaMessage(msg);
     } else if (isNodeUp(msg)) {
       this.flush();
       this.engine.nodeUp(msg.nodeup);
@@ -207,6 +222,34 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
         });
       }
       this.listeners.down(msg);
+    } else {
+      this.ignored++;
+    }
+  }
+
+  /** A message of the replication protocol: checked (the engine drops, counts and warns of a malformed one), then handed over. */
+  private replicaMessage(msg: object): void {
+    let m: ReplicaMessage;
+    try {
+      if (!isReplicaMessage(msg)) throw new TypeError('not a replication message');
+      m = checkReplicaMessage(msg);
+    } catch {
+      this.engine.receive(msg);
+      return;
+    }
+    // A digest is compared with what this replica has shipped: hand the engine the writes
+    // not yet shipped first, so they do not read as something the peer lacks.
+    if (m.$crdt === 'digest') this.flush();
+    const connected = this.node.nodes().includes(m.from);
+    const isNew = connected && this.replicas.get(m.from) !== m.replica;
+    if (connected) this.replicas.set(m.from, m.replica);
+    this.engine.receive(m);
+    if (isNew && (m.$crdt === 'state' || m.$crdt === 'delta')) {
+      // The engine makes a peer of a replica only when it acknowledges or sends a digest; one
+      // that just sent its state (a replica that started after this one's hello) would hear of
+      // this replica's writes only at the next digest. Introduce this replica: its state, acked.
+      this.flush();
+      this.engine.nodeUp(m.from);
     }
   }
 
@@ -333,9 +376,11 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
     const cands = this.table.candidates(key);
     if (cands.length < 2) return;
     const winner = cands[0]!.pid;
-    // A local winner that has exited but whose DOWN is still queued wins too: whether it lives
-    // cannot be known here without asking its scheduler (processInfo is async), and the
-    // losers' exits cannot wait inside a merge. Its DOWN frees the key right after.
+    // A local winner that has exited is about to be removed (its DOWN is queued): nobody loses to
+    // it. On another scheduler of this node that cannot be known at once (isAlive answers
+    // undefined) and the losers' exits cannot wait inside a merge: there it wins, and its DOWN
+    // frees the key right after.
+    if (winner.node === this.node.name && this.node.isAlive(winner) === false) return;
     for (const c of cands.slice(1)) {
       const h = this.holders.get(c.pid.key);
       if (c.pid.node !== this.node.name || !h?.keys.has(key)) continue;
