@@ -1,4 +1,4 @@
-import { Actor, InvalidArgumentError, checkEncodable, isNodeDown, isNodeUp, type Node, type Pid, type Target } from '@foundation/runtime';
+import { Actor, InvalidArgumentError, checkDuration, checkEncodable, isNodeDown, isNodeUp, type Node, type Pid, type Target } from '@foundation/runtime';
 import { createCrdt, isCrdtKind, type CrdtKind, type ReplicatedCrdt } from './crdt.js';
 import type { HLCOptions } from './hlc.js';
 import { ReplicationEngine, type ReplicationStats } from './replication.js';
@@ -223,10 +223,7 @@ function checkOptions(o: ReplicatorOptions): void {
   if (typeof o.name !== 'string' || o.name === '') throw new InvalidArgumentError('name', 'a non-empty string', o.name);
   if (!isCrdtKind(o.kind)) throw new InvalidArgumentError('kind', "'aworset' or 'awlwwmap'", o.kind);
   for (const f of ['syncInterval', 'antiEntropyInterval', 'pruningMarkerTtlMs', 'retireDownAfterMs'] as const) {
-    const v = o[f];
-    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
-      throw new InvalidArgumentError(f, 'a number of milliseconds > 0', v);
-    }
+    if (o[f] !== undefined) checkDuration(f, o[f], { positive: true });
   }
   if (o.replica !== undefined && (typeof o.replica !== 'string' || o.replica === '')) {
     throw new InvalidArgumentError('replica', 'a non-empty string', o.replica);

@@ -141,6 +141,8 @@ describe('Replicator', () => {
     expect(() => Replicator.start(node, { name: '', kind: 'awlwwmap' })).toThrow(InvalidArgumentError);
     expect(() => Replicator.start(node, { name: 'x', kind: 'gset' as never })).toThrow(/kind must be/);
     expect(() => Replicator.start(node, { name: 'x', kind: 'aworset', syncInterval: 0 })).toThrow(/syncInterval/);
+    // Longer than a timer can wait: it would fire at once, so it is refused where it is given.
+    expect(() => Replicator.start(node, { name: 'x', kind: 'aworset', syncInterval: 2 ** 31 })).toThrow(/syncInterval must be .*≤ 2147483647/);
     expect(() => Replicator.start(node, { name: 'x', kind: 'aworset', pruningMarkerTtlMs: -1 })).toThrow(/pruningMarkerTtlMs/);
   });
 

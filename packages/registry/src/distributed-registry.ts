@@ -1,4 +1,4 @@
-import { InvalidArgumentError, StoppedError, checkEncodable, type Node, type Pid, type Target } from '@foundation/runtime';
+import { InvalidArgumentError, StoppedError, checkDuration, checkEncodable, type Node, type Pid, type Target } from '@foundation/runtime';
 import { RunningHandles, stopOwner } from './internal/handles.js';
 import { checkKey, checkLocalPid, checkPid, checkRegistryStart, checkTarget } from './internal/checks.js';
 import { DistTable } from './internal/dreg-table.js';
@@ -36,9 +36,7 @@ function unwrap(reply: DOwnerReply): unknown {
 }
 
 function checkInterval(v: unknown, field: string): void {
-  if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
-    throw new InvalidArgumentError(field, 'a number of milliseconds > 0', v);
-  }
+  if (v !== undefined) checkDuration(field, v, { positive: true });
 }
 
 /**

@@ -138,6 +138,7 @@ describe('DistributedRegistry: replication', () => {
     const node = await startNode('solo');
     await expect(DistributedRegistry.start(node, { name: 'r', keys: 'many' as 'unique' })).rejects.toThrow(InvalidArgumentError);
     await expect(DistributedRegistry.start(node, { name: 'r', keys: 'unique', syncInterval: 0 })).rejects.toThrow(/syncInterval/);
+    await expect(DistributedRegistry.start(node, { name: 'r', keys: 'unique', antiEntropyInterval: 2 ** 31 })).rejects.toThrow(/antiEntropyInterval must be .*≤ 2147483647/);
     await expect(DistributedRegistry.start(node, { name: 'r', keys: 'unique', extra: 1 } as never)).rejects.toThrow(/extra/);
     const reg = await DistributedRegistry.start(node, { name: 'r', keys: 'unique' });
     expect(DistributedRegistry.of(node, 'r')).toBe(reg);
