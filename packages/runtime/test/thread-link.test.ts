@@ -33,6 +33,37 @@ describe('ThreadLink', () => {
     receiver.close();
   });
 
+  test('a frame whose handling throws is dropped and warned; the rest of its batch still arrives, and nothing escapes the port callback', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const got: number[] = [];
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    const sender = new ThreadLink(port1, 1, handlers(), false);
+    const receiver = new ThreadLink(
+      port2,
+      0,
+      handlers((f) => {
+        const n = (f as { msg: number }).msg;
+        if (n === 2) throw new Error('a bug in a handler');
+        got.push(n);
+      }),
+      false,
+    );
+    const to = new Pid('n', 1, 1);
+    for (let i = 0; i < 5; i++) sender.send({ t: 'msg', to, kind: 0, msg: i });
+    sender.flush();
+    try {
+      await expect.poll(() => got.length, { interval: 1 }).toBe(4);
+      expect(got).toEqual([0, 1, 3, 4]);
+      await expect.poll(() => warnings.some((w) => /'msg' frame from scheduler 0 threw; the frame was dropped: .*a bug in a handler/.test(w))).toBe(true);
+    } finally {
+      process.off('warning', onWarning);
+      sender.close();
+      receiver.close();
+    }
+  });
+
   test('a control message posted after a 10 MB encode is posted as its own few bytes, in order with the frames', async () => {
     encode({ big: new Uint8Array(10 * 1024 * 1024) }); // grows the codec's shared buffer
     const { port1, port2 } = new MessageChannel();

@@ -1,6 +1,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Pid } from '../../pid.js';
 import { decode, encode } from '../../codec.js';
+import { describeValue } from '../../errors.js';
+import { guarded, warn } from '../warn.js';
 import { FRAME_FIELDS, flattenFrame, unflattenFrame } from '../../frame-layout.js';
 import type { ProcessInfo } from '../../process-info.js';
 import type { Frame } from '../../transport.js';
@@ -114,27 +116,46 @@ export class ThreadLink {
     if (!this.keepAlive) port.unref();
   }
 
+  /**
+   * Handles one batch from the other scheduler. Each frame is handled on its own: one whose
+   * handling throws (a bug, never the sender's doing: both ends are this runtime) is dropped
+   * and reported, and the rest of the batch still arrives, in order — this runs in the port's
+   * callback, where a throw would be the whole process's uncaught exception.
+   */
   private receive(data: Uint8Array): void {
-    const flat = decode(data) as unknown[];
+    let flat: unknown[];
+    try {
+      flat = decode(data) as unknown[];
+    } catch (e) {
+      warn('FOUNDATION_THREAD_BATCH', `a batch from scheduler ${this.peer} could not be decoded and was dropped: ${describeValue(e)}`);
+      return;
+    }
     for (let i = 0; i < flat.length; ) {
       const t = flat[i];
-      if (t === 'relay') {
-        this.on.frame({ t, node: flat[i + 1] as string, frame: flat[i + 2] as Frame }, this.peer);
-        i += 3;
-      } else if (t === 'spawn') {
-        const [pid, parent, cls, args, opts] = flat.slice(i + 1, i + 6) as [Pid, Pid, string, unknown, ArrivalOptions];
-        this.on.frame({ t, pid, parent, cls, args, opts }, this.peer);
-        i += 6;
-      } else if (t === 'ctl') {
-        this.on.control(flat[i + 1] as Control, this.peer);
-        i += 2;
-      } else {
-        const f = unflattenFrame(flat, i)!;
-        this.on.frame(f, this.peer);
-        i += 1 + FRAME_FIELDS[f.t]!.length;
+      const width = t === 'relay' ? 3 : t === 'spawn' ? 6 : t === 'ctl' ? 2 : 1 + (FRAME_FIELDS[t as Frame['t']]?.length ?? -1);
+      if (width === 0) {
+        warn('FOUNDATION_THREAD_FRAME', `a batch from scheduler ${this.peer} holds an unknown tag ${describeValue(t)}: the rest of it was dropped`);
+        return;
       }
+      try {
+        this.handle(flat, i);
+      } catch (e) {
+        warn('FOUNDATION_THREAD_FRAME', `handling a '${String(t)}' frame from scheduler ${this.peer} threw; the frame was dropped: ${describeValue(e)}`);
+      }
+      i += width;
     }
-    this.on.afterBatch();
+    guarded(`the end of a batch from scheduler ${this.peer}`, () => this.on.afterBatch())();
+  }
+
+  /** Hands the frame starting at `flat[i]` to its handler. */
+  private handle(flat: unknown[], i: number): void {
+    const t = flat[i];
+    if (t === 'relay') this.on.frame({ t, node: flat[i + 1] as string, frame: flat[i + 2] as Frame }, this.peer);
+    else if (t === 'spawn') {
+      const [pid, parent, cls, args, opts] = flat.slice(i + 1, i + 6) as [Pid, Pid, string, unknown, ArrivalOptions];
+      this.on.frame({ t, pid, parent, cls, args, opts }, this.peer);
+    } else if (t === 'ctl') this.on.control(flat[i + 1] as Control, this.peer);
+    else this.on.frame(unflattenFrame(flat, i)!, this.peer);
   }
 
   send(frame: ThreadFrame): boolean {
