@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { BroadcastChannel } from 'node:worker_threads';
 import {
   CallExitError,
@@ -15,31 +15,14 @@ import {
   type Ref,
   type Target,
 } from '@foundation/runtime';
-import type { ProbeAnswer, ProbeArgs, ProbeCmd, ProbeReport } from './fixtures/thread-actors.js';
+import type { ProbeArgs, ProbeReport } from './fixtures/thread-actors.js';
+import { MODULES, ask, schedulerNode, schedulerOf } from './fixtures/scheduler-node.js';
 
 /*
  * Links, monitors and exit signals between actors on different schedulers of one node (the
  * main thread and a worker thread), in both placements; a worker thread that dies; and stop.
  * Mirrors signals.test.ts, which shows the same rules on one scheduler.
  */
-
-const MODULES = [new URL('./fixtures/thread-actors.ts', import.meta.url)];
-const schedulerOf = (pid: Pid) => pid.id % 64;
-
-function twoSchedulers(name: string): () => Node {
-  let node: Node;
-  beforeAll(async () => {
-    node = await Node.start({ name, schedulers: 2, modules: MODULES });
-  });
-  afterAll(() => node.stop());
-  return () => node;
-}
-
-async function ask<T = unknown>(from: Node | Inbox, probe: Target, cmd: ProbeCmd, timeoutMs = 5000): Promise<T> {
-  const a = await from.call<ProbeAnswer>(probe, cmd, timeoutMs);
-  if ('thrown' in a) throw a.thrown;
-  return a.ok as T;
-}
 
 const downFor = (ref: Ref) => (m: unknown): m is DownMessage => isDown(m) && m.ref.equals(ref);
 const exitFrom = (pid: Pid) => (m: unknown): m is ExitMessage => isExit(m) && m.from.equals(pid);
@@ -63,7 +46,7 @@ const placements = [
 ];
 
 describe('links across schedulers', () => {
-  const node = twoSchedulers('links');
+  const node = schedulerNode('links');
   const probe = (scheduler: number, args?: ProbeArgs) => node().spawn('ThreadProbe', args, { scheduler });
 
   test.each(placements)('an abnormal exit kills the linked actor with the same reason ($where)', async ({ a, b }) => {
@@ -155,7 +138,7 @@ describe('links across schedulers', () => {
 });
 
 describe('exit reasons the codec cannot carry', () => {
-  const node = twoSchedulers('reasons');
+  const node = schedulerNode('reasons');
 
   test('cross as an UnencodableError naming what they held, and both schedulers live on', async () => {
     const box = node().inbox();
@@ -179,7 +162,7 @@ describe('exit reasons the codec cannot carry', () => {
 });
 
 describe('monitors across schedulers', () => {
-  const node = twoSchedulers('monitors');
+  const node = schedulerNode('monitors');
   const probe = (scheduler: number, args?: ProbeArgs) => node().spawn('ThreadProbe', args, { scheduler });
 
   test.each(placements)('a monitor fires exactly once with { ref, pid, reason } ($where)', async ({ a, b }) => {
@@ -244,7 +227,7 @@ describe('monitors across schedulers', () => {
 });
 
 describe('the parent rule across schedulers', () => {
-  const node = twoSchedulers('parents');
+  const node = schedulerNode('parents');
 
   test("a trapping actor the node spawned on scheduler 1 runs terminate on node.exit(pid, 'shutdown')", async () => {
     const box = node().inbox();
@@ -289,7 +272,7 @@ describe('the parent rule across schedulers', () => {
 });
 
 describe('a worker scheduler thread that dies', () => {
-  const node = twoSchedulers('crash');
+  const node = schedulerNode('crash');
 
   test('its processes exit with { schedulerDown }, links, monitors and calls see it, names go, and it comes back', async () => {
     const box = node().inbox();

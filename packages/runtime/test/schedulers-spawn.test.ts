@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { BroadcastChannel, MessagePort } from 'node:worker_threads';
 import {
   Actor,
@@ -15,31 +15,14 @@ import {
   type Target,
 } from '@foundation/runtime';
 import { encode } from '../src/codec.js';
-import type { ProbeAnswer, ProbeCmd, ProbeReport } from './fixtures/thread-actors.js';
+import type { ProbeReport } from './fixtures/thread-actors.js';
+import { ask, schedulerNode, schedulerOf } from './fixtures/scheduler-node.js';
 
 /*
  * Spawning on another scheduler without a round trip (the spawner allocates the pid, the
  * process starts when its spawn frame arrives), what happens to signals that overtake that
  * frame, and a main thread that never waits for a busy worker. See internal/threads/arrivals.ts.
  */
-
-const MODULES = [new URL('./fixtures/thread-actors.ts', import.meta.url)];
-const schedulerOf = (pid: Pid) => pid.id % 64;
-
-function startNode(name: string, schedulers: number): () => Node {
-  let node: Node;
-  beforeAll(async () => {
-    node = await Node.start({ name, schedulers, modules: MODULES });
-  });
-  afterAll(() => node.stop());
-  return () => node;
-}
-
-async function ask<T = unknown>(from: Node | Inbox, probe: Target, cmd: ProbeCmd, timeoutMs = 5000): Promise<T> {
-  const a = await from.call<ProbeAnswer>(probe, cmd, timeoutMs);
-  if ('thrown' in a) throw a.thrown;
-  return a.ok as T;
-}
 
 const downFor = (ref: Ref) => (m: unknown): m is DownMessage => isDown(m) && m.ref.equals(ref);
 const infoFrom = (probe: Pid, what: (info: unknown) => boolean = () => true) => (m: unknown): m is { probe: Pid; info: unknown } =>
@@ -50,7 +33,7 @@ class MainOnly extends Actor<never, never, void> {}
 defineActor('MainOnly', MainOnly);
 
 describe('signals that overtake a spawn on another scheduler', () => {
-  const node = startNode('overtake', 3);
+  const node = schedulerNode('overtake', { schedulers: 3 });
 
   test('a message, link, monitor and processInfo from a third scheduler wait for the spawn, then apply', async () => {
     const box = node().inbox();
@@ -126,7 +109,7 @@ describe('signals that overtake a spawn on another scheduler', () => {
 });
 
 describe("a worker's name miss", () => {
-  const node = startNode('misses', 3);
+  const node = schedulerNode('misses', { schedulers: 3 });
   let channel: BroadcastChannel | null = null;
   afterEach(() => channel?.close());
 
@@ -163,7 +146,7 @@ describe("a worker's name miss", () => {
 });
 
 describe('pids a spawner skipped', () => {
-  const node = startNode('skipped', 2);
+  const node = schedulerNode('skipped', { schedulers: 2 });
 
   test("a made-up pid in the place of a spawn refused at the call gets 'noproc' once a later spawn arrives", async () => {
     const box = node().inbox();
@@ -182,7 +165,7 @@ describe('pids a spawner skipped', () => {
 });
 
 describe('the main thread never waits for a busy scheduler', () => {
-  const node = startNode('busy', 2);
+  const node = schedulerNode('busy', { schedulers: 2 });
   let channel: BroadcastChannel | null = null;
   afterEach(() => channel?.close());
 

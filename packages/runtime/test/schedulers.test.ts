@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { threadId } from 'node:worker_threads';
 import {
@@ -17,7 +17,8 @@ import {
   type Ref,
   type Target,
 } from '@foundation/runtime';
-import { ThreadProbe, Where, type ProbeAnswer, type ProbeCmd, type ProbeReport } from './fixtures/thread-actors.js';
+import { ThreadProbe, Where, type ProbeReport } from './fixtures/thread-actors.js';
+import { ask, schedulerNode, schedulerOf } from './fixtures/scheduler-node.js';
 
 /*
  * A node with two schedulers (the main thread and one worker thread): pids, names, messages,
@@ -25,28 +26,6 @@ import { ThreadProbe, Where, type ProbeAnswer, type ProbeCmd, type ProbeReport }
  * different schedulers. Links, monitors, a crashed worker thread and stop are in
  * schedulers-signals.test.ts.
  */
-
-const MODULES = [new URL('./fixtures/thread-actors.ts', import.meta.url)];
-
-/** The scheduler that owns a pid of a multi-scheduler node (its id's low bits). */
-const schedulerOf = (pid: Pid) => pid.id % 64;
-
-/** Starts a two-scheduler node for one describe block, stopped after it. */
-function twoSchedulers(name: string): () => Node {
-  let node: Node;
-  beforeAll(async () => {
-    node = await Node.start({ name, schedulers: 2, modules: MODULES, dirtyPool: { threads: 1 } });
-  });
-  afterAll(() => node.stop());
-  return () => node;
-}
-
-/** Calls a ThreadProbe and unwraps its answer: rethrows what the command threw. */
-async function ask<T = unknown>(from: Node | Inbox, probe: Target, cmd: ProbeCmd, timeoutMs = 5000): Promise<T> {
-  const a = await from.call<ProbeAnswer>(probe, cmd, timeoutMs);
-  if ('thrown' in a) throw a.thrown;
-  return a.ok as T;
-}
 
 /** What `fn` throws (or its promise rejects with); fails the test if it does not. */
 async function failure(fn: () => unknown): Promise<Error> {
@@ -70,7 +49,7 @@ async function exitAndWait(node: Node, box: Inbox, pid: Pid, reason: unknown = '
 }
 
 describe('spawning on a scheduler', () => {
-  const node = twoSchedulers('spawning');
+  const node = schedulerNode('spawning', { dirtyPool: { threads: 1 } });
 
   test('node.spawn with scheduler 1 starts the actor on the worker thread, and its pid says which', async () => {
     const byName = node().spawn('ThreadProbe', undefined, { scheduler: 1 });
@@ -139,7 +118,7 @@ describe('spawning on a scheduler', () => {
 });
 
 describe("'auto' in a burst", () => {
-  const node = twoSchedulers('burst');
+  const node = schedulerNode('burst', { dirtyPool: { threads: 1 } });
 
   test("a burst of 'auto' spawns from the main thread spreads over the schedulers, though none has arrived yet", async () => {
     const pids = Array.from({ length: 40 }, () => node().spawn('ThreadProbe', undefined, { scheduler: 'auto' }));
@@ -152,7 +131,7 @@ describe("'auto' in a burst", () => {
 });
 
 describe('processInfo, processes and names across schedulers', () => {
-  const node = twoSchedulers('names');
+  const node = schedulerNode('names', { dirtyPool: { threads: 1 } });
 
   test('processInfo and processes cover the actors of both schedulers, and forget the dead', async () => {
     const box = node().inbox();
@@ -275,7 +254,7 @@ describe('processInfo, processes and names across schedulers', () => {
 });
 
 describe('send, cast and call across schedulers', () => {
-  const node = twoSchedulers('messages');
+  const node = schedulerNode('messages', { dirtyPool: { threads: 1 } });
 
   test('sends and casts reach an actor on the other scheduler, both ways', async () => {
     const box = node().inbox();
@@ -351,7 +330,7 @@ describe('send, cast and call across schedulers', () => {
 });
 
 describe('per-pair order across schedulers', () => {
-  const node = twoSchedulers('order');
+  const node = schedulerNode('order', { dirtyPool: { threads: 1 } });
 
   test("each sender's messages arrive in the order sent, senders and receiver on either scheduler", async () => {
     const box = node().inbox();
@@ -377,7 +356,7 @@ describe('per-pair order across schedulers', () => {
 });
 
 describe('unencodable messages', () => {
-  const node = twoSchedulers('unencodable');
+  const node = schedulerNode('unencodable', { dirtyPool: { threads: 1 } });
 
   test('a message for the other scheduler that the codec cannot carry is refused at send, naming the value', async () => {
     const box = node().inbox();
@@ -412,7 +391,7 @@ describe('unencodable messages', () => {
 });
 
 describe('the dirty pool from a worker scheduler', () => {
-  const node = twoSchedulers('dirty');
+  const node = schedulerNode('dirty', { dirtyPool: { threads: 1 } });
 
   test("an actor on scheduler 1 runs tasks, and a task's throw comes back as the task's error", async () => {
     const p1 = node().spawn('ThreadProbe', undefined, { scheduler: 1 });

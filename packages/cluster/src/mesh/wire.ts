@@ -46,25 +46,17 @@ const PeerUrlSchema = v.pipe(
 const PeerInfoSchema = v.strictObject({ name: NodeName, url: PeerUrlSchema });
 const PeerListSchema = v.pipe(v.array(PeerInfoSchema), v.maxLength(MAX_PEERS));
 
-const ChallengeSchema = v.strictObject({
-  h: v.literal('challenge'),
+/** Who a node says it is, in its challenge (acceptor) or hello (dialer). */
+const identity = {
   v: v.literal(PROTOCOL_VERSION),
   name: NodeName,
   inc: Incarnation,
   inst: bytes(INSTANCE_BYTES),
   url: PeerUrlSchema,
   nonce: bytes(NONCE_BYTES),
-});
-const HelloSchema = v.strictObject({
-  h: v.literal('hello'),
-  v: v.literal(PROTOCOL_VERSION),
-  name: NodeName,
-  inc: Incarnation,
-  inst: bytes(INSTANCE_BYTES),
-  url: PeerUrlSchema,
-  nonce: bytes(NONCE_BYTES),
-  proof: bytes(PROOF_BYTES),
-});
+};
+const ChallengeSchema = v.strictObject({ h: v.literal('challenge'), ...identity });
+const HelloSchema = v.strictObject({ h: v.literal('hello'), ...identity, proof: bytes(PROOF_BYTES) });
 const WelcomeSchema = v.strictObject({
   h: v.literal('welcome'),
   v: v.literal(PROTOCOL_VERSION),
