@@ -26,10 +26,10 @@ const CALLS = 20_000;
 /** Counts what it is sent; answers 'count' after everything sent before it, 'self' with its pid. */
 class Sink extends Actor<'count' | 'self', number | Pid, undefined> {
   n = 0;
-  handleCall(msg: 'count' | 'self'): number | Pid {
+  override handleCall(msg: 'count' | 'self'): number | Pid {
     return msg === 'self' ? this.self : this.n;
   }
-  handleInfo(m: { seq?: number; ack?: Pid }): void {
+  override handleInfo(m: { seq?: number; ack?: Pid }): void {
     if (m.ack) this.send(m.ack, 'round');
     else this.n++;
   }
@@ -37,14 +37,14 @@ class Sink extends Actor<'count' | 'self', number | Pid, undefined> {
 
 /** Sends `n` messages to `to`, then `{ ack }` (which the sink returns to `ack`, after them). */
 class Blaster extends Actor<never, never, undefined> {
-  handleInfo(m: { to: Pid; n: number; ack: Pid }): void {
+  override handleInfo(m: { to: Pid; n: number; ack: Pid }): void {
     for (let i = 0; i < m.n; i++) this.send(m.to, { seq: i });
     this.send(m.to, { ack: m.ack });
   }
 }
 
 class Pong extends Actor<unknown, unknown, undefined> {
-  handleCall(msg: unknown): unknown {
+  override handleCall(msg: unknown): unknown {
     return msg;
   }
 }

@@ -8,10 +8,10 @@ import { Actor, Node, type Pid } from '@foundation/runtime';
 import { Supervisor } from '@foundation/supervisor';
 
 class Echo extends Actor<'ping' | 'crash', string, void> {
-  handleCall() {
+  override handleCall() {
     return 'pong';
   }
-  handleCast() {
+  override handleCast() {
     throw new Error('crash');
   }
 }

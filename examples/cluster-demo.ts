@@ -16,13 +16,13 @@ const COOKIE = 'cluster-demo';
 /** A counter that says where it runs. */
 class Counter extends Actor<{ inc: number } | 'get', string, number> {
   n = 0;
-  init(start: number) {
+  override init(start: number) {
     this.n = start;
   }
-  handleCall(_msg: 'get', _from: From) {
+  override handleCall(_msg: 'get', _from: From) {
     return `${this.n} (on ${this.node.name})`;
   }
-  handleCast(msg: { inc: number }) {
+  override handleCast(msg: { inc: number }) {
     this.n += msg.inc;
   }
 }

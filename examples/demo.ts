@@ -7,13 +7,13 @@ import { Actor, Node, isDown, isExit, type From, type Pid } from '@foundation/ru
 /** A counter: calls read it, casts change it. */
 class Counter extends Actor<{ inc: number } | 'get', number, number> {
   n = 0;
-  init(start: number) {
+  override init(start: number) {
     this.n = start;
   }
-  handleCall(_msg: 'get', _from: From) {
+  override handleCall(_msg: 'get', _from: From) {
     return this.n;
   }
-  handleCast(msg: { inc: number }) {
+  override handleCast(msg: { inc: number }) {
     this.n += msg.inc;
   }
 }
@@ -21,10 +21,10 @@ class Counter extends Actor<{ inc: number } | 'get', number, number> {
 /** A worker that crashes when told to, taking every process linked to it along. */
 class Worker extends Actor<'crash', never, string> {
   label = '';
-  init(label: string) {
+  override init(label: string) {
     this.label = label;
   }
-  handleCast(_msg: 'crash') {
+  override handleCast(_msg: 'crash') {
     throw new Error(`${this.label} was told to crash`);
   }
 }
@@ -32,21 +32,21 @@ class Worker extends Actor<'crash', never, string> {
 /** Links itself to a worker, but traps exits: the crash arrives as a message. */
 class Guardian extends Actor<unknown, string[], Pid> {
   seen: string[] = [];
-  init(worker: Pid) {
+  override init(worker: Pid) {
     this.trapExit = true;
     this.link(worker);
   }
-  handleInfo(msg: unknown) {
+  override handleInfo(msg: unknown) {
     if (isExit(msg)) this.seen.push(`EXIT from ${msg.from}: ${(msg.reason as Error).message}`);
   }
-  handleCall() {
+  override handleCall() {
     return this.seen;
   }
 }
 
 /** Links itself to a worker without trapping: it dies with the worker. */
 class Bystander extends Actor<never, never, Pid> {
-  init(worker: Pid) {
+  override init(worker: Pid) {
     this.link(worker);
   }
 }

@@ -17,13 +17,13 @@ const COOKIE = process.env.FOUNDATION_COOKIE ?? 'remote-counter-example';
 /** A counter: calls read it, casts change it. */
 class Counter extends Actor<{ inc: number } | 'get', number, number> {
   n = 0;
-  init(start: number) {
+  override init(start: number) {
     this.n = start;
   }
-  handleCall() {
+  override handleCall() {
     return this.n;
   }
-  handleCast(msg: { inc: number }) {
+  override handleCast(msg: { inc: number }) {
     this.n += msg.inc;
   }
 }

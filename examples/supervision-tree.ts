@@ -10,13 +10,13 @@ import { DynamicSupervisor, Supervisor, isReachedMaxRestartIntensity, type Super
 /** A pool worker: answers 'ping' with its name, crashes on the cast 'crash'. */
 class PoolWorker extends Actor<'ping' | 'crash', string, string> {
   private name = '';
-  init(name: string) {
+  override init(name: string) {
     this.name = name;
   }
-  handleCall() {
+  override handleCall() {
     return this.name;
   }
-  handleCast(msg: 'ping' | 'crash') {
+  override handleCast(msg: 'ping' | 'crash') {
     if (msg === 'crash') throw new Error(`${this.name} hit a bad request`);
   }
 }
@@ -24,10 +24,10 @@ class PoolWorker extends Actor<'ping' | 'crash', string, string> {
 /** The singleton: a cache whose state is lost when it restarts. */
 class Cache extends Actor<'crash' | 'size', number, void> {
   private entries = new Map<string, string>([['greeting', 'hello']]);
-  handleCall() {
+  override handleCall() {
     return this.entries.size;
   }
-  handleCast() {
+  override handleCast() {
     throw new Error('cache corrupted');
   }
 }

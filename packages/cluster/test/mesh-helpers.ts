@@ -65,19 +65,19 @@ type Cmd = 'hold' | 'self' | { link: Pid } | unknown;
 /** Answers calls with `{ echo, self }` (holds 'hold' forever, links on `{ link }`), reports casts and sends to `reportTo`. */
 export class Echo extends Actor<Cmd, unknown, Pid | undefined> {
   reportTo: Pid | undefined;
-  init(reportTo?: Pid) {
+  override init(reportTo?: Pid) {
     this.reportTo = reportTo;
   }
-  handleCall(msg: Cmd) {
+  override handleCall(msg: Cmd) {
     if (msg === 'hold') return noReply;
     if (typeof msg === 'object' && msg !== null && 'link' in msg) return this.link((msg as { link: Pid }).link);
     return { echo: msg, self: this.self };
   }
-  handleCast(msg: unknown) {
+  override handleCast(msg: unknown) {
     if (msg instanceof Error) throw msg;
     if (this.reportTo) this.send(this.reportTo, ['cast', msg]);
   }
-  handleInfo(msg: unknown) {
+  override handleInfo(msg: unknown) {
     if (this.reportTo) this.send(this.reportTo, ['info', msg]);
   }
 }

@@ -68,7 +68,7 @@ describe('a signal whose reason does not fit maxFrameBytes is sent with its reas
 /** Counts what arrives from the flooder: the sequence numbers, in arrival order. */
 class Counter extends Actor<[number, string]> {
   static seen: number[] = [];
-  handleInfo(m: [number, string]) {
+  override handleInfo(m: [number, string]) {
     Counter.seen.push(m[0]);
   }
 }

@@ -97,7 +97,7 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
   }
 
   /** Calls a Replicator (a pid or the name it runs under) with a typed request: resolves with the value, or throws the error it answered. */
-  static async call<R = unknown>(from: { call(to: Target, msg: unknown, timeoutMs?: number): Promise<unknown> }, to: Target, req: ReplicatorCall, timeoutMs?: number): Promise<R> {
+  static override async call<R = unknown>(from: { call(to: Target, msg: unknown, timeoutMs?: number): Promise<unknown> }, to: Target, req: ReplicatorCall, timeoutMs?: number): Promise<R> {
     const reply = (await from.call(to, req, timeoutMs)) as ReplicatorReply;
     if ('error' in reply) throw reply.error;
     return reply.ok as R;

@@ -6,13 +6,13 @@ import {
 
 class Echo extends Actor<unknown, unknown, string> {
   tag = '';
-  init(tag: string) { this.tag = tag; }
-  handleCall(msg: unknown, _from: From) { return { tag: this.tag, msg, node: this.node.name }; }
+  override init(tag: string) { this.tag = tag; }
+  override handleCall(msg: unknown, _from: From) { return { tag: this.tag, msg, node: this.node.name }; }
 }
 defineActor('Echo', Echo);
 
 class Faulty extends Actor<never, never, void> {
-  init() { throw new Error('init refused'); }
+  override init() { throw new Error('init refused'); }
 }
 defineActor('Faulty', Faulty);
 
@@ -22,7 +22,7 @@ class Clash extends Actor<'get', unknown, void> {
   accept() { return 'user accept'; }
   wake() { return 'user wake'; }
   kill() { return 'user kill'; }
-  handleCall() { return [this.next, this.flags, this.args]; }
+  override handleCall() { return [this.next, this.flags, this.args]; }
 }
 
 const nodes: Node[] = [];

@@ -42,13 +42,13 @@ async function downOf(node: Node, pid: Pid): Promise<DownMessage> {
 
 class Counter extends Actor<{ inc: number } | 'get', number, number> {
   n = 0;
-  init(start: number) {
+  override init(start: number) {
     this.n = start;
   }
-  handleCall(_msg: 'get') {
+  override handleCall(_msg: 'get') {
     return this.n;
   }
-  handleCast(msg: { inc: number }) {
+  override handleCast(msg: { inc: number }) {
     this.n += msg.inc;
   }
 }
@@ -56,18 +56,18 @@ class Counter extends Actor<{ inc: number } | 'get', number, number> {
 /** Logs everything it is sent; `log` answers with what it saw. */
 class Recorder extends Actor<unknown, unknown, { log: unknown[] } | undefined> {
   log: unknown[] = [];
-  init(args?: { log: unknown[] }) {
+  override init(args?: { log: unknown[] }) {
     if (args) this.log = args.log;
   }
-  handleCall(msg: unknown) {
+  override handleCall(msg: unknown) {
     if (msg === 'log') return this.log;
     if (msg === 'status') return this.node.processInfo(this.self).then((i) => i!.status); // described at the call
     return { echo: msg };
   }
-  handleCast(msg: unknown) {
+  override handleCast(msg: unknown) {
     this.log.push(['cast', msg]);
   }
-  handleInfo(msg: unknown) {
+  override handleInfo(msg: unknown) {
     this.log.push(['info', msg]);
   }
 }
@@ -84,15 +84,15 @@ describe('init', () => {
     type Args = { started: () => void; wait: Promise<void> };
     class SlowInit extends Actor<unknown, unknown[], Args> {
       log: unknown[] = [];
-      async init(args: Args) {
+      override async init(args: Args) {
         args.started();
         await args.wait;
         this.log.push('init done');
       }
-      handleCast(msg: unknown) {
+      override handleCast(msg: unknown) {
         this.log.push(msg);
       }
-      handleCall() {
+      override handleCall() {
         return this.log;
       }
     }
@@ -119,11 +119,11 @@ describe('init', () => {
     const err = new Error('bad init');
     class BadInit extends Actor<unknown, unknown, { terminated: unknown[] }> {
       out: { terminated: unknown[] } = { terminated: [] };
-      init(args: { terminated: unknown[] }) {
+      override init(args: { terminated: unknown[] }) {
         this.out = args;
         throw err;
       }
-      terminate(reason: unknown) {
+      override terminate(reason: unknown) {
         this.out.terminated.push(reason);
       }
     }
@@ -138,11 +138,11 @@ describe('init', () => {
     const err = new Error('bad async init');
     const terminated: unknown[] = [];
     class BadAsyncInit extends Actor {
-      async init() {
+      override async init() {
         await Promise.resolve();
         throw err;
       }
-      terminate(reason: unknown) {
+      override terminate(reason: unknown) {
         terminated.push(reason);
       }
     }
@@ -166,7 +166,7 @@ describe('handlers', () => {
 
   test('a handleCall that returns a promise replies with its value', async () => {
     class AsyncReply extends Actor<number, number> {
-      async handleCall(n: number) {
+      override async handleCall(n: number) {
         await Promise.resolve();
         return n * 2;
       }
@@ -177,7 +177,7 @@ describe('handlers', () => {
 
   test('an async handler suspends only its actor: another actor keeps answering', async () => {
     class Slow extends Actor<{ wait: Promise<void> } | 'ping', string> {
-      async handleCall(msg: { wait: Promise<void> } | 'ping') {
+      override async handleCall(msg: { wait: Promise<void> } | 'ping') {
         if (msg === 'ping') return 'pong';
         await msg.wait;
         return 'slow done';
@@ -203,12 +203,12 @@ describe('handlers', () => {
   test('noReply defers the answer until reply(from) is called', async () => {
     class Deferred extends Actor<unknown, unknown> {
       waiting: From[] = [];
-      handleCall(msg: unknown, from: From) {
+      override handleCall(msg: unknown, from: From) {
         if (msg !== 'wait') return 'not blocked';
         this.waiting.push(from);
         return noReply;
       }
-      handleCast(value: unknown) {
+      override handleCast(value: unknown) {
         for (const f of this.waiting.splice(0)) this.reply(f, value);
       }
     }
@@ -226,10 +226,10 @@ describe('handlers', () => {
     const err = new Error('handler boom');
     const terminated: unknown[] = [];
     class Crasher extends Actor {
-      handleCast() {
+      override handleCast() {
         throw err;
       }
-      terminate(reason: unknown) {
+      override terminate(reason: unknown) {
         terminated.push(reason);
       }
     }
@@ -244,7 +244,7 @@ describe('handlers', () => {
   test('an async handler that rejects crashes the actor with the rejection', async () => {
     const err = new Error('async boom');
     class AsyncCrasher extends Actor {
-      async handleInfo() {
+      override async handleInfo() {
         await Promise.resolve();
         throw err;
       }
@@ -259,14 +259,14 @@ describe('handlers', () => {
   test('stop(reason) runs terminate(reason), drops later messages and exits with that reason', async () => {
     const log: unknown[] = [];
     class Stopper extends Actor<unknown, unknown> {
-      handleCall(msg: unknown) {
+      override handleCall(msg: unknown) {
         this.stop(msg);
         return 'bye';
       }
-      handleCast(msg: unknown) {
+      override handleCast(msg: unknown) {
         log.push(msg);
       }
-      terminate(reason: unknown) {
+      override terminate(reason: unknown) {
         log.push(['terminate', reason]);
       }
     }
@@ -282,7 +282,7 @@ describe('handlers', () => {
 
   test("stop() without a reason exits with 'normal'", async () => {
     class StopNormal extends Actor {
-      handleCast() {
+      override handleCast() {
         this.stop();
       }
     }
@@ -299,7 +299,7 @@ describe('timers', () => {
   class Ticker extends Actor<TimerCmd, unknown> {
     log: unknown[] = [];
     ref: Ref | null = null;
-    handleCall(cmd: TimerCmd) {
+    override handleCall(cmd: TimerCmd) {
       if (cmd === 'log') return this.log;
       if (cmd === 'cancel') return this.cancelTimer(this.ref!);
       if (cmd === 'negative') {
@@ -313,10 +313,10 @@ describe('timers', () => {
       this.ref = this.sendAfter(cmd.msg, cmd.after, cmd.to);
       return this.ref;
     }
-    handleCast() {
+    override handleCast() {
       this.stop();
     }
-    handleInfo(msg: unknown) {
+    override handleInfo(msg: unknown) {
       this.log.push(msg);
     }
   }
@@ -372,7 +372,7 @@ describe('timers', () => {
 
   /** Starts a timer for each call `{ msg, ms, to? }`; answers 'started' or the error sendAfter threw. */
   class Starter extends Actor<{ msg: unknown; ms: number; to?: Target }, unknown> {
-    handleCall(c: { msg: unknown; ms: number; to?: Target }) {
+    override handleCall(c: { msg: unknown; ms: number; to?: Target }) {
       try {
         this.sendAfter(c.msg, c.ms, c.to);
         return 'started';
@@ -470,15 +470,15 @@ describe('timers', () => {
 
 describe('children', () => {
   class Child extends Actor<unknown, unknown> {
-    handleCall() {
+    override handleCall() {
       return 'child here';
     }
-    handleCast(err: unknown) {
+    override handleCast(err: unknown) {
       throw err;
     }
   }
   class Parent extends Actor<'spawn' | 'spawnLink', Pid> {
-    handleCall(how: 'spawn' | 'spawnLink') {
+    override handleCall(how: 'spawn' | 'spawnLink') {
       return how === 'spawn' ? this.spawn(Child, undefined) : this.spawnLink(Child, undefined);
     }
   }
@@ -534,7 +534,7 @@ describe('processInfo', () => {
 
   test('lists links, held monitors and monitoring processes', async () => {
     class Watcher extends Actor<{ link: Pid } | { monitor: Pid }, Ref | null> {
-      handleCall(cmd: { link: Pid } | { monitor: Pid }) {
+      override handleCall(cmd: { link: Pid } | { monitor: Pid }) {
         if ('link' in cmd) {
           this.link(cmd.link);
           return null;

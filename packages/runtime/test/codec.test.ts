@@ -50,7 +50,7 @@ describe('pids and refs', () => {
 
   test('a decoded pid of a live local process still reaches it', async () => {
     class Echo extends Actor<unknown, unknown> {
-      handleCall(m: unknown) {
+      override handleCall(m: unknown) {
         return m;
       }
     }

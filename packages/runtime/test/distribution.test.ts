@@ -49,10 +49,10 @@ type Cmd = 'self' | 'hold' | { link: Pid } | { call: Pid | { name: string; node:
  */
 class Echo extends Actor<Cmd, unknown, Pid | undefined> {
   reportTo: Pid | undefined;
-  init(reportTo?: Pid) {
+  override init(reportTo?: Pid) {
     this.reportTo = reportTo;
   }
-  handleCall(msg: Cmd) {
+  override handleCall(msg: Cmd) {
     if (msg === 'hold') return noReply;
     if (typeof msg === 'object' && msg !== null && 'link' in msg) return this.link((msg as { link: Pid }).link);
     if (typeof msg === 'object' && msg !== null && 'call' in msg) {
@@ -61,11 +61,11 @@ class Echo extends Actor<Cmd, unknown, Pid | undefined> {
     }
     return { echo: msg, self: this.self };
   }
-  handleCast(msg: unknown) {
+  override handleCast(msg: unknown) {
     if (msg instanceof Error) throw msg;
     if (this.reportTo) this.send(this.reportTo, ['cast', msg]);
   }
-  handleInfo(msg: unknown) {
+  override handleInfo(msg: unknown) {
     if (this.reportTo) this.send(this.reportTo, ['info', msg]);
   }
 }

@@ -26,10 +26,10 @@ afterEach(async () => {
 /** Calls whatever it is cast, and sends the answer (or the error) to `reportTo`. */
 class Caller extends Actor<unknown, unknown, Pid> {
   reportTo!: Pid;
-  init(reportTo: Pid) {
+  override init(reportTo: Pid) {
     this.reportTo = reportTo;
   }
-  async handleCast(msg: { to: Pid; msg: unknown }) {
+  override async handleCast(msg: { to: Pid; msg: unknown }) {
     this.send(this.reportTo, { answer: await this.call(msg.to, msg.msg, 1000) });
   }
 }
@@ -150,7 +150,7 @@ test('an actor can call an inbox, and casts arrive as their payload', async () =
 
 test('an inbox calls an actor and monitors it like any process', async () => {
   class Echo extends Actor<unknown, unknown> {
-    handleCall(m: unknown) {
+    override handleCall(m: unknown) {
       return m;
     }
   }

@@ -31,18 +31,18 @@ afterEach(async () => {
  */
 class Sink extends Actor<unknown, unknown, { trap?: boolean } | undefined> {
   log: unknown[] = [];
-  init(args?: { trap?: boolean }) {
+  override init(args?: { trap?: boolean }) {
     if (args?.trap) this.trapExit = true;
   }
-  handleCall(msg: unknown) {
+  override handleCall(msg: unknown) {
     if (msg === 'log') return this.log;
     if (typeof msg === 'object' && msg !== null && 'monitor' in msg) return this.monitor((msg as { monitor: Pid }).monitor);
     return null;
   }
-  handleCast(msg: { hold: Promise<void> }) {
+  override handleCast(msg: { hold: Promise<void> }) {
     return msg.hold;
   }
-  handleInfo(msg: unknown) {
+  override handleInfo(msg: unknown) {
     this.log.push(msg);
   }
 }

@@ -49,7 +49,7 @@ async function downOf(node: Node, pid: Pid): Promise<DownMessage> {
 
 /** Answers 'ping'; holds 'hold' forever (noReply); throws what it is called with otherwise. */
 class Server extends Actor<unknown, unknown> {
-  handleCall(msg: unknown) {
+  override handleCall(msg: unknown) {
     if (msg === 'ping') return 'pong';
     if (msg === 'hold') return noReply;
     throw msg;
@@ -61,18 +61,18 @@ class Logger extends Actor<unknown, unknown, { name: string; log: unknown[]; han
   name = '';
   log: unknown[] = [];
   hang = false;
-  init(args: { name: string; log: unknown[]; hang?: boolean }) {
+  override init(args: { name: string; log: unknown[]; hang?: boolean }) {
     Object.assign(this, args);
     this.trapExit = true;
   }
-  handleCall(msg: unknown) {
+  override handleCall(msg: unknown) {
     if (typeof msg === 'object' && msg !== null && 'link' in msg) this.link((msg as { link: Pid }).link);
     return 'ok';
   }
-  handleInfo(msg: unknown) {
+  override handleInfo(msg: unknown) {
     this.log.push([this.name, 'info', msg]);
   }
-  terminate(reason: unknown) {
+  override terminate(reason: unknown) {
     this.log.push([this.name, 'terminate', reason]);
     if (this.hang) return new Promise<void>(() => {});
   }
@@ -329,7 +329,7 @@ describe("the node's own process", () => {
 
   test("an actor that kills its parent, the node, leaves the node working", async () => {
     class Parricide extends Actor {
-      init() {
+      override init() {
         this.exit(this.node.self, 'kill');
       }
     }

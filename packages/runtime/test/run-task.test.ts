@@ -14,7 +14,7 @@ async function start(opts: Parameters<typeof Node.start>[0] = {}) {
 
 /** Computes fib on the dirty pool (suspended meanwhile: exit signals still reach it), or answers 'ping'. */
 class Cruncher extends Actor<{ fib: number } | 'ping', unknown, void> {
-  async handleCall(msg: { fib: number } | 'ping', _from: From) {
+  override async handleCall(msg: { fib: number } | 'ping', _from: From) {
     if (msg === 'ping') return 'pong';
     return this.runTask(TASKS, 'fib', msg.fib);
   }

@@ -45,11 +45,11 @@ type Cmd =
  */
 class Probe extends Actor<Cmd, unknown, { log?: unknown[]; trap?: boolean } | undefined> {
   log: unknown[] = [];
-  init(args?: { log?: unknown[]; trap?: boolean }) {
+  override init(args?: { log?: unknown[]; trap?: boolean }) {
     if (args?.log) this.log = args.log;
     if (args?.trap) this.trapExit = true;
   }
-  handleCall(cmd: Cmd) {
+  override handleCall(cmd: Cmd) {
     if (cmd === 'log') return this.log;
     if (cmd === 'ping') return 'pong';
     if ('link' in cmd) return this.link(cmd.link);
@@ -60,13 +60,13 @@ class Probe extends Actor<Cmd, unknown, { log?: unknown[]; trap?: boolean } | un
       ? this.spawnLink(Probe, { log: this.log }, opts)
       : this.spawn(Probe, { log: this.log }, opts);
   }
-  handleCast(err: unknown) {
+  override handleCast(err: unknown) {
     throw err;
   }
-  handleInfo(msg: unknown) {
+  override handleInfo(msg: unknown) {
     this.log.push(msg);
   }
-  terminate(reason: unknown) {
+  override terminate(reason: unknown) {
     this.log.push(['terminate', this.self, reason]);
   }
 }
@@ -83,7 +83,7 @@ describe('links', () => {
 
   test("a linked actor that stops with 'normal' leaves its non-trapping link alive", async () => {
     class Quitter extends Actor {
-      handleCast() {
+      override handleCast() {
         this.stop('normal');
       }
     }

@@ -21,23 +21,23 @@ export interface WorkerArgs {
 /** A supervised worker: logs `start:id` and `stop:id` (and `end:id` with logEnd), answers 'ping' with its id, stops or crashes on a cast. */
 export class Worker extends Actor<WorkerMsg, string, WorkerArgs> {
   private a!: WorkerArgs;
-  init(a: WorkerArgs): void {
+  override init(a: WorkerArgs): void {
     this.a = a;
     const fail = typeof a.failInit === 'function' ? a.failInit() : a.failInit;
     if (fail !== undefined) throw new Error(fail);
     if (a.trap) this.trapExit = true;
     a.log?.push(`start:${a.id}`);
   }
-  handleCall(msg: WorkerMsg): string {
+  override handleCall(msg: WorkerMsg): string {
     if (msg === 'ping') return this.a.id;
     throw new Error(`unexpected call ${String(msg)}`);
   }
-  handleCast(msg: WorkerMsg): void {
+  override handleCast(msg: WorkerMsg): void {
     if (typeof msg !== 'object') return;
     if ('stop' in msg) this.stop(msg.stop);
     else throw new Error(msg.crash);
   }
-  async terminate(): Promise<void> {
+  override async terminate(): Promise<void> {
     this.a.log?.push(`stop:${this.a.id}`);
     if (this.a.slowTerminateMs !== undefined) await new Promise((r) => setTimeout(r, this.a.slowTerminateMs));
     if (this.a.logEnd) this.a.log?.push(`end:${this.a.id}`);
