@@ -64,7 +64,7 @@ function startChild(): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(process.execPath, [...process.execArgv, file, 'child'], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
+    proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (line) resolve({ proc, url: (JSON.parse(line) as { url: string }).url });

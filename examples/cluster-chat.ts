@@ -45,8 +45,7 @@ input.on('line', (text) => {
   for (const peer of peers) node.cast({ name: 'chat', node: peer }, { from: name, text });
   if (peers.length === 0) console.log('* nobody else here yet');
 });
-input.on('close', async () => {
-  await node.stop();
-  process.exit(0);
+input.on('close', () => {
+  void node.stop().then(() => process.exit(0));
 });
 process.on('SIGINT', () => input.close());

@@ -55,8 +55,8 @@ async function main(): Promise<void> {
     const onB = await a.spawn('Counter', 1, { node: 'b' });
     const onC = await a.spawn('Counter', 100, { node: 'c', name: 'counter' });
     a.cast(onB, { inc: 41 });
-    log(`Counter ${onB} -> ${await a.call(onB, 'get', 2000)}`);
-    log(`{ name: 'counter', node: 'c' } -> ${await a.call({ name: 'counter', node: 'c' }, 'get', 2000)}`);
+    log(`Counter ${onB} -> ${String(await a.call(onB, 'get', 2000))}`);
+    log(`{ name: 'counter', node: 'c' } -> ${String(await a.call({ name: 'counter', node: 'c' }, 'get', 2000))}`);
 
     console.log('\n2. a link and a monitor across nodes, then c is killed with SIGKILL');
     watcher.link(onC);

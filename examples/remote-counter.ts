@@ -43,10 +43,10 @@ async function client(hostUrl: string): Promise<void> {
   if (!node.nodes().includes('counter-host')) await new Promise((r) => node.once('nodeup', r));
   console.log(`[client] connected: nodes() = ${JSON.stringify(node.nodes())}`);
   const pid = await node.spawn('Counter', 10, { node: 'counter-host', name: 'counter' });
-  console.log(`[client] spawned Counter on counter-host: ${String(pid)}; get -> ${await node.call(pid, 'get')}`);
+  console.log(`[client] spawned Counter on counter-host: ${String(pid)}; get -> ${String(await node.call(pid, 'get'))}`);
   for (let i = 1; i <= 3; i++) node.cast(pid, { inc: i });
   const byName = { name: 'counter', node: 'counter-host' };
-  console.log(`[client] after casting +1 +2 +3: get by name -> ${await node.call(byName, 'get')}`);
+  console.log(`[client] after casting +1 +2 +3: get by name -> ${String(await node.call(byName, 'get'))}`);
   await node.stop();
   console.log('[client] stopped');
 }

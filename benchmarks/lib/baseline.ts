@@ -135,7 +135,7 @@ export function bareSpawn(count: number): Sample {
   const gc = globalThis.gc;
   gc?.();
   const heap0 = process.memoryUsage().heapUsed;
-  let loop: BareLoop | null = new BareLoop();
+  const loop: BareLoop | null = new BareLoop();
   let done = false;
   const t0 = now();
   for (let i = 0; i < count; i++) loop.spawn(idle);
@@ -153,7 +153,6 @@ export function bareSpawn(count: number): Sample {
     sample.bytesPerItem = Math.round((process.memoryUsage().heapUsed - heap0) / count);
   }
   if (loop.procs.length !== count + 1) throw new Error('bare spawn lost processes');
-  loop = null;
   return sample;
 }
 

@@ -18,7 +18,7 @@ function strategy(options: DnsOptions): Strategy {
   return s;
 }
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop()));
+  await Promise.all(running.splice(0).map(async (s) => s.stop()));
   await Promise.all(relays.splice(0).map((r) => r.close()));
 });
 async function relay(upstream: string | undefined, drop: number): Promise<DnsRelay> {
@@ -126,10 +126,10 @@ describe.skipIf(!DNSMASQ)('dns (against a dnsmasq on 127.0.0.1; skipped when dns
     const clock = new CountingClock();
     const ctx = recordingContext('a', 'ws://127.0.0.1:4000');
     const s = dns({ query: 'peers.y.test', port: 4000, intervalMs: 20, resolver: server.server, clock });
-    s.start(ctx);
+    await s.start(ctx);
     await vi.waitFor(() => expect(ctx.urls.size).toBe(2), { timeout: 5000, interval: 5 });
     await vi.waitFor(() => expect(clock.pending.size).toBe(1), { timeout: 5000, interval: 1 });
-    s.stop();
+    await s.stop();
     expect(clock.pending.size).toBe(0);
 
     // A lookup stopped in flight: the silent server never answers, so only cancel can end it.
@@ -137,9 +137,9 @@ describe.skipIf(!DNSMASQ)('dns (against a dnsmasq on 127.0.0.1; skipped when dns
     const stopped = recordingContext('b', 'ws://127.0.0.1:4000');
     const clockB = new CountingClock();
     const b = dns({ query: 'peers.y.test', port: 4000, intervalMs: 20, timeoutMs: 150, resolver: silentA.server, clock: clockB });
-    b.start(stopped);
+    await b.start(stopped);
     await vi.waitFor(() => expect(silentA.received).toBe(1), { timeout: 5000, interval: 1 });
-    b.stop();
+    await b.stop();
     // A twin started later with the same timeout: once it has logged its timeout, b's lookup
     // would have timed out too, had it not been cancelled.
     const silentB = await relay(undefined, 0);

@@ -20,7 +20,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop()));
+  await Promise.all(running.splice(0).map(async (s) => s.stop()));
   await Promise.all(servers.splice(0).map((s) => s.close()));
   vi.unstubAllEnvs();
 });
@@ -177,18 +177,18 @@ describe('kubernetes', () => {
     const clock = new CountingClock();
     const ctx = recordingContext('a', 'ws://10.0.0.1:1');
     const s = kubernetes({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', apiServer: server.url, tokenPath, caPath: tls.caPath, intervalMs: 20, clock });
-    s.start(ctx);
+    await s.start(ctx);
     await vi.waitFor(() => expect(clock.pending.size).toBe(1), { timeout: 5000, interval: 1 });
-    s.stop();
+    await s.stop();
     expect(clock.pending.size).toBe(0);
 
     server.slices = 'hang';
     const inFlight = recordingContext('b', 'ws://10.0.0.1:1');
     const clockB = new CountingClock();
     const b = kubernetes({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', apiServer: server.url, tokenPath, caPath: tls.caPath, intervalMs: 20, clock: clockB });
-    b.start(inFlight);
+    await b.start(inFlight);
     await vi.waitFor(() => expect(server.hanging).toBe(1), { timeout: 5000, interval: 1 });
-    b.stop();
+    await b.stop();
     await vi.waitFor(() => expect(server.hanging).toBe(0), { timeout: 5000, interval: 1 });
     expect(clockB.pending.size).toBe(0);
     expect(inFlight.logs).toEqual([]);

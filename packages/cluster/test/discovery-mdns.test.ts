@@ -25,7 +25,7 @@ function strategy(options: MdnsOptions): Strategy {
 const sockets: makeMdns.MulticastDNS[] = [];
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill();
-  await Promise.all(running.splice(0).map((s) => s.stop()));
+  await Promise.all(running.splice(0).map(async (s) => s.stop()));
   await Promise.all(sockets.splice(0).map((m) => new Promise<void>((resolve) => m.destroy(() => resolve()))));
 });
 
@@ -108,8 +108,8 @@ describe('mdns', () => {
     children.push(child);
     let out = '';
     let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
 
     await vi.waitFor(() => {
       expect(child.exitCode, `the child exited: ${err}`).toBeNull();
@@ -118,7 +118,7 @@ describe('mdns', () => {
     }, { timeout: 15_000, interval: 20 });
     expect(out).not.toContain('found ws://127.0.0.1:41022');
 
-    child.stdin!.end(); // the child stops its strategy (saying goodbye) and exits
+    child.stdin.end(); // the child stops its strategy (saying goodbye) and exits
     await vi.waitFor(() => expect(child.exitCode).toBe(0), { timeout: 5000, interval: 20 });
     await vi.waitFor(() => expect(here.lostUrls).toEqual(['ws://127.0.0.1:41022']), { timeout: 5000, interval: 10 });
   });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { Actor, encode, decode } from '@foundation/runtime';
+import { Actor, encode } from '@foundation/runtime';
 import { CloseCode, MeshConnectError, MeshOptionsError, mesh } from '../src/index.js';
 import { Handshake } from '../src/mesh/handshake.js';
 import { REC_CONTROL, instanceId } from '../src/mesh/protocol.js';

@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 import WebSocket from 'ws';
-import { Actor, Node, encode, decode, isDown, isExit, noReply, type DownMessage, type ExitMessage, type Pid, type Ref } from '@foundation/runtime';
+import { Actor, Node, encode, isDown, isExit, noReply, type DownMessage, type ExitMessage, type Pid, type Ref } from '@foundation/runtime';
 import { mesh, type MeshOptions, type MeshTransport, type Strategy } from '../src/index.js';
 import type { Connection } from '../src/mesh/connection.js';
 import { Handshake } from '../src/mesh/handshake.js';
@@ -46,7 +46,7 @@ export function seeds(urls: string[]): Strategy {
   };
 }
 
-export const until = (fn: () => void, timeout = 5000) => vi.waitFor(fn, { interval: 2, timeout });
+export const until = (fn: () => unknown, timeout = 5000) => vi.waitFor(fn, { interval: 2, timeout });
 
 export async function failure(p: Promise<unknown>): Promise<Error> {
   try {

@@ -162,7 +162,7 @@ async function afterAuth(bytes: Buffer): Promise<{ open: true } | { open: false;
     if (typeof recs === 'string') throw new Error(`the target sent a bad batch: ${recs}`);
     for (const r of recs) {
       if (r.kind === REC_CONTROL) continue;
-      const m = decode(r.payload) as unknown;
+      const m = decode(r.payload);
       const frames = r.kind === REC_FRAMES ? (m as unknown[]) : [(m as { t: string }).t];
       if (frames.includes('reply')) {
         peer.ws.close();

@@ -27,7 +27,7 @@ function child(name: string, seed: string): Promise<{ proc: ChildProcess; url: s
   children.push(proc);
   return new Promise((resolve, reject) => {
     let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
+    proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (line) resolve({ proc, url: (JSON.parse(line) as { url: string }).url });

@@ -185,7 +185,8 @@ export class CausalContext {
       if (!Array.isArray(e) || typeof e[0] !== 'string' || !(Number.isSafeInteger(e[1]) && e[1] >= 0)) {
         throw new InvalidWireError(`${path}.vv[${i}]`, '[replica: string, counter: integer ≥ 0]', e);
       }
-      if (e[1] > (c.vv.get(e[0]) ?? 0)) c.vv.set(e[0], e[1]);
+      const [replica, n] = e as [string, number];
+      if (n > (c.vv.get(replica) ?? 0)) c.vv.set(replica, n);
     });
     o.cloud.forEach((e, i) => {
       if (!Array.isArray(e) || typeof e[0] !== 'string' || !Array.isArray(e[1])) {

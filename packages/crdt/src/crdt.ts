@@ -8,6 +8,8 @@ import { InvalidWireError } from './errors.js';
 export type CrdtKind = 'aworset' | 'awlwwmap';
 
 /** The CRDTs a Replicator can hold. */
+// `any` on purpose: a CRDT of any element type can be replicated.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ReplicatedCrdt = AWORSet<any> | AWLWWMap<any, any>;
 
 /** True for a CrdtKind. */

@@ -55,7 +55,7 @@ function encObject(x: object, path: string, depth: number): string {
     return 'S{' + sortedJoin(parts) + '}';
   }
   if (x instanceof Uint8Array) return 'x' + Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('hex') + ';';
-  const proto = Object.getPrototypeOf(x);
+  const proto = Object.getPrototypeOf(x) as object | null;
   if (proto !== Object.prototype && proto !== null) {
     throw new UnsupportedKeyError(path, describeValue(x));
   }

@@ -48,7 +48,10 @@ describe('AWLWWMap', () => {
     const fromB = b.set('k', 'b saw a');
     const fromC = c.set('k', 'c saw nothing');
     expect(HLC.compare(fromB.getRegister('k')!.t, a.getRegister('other')!.t)).toBe(1);
-    for (const m of [a, b, c]) (m.join(fromB), m.join(fromC));
+    for (const m of [a, b, c]) {
+      m.join(fromB);
+      m.join(fromC);
+    }
     expect([a.get('k'), b.get('k'), c.get('k')]).toEqual(['b saw a', 'b saw a', 'b saw a']);
   });
 

@@ -128,8 +128,13 @@ describe('AWORSet', () => {
         const a = new AWORSet<number>('a');
         const model = new Set<number>();
         for (const [add, v] of ops) {
-          if (add) (a.add(v), model.add(v));
-          else (a.remove(v), model.delete(v));
+          if (add) {
+            a.add(v);
+            model.add(v);
+          } else {
+            a.remove(v);
+            model.delete(v);
+          }
         }
         return JSON.stringify(sorted(a.values())) === JSON.stringify(sorted([...model]));
       }),

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, StoppedError, checkDuration, checkEncodable, type Node, type Pid, type Target } from '@foundation/runtime';
+import { StoppedError, checkDuration, checkEncodable, type Node, type Pid, type Target } from '@foundation/runtime';
 import { RunningHandles, stopOwner } from './internal/handles.js';
 import { checkKey, checkLocalPid, checkPid, checkRegistryStart, checkTarget } from './internal/checks.js';
 import { DistTable } from './internal/dreg-table.js';

@@ -64,7 +64,7 @@ function isGuard(p: object): p is Guard<unknown> {
 }
 
 function isPlainObject(x: object): boolean {
-  const proto = Object.getPrototypeOf(x);
+  const proto = Object.getPrototypeOf(x) as object | null;
   return proto === Object.prototype || proto === null;
 }
 

@@ -139,18 +139,18 @@ export class ProcessGroups {
       await stopOwner(this.node, this.pid);
     } finally {
       this.table.clear();
-      running.delete(this.node, this.scope, this as never);
+      running.delete(this.node, this.scope, this);
     }
   }
 
   private pidList(group: string, pids: Pid | readonly Pid[], what: string): readonly Pid[] {
     checkName(group, 'group');
-    const list = isPid(pids) ? [pids] : pids;
-    if (!Array.isArray(list) || list.length === 0) {
+    const given: unknown = isPid(pids) ? [pids] : pids;
+    if (!Array.isArray(given) || given.length === 0) {
       throw new InvalidArgumentError(`${what}(group, pids): pids`, 'a Pid or a non-empty array of Pids', pids);
     }
-    list.forEach((pid, i) => checkPid(pid, `${what}(group, pids): pids[${i}]`));
-    return list;
+    given.forEach((pid, i) => checkPid(pid, `${what}(group, pids): pids[${i}]`));
+    return given as readonly Pid[];
   }
 
   private async write(msg: ScopeCall): Promise<unknown> {

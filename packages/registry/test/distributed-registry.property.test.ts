@@ -90,7 +90,7 @@ async function run(keys: 'unique' | 'duplicate', ops: Op[]): Promise<void> {
           for (const e of reg.select(_)) {
             // Every holder is alive, and holds only what it registered.
             expect(await nodes[NODES.indexOf(e.pid.node as (typeof NODES)[number])]!.processInfo(e.pid), `${e.pid} on ${NODES[i]}`).toBeDefined();
-            expect(held.get(e.pid.key)?.get(e.key as string) ?? 0).toBeGreaterThan(0);
+            expect(held.get(e.pid.key)?.get(e.key) ?? 0).toBeGreaterThan(0);
           }
           // Unique: one holder per name in the replicated map itself, losers removed, not just hidden.
           const stats = await reg.stats();

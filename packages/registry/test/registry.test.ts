@@ -371,7 +371,7 @@ describe('bad input', () => {
       ['remote pid', () => reg.register('k', new Pid('elsewhere', 1, 1))],
       ['unregister non-pid', () => reg.unregister('k', {} as never)],
       ['keys non-pid', () => reg.keys('x' as never)],
-      ['listen to a via-name', () => reg.listen(reg.via('k') as never)],
+      ['listen to a via-name', () => reg.listen(reg.via('k'))],
       ['dispatch without fn', () => reg.dispatch('k', 'fn' as never)],
       ['where without fn', () => where(1 as never)],
     ];

@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 /** Waits until `check` stops throwing (polling, never a fixed sleep). */
-export const until = (check: () => void, timeout = 3000) => vi.waitFor(check, { interval: 2, timeout });
+export const until = (check: () => unknown, timeout = 3000) => vi.waitFor(check, { interval: 2, timeout });
 
 /** Rejection of `p` (fails when it resolves). */
 export async function failure(p: Promise<unknown> | (() => unknown)): Promise<Error> {

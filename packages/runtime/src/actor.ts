@@ -3,7 +3,7 @@ import type { Target } from './target.js';
 import { MailboxFullError } from './errors.js';
 import { DROPPED, Kind, Mailbox } from './internal/mailbox.js';
 import { Flag } from './internal/process.js';
-import { afterTurn, runTurn, type Behaviour } from './internal/invoker.js';
+import { afterTurn, runTurn } from './internal/invoker.js';
 import { refuseCall, type CallEnvelope, type From } from './internal/calls.js';
 import { startTimer } from './internal/send-after.js';
 import { die } from './internal/signals.js';
@@ -41,7 +41,7 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
   stop(reason: unknown = 'normal'): void {
     this.$x().stopReason = reason;
     this.$flags |= Flag.Stopping;
-    if ((this.$flags & (Flag.Running | Flag.Suspended)) === 0) afterTurn(this as unknown as Behaviour);
+    if ((this.$flags & (Flag.Running | Flag.Suspended)) === 0) afterTurn(this);
   }
 
   /**
@@ -65,7 +65,7 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
 
   /** @internal */
   $runTurn(): number {
-    return runTurn(this as unknown as Behaviour);
+    return runTurn(this);
   }
 
   /** @internal */
@@ -113,4 +113,6 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
 }
 
 /** A class that extends Actor, as spawn takes it. */
+// `any` on purpose: a class of any protocol is an ActorClass (its handlers' message types vary).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ActorClass<A = any> = new () => Actor<any, any, A>;

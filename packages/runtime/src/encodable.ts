@@ -104,6 +104,7 @@ function walk(value: unknown, w: Walk, depth: number): Failure | undefined {
   if (value === null) return undefined;
   const o = value as object;
   if (w.seen === null) {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a private sentinel that unwinds the walk, caught right above
     if (--w.budget < 0 || depth > UNTRACKED_DEPTH) throw START_OVER;
   } else {
     if (depth > MAX_DEPTH) return { given: `nested more than ${MAX_DEPTH} levels deep, deeper than the codec can go`, segments: [] };

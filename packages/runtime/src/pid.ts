@@ -21,6 +21,9 @@ abstract class NodeScopedId {
     );
   }
 
+  /** How the id prints (`<a.1.7>`, `#Ref<a.1.7>`). */
+  abstract toString(): string;
+
   /** A string that is equal for equal values: for use as a Map key. */
   get key(): string {
     return `${this.node}.${this.id}.${this.incarnation}`;

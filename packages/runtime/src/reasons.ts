@@ -18,6 +18,7 @@ export type ExitReason =
   | 'noconnection'
   | 'mailbox_full'
   | Error
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the known reasons are listed for readers; any value may be a reason
   | unknown;
 
 /** The message a monitor delivers, exactly once: `{ ref, pid, reason }`. */

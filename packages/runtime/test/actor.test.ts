@@ -444,7 +444,7 @@ describe('timers', () => {
 
   test('a sendAfter whose send fails when it fires is a dead letter, never an exception', async () => {
     const clock = new SimulatedClock();
-    const { a, b, remote } = await networked(clock);
+    const { a, remote } = await networked(clock);
     const starter = a.spawn(Starter, undefined);
     // A full 'reject' mailbox, a registry that fails, a node disconnected meanwhile.
     const full = a.spawn(Ticker, undefined, { mailbox: { capacity: 1, overflow: 'reject' } });

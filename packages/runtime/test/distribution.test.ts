@@ -30,7 +30,7 @@ afterEach(async () => {
 
 const downFor = (ref: Ref) => (m: unknown): m is DownMessage => isDown(m) && m.ref.equals(ref);
 const exitFrom = (pid: Pid) => (m: unknown): m is ExitMessage => isExit(m) && m.from.equals(pid);
-const until = (fn: () => void) => vi.waitFor(fn, { interval: 1, timeout: 2000 });
+const until = (fn: () => unknown) => vi.waitFor(fn, { interval: 1, timeout: 2000 });
 
 async function failure(p: Promise<unknown>): Promise<Error> {
   try {

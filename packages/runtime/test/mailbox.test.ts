@@ -236,7 +236,7 @@ describe('Mailbox ring buffer', () => {
     for (let round = 0; round < 6; round++) {
       for (let i = 0; i < 3 + round * 2; i++) {
         const kind = next % 5;
-        mb.push(kind as Kind, next);
+        mb.push(kind, next);
         expected.push([kind, next++]);
       }
       for (let i = 0; i < 2; i++) {

@@ -10,10 +10,9 @@ import {
   isDown,
   isExit,
   type DownMessage,
-  type ExitMessage,
   type Inbox,
+  type ExitMessage,
   type Ref,
-  type Target,
 } from '@foundation/runtime';
 import type { ProbeArgs, ProbeReport } from './fixtures/thread-actors.js';
 import { MODULES, ask, schedulerNode, schedulerOf } from './fixtures/scheduler-node.js';

@@ -3,16 +3,13 @@ import { BroadcastChannel, MessagePort } from 'node:worker_threads';
 import {
   Actor,
   NotAnActorError,
-  Node,
   Pid,
   defineActor,
   isDown,
   isExit,
   type DownMessage,
   type ExitMessage,
-  type Inbox,
   type Ref,
-  type Target,
 } from '@foundation/runtime';
 import { encode } from '../src/codec.js';
 import type { ProbeReport } from './fixtures/thread-actors.js';
@@ -26,7 +23,7 @@ import { ask, schedulerNode, schedulerOf } from './fixtures/scheduler-node.js';
 
 const downFor = (ref: Ref) => (m: unknown): m is DownMessage => isDown(m) && m.ref.equals(ref);
 const infoFrom = (probe: Pid, what: (info: unknown) => boolean = () => true) => (m: unknown): m is { probe: Pid; info: unknown } =>
-  typeof m === 'object' && m !== null && (m as ProbeReport).probe instanceof Pid && (m as ProbeReport).probe.equals(probe) && 'info' in m && what((m as { info: unknown }).info);
+  typeof m === 'object' && m !== null && (m as ProbeReport).probe instanceof Pid && (m as ProbeReport).probe.equals(probe) && 'info' in m && what((m).info);
 
 /** A class defined on the main thread only: the worker threads' modules do not have it. */
 class MainOnly extends Actor<never, never, void> {}

@@ -15,7 +15,6 @@ import {
   type Inbox,
   type ProcessInfo,
   type Ref,
-  type Target,
 } from '@foundation/runtime';
 import { ThreadProbe, Where, type ProbeReport } from './fixtures/thread-actors.js';
 import { ask, schedulerNode, schedulerOf } from './fixtures/scheduler-node.js';
@@ -83,7 +82,7 @@ describe('spawning on a scheduler', () => {
     expect((await node().processInfo(c11))!.parent).toEqual(p1);
     expect(await node().call(c10, 'where')).toEqual({ threadId, n: 7 });
     // the parent on the other thread sees its child's info too
-    expect(((await ask<ProcessInfo>(node(), p1, { processInfo: c10 })) as ProcessInfo).className).toBe('Where');
+    expect(((await ask<ProcessInfo>(node(), p1, { processInfo: c10 }))).className).toBe('Where');
   });
 
   test("a spawn with link: true across schedulers links both halves before it returns", async () => {

@@ -11,9 +11,11 @@ export type Shutdown = number | 'brutal_kill' | 'infinity';
 export type ChildType = 'worker' | 'supervisor';
 
 /** `[ActorClass, args]`, or `[name, args]` with a name given to defineActor. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a spec of any init argument type (see ActorClass)
 export type ChildStart<A = any> = readonly [ActorClass<A> | string, A] | readonly [ActorClass<A>];
 
 /** A child spec as given: plain data; everything but `id` and `start` has a default. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ChildStart
 export interface ChildSpec<A = any> {
   readonly id: string;
   readonly start: ChildStart<A>;

@@ -11,6 +11,7 @@ import { SupervisorBase, childRecord, type ChildRecord } from './internal/base.j
 import { countOf, infoOf } from './internal/views.js';
 
 /** What a DynamicSupervisor starts: a child spec (its `id` optional) or `[ActorClass, args]`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ChildStart
 export type DynamicChild<A = any> =
   | (Omit<ChildSpec<A>, 'id'> & { readonly id?: string })
   | readonly [ActorClass<A>, A]

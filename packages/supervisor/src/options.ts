@@ -80,7 +80,7 @@ function checkBackoff(b: unknown, periodMs: number): CheckedCommon['backoff'] {
   if (resetMs !== undefined && (typeof resetMs !== 'number' || !(resetMs >= 0))) {
     throw new SupervisorOptionError('backoff.resetMs', 'a number of ms ≥ 0', resetMs);
   }
-  return { minMs, maxMs, resetMs: (resetMs as number | undefined) ?? periodMs };
+  return { minMs, maxMs, resetMs: (resetMs) ?? periodMs };
 }
 
 function checkCommon(o: Record<string, unknown>): CheckedCommon {

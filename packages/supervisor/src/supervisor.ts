@@ -36,6 +36,7 @@ export class Supervisor extends SupervisorBase<SupervisorOptions> {
       const r = await this.startProcess(spec, spec.id);
       if ('reason' in r) {
         await this.stopAll();
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- init's throw is this supervisor's exit reason: OTP's {shutdown, {failed_to_start_child, ...}}
         throw failedToStartChild(spec.id, r.reason);
       }
       this.children.push(childRecord(spec, spec.id, r.pid));

@@ -103,7 +103,7 @@ export function kubernetes(options: KubernetesOptions): Strategy {
       do {
         const qs = new URLSearchParams({ labelSelector: selector, limit: '500' });
         if (cont) qs.set('continue', cont);
-        const body = await get(new URL(`${base}?${qs}`, apiServer), token, ca, timeoutMs, signal);
+        const body = await get(new URL(`${base}?${qs.toString()}`, apiServer), token, ca, timeoutMs, signal);
         if (which === 'endpointslices') urls.push(...fromSlices(body as EndpointSliceList, port, scheme));
         else urls.push(...fromEndpoints(body as EndpointsList, port, scheme));
         cont = (body as EndpointsList).metadata?.continue || undefined;
@@ -123,7 +123,7 @@ export function kubernetes(options: KubernetesOptions): Strategy {
           try {
             urls = await list('endpoints', token, signal);
           } catch (e2) {
-            throw new Error(`EndpointSlices gave ${e.message}; Endpoints gave ${errorText(e2)}`);
+            throw new Error(`EndpointSlices gave ${e.message}; Endpoints gave ${errorText(e2)}`, { cause: e2 });
           }
           ctx.log(`kubernetes: EndpointSlices gave ${e.message}; using v1 Endpoints instead`);
           resource = 'endpoints';

@@ -60,7 +60,7 @@ export function mdns(options?: MdnsOptions): Strategy {
     name: STRATEGY,
     start(ctx: StrategyContext): Promise<void> {
       if (socket) return Promise.resolve();
-      const failures = new FailureLog(ctx.log);
+      const failures = new FailureLog((m) => ctx.log(m));
       const self = ctx.self;
       const instance = `${instanceLabel(self.name)}.${serviceType}`;
       const url = new URL(self.url);
@@ -81,7 +81,7 @@ export function mdns(options?: MdnsOptions): Strategy {
         else failures.succeeded('mdns: sending');
       };
       const ask = () => m.query({ questions: [{ name: serviceType, type: 'PTR' }] }, sent('query'));
-      const table = (peers = new MdnsPeers(clock, { found: (u) => ctx.found(u), lost: (u) => ctx.lost(u), log: ctx.log, ask }));
+      const table = (peers = new MdnsPeers(clock, { found: (u) => ctx.found(u), lost: (u) => ctx.lost(u), log: (m) => ctx.log(m), ask }));
 
       m.on('warning', (err: Error) => failures.failed(`mdns: ${errorText(err)}`));
       // Packets come from anyone on the network: a throw while handling one drops that packet only.

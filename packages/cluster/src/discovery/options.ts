@@ -21,7 +21,7 @@ export function checkOptions<T extends object>(strategy: string, options: unknow
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new StrategyOptionError(strategy, 'options', 'an object', options);
   }
-  return options as Partial<T>;
+  return options;
 }
 
 export function checkString(strategy: string, field: string, value: unknown, pattern?: RegExp, expected?: string): string {
@@ -102,6 +102,7 @@ export function errorText(e: unknown): string {
 /** An injected Clock (setTimeout and clearTimeout), or the system clock when none is given. */
 export function checkClock(strategy: string, value: unknown): Clock {
   if (value === undefined) return systemClock;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed: without it `c.setTimeout` does not type-check after the narrowing below
   const c = value as Partial<Clock> | null;
   if (typeof c !== 'object' || c === null || typeof c.setTimeout !== 'function' || typeof c.clearTimeout !== 'function') {
     throw new StrategyOptionError(strategy, 'clock', 'a Clock (with setTimeout and clearTimeout)', value);

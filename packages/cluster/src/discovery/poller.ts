@@ -27,7 +27,7 @@ export function pollingStrategy(name: string, intervalMs: number, clock: Clock, 
     start(ctx: StrategyContext): void {
       if (running) return;
       running = true;
-      const failures = new FailureLog(ctx.log);
+      const failures = new FailureLog((m) => ctx.log(m));
       const source = open(ctx);
       // What the last successful read listed: the only fair baseline for "gone".
       let listed = new Set<string>();

@@ -296,7 +296,7 @@ export class Connection {
         while (i < m.length) {
           if (this.stage !== 'up') return;
           const f = unflattenFrame(m, i);
-          if (f === undefined) return this.bad(`a frame of the wrong shape (t: ${describeTag({ t: m[i] })})`);
+          if (f === undefined) return this.bad(`a frame of the wrong shape (t: ${describeTag({ t: m[i] as unknown })})`);
           if (!isFrame(f)) return this.bad(`a frame of the wrong shape (t: ${describeTag(f)})`);
           i += 1 + FRAME_FIELDS[f.t]!.length;
           this.owner.onFrame(this, f);

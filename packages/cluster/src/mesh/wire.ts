@@ -159,7 +159,7 @@ export function brief(x: unknown): string {
         if (x === null) return 'null';
         if (Array.isArray(x)) return `an array of ${x.length}`;
         if (x instanceof Uint8Array) return `${x.length} bytes`;
-        return `a ${typeof x === 'object' ? (Object.getPrototypeOf(x)?.constructor?.name ?? 'null-prototype object') : typeof x}`.slice(0, 60);
+        return `a ${typeof x === 'object' ? ((Object.getPrototypeOf(x) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'null-prototype object') : typeof x}`.slice(0, 60);
     }
   } catch {
     return 'something unreadable';

@@ -190,7 +190,7 @@ export abstract class CausalMap<Kind extends string, K, P> {
     this.entries.set(ks, { key, dots });
     for (const x of dots) {
       let idx = this.index.get(x.r);
-      if (!idx) this.index.set(x.r, (idx = new Map()));
+      if (!idx) this.index.set(x.r, (idx = new Map<number, string>()));
       idx.set(x.n, ks);
     }
   }
@@ -241,18 +241,20 @@ export abstract class CausalMap<Kind extends string, K, P> {
     if (o.kind !== this.kind) throw new KindMismatchError(this.kind, String(o.kind));
     this.context.join(CausalContext.fromWire(o.context, `${this.kind}.context`));
     if (!Array.isArray(o.entries)) throw new InvalidWireError(`${this.kind}.entries`, 'an array', o.entries);
-    o.entries.forEach((e, i) => {
+    (o.entries as unknown[]).forEach((raw, i) => {
       const path = `${this.kind}.entries[${i}]`;
       const dotsSeen = new Set<string>();
-      if (!Array.isArray(e) || e.length !== 2 || !Array.isArray(e[1]) || e[1].length === 0) {
-        throw new InvalidWireError(path, '[key, [replica, counter, payload][] (not empty)]', e);
+      if (!Array.isArray(raw) || raw.length !== 2 || !Array.isArray(raw[1]) || raw[1].length === 0) {
+        throw new InvalidWireError(path, '[key, [replica, counter, payload][] (not empty)]', raw);
       }
+      const e = raw as [K, unknown[]];
       const ks = keyOf(e[0]);
       if (this.entries.has(ks)) throw new InvalidWireError(path, 'a key that appears once', e[0]);
-      const dots = e[1].map((x, j): Dotted<P> => {
-        if (!Array.isArray(x) || typeof x[0] !== 'string' || !(Number.isSafeInteger(x[1]) && x[1] > 0)) {
-          throw new InvalidWireError(`${path}[1][${j}]`, '[replica: string, counter: integer ≥ 1, payload]', x);
+      const dots = e[1].map((rawDot, j): Dotted<P> => {
+        if (!Array.isArray(rawDot) || typeof rawDot[0] !== 'string' || !(Number.isSafeInteger(rawDot[1]) && (rawDot[1] as number) > 0)) {
+          throw new InvalidWireError(`${path}[1][${j}]`, '[replica: string, counter: integer ≥ 1, payload]', rawDot);
         }
+        const x = rawDot as [string, number, unknown];
         const dot: Dot = [x[0], x[1]];
         if (this.index.get(x[0])?.has(x[1]) || dotsSeen.has(`${x[1]}@${x[0]}`)) {
           throw new InvalidWireError(`${path}[1][${j}]`, 'a dot that tags one key only', x);

@@ -64,7 +64,7 @@ export class DistTable<K, V> {
       if (!m?.delete(pid.key)) return;
       if (m.size === 0) this.cands.delete(key);
     } else {
-      if (!m) this.cands.set(key, (m = new Map()));
+      if (!m) this.cands.set(key, (m = new Map<string, Candidate<V>>()));
       if (m.get(pid.key) === c) return;
       m.set(pid.key, c);
     }

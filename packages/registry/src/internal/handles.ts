@@ -10,7 +10,7 @@ export class RunningHandles<H> {
 
   set(node: Node, name: string, handle: H): void {
     let byName = this.byNode.get(node);
-    if (!byName) this.byNode.set(node, (byName = new Map()));
+    if (!byName) this.byNode.set(node, (byName = new Map<string, H>()));
     byName.set(name, handle);
   }
 

@@ -95,7 +95,7 @@ export function call(p: ProcessCore, target: Target, msg: unknown, timeoutMs: nu
       if (!sent && settle(pc)) reject(new CallExitError(describe(dest), 'noconnection'));
     } catch (e) {
       settle(pc);
-      reject(e as Error);
+      reject(e);
     }
   });
 }

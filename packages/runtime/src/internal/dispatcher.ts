@@ -19,7 +19,7 @@ export const DEFAULT_SLICE_MS = 4;
  * timers, so one hot actor cannot starve the others or the event loop.
  */
 export class Dispatcher {
-  private ring: (Runnable | undefined)[] = new Array(1024);
+  private ring: (Runnable | undefined)[] = new Array<Runnable | undefined>(1024);
   private head = 0;
   private len = 0;
   private scheduled = false;

@@ -34,10 +34,10 @@ export class RootProcess extends ProcessCore {
     const ext = this.$ext;
     const signals = ext?.signals;
     if (!signals) return;
-    ext!.signals = null;
+    ext.signals = null;
     for (const s of signals) {
       if (s.link) {
-        ext!.links?.delete(s.from.key);
+        ext.links?.delete(s.from.key);
       } else if (s.reason !== 'normal') {
         if (this.ignoredExits++ === 0) {
           warn(

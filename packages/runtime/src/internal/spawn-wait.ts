@@ -23,7 +23,7 @@ export async function spawnAndWait(k: Kernel, parent: Pid, cls: unknown, args: u
   const caller = k.local(parent);
   if (caller === null) throw new NoProcessError(parent.toString());
   const elsewhere = opts?.node !== undefined && opts.node !== k.name;
-  const pid = elsewhere ? await spawnOn(caller, cls as never, args, opts!) : spawn(k, parent, cls, args, opts);
+  const pid = elsewhere ? await spawnOn(caller, cls as never, args, opts) : spawn(k, parent, cls, args, opts);
   const p = k.local(pid);
   if (p !== null) {
     // Here: the actor itself says when its init ends.

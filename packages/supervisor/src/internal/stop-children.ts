@@ -30,7 +30,7 @@ function expected(child: Stoppable, reason: unknown): boolean {
 }
 
 /** The kill of a child still alive after its shutdown ms: a timer callback, so it never throws. */
-function killLate(sup: Actor<any, any, any>, pid: Pid): void {
+function killLate(sup: Actor<unknown, unknown, unknown>, pid: Pid): void {
   try {
     sup.exit(pid, 'kill');
   } catch {
@@ -47,7 +47,7 @@ function killLate(sup: Actor<any, any, any>, pid: Pid): void {
  * the inbox is linked to the supervisor so it dies with it. Resolves with the children that
  * ended with an unexpected reason.
  */
-export async function stopChildren(sup: Actor<any, any, any>, clock: Clock, children: readonly Stoppable[]): Promise<StopError[]> {
+export async function stopChildren(sup: Actor<unknown, unknown, unknown>, clock: Clock, children: readonly Stoppable[]): Promise<StopError[]> {
   if (children.length === 0) return [];
   const waiter = sup.node.inbox({ trapExit: false });
   sup.link(waiter.self);

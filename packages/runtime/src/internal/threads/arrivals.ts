@@ -26,7 +26,7 @@ export class Arrivals {
     private readonly n: number,
     private readonly board: Board,
   ) {
-    this.last = new Array(n).fill(0);
+    this.last = new Array<number>(n).fill(0);
   }
 
   /** True for a pid id of this scheduler whose spawn has not arrived yet. */

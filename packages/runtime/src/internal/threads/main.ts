@@ -75,14 +75,14 @@ export class MainScheduler extends SchedulerPeer {
   ) {
     super(k, n, board);
     this.sync = new SyncChannel(syncSab, n);
-    this.workers = new Array(n).fill(null);
+    this.workers = new Array<Worker | null>(n).fill(null);
   }
 
   /** Starts the worker schedulers 1..n-1 and resolves once each has loaded the modules. */
   static async start(k: Kernel, n: number, modules: string[], sliceMs: number | undefined): Promise<MainScheduler> {
     const main = new MainScheduler(k, n, syncMemory(n), new Board(Board.memory(n), n), modules, sliceMs);
     // One channel per pair of schedulers.
-    const ports: (MessagePort | null)[][] = Array.from({ length: n }, () => new Array(n).fill(null));
+    const ports = Array.from({ length: n }, () => new Array<MessagePort | null>(n).fill(null));
     for (let i = 0; i < n; i++) {
       for (let j = i + 1; j < n; j++) {
         const c = new MessageChannel();
@@ -90,7 +90,7 @@ export class MainScheduler extends SchedulerPeer {
         ports[j]![i] = c.port2;
       }
     }
-    const firsts = new Array(n).fill(1);
+    const firsts = new Array<number>(n).fill(1);
     await Promise.all(Array.from({ length: n - 1 }, (_, i) => main.startWorker(i + 1, ports[i + 1]!, ports[0]![i + 1]!, firsts)));
     return main;
   }
@@ -158,7 +158,7 @@ export class MainScheduler extends SchedulerPeer {
     this.lostScheduler(s, reason, since[0]!);
     const names = this.bumpNames(); // its names went with it, everywhere
     for (let j = 1; j < this.n; j++) if (j !== s) this.links[j]?.control({ ctl: 'schedulerDown', scheduler: s, reason, since, names });
-    const ports: (MessagePort | null)[] = new Array(this.n).fill(null);
+    const ports = new Array<MessagePort | null>(this.n).fill(null);
     let mine: MessagePort | null = null;
     for (let j = 0; j < this.n; j++) {
       if (j === s) continue;

@@ -61,7 +61,7 @@ export abstract class SchedulerPeer implements ThreadRouter {
     readonly n: number,
     readonly board: Board,
   ) {
-    this.links = new Array(n).fill(null);
+    this.links = new Array<ThreadLink | null>(n).fill(null);
     this.arrivals = new Arrivals(k.scheduler, n, board);
     k.threads = this;
     // Frames queued during a drain go out when it ends, not one event-loop turn later.

@@ -1,4 +1,3 @@
-import type { MessagePort } from 'node:worker_threads';
 import type { Pid } from '../../pid.js';
 import type { Frame } from '../../transport.js';
 import type { Kernel } from '../kernel.js';
