@@ -1,6 +1,6 @@
 import type { Frame } from './transport.js';
 
-/**
+/** @internal
  * The fields of each frame variant, in wire order. A batch of frames travels flat — each
  * frame as its tag followed by its fields, `['msg', to, kind, msg, 'link', from, to, ...]` —
  * which the codec packs about twice as fast as an array of objects (no record per frame).
@@ -17,7 +17,7 @@ export const FRAME_FIELDS: Readonly<Record<string, readonly string[] | undefined
   down: ['to', 'ref', 'pid', 'reason'],
 });
 
-/** Appends `f` flat to `out` (its tag, then its fields in FRAME_FIELDS order). */
+/** @internal Appends `f` flat to `out` (its tag, then its fields in FRAME_FIELDS order). */
 export function flattenFrame(f: Frame, out: unknown[]): void {
   const fields = FRAME_FIELDS[f.t]!;
   out.push(f.t);
@@ -25,7 +25,7 @@ export function flattenFrame(f: Frame, out: unknown[]): void {
   for (let k = 0; k < fields.length; k++) out.push(rec[fields[k]!]);
 }
 
-/**
+/** @internal
  * The frame whose tag is at `a[i]` of a flat batch, or undefined when the tag is unknown or
  * fields are missing (the caller decides what a bad batch means). Its length is
  * `1 + FRAME_FIELDS[frame.t].length`.

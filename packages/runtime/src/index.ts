@@ -48,4 +48,5 @@ export { MemoryNetwork } from './memory-transport.js';
 export { encode, decode } from './codec.js';
 export { checkEncodable, isEncodable, shortReason } from './encodable.js';
 export { DirtyPool, type DirtyPoolOptions } from './dirty-pool.js';
+/** @internal The flat frame layout, shared with the mesh transport: not part of the public API. */
 export { FRAME_FIELDS, flattenFrame, unflattenFrame } from './frame-layout.js';

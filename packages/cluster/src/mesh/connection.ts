@@ -1,9 +1,9 @@
 import type WebSocket from 'ws';
-import { decode, encode, unflattenFrame, type Frame } from '@foundation/runtime';
+import { FRAME_FIELDS, decode, encode, unflattenFrame, type Frame } from '@foundation/runtime';
 import { Handshake, type LocalIdentity } from './handshake.js';
 import { Outbox, splitBatch } from './outbox.js';
 import { isFrame } from './frame-guard.js';
-import { CloseCode, REC_CONTROL, REC_FRAME, REC_FRAMES, FRAME_FIELDS } from './protocol.js';
+import { CloseCode, REC_CONTROL, REC_FRAME, REC_FRAMES } from './protocol.js';
 import { brief, parseControl, parseHandshake, type Challenge, type Control, type Hello, type Parsed, type PeerInfo, type Welcome } from './wire.js';
 
 /** What the mesh decides about a peer met in a handshake: go on, or close with a code and reason. */

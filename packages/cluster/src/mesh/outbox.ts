@@ -1,5 +1,6 @@
 import { encode } from '@foundation/runtime';
-import { BATCH_TARGET_BYTES, FRAME_FIELDS, MAX_FRAMES_RECORD, REC_FRAMES, REC_HEADER } from './protocol.js';
+import { FRAME_FIELDS } from '@foundation/runtime';
+import { BATCH_TARGET_BYTES, MAX_FRAMES_RECORD, REC_FRAMES, REC_HEADER } from './protocol.js';
 
 /** A record encoded when it was queued: a frame that could not be snapshotted, or a control message. */
 class Encoded {

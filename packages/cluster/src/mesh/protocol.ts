@@ -37,7 +37,6 @@ export const REC_FRAME = 1;
 export const REC_CONTROL = 2;
 export const REC_FRAMES = 3;
 /** The fields of each Frame variant, in the order a REC_FRAMES record lists them after the tag. */
-export { FRAME_FIELDS } from '@foundation/runtime';
 /** Bytes of a record header. */
 export const REC_HEADER = 5;
 /** A sender starts a new WebSocket message once a batch reaches this size (a larger single frame goes alone). */

@@ -1,5 +1,5 @@
 import { Pid, Ref, type Frame } from '@foundation/runtime';
-import { FRAME_FIELDS } from './protocol.js';
+import { FRAME_FIELDS } from '@foundation/runtime';
 
 /*
  * Capturing a frame at send time without encoding it.
