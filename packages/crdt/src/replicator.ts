@@ -13,9 +13,9 @@ export interface ReplicatorOptions {
   /** Which CRDT it holds. */
   kind: CrdtKind;
   /** Milliseconds between shipments of buffered deltas (default 100). */
-  syncInterval?: number;
+  syncIntervalMs?: number;
   /** Milliseconds between digests to every connected node (default 10 sync intervals). */
-  antiEntropyInterval?: number;
+  antiEntropyIntervalMs?: number;
   /** Most local deltas held for peers that have not acknowledged them (default 1000). */
   maxBufferedDeltas?: number;
   /** This replica's id; default `node.incarnation.pid-id`, new for every start, as it must be. */
@@ -70,7 +70,7 @@ export interface ReplicatorStats extends ReplicationStats {
 /**
  * An actor holding one replica of a named CRDT and keeping it in sync with the replicas of the
  * same name on the other connected nodes (see ReplicationEngine): deltas every
- * `syncInterval`, the full state when a node connects, digests every `antiEntropyInterval`,
+ * `syncIntervalMs`, the full state when a node connects, digests every `antiEntropyIntervalMs`,
  * acknowledgements that free buffered deltas. Writes and reads are calls, answered with a
  * ReplicatorReply: `{ ok: value }`, or `{ error }` for a request it cannot serve (a malformed
  * call, an op of the other kind, an unencodable value) — the replicator never crashes on one.
@@ -85,7 +85,7 @@ export interface ReplicatorStats extends ReplicationStats {
 export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions> {
   private engine!: ReplicationEngine;
   private crdt!: ReplicatedCrdt;
-  private syncInterval = 100;
+  private syncIntervalMs = 100;
   private ignored = 0;
   /** The tick timer's message: known by identity, so a tick sent by anyone else starts no second timer. */
   private readonly tickMsg = Object.freeze({ $replicator: 'tick' as const });
@@ -105,8 +105,8 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
 
   override init(opts: ReplicatorOptions): void {
     checkOptions(opts);
-    this.syncInterval = opts.syncInterval ?? 100;
-    const antiEntropy = opts.antiEntropyInterval ?? this.syncInterval * 10;
+    this.syncIntervalMs = opts.syncIntervalMs ?? 100;
+    const antiEntropy = opts.antiEntropyIntervalMs ?? this.syncIntervalMs * 10;
     const replica = opts.replica ?? replicaId(this.node.name, this.node.incarnation, this.self.id);
     this.crdt = createCrdt(opts.kind, replica, opts.hlc);
     const name = opts.name;
@@ -120,16 +120,16 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
       },
       {
         maxBufferedDeltas: opts.maxBufferedDeltas,
-        antiEntropyTicks: Math.max(1, Math.round(antiEntropy / this.syncInterval)),
-        pruningMarkerTicks: Math.max(1, Math.round((opts.pruningMarkerTtlMs ?? DEFAULT_PRUNING_MARKER_TTL_MS) / this.syncInterval)),
-        retireDownAfterTicks: Math.max(1, Math.round((opts.retireDownAfterMs ?? DEFAULT_RETIRE_DOWN_AFTER_MS) / this.syncInterval)),
+        antiEntropyTicks: Math.max(1, Math.round(antiEntropy / this.syncIntervalMs)),
+        pruningMarkerTicks: Math.max(1, Math.round((opts.pruningMarkerTtlMs ?? DEFAULT_PRUNING_MARKER_TTL_MS) / this.syncIntervalMs)),
+        retireDownAfterTicks: Math.max(1, Math.round((opts.retireDownAfterMs ?? DEFAULT_RETIRE_DOWN_AFTER_MS) / this.syncIntervalMs)),
         hlc: opts.hlc,
       },
     );
     // Node events arrive as messages, so that the engine is only ever touched by this actor.
     this.monitorNodes();
     this.engine.hello();
-    this.sendAfter(this.tickMsg, this.syncInterval);
+    this.sendAfter(this.tickMsg, this.syncIntervalMs);
   }
 
   override handleCall(req: ReplicatorCall): ReplicatorReply {
@@ -173,7 +173,7 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
   override handleInfo(msg: unknown): void {
     if (msg === this.tickMsg) {
       this.engine.tick();
-      this.sendAfter(this.tickMsg, this.syncInterval);
+      this.sendAfter(this.tickMsg, this.syncIntervalMs);
     } else if (isNodeUp(msg)) {
       this.engine.nodeUp(msg.nodeup);
     } else if (isNodeDown(msg)) {
@@ -222,7 +222,7 @@ function checkOptions(o: ReplicatorOptions): void {
   if (typeof o !== 'object' || o === null) throw new InvalidArgumentError('Replicator options', 'an object', o);
   if (typeof o.name !== 'string' || o.name === '') throw new InvalidArgumentError('name', 'a non-empty string', o.name);
   if (!isCrdtKind(o.kind)) throw new InvalidArgumentError('kind', "'aworset' or 'awlwwmap'", o.kind);
-  for (const f of ['syncInterval', 'antiEntropyInterval', 'pruningMarkerTtlMs', 'retireDownAfterMs'] as const) {
+  for (const f of ['syncIntervalMs', 'antiEntropyIntervalMs', 'pruningMarkerTtlMs', 'retireDownAfterMs'] as const) {
     if (o[f] !== undefined) checkDuration(f, o[f], { positive: true });
   }
   if (o.replica !== undefined && (typeof o.replica !== 'string' || o.replica === '')) {

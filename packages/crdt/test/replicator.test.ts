@@ -14,7 +14,7 @@ async function cluster(n: number, opts: Partial<ReplicatorOptions> = {}) {
   for (let i = 0; i < n; i++) {
     const node = await Node.start({ name: `n${i}`, transport: net.transport() });
     nodes.push(node);
-    out.push({ node, pid: await Replicator.start(node, { name: 'm', kind: 'awlwwmap', syncInterval: 5, ...opts }) });
+    out.push({ node, pid: await Replicator.start(node, { name: 'm', kind: 'awlwwmap', syncIntervalMs: 5, ...opts }) });
   }
   return { net, members: out };
 }
@@ -87,19 +87,19 @@ describe('Replicator', () => {
     for (let i = 0; i < 10; i++) await call(members[i % 2]!, { op: 'set', key: `k${i}`, value: i });
     const late = await Node.start({ name: 'late', transport: net.transport() });
     nodes.push(late);
-    const lateMember = { node: late, pid: await Replicator.start(late, { name: 'm', kind: 'awlwwmap', syncInterval: 5 }) };
+    const lateMember = { node: late, pid: await Replicator.start(late, { name: 'm', kind: 'awlwwmap', syncIntervalMs: 5 }) };
     await until(() => converged([...members, lateMember]), 'the late node to catch up');
     const before = (await stats(members[1]!)).replica;
     members[1]!.node.exit(members[1]!.pid, 'kill');
     await until(() => members[1]!.node.whereis('m') === undefined, 'the replicator to die');
-    const again = { node: members[1]!.node, pid: await Replicator.start(members[1]!.node, { name: 'm', kind: 'awlwwmap', syncInterval: 5 }) };
+    const again = { node: members[1]!.node, pid: await Replicator.start(members[1]!.node, { name: 'm', kind: 'awlwwmap', syncIntervalMs: 5 }) };
     expect((await stats(again)).replica).not.toBe(before);
     await until(() => converged([members[0]!, again, lateMember]), 'the restarted replicator to catch up');
     expect(JSON.parse(await read(again))).toHaveLength(10);
   });
 
   test('a replicator restarted again and again leaves the contexts bounded: its previous replicas are pruned everywhere', async () => {
-    const { members } = await cluster(3, { kind: 'aworset', antiEntropyInterval: 15 });
+    const { members } = await cluster(3, { kind: 'aworset', antiEntropyIntervalMs: 15 });
     const n1 = members[1]!.node;
     const all = () => members.map((x) => ({ node: x.node, pid: x.node.whereis('m')! }));
     const reads = async () => Promise.all(all().map((x) => call<number[]>(x, { op: 'read' })));
@@ -111,7 +111,7 @@ describe('Replicator', () => {
       await until(async () => (await reads()).every((v) => v.length === 0) && (await stats(m)).buffered === 0, 'the removal to be acknowledged');
       n1.exit(m.pid, 'kill');
       await until(() => n1.whereis('m') === undefined, 'the replicator to die');
-      await Replicator.start(n1, { name: 'm', kind: 'aworset', syncInterval: 5, antiEntropyInterval: 15 });
+      await Replicator.start(n1, { name: 'm', kind: 'aworset', syncIntervalMs: 5, antiEntropyIntervalMs: 15 });
     }
     // Five dead replicas wrote; none is left in any context (their markers are, for the TTL).
     await until(async () => (await Promise.all(all().map(stats))).every((s) => s.contextReplicas === 0 && s.retiring === 5), 'the dead replicas to be pruned');
@@ -140,9 +140,9 @@ describe('Replicator', () => {
     nodes.push(node);
     expect(() => Replicator.start(node, { name: '', kind: 'awlwwmap' })).toThrow(InvalidArgumentError);
     expect(() => Replicator.start(node, { name: 'x', kind: 'gset' as never })).toThrow(/kind must be/);
-    expect(() => Replicator.start(node, { name: 'x', kind: 'aworset', syncInterval: 0 })).toThrow(/syncInterval/);
+    expect(() => Replicator.start(node, { name: 'x', kind: 'aworset', syncIntervalMs: 0 })).toThrow(/syncIntervalMs/);
     // Longer than a timer can wait: it would fire at once, so it is refused where it is given.
-    expect(() => Replicator.start(node, { name: 'x', kind: 'aworset', syncInterval: 2 ** 31 })).toThrow(/syncInterval must be .*≤ 2147483647/);
+    expect(() => Replicator.start(node, { name: 'x', kind: 'aworset', syncIntervalMs: 2 ** 31 })).toThrow(/syncIntervalMs must be .*≤ 2147483647/);
     expect(() => Replicator.start(node, { name: 'x', kind: 'aworset', pruningMarkerTtlMs: -1 })).toThrow(/pruningMarkerTtlMs/);
   });
 
@@ -195,7 +195,7 @@ describe('Replicator', () => {
     try {
       const node = await Node.start({ name: 'solo' });
       nodes.push(node);
-      const pid = await Replicator.start(node, { name: 'm', kind: 'awlwwmap', syncInterval: 5 });
+      const pid = await Replicator.start(node, { name: 'm', kind: 'awlwwmap', syncIntervalMs: 5 });
       const head = { name: 'm', from: 'evil', replica: 'evil.1.1' };
       const garbage: unknown[] = [42, null, 'x', [1, 2], { $replicator: 'tick' }, { nodeup: 7 }];
       const malformed: unknown[] = [

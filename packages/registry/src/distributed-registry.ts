@@ -20,14 +20,14 @@ export interface DistributedRegistryOptions {
   /** Whether a key names one process cluster-wide or many. */
   keys: KeysMode;
   /** Milliseconds between shipments of local changes to the other nodes (default 100). */
-  syncInterval?: number;
+  syncIntervalMs?: number;
   /** Milliseconds between digests (anti-entropy) to every connected node (default 10 sync intervals). */
-  antiEntropyInterval?: number;
+  antiEntropyIntervalMs?: number;
   /** Processes told of every change of this node's view (`RegistryEvent` messages). */
   listeners?: readonly Target[];
 }
 
-const OPTION_KEYS = ['name', 'keys', 'syncInterval', 'antiEntropyInterval', 'listeners'] as const;
+const OPTION_KEYS = ['name', 'keys', 'syncIntervalMs', 'antiEntropyIntervalMs', 'listeners'] as const;
 const running = new RunningHandles<DistributedRegistry<RegistryKey, unknown>>();
 
 function unwrap(reply: DOwnerReply): unknown {
@@ -42,7 +42,7 @@ function checkInterval(v: unknown, field: string): void {
 /**
  * A cluster-wide process registry (Horde's, with duplicate keys too) on a delta-state
  * AWLWWMap. Start it under the same name on every node; each node's owner actor holds a
- * replica and ships its changes every `syncInterval`. Reads — `lookup`, `whereis`, `match`,
+ * replica and ships its changes every `syncIntervalMs`. Reads — `lookup`, `whereis`, `match`,
  * `select`, `count`, `keys`, `dispatch`, via-names — come from the local replica's table without
  * a message; writes go through the owner of the process's node.
  *
@@ -69,7 +69,7 @@ export class DistributedRegistry<K extends RegistryKey = string, V = unknown> ex
     /** Whether a key names one process or many. */
     keysMode: KeysMode,
     /** Milliseconds between shipments of changes. */
-    readonly syncInterval: number,
+    readonly syncIntervalMs: number,
     /** This node's owner actor. */
     readonly pid: Pid,
     protected override readonly table: DistTable<K, V>,
@@ -80,16 +80,16 @@ export class DistributedRegistry<K extends RegistryKey = string, V = unknown> ex
   /** Starts this node's replica of the registry and resolves with its handle once the owner runs. */
   static async start<K extends RegistryKey = string, V = unknown>(node: Node, opts: DistributedRegistryOptions): Promise<DistributedRegistry<K, V>> {
     const { name, keys, listeners } = checkRegistryStart(node, opts, 'DistributedRegistry.start', OPTION_KEYS);
-    checkInterval(opts.syncInterval, 'DistributedRegistry.start option syncInterval');
-    checkInterval(opts.antiEntropyInterval, 'DistributedRegistry.start option antiEntropyInterval');
-    const syncInterval = opts.syncInterval ?? 100;
+    checkInterval(opts.syncIntervalMs, 'DistributedRegistry.start option syncIntervalMs');
+    checkInterval(opts.antiEntropyIntervalMs, 'DistributedRegistry.start option antiEntropyIntervalMs');
+    const syncIntervalMs = opts.syncIntervalMs ?? 100;
     const table = new DistTable<K, V>(keys === 'unique');
     const pid = await node.spawnAndWait(
       DistributedRegistryOwner,
-      { name, table, listeners, syncInterval, antiEntropyInterval: opts.antiEntropyInterval ?? syncInterval * 10 },
+      { name, table, listeners, syncIntervalMs, antiEntropyIntervalMs: opts.antiEntropyIntervalMs ?? syncIntervalMs * 10 },
       { name },
     );
-    const reg = new DistributedRegistry<K, V>(node, name, keys, syncInterval, pid, table);
+    const reg = new DistributedRegistry<K, V>(node, name, keys, syncIntervalMs, pid, table);
     running.set(node, name, reg as unknown as DistributedRegistry<RegistryKey, unknown>);
     return reg;
   }

@@ -46,7 +46,7 @@ export class ProcessGroups {
   /** Starts the scope's actor on `node`; it finds the scope on the nodes connected now and later. */
   static async start(node: Node, opts: ProcessGroupsOptions = {}): Promise<ProcessGroups> {
     checkNode(node, 'ProcessGroups.start');
-    checkOptionKeys(opts, 'ProcessGroups.start option', ['scope']);
+    checkOptionKeys(opts, 'ProcessGroups.start', ['scope']);
     const scope = opts.scope ?? 'default';
     checkName(scope, 'ProcessGroups.start option scope');
     const table = new GroupTable();

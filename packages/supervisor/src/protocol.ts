@@ -1,4 +1,4 @@
-import type { ActorClass, Pid, SpawnOptions, Target } from '@foundation/runtime';
+import type { Pid, ProcessContext, Target } from '@foundation/runtime';
 import type { ChildType, RestartType } from './child-spec.js';
 
 /** The calls a supervisor answers (both kinds; each rejects the ones it does not support). */
@@ -8,7 +8,11 @@ export type SupervisorRequest =
   | { readonly $supervisor: 'startChild'; readonly spec: unknown }
   | { readonly $supervisor: 'terminateChild'; readonly child: string | Pid }
   | { readonly $supervisor: 'restartChild'; readonly id: string }
-  | { readonly $supervisor: 'deleteChild'; readonly id: string };
+  | { readonly $supervisor: 'deleteChild'; readonly id: string }
+  | { readonly $supervisor: 'stop' };
+
+/** The requests a supervisor answers through `answer` (stop is handled by the base). */
+export type SupervisorCall = Exclude<SupervisorRequest, { readonly $supervisor: 'stop' }>;
 
 /** A supervisor's answer: the value, or the named error the caller then throws. */
 export type SupervisorReply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
@@ -35,22 +39,12 @@ export interface ChildCounts {
   readonly workers: number;
 }
 
-/** Anything that can call a process: a Node, an actor (`this`) or an Inbox. */
-export interface CallContext {
-  call<R = unknown>(to: Target, msg: unknown, timeoutMs?: number): Promise<R>;
-}
-
 /**
  * Sends `req` to the supervisor `sup` and resolves with the answer, or throws the named error
  * the supervisor gave. The default timeout is Infinity, as OTP's supervisor calls.
  */
-export async function request<T>(ctx: CallContext, sup: Target, req: SupervisorRequest, timeoutMs = Infinity): Promise<T> {
+export async function request<T>(ctx: ProcessContext, sup: Target, req: SupervisorRequest, timeoutMs = Infinity): Promise<T> {
   const r = await ctx.call<SupervisorReply>(sup, req, timeoutMs);
   if (!r.ok) throw r.error;
   return r.value as T;
-}
-
-/** Anything that can spawn and wait for init: a Node or an actor. */
-export interface SpawnContext {
-  spawnAndWait<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Promise<Pid>;
 }

@@ -1,16 +1,14 @@
-import { InvalidArgumentError, Node, isPid, isRemoteName, type Pid, type Target } from '@foundation/runtime';
+import { InvalidArgumentError, Node, checkKnownOptions, isPid, isRemoteName, type Pid, type Target } from '@foundation/runtime';
 
 /** Checks that `node` is a started Node. */
 export function checkNode(node: unknown, where: string): asserts node is Node {
   if (!(node instanceof Node)) throw new InvalidArgumentError(`${where}: node`, 'a Node (from Node.start)', node);
 }
 
-/** Refuses option keys not in `allowed`, naming the first unknown one. */
-export function checkOptionKeys(opts: unknown, what: string, allowed: readonly string[]): asserts opts is object {
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new InvalidArgumentError(what, 'an object', opts);
-  for (const key of Object.keys(opts)) {
-    if (!allowed.includes(key)) throw new InvalidArgumentError(`${what} '${key}'`, `one of ${allowed.join(', ')}`, key);
-  }
+/** An options object (not undefined) with no key outside `allowed` (UnknownOptionError naming `where`). */
+export function checkOptionKeys(opts: unknown, where: string, allowed: readonly string[]): asserts opts is object {
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new InvalidArgumentError(`${where} options`, 'an object', opts);
+  checkKnownOptions(where, opts, allowed);
 }
 
 /** A registry key: a string or a number (not NaN), compared by value. */
@@ -49,7 +47,7 @@ export function checkRegistryStart(
   allowed: readonly string[],
 ): { name: string; keys: 'unique' | 'duplicate'; listeners: Target[] } {
   checkNode(node, where);
-  checkOptionKeys(opts, `${where} option`, allowed);
+  checkOptionKeys(opts, where, allowed);
   const o = opts as { name?: unknown; keys?: unknown; listeners?: unknown };
   checkName(o.name, `${where} option name`);
   if (o.keys !== 'unique' && o.keys !== 'duplicate') {
