@@ -1,5 +1,9 @@
-import { Actor, InvalidArgumentError, checkDuration, checkEncodable, isNodeDown, isNodeUp, type Node, type Pid, type Target } from '@foundation/runtime';
+import {
+  Actor, InvalidArgumentError, checkDuration, checkEncodable, checkKnownOptions, isNodeDown, isNodeUp, noReply, resolvePidOf,
+  type From, type Pid, type ProcessContext,
+} from '@foundation/runtime';
 import { createCrdt, isCrdtKind, type CrdtKind, type ReplicatedCrdt } from './crdt.js';
+import { replicatorHandle, type MapReplicator, type SetReplicator } from './replicator-handle.js';
 import type { HLCOptions } from './hlc.js';
 import { ReplicationEngine, type ReplicationStats } from './replication.js';
 import { replicaId } from './replica-id.js';
@@ -51,13 +55,17 @@ export type ReplicatorCall =
   | { readonly op: 'read' }
   | { readonly op: 'state' }
   | { readonly op: 'stats' }
-  | { readonly op: 'sync' };
+  | { readonly op: 'sync' }
+  | { readonly op: 'stop' };
 
 /** What a Replicator answers to every call: the value, or the error the request met (as the registry owner and Supervisor do). */
 export type ReplicatorReply = { readonly ok: unknown } | { readonly error: Error };
 
-const OPS = new Set(['add', 'remove', 'set', 'delete', 'read', 'state', 'stats', 'sync']);
-const CALL_SHAPE = "{ op: 'add' | 'remove' | 'set' | 'delete' | 'read' | 'state' | 'stats' | 'sync', key?, value? }";
+const OPS = new Set(['add', 'remove', 'set', 'delete', 'read', 'state', 'stats', 'sync', 'stop']);
+const CALL_SHAPE = "{ op: 'add' | 'remove' | 'set' | 'delete' | 'read' | 'state' | 'stats' | 'sync' | 'stop', key?, value? }";
+const OPTION_KEYS = [
+  'name', 'kind', 'syncIntervalMs', 'antiEntropyIntervalMs', 'maxBufferedDeltas', 'replica', 'hlc', 'pruningMarkerTtlMs', 'retireDownAfterMs',
+];
 
 /** A Replicator's counters: the engine's, plus its replica id and number of keys. */
 export interface ReplicatorStats extends ReplicationStats {
@@ -71,15 +79,16 @@ export interface ReplicatorStats extends ReplicationStats {
  * An actor holding one replica of a named CRDT and keeping it in sync with the replicas of the
  * same name on the other connected nodes (see ReplicationEngine): deltas every
  * `syncIntervalMs`, the full state when a node connects, digests every `antiEntropyIntervalMs`,
- * acknowledgements that free buffered deltas. Writes and reads are calls, answered with a
- * ReplicatorReply: `{ ok: value }`, or `{ error }` for a request it cannot serve (a malformed
- * call, an op of the other kind, an unencodable value) — the replicator never crashes on one.
- * `Replicator.call` unwraps the reply (and throws the error):
+ * acknowledgements that free buffered deltas. Writes and reads are calls (ReplicatorCall),
+ * answered with a ReplicatorReply: `{ ok: value }`, or `{ error }` for a request it cannot
+ * serve (a malformed call, an op of the other kind, an unencodable value) — the replicator
+ * never crashes on one. `Replicator.start` and `Replicator.of` give a typed handle that makes
+ * those calls and throws the error:
  *
  * ```ts
- * const pid = await Replicator.start(node, { name: 'sessions', kind: 'awlwwmap' });
- * await Replicator.call(node, pid, { op: 'set', key: 'u1', value: 'alive' });
- * await Replicator.call(node, pid, { op: 'read' });      // -> [['u1', 'alive']]
+ * const sessions = await Replicator.start(node, { name: 'sessions', kind: 'awlwwmap' });
+ * await sessions.set('u1', 'alive');
+ * await sessions.read();      // -> [['u1', 'alive']]
  * ```
  */
 export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions> {
@@ -90,17 +99,31 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
   /** The tick timer's message: known by identity, so a tick sent by anyone else starts no second timer. */
   private readonly tickMsg = Object.freeze({ $replicator: 'tick' as const });
 
-  /** Spawns a Replicator registered under `opts.name`; resolves with its pid once started. */
-  static start(node: Node, opts: ReplicatorOptions): Promise<Pid> {
+  /** Callers of `stop`, answered once the farewell went out. */
+  private stoppers: From[] = [];
+
+  /**
+   * Spawns a Replicator registered under `opts.name` from `ctx` (the node, or an actor: then it
+   * is the replicator's parent) and resolves with its typed handle once started.
+   */
+  static start<T = unknown>(ctx: ProcessContext, opts: ReplicatorOptions & { kind: 'aworset' }): Promise<SetReplicator<T>>;
+  static start<K = unknown, V = unknown>(ctx: ProcessContext, opts: ReplicatorOptions & { kind: 'awlwwmap' }): Promise<MapReplicator<K, V>>;
+  static start(ctx: ProcessContext, opts: ReplicatorOptions): Promise<SetReplicator<unknown> | MapReplicator<unknown, unknown>>;
+  static async start(ctx: ProcessContext, opts: ReplicatorOptions): Promise<SetReplicator<unknown> | MapReplicator<unknown, unknown>> {
     checkOptions(opts);
-    return node.spawnAndWait(Replicator, opts, { name: opts.name });
+    return replicatorHandle(ctx, await ctx.spawnAndWait(Replicator, opts, { name: opts.name }), opts.kind);
   }
 
-  /** Calls a Replicator (a pid or the name it runs under) with a typed request: resolves with the value, or throws the error it answered. */
-  static override async call<R = unknown>(from: { call(to: Target, msg: unknown, timeoutMs?: number): Promise<unknown> }, to: Target, req: ReplicatorCall, timeoutMs?: number): Promise<R> {
-    const reply = (await from.call(to, req, timeoutMs)) as ReplicatorReply;
-    if ('error' in reply) throw reply.error;
-    return reply.ok as R;
+  /**
+   * The handle of a running Replicator of `kind` known by pid or local registered name (its
+   * CRDT's name), calling from `ctx`. The kind types the handle; a call of the other kind is
+   * refused by the replicator (InvalidArgumentError).
+   */
+  static of<T = unknown>(ctx: ProcessContext, target: Pid | string, kind: 'aworset'): SetReplicator<T>;
+  static of<K = unknown, V = unknown>(ctx: ProcessContext, target: Pid | string, kind: 'awlwwmap'): MapReplicator<K, V>;
+  static of(ctx: ProcessContext, target: Pid | string, kind: CrdtKind): SetReplicator<unknown> | MapReplicator<unknown, unknown> {
+    if (!isCrdtKind(kind)) throw new InvalidArgumentError('Replicator.of kind', "'aworset' or 'awlwwmap'", kind);
+    return replicatorHandle(ctx, resolvePidOf(ctx, target, 'Replicator.of'), kind);
   }
 
   override init(opts: ReplicatorOptions): void {
@@ -132,7 +155,12 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
     this.sendAfter(this.tickMsg, this.syncIntervalMs);
   }
 
-  override handleCall(req: ReplicatorCall): ReplicatorReply {
+  override handleCall(req: ReplicatorCall, from: From): ReplicatorReply | typeof noReply {
+    if (typeof req === 'object' && req !== null && req.op === 'stop') {
+      this.stoppers.push(from);
+      this.stop('normal');
+      return noReply;
+    }
     try {
       return { ok: this.serve(checkCall(req)) };
     } catch (e) {
@@ -164,6 +192,9 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
       case 'sync':
         this.engine.tick();
         return 'ok';
+      case 'stop':
+        // Answered by handleCall before it gets here.
+        throw new InvalidArgumentError('Replicator call', CALL_SHAPE, req);
       default:
         req satisfies never;
         throw new InvalidArgumentError('Replicator call', CALL_SHAPE, req);
@@ -189,6 +220,7 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
   override terminate(): void {
     // Writes not yet shipped (and anything a peer lacks) go out once more before this replica is gone.
     this.engine.farewell();
+    for (const from of this.stoppers) this.reply(from, { ok: 'ok' } satisfies ReplicatorReply);
   }
 
   private asSet(op: string): AWORSet<unknown> {
@@ -220,6 +252,7 @@ function checkCall(req: unknown): ReplicatorCall {
 
 function checkOptions(o: ReplicatorOptions): void {
   if (typeof o !== 'object' || o === null) throw new InvalidArgumentError('Replicator options', 'an object', o);
+  checkKnownOptions('Replicator', o, OPTION_KEYS);
   if (typeof o.name !== 'string' || o.name === '') throw new InvalidArgumentError('name', 'a non-empty string', o.name);
   if (!isCrdtKind(o.kind)) throw new InvalidArgumentError('kind', "'aworset' or 'awlwwmap'", o.kind);
   for (const f of ['syncIntervalMs', 'antiEntropyIntervalMs', 'pruningMarkerTtlMs', 'retireDownAfterMs'] as const) {
