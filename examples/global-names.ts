@@ -22,7 +22,7 @@ class Worker extends Actor {}
 /** Answers `'view'` with this node's view of the registry: `name -> node`, sorted. */
 class ViewReporter extends Actor<'view', string[]> {
   override handleCall(): string[] {
-    return view(DistributedRegistry.of(this.node, REGISTRY));
+    return view(this.node.whereis(REGISTRY) ? DistributedRegistry.of(this, REGISTRY) : undefined);
   }
 }
 defineActor('ViewReporter', ViewReporter);

@@ -1,4 +1,4 @@
-import { CallExitError, type Pid, type ProcessContext } from '@foundation/runtime';
+import { stopProcess, type Pid, type ProcessContext } from '@foundation/runtime';
 import type { CrdtKind } from './crdt.js';
 import type { AWORSetWire } from './aworset.js';
 import type { AWLWWMapWire } from './awlwwmap.js';
@@ -58,14 +58,7 @@ export function replicatorHandle(ctx: ProcessContext, pid: Pid, kind: CrdtKind):
     pid,
     stats: (timeoutMs?: number) => ask<ReplicatorStats>({ op: 'stats' }, timeoutMs),
     sync: (timeoutMs?: number) => done({ op: 'sync' }, timeoutMs),
-    stop: async (timeoutMs?: number) => {
-      try {
-        await done({ op: 'stop' }, timeoutMs);
-      } catch (e) {
-        // Already gone (or gone while stopping): stopped is what was asked.
-        if (!CallExitError.is(e)) throw e;
-      }
-    },
+    stop: (timeoutMs?: number) => stopProcess(ctx, pid, timeoutMs),
   };
   if (kind === 'aworset') {
     return Object.freeze({

@@ -1,6 +1,6 @@
 import {
-  Actor, InvalidArgumentError, checkDuration, checkEncodable, checkKnownOptions, isNodeDown, isNodeUp, noReply, resolvePidOf,
-  type From, type Pid, type ProcessContext,
+  Actor, InvalidArgumentError, checkDuration, checkEncodable, checkKnownOptions, isNodeDown, isNodeUp, resolvePidOf,
+  type Pid, type ProcessContext,
 } from '@foundation/runtime';
 import { createCrdt, isCrdtKind, type CrdtKind, type ReplicatedCrdt } from './crdt.js';
 import { replicatorHandle, type MapReplicator, type SetReplicator } from './replicator-handle.js';
@@ -55,14 +55,13 @@ export type ReplicatorCall =
   | { readonly op: 'read' }
   | { readonly op: 'state' }
   | { readonly op: 'stats' }
-  | { readonly op: 'sync' }
-  | { readonly op: 'stop' };
+  | { readonly op: 'sync' };
 
 /** What a Replicator answers to every call: the value, or the error the request met (as the registry owner and Supervisor do). */
 export type ReplicatorReply = { readonly ok: unknown } | { readonly error: Error };
 
-const OPS = new Set(['add', 'remove', 'set', 'delete', 'read', 'state', 'stats', 'sync', 'stop']);
-const CALL_SHAPE = "{ op: 'add' | 'remove' | 'set' | 'delete' | 'read' | 'state' | 'stats' | 'sync' | 'stop', key?, value? }";
+const OPS = new Set(['add', 'remove', 'set', 'delete', 'read', 'state', 'stats', 'sync']);
+const CALL_SHAPE = "{ op: 'add' | 'remove' | 'set' | 'delete' | 'read' | 'state' | 'stats' | 'sync', key?, value? }";
 const OPTION_KEYS = [
   'name', 'kind', 'syncIntervalMs', 'antiEntropyIntervalMs', 'maxBufferedDeltas', 'replica', 'hlc', 'pruningMarkerTtlMs', 'retireDownAfterMs',
 ];
@@ -98,9 +97,6 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
   private ignored = 0;
   /** The tick timer's message: known by identity, so a tick sent by anyone else starts no second timer. */
   private readonly tickMsg = Object.freeze({ $replicator: 'tick' as const });
-
-  /** Callers of `stop`, answered once the farewell went out. */
-  private stoppers: From[] = [];
 
   /**
    * Spawns a Replicator registered under `opts.name` from `ctx` (the node, or an actor: then it
@@ -155,12 +151,7 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
     this.sendAfter(this.tickMsg, this.syncIntervalMs);
   }
 
-  override handleCall(req: ReplicatorCall, from: From): ReplicatorReply | typeof noReply {
-    if (typeof req === 'object' && req !== null && req.op === 'stop') {
-      this.stoppers.push(from);
-      this.stop('normal');
-      return noReply;
-    }
+  override handleCall(req: ReplicatorCall): ReplicatorReply {
     try {
       return { ok: this.serve(checkCall(req)) };
     } catch (e) {
@@ -192,9 +183,6 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
       case 'sync':
         this.engine.tick();
         return 'ok';
-      case 'stop':
-        // Answered by handleCall before it gets here.
-        throw new InvalidArgumentError('Replicator call', CALL_SHAPE, req);
       default:
         req satisfies never;
         throw new InvalidArgumentError('Replicator call', CALL_SHAPE, req);
@@ -220,7 +208,6 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
   override terminate(): void {
     // Writes not yet shipped (and anything a peer lacks) go out once more before this replica is gone.
     this.engine.farewell();
-    for (const from of this.stoppers) this.reply(from, { ok: 'ok' } satisfies ReplicatorReply);
   }
 
   private asSet(op: string): AWORSet<unknown> {

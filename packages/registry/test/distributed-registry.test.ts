@@ -143,7 +143,7 @@ describe('DistributedRegistry: replication', () => {
     const reg = await DistributedRegistry.start(node, { name: 'r', keys: 'unique' });
     expect(DistributedRegistry.of(node, 'r')).toBe(reg);
     await reg.stop();
-    expect(DistributedRegistry.of(node, 'r')).toBeUndefined();
+    expect(() => DistributedRegistry.of(node, 'r')).toThrow("no process is registered as 'r'");
   });
 });
 

@@ -1,7 +1,8 @@
 import type { Node } from './node.js';
 import type { BaseProcess } from './process-api.js';
 import { Pid } from './pid.js';
-import { InvalidArgumentError, UnknownNameError } from './errors.js';
+import { CallExitError, InvalidArgumentError, UnknownNameError } from './errors.js';
+import { STOP_REQUEST } from './internal/stop-request.js';
 
 /**
  * Where a service handle (`Supervisor.start`, `Replicator.start`...) makes its calls from: the
@@ -24,4 +25,19 @@ export function resolvePidOf(ctx: ProcessContext, target: Pid | string, where: s
   const pid = node.whereis(target);
   if (pid === undefined) throw new UnknownNameError(target);
   return pid;
+}
+
+/**
+ * Stops the actor `target` as OTP's `gen_server:stop` does: it finishes the message it is
+ * handling, runs `terminate('normal')` and exits `'normal'`; resolves once terminate has run
+ * (its exit signals and DOWNs follow at once). Resolves at once when it is not running, or when
+ * it exits another way meanwhile. `ctx` is where the call comes from (the node, or an actor:
+ * only that actor waits). Works for any actor, wherever it runs — a thread, another node.
+ */
+export async function stopProcess(ctx: ProcessContext, target: Pid | string, timeoutMs = Infinity): Promise<void> {
+  try {
+    await ctx.call(target, STOP_REQUEST, timeoutMs);
+  } catch (e) {
+    if (!CallExitError.is(e)) throw e;
+  }
 }

@@ -1,7 +1,7 @@
 import { isPid, resolvePidOf, type Pid, type ProcessContext, type SpawnOptions } from '@foundation/runtime';
 import { checkDynamicOptions, type DynamicSupervisorOptions } from './options.js';
 import { ChildNotFoundError, MaxChildrenError, StartChildError } from './errors.js';
-import type { SupervisorCall } from './protocol.js';
+import type { SupervisorRequest } from './protocol.js';
 import { checkDynamicChild } from './dynamic-child.js';
 import { dynamicSupervisorHandle, type DynamicSupervisorHandle } from './handle.js';
 import { SupervisorBase, childRecord, type ChildRecord } from './internal/base.js';
@@ -45,7 +45,7 @@ export class DynamicSupervisor extends SupervisorBase<DynamicSupervisorOptions> 
     return (await this.restartRecord(child)) ? null : child;
   }
 
-  protected async answer(req: SupervisorCall): Promise<unknown> {
+  protected async answer(req: SupervisorRequest): Promise<unknown> {
     switch (req.$supervisor) {
       case 'whichChildren':
         return [...this.children.keys()].map(infoOf);

@@ -1,4 +1,4 @@
-import { CallExitError, type Pid, type ProcessContext } from '@foundation/runtime';
+import { stopProcess, type Pid, type ProcessContext } from '@foundation/runtime';
 import { checkChildSpec, type ChildSpec } from './child-spec.js';
 import { request, type ChildCounts, type ChildInfo, type SupervisorRequest } from './protocol.js';
 import { checkDynamicChild, type DynamicChild } from './dynamic-child.js';
@@ -23,7 +23,11 @@ export interface SupervisorHandle {
   restartChild(id: string, timeoutMs?: number): Promise<Pid>;
   /** Forgets a stopped child's spec (ChildRunningError while it runs). */
   deleteChild(id: string, timeoutMs?: number): Promise<void>;
-  /** Stops the supervisor (exit reason `'normal'`) and resolves once its children have stopped; at once when it is not running. */
+  /**
+   * Stops the supervisor as OTP's `supervisor:stop` (reason `'normal'`) and resolves once its
+   * children have stopped; at once when it is not running. A supervisor in a tree is restarted
+   * by its parent as for any exit: stop it there with the parent's `terminateChild`.
+   */
   stop(timeoutMs?: number): Promise<void>;
 }
 
@@ -43,16 +47,6 @@ export interface DynamicSupervisorHandle {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-async function stopSupervisor(ctx: ProcessContext, pid: Pid, timeoutMs?: number): Promise<void> {
-  try {
-    await request(ctx, pid, { $supervisor: 'stop' }, timeoutMs);
-  } catch (e) {
-    // Already gone (or gone while stopping, on another node): stopped is what was asked.
-    if (CallExitError.is(e)) return;
-    throw e;
-  }
-}
-
 /** @internal The handle of the Supervisor `pid`, calling from `ctx`. */
 export function supervisorHandle(ctx: ProcessContext, pid: Pid): SupervisorHandle {
   const ask = <T>(req: SupervisorRequest, timeoutMs?: number) => request<T>(ctx, pid, req, timeoutMs);
@@ -67,7 +61,7 @@ export function supervisorHandle(ctx: ProcessContext, pid: Pid): SupervisorHandl
     terminateChild: (id: string, timeoutMs?: number) => ask<void>({ $supervisor: 'terminateChild', child: id }, timeoutMs),
     restartChild: (id: string, timeoutMs?: number) => ask<Pid>({ $supervisor: 'restartChild', id }, timeoutMs),
     deleteChild: (id: string, timeoutMs?: number) => ask<void>({ $supervisor: 'deleteChild', id }, timeoutMs),
-    stop: (timeoutMs?: number) => stopSupervisor(ctx, pid, timeoutMs),
+    stop: (timeoutMs?: number) => stopProcess(ctx, pid, timeoutMs),
   });
 }
 
@@ -83,6 +77,6 @@ export function dynamicSupervisorHandle(ctx: ProcessContext, pid: Pid): DynamicS
     terminateChild: (child: Pid, timeoutMs?: number) => ask<void>({ $supervisor: 'terminateChild', child }, timeoutMs),
     whichChildren: (timeoutMs?: number) => ask<ChildInfo[]>({ $supervisor: 'whichChildren' }, timeoutMs),
     countChildren: (timeoutMs?: number) => ask<ChildCounts>({ $supervisor: 'countChildren' }, timeoutMs),
-    stop: (timeoutMs?: number) => stopSupervisor(ctx, pid, timeoutMs),
+    stop: (timeoutMs?: number) => stopProcess(ctx, pid, timeoutMs),
   });
 }

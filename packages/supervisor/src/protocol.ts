@@ -8,11 +8,7 @@ export type SupervisorRequest =
   | { readonly $supervisor: 'startChild'; readonly spec: unknown }
   | { readonly $supervisor: 'terminateChild'; readonly child: string | Pid }
   | { readonly $supervisor: 'restartChild'; readonly id: string }
-  | { readonly $supervisor: 'deleteChild'; readonly id: string }
-  | { readonly $supervisor: 'stop' };
-
-/** The requests a supervisor answers through `answer` (stop is handled by the base). */
-export type SupervisorCall = Exclude<SupervisorRequest, { readonly $supervisor: 'stop' }>;
+  | { readonly $supervisor: 'deleteChild'; readonly id: string };
 
 /** A supervisor's answer: the value, or the named error the caller then throws. */
 export type SupervisorReply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };

@@ -9,7 +9,7 @@ import {
   ChildRunningError,
   StartChildError,
 } from './errors.js';
-import type { SupervisorCall } from './protocol.js';
+import type { SupervisorRequest } from './protocol.js';
 import { supervisorHandle, type SupervisorHandle } from './handle.js';
 import { SupervisorBase, childRecord, type ChildRecord } from './internal/base.js';
 import { countOf, infoOf } from './internal/views.js';
@@ -78,7 +78,7 @@ export class Supervisor extends SupervisorBase<SupervisorOptions> {
     return null;
   }
 
-  protected async answer(req: SupervisorCall): Promise<unknown> {
+  protected async answer(req: SupervisorRequest): Promise<unknown> {
     switch (req.$supervisor) {
       case 'whichChildren':
         return this.children.map(infoOf);

@@ -1,8 +1,10 @@
-import { InvalidArgumentError, Node, checkKnownOptions, isPid, isRemoteName, type Pid, type Target } from '@foundation/runtime';
+import { BaseProcess, InvalidArgumentError, Node, checkKnownOptions, isPid, isRemoteName, type Pid, type Target } from '@foundation/runtime';
 
-/** Checks that `node` is a started Node. */
-export function checkNode(node: unknown, where: string): asserts node is Node {
-  if (!(node instanceof Node)) throw new InvalidArgumentError(`${where}: node`, 'a Node (from Node.start)', node);
+/** Checks that `ctx` is a started Node or a process (an actor's `this`, an inbox); returns its node. */
+export function checkContext(ctx: unknown, where: string): Node {
+  if (ctx instanceof Node) return ctx;
+  if (ctx instanceof BaseProcess) return ctx.node;
+  throw new InvalidArgumentError(`${where}: ctx`, 'a Node (from Node.start) or a process (an actor, an inbox)', ctx);
 }
 
 /** An options object (not undefined) with no key outside `allowed` (UnknownOptionError naming `where`). */
@@ -41,12 +43,12 @@ export function checkTarget(t: unknown, field: string): asserts t is Target {
 
 /** The options every registry's start takes, checked: `where` names the call in errors. */
 export function checkRegistryStart(
-  node: unknown,
+  ctx: unknown,
   opts: unknown,
   where: string,
   allowed: readonly string[],
-): { name: string; keys: 'unique' | 'duplicate'; listeners: Target[] } {
-  checkNode(node, where);
+): { node: Node; name: string; keys: 'unique' | 'duplicate'; listeners: Target[] } {
+  const node = checkContext(ctx, where);
   checkOptionKeys(opts, where, allowed);
   const o = opts as { name?: unknown; keys?: unknown; listeners?: unknown };
   checkName(o.name, `${where} option name`);
@@ -56,5 +58,5 @@ export function checkRegistryStart(
   const listeners = o.listeners ?? [];
   if (!Array.isArray(listeners)) throw new InvalidArgumentError(`${where} option listeners`, 'an array of targets', listeners);
   listeners.forEach((t, i) => checkTarget(t, `${where} option listeners[${i}]`));
-  return { name: o.name, keys: o.keys, listeners: [...listeners] };
+  return { node, name: o.name, keys: o.keys, listeners: [...listeners] };
 }

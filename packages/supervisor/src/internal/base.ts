@@ -1,11 +1,11 @@
-import { Actor, InitError, describeValue, isExit, noReply, type From, type Pid } from '@foundation/runtime';
+import { Actor, InitError, isExit, type From, type Pid } from '@foundation/runtime';
 import type { NormalizedChildSpec } from '../child-spec.js';
 import type { CheckedCommon } from '../options.js';
 import { addRestart, intensity, type Intensity } from '../intensity.js';
 import { initialBackoff, nextDelay, type BackoffState } from '../backoff.js';
 import { reachedMaxRestartIntensity, shouldRestart } from '../reasons.js';
 import type { SupervisorReport } from '../reports.js';
-import { isSupervisorRequest, type SupervisorCall, type SupervisorReply, type SupervisorRequest } from '../protocol.js';
+import { isSupervisorRequest, type SupervisorReply, type SupervisorRequest } from '../protocol.js';
 import { stopChildren } from './stop-children.js';
 
 /** One child as a supervisor tracks it. */
@@ -42,8 +42,6 @@ export abstract class SupervisorBase<Args> extends Actor<SupervisorRequest, Supe
   private restarts!: Intensity;
   private timers = new Set<unknown>();
   private nextToken = 1;
-  /** Callers of `stop`, answered once every child has stopped (as `gen_server:stop` waits for terminate). */
-  private stoppers: From[] = [];
 
   /** Finds the child running as `pid`. */
   protected abstract byPid(pid: Pid): ChildRecord | undefined;
@@ -56,7 +54,7 @@ export abstract class SupervisorBase<Args> extends Actor<SupervisorRequest, Supe
   /** Stops every running child (in the order this kind of supervisor uses). */
   protected abstract stopAll(): Promise<void>;
   /** Answers one call; throws a named error to refuse it. */
-  protected abstract answer(req: SupervisorCall): unknown;
+  protected abstract answer(req: SupervisorRequest): unknown;
 
   protected setup(opts: CheckedCommon): void {
     this.trapExit = true;
@@ -111,19 +109,8 @@ export abstract class SupervisorBase<Args> extends Actor<SupervisorRequest, Supe
     }
   }
 
-  override handleCall(msg: SupervisorRequest, from: From): Promise<SupervisorReply> | typeof noReply {
-    if (isSupervisorRequest(msg) && msg.$supervisor === 'stop') {
-      this.stoppers.push(from);
-      this.stop('normal');
-      return noReply;
-    }
-    return this.serve(msg);
-  }
-
-  private async serve(msg: SupervisorRequest): Promise<SupervisorReply> {
-    if (!isSupervisorRequest(msg) || msg.$supervisor === 'stop') {
-      return { ok: false, error: new TypeError(`not a supervisor call: ${describeValue(msg)}`) };
-    }
+  override async handleCall(msg: SupervisorRequest, _from: From): Promise<SupervisorReply> {
+    if (!isSupervisorRequest(msg)) return { ok: false, error: new TypeError(`not a supervisor call: ${String(msg)}`) };
     try {
       return { ok: true, value: await this.answer(msg) };
     } catch (error) {
@@ -148,7 +135,6 @@ export abstract class SupervisorBase<Args> extends Actor<SupervisorRequest, Supe
     for (const t of this.timers) this.opts.clock.clearTimeout(t);
     this.timers.clear();
     await this.stopAll();
-    for (const from of this.stoppers) this.reply(from, { ok: true, value: undefined } satisfies SupervisorReply);
   }
 
   /** OTP's do_restart: restart by the child's restart type, or forget a temporary one. */
