@@ -24,8 +24,11 @@ export interface ReplicatorHandle {
 
 /** The handle of a Replicator holding an AWORSet of `T`. */
 export interface SetReplicator<T = unknown> extends ReplicatorHandle {
+  /** Always `'aworset'`. */
   readonly kind: 'aworset';
+  /** Adds `value` here (an add wins over a concurrent remove); replicated at the next tick. */
   add(value: T, timeoutMs?: number): Promise<void>;
+  /** Removes `value` as this replica has seen it (observed-remove). */
   remove(value: T, timeoutMs?: number): Promise<void>;
   /** The values of this replica. */
   read(timeoutMs?: number): Promise<T[]>;
@@ -35,8 +38,11 @@ export interface SetReplicator<T = unknown> extends ReplicatorHandle {
 
 /** The handle of a Replicator holding an AWLWWMap from `K` to `V`. */
 export interface MapReplicator<K = unknown, V = unknown> extends ReplicatorHandle {
+  /** Always `'awlwwmap'`. */
   readonly kind: 'awlwwmap';
+  /** Sets `key` to `value` here, stamped by the HLC (the greatest stamp wins everywhere). */
   set(key: K, value: V, timeoutMs?: number): Promise<void>;
+  /** Removes `key` as this replica has seen it (a concurrent set wins). */
   delete(key: K, timeoutMs?: number): Promise<void>;
   /** The entries of this replica (each key's last-writer-wins value). */
   read(timeoutMs?: number): Promise<[K, V][]>;

@@ -3,6 +3,7 @@ import { checkChildSpec, type ChildSpec, type NormalizedChildSpec } from './chil
 import { ChildSpecError } from './errors.js';
 
 /** What a DynamicSupervisor starts: a child spec (its `id` optional) or `[ActorClass, args]`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ChildStart
 export type DynamicChild<A = any> =
   | (Omit<ChildSpec<A>, 'id'> & { readonly id?: string })
   | readonly [ActorClass<A>, A]
