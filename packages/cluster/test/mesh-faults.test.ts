@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { Actor, UnknownOptionError, encode, decode } from '@foundation/runtime';
+import { Actor, UnknownOptionError, encode } from '@foundation/runtime';
 import { CloseCode, MeshConnectError, MeshOptionsError, dns, kubernetes, mdns, mesh } from '../src/index.js';
 import { Handshake } from '../src/mesh/handshake.js';
 import { REC_CONTROL, instanceId } from '../src/mesh/protocol.js';

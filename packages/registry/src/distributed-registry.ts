@@ -1,4 +1,4 @@
-import { InvalidArgumentError, StoppedError, checkDuration, checkEncodable, stopProcess, type Node, type Pid, type ProcessContext, type Target } from '@foundation/runtime';
+import { StoppedError, checkDuration, checkEncodable, stopProcess, type Node, type Pid, type ProcessContext, type Target } from '@foundation/runtime';
 import { RunningHandles } from './internal/handles.js';
 import { checkContext, checkKey, checkLocalPid, checkPid, checkRegistryStart, checkTarget } from './internal/checks.js';
 import { DistTable } from './internal/dreg-table.js';

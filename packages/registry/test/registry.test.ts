@@ -345,7 +345,7 @@ describe('lifecycle', () => {
     const node = await startNode();
     const e = await failure(start(node));
     expect(e).toBeInstanceOf(UnknownOptionError);
-    expect((e as Error).message).toBe(message);
+    expect(e.message).toBe(message);
   });
 
   test('a registry started from inside an actor is its child; the handle and of(this, name) write from that actor', async () => {

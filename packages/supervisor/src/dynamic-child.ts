@@ -5,9 +5,7 @@ import { ChildSpecError } from './errors.js';
 /** What a DynamicSupervisor starts: a child spec (its `id` optional) or `[ActorClass, args]`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ChildStart
 export type DynamicChild<A = any> =
-  | (Omit<ChildSpec<A>, 'id'> & { readonly id?: string })
-  | readonly [ActorClass<A>, A]
-  | readonly [ActorClass<A>];
+  (Omit<ChildSpec<A>, 'id'> & { readonly id?: string }) | readonly [ActorClass<A>, A] | readonly [ActorClass<A>];
 
 /** Checks what `startChild` was given; returns the spec and the id to show (null when none). */
 export function checkDynamicChild(input: unknown): { spec: NormalizedChildSpec; label: string | null } {

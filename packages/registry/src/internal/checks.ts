@@ -58,5 +58,5 @@ export function checkRegistryStart(
   const listeners = o.listeners ?? [];
   if (!Array.isArray(listeners)) throw new InvalidArgumentError(`${where} option listeners`, 'an array of targets', listeners);
   listeners.forEach((t, i) => checkTarget(t, `${where} option listeners[${i}]`));
-  return { node, name: o.name, keys: o.keys, listeners: [...listeners] };
+  return { node, name: o.name, keys: o.keys, listeners: [...(listeners as Target[])] };
 }
