@@ -41,6 +41,9 @@ class Crasher extends Actor {
     if (after.pid && !after.pid.equals(before.pid)) break;
   }
   check('a supervisor restarts a crashed child', Boolean(after.pid && !after.pid.equals(before.pid)), true);
+  await sup.stop();
+  check('a supervisor handle stops its supervisor', node.isAlive(sup.pid), false);
+  check('an unknown option is named', await Supervisor.start(node, { stratgy: 'one_for_one' }).catch((e) => e.name), 'UnknownOptionError');
   await node.stop();
 }
 

@@ -88,6 +88,22 @@ describe('DynamicSupervisor', () => {
     );
   });
 
+  test('of() gives the handle of a pool running as a child of a tree; stop() stops its children with it', async () => {
+    const node = await startNode();
+    const log: string[] = [];
+    const root = await Supervisor.start(node, { children: [{ id: 'pool', type: 'supervisor', start: [DynamicSupervisor, { strategy: 'one_for_one' }] }] });
+    const pool = DynamicSupervisor.of(node, (await root.whichChildren())[0]!.pid!);
+    const a = await pool.startChild([Worker, { id: 'a', log, trap: true }]);
+    await root.terminateChild('pool');
+    expect(log).toEqual(['start:a', 'stop:a']);
+    expect(node.isAlive(a)).toBe(false);
+    await pool.stop();
+    const again = DynamicSupervisor.of(node, await root.restartChild('pool'));
+    await again.startChild([Worker, { id: 'b', log, trap: true }]);
+    await again.stop();
+    expect(log).toEqual(['start:a', 'stop:a', 'start:b', 'stop:b']);
+  });
+
   test('restartChild and deleteChild are refused: dynamic children keep no specs', async () => {
     const node = await startNode();
     const sup = await DynamicSupervisor.start(node);
