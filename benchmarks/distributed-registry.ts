@@ -3,7 +3,7 @@
  *
  * - `dreg-convergence`: 10,000 registrations (2,000 on each node, 256 calls in flight per
  *   node, unique keys), then the time from the last write's reply until every node's view holds
- *   all 10,000. Reported in ms and in sync intervals (syncInterval 100 ms). Target: ≤ 3 intervals.
+ *   all 10,000. Reported in ms and in sync intervals (syncIntervalMs 100 ms). Target: ≤ 3 intervals.
  * - `dreg-bytes-per-registration`: the wire bytes of every frame the five nodes send (the codec's
  *   `encode` size of each frame, counted in a transport wrapper; acks and digests included)
  *   from the first registration until convergence, divided by 10,000. Also per registration and
@@ -59,7 +59,7 @@ async function once(countBytes: boolean, lookups: boolean): Promise<Outcome> {
       const t = net.transport();
       nodes.push(await Node.start({ name: `n${i}`, transport: countBytes ? counting(t, wire) : t }));
     }
-    const regs = await Promise.all(nodes.map((n) => DistributedRegistry.start<string, number>(n, { name: 'bench', keys: 'unique', syncInterval: SYNC })));
+    const regs = await Promise.all(nodes.map((n) => DistributedRegistry.start<string, number>(n, { name: 'bench', keys: 'unique', syncIntervalMs: SYNC })));
     const pids = nodes.map((n) => Array.from({ length: 500 }, () => n.spawn(Idle, undefined) as Pid));
     // Let the start-up exchange (hello digests, empty states) settle before counting.
     for (let i = 0; i < 10; i++) await nextImmediate();

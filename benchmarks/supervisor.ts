@@ -5,7 +5,7 @@
  *   pnpm tsx benchmarks/supervisor.ts
  */
 import { Actor, Node, type Pid } from '@foundation/runtime';
-import { Supervisor } from '@foundation/supervisor';
+import { Supervisor, type SupervisorHandle } from '@foundation/supervisor';
 
 class Echo extends Actor<'ping' | 'crash', string, void> {
   override handleCall() {
@@ -18,9 +18,9 @@ class Echo extends Actor<'ping' | 'crash', string, void> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function childPid(node: Node, sup: Pid, old: Pid | null, index = 0): Promise<Pid> {
+async function childPid(sup: SupervisorHandle, old: Pid | null, index = 0): Promise<Pid> {
   for (;;) {
-    const c = (await Supervisor.whichChildren(node, sup))[index]!;
+    const c = (await sup.whichChildren())[index]!;
     if (c.pid !== null && (old === null || !c.pid.equals(old))) return c.pid;
   }
 }
@@ -29,11 +29,11 @@ async function restartLatency(rounds: number): Promise<void> {
   const node = await Node.start({ name: 'bench' });
   const sup = await Supervisor.start(node, { maxRestarts: rounds + 1, maxSeconds: 3600, children: [{ id: 'echo', start: [Echo, undefined] }] });
   const samples: number[] = [];
-  let pid = await childPid(node, sup, null);
+  let pid = await childPid(sup, null);
   for (let i = 0; i < rounds; i++) {
     const t0 = performance.now();
     node.cast(pid, 'crash');
-    pid = await childPid(node, sup, pid);
+    pid = await childPid(sup, pid);
     await node.call(pid, 'ping');
     samples.push((performance.now() - t0) * 1000);
   }
@@ -47,11 +47,11 @@ async function oneForAll(children: number, rounds: number): Promise<void> {
   const sup = await Supervisor.start(node, { strategy: 'one_for_all', maxRestarts: rounds + 1, maxSeconds: 3600, children: specs });
   const samples: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    const before = await Supervisor.whichChildren(node, sup);
+    const before = await sup.whichChildren();
     const last = before[children - 1]!.pid!;
     const t0 = performance.now();
     node.cast(before[0]!.pid!, 'crash');
-    await childPid(node, sup, last, children - 1);
+    await childPid(sup, last, children - 1);
     samples.push(performance.now() - t0);
   }
   console.log(JSON.stringify({ workload: 'one-for-all-restart', impl: 'foundation', unit: 'ms', children, median: Number(median(samples).toFixed(2)), rounds }));

@@ -22,7 +22,7 @@ class Worker extends Actor {}
 /** Answers `'view'` with this node's view of the registry: `name -> node`, sorted. */
 class ViewReporter extends Actor<'view', string[]> {
   override handleCall(): string[] {
-    return view(DistributedRegistry.of(this.node, REGISTRY));
+    return view(this.node.whereis(REGISTRY) ? DistributedRegistry.of(this, REGISTRY) : undefined);
   }
 }
 defineActor('ViewReporter', ViewReporter);
@@ -50,7 +50,7 @@ async function peer(name: string, seed: string): Promise<void> {
   const node = await Node.start({ name, transport: mesh({ cookie: COOKIE, discovery: [staticPeers([seed])] }) });
   process.stdin.on('end', () => void node.stop().then(() => process.exit(0)));
   process.stdin.resume();
-  const reg = await DistributedRegistry.start(node, { name: REGISTRY, keys: 'unique', syncInterval: SYNC });
+  const reg = await DistributedRegistry.start(node, { name: REGISTRY, keys: 'unique', syncIntervalMs: SYNC });
   await registerWorkers(node, reg);
 }
 
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const ms = () => `${String(Date.now() - t0).padStart(5)} ms`;
   try {
     while (a.nodes().length < 2) await new Promise((r) => a.once('nodeup', r));
-    const reg = await DistributedRegistry.start(a, { name: REGISTRY, keys: 'unique', syncInterval: SYNC, listeners: [events.self] });
+    const reg = await DistributedRegistry.start(a, { name: REGISTRY, keys: 'unique', syncIntervalMs: SYNC, listeners: [events.self] });
 
     console.log('\n1. every node registers its workers; the names replicate');
     await registerWorkers(a, reg);

@@ -79,40 +79,41 @@ async function main(): Promise<void> {
     },
     { name: 'root' },
   );
-  const pool = (await Supervisor.whichChildren(node, root)).find((c) => c.id === 'pool')!.pid!;
-  for (const name of ['w1', 'w2', 'w3']) await DynamicSupervisor.startChild(node, pool, { id: name, start: [PoolWorker, name] });
-  console.log('pool:', await DynamicSupervisor.countChildren(node, pool));
+  // The pool runs as a child of the tree: DynamicSupervisor.of gives its handle from its pid.
+  const pool = DynamicSupervisor.of(node, (await root.whichChildren()).find((c) => c.id === 'pool')!.pid!);
+  for (const name of ['w1', 'w2', 'w3']) await pool.startChild({ id: name, start: [PoolWorker, name] });
+  console.log('pool:', await pool.countChildren());
 
   console.log('\ncrash one pool worker: only it restarts');
-  const [w1] = await DynamicSupervisor.whichChildren(node, pool);
+  const [w1] = await pool.whichChildren();
   node.cast(w1!.pid!, 'crash');
   await waitDown(inbox, w1!.pid!);
-  await DynamicSupervisor.countChildren(node, pool);
-  console.log('pool:', (await DynamicSupervisor.whichChildren(node, pool)).map((c) => String(c.pid)).join(' '));
+  await pool.countChildren();
+  console.log('pool:', (await pool.whichChildren()).map((c) => String(c.pid)).join(' '));
 
   console.log('\ncrash the cache: the root restarts it, the pool is untouched');
-  const cache = (await Supervisor.whichChildren(node, root)).find((c) => c.id === 'cache')!.pid!;
+  const cache = (await root.whichChildren()).find((c) => c.id === 'cache')!.pid!;
   node.cast(cache, 'crash');
   await waitDown(inbox, cache);
-  await Supervisor.countChildren(node, root);
+  await root.countChildren();
 
   console.log('\ncrash pool workers until the pool exceeds 2 restarts in 5 s: it gives up, the root restarts it');
   let gaveUp = false;
-  const poolDown = waitDown(inbox, pool).then(() => (gaveUp = true));
+  const poolDown = waitDown(inbox, pool.pid).then(() => (gaveUp = true));
   while (!gaveUp) {
-    const kids = await DynamicSupervisor.whichChildren(node, pool).catch(() => []);
+    const kids = await pool.whichChildren().catch(() => []);
     const first = kids.find((c) => c.pid !== null);
     if (!first) break;
     node.cast(first.pid!, 'crash');
     await waitDown(inbox, first.pid!);
-    await DynamicSupervisor.countChildren(node, pool).catch(() => undefined);
+    await pool.countChildren().catch(() => undefined);
   }
   await poolDown;
-  await Supervisor.countChildren(node, root);
-  const tree = await Supervisor.whichChildren(node, root);
+  await root.countChildren();
+  const tree = await root.whichChildren();
   console.log('root children now:', tree.map((c) => `${c.id}=${String(c.pid)}`).join(', '));
-  const newPool = tree.find((c) => c.id === 'pool')!.pid!;
-  console.log('new pool (empty: dynamic children are not respawned by the root):', await DynamicSupervisor.countChildren(node, newPool));
+  const newPool = DynamicSupervisor.of(node, tree.find((c) => c.id === 'pool')!.pid!);
+  console.log('new pool (empty: dynamic children are not respawned by the root):', await newPool.countChildren());
 
   await node.stop();
   console.log('\nnode stopped: the tree shut down in reverse start order');

@@ -1,8 +1,8 @@
 // A TypeScript user of the published .d.ts: compiles with strict settings, or CI fails.
-import { Actor, Node, isDown, type From, type Pid } from '@foundation/runtime';
-import { Supervisor, type ChildSpec } from '@foundation/supervisor';
+import { Actor, Node, UnknownOptionError, isDown, type From, type Pid } from '@foundation/runtime';
+import { Supervisor, type ChildSpec, type SupervisorHandle } from '@foundation/supervisor';
 import { HashRing, mesh, staticPeers } from '@foundation/cluster';
-import { AWORSet } from '@foundation/crdt';
+import { AWORSet, Replicator, type MapReplicator } from '@foundation/crdt';
 import { Registry } from '@foundation/registry';
 
 class Counter extends Actor<{ inc: number } | 'get', number, number> {
@@ -22,7 +22,14 @@ export async function main(): Promise<number> {
   const node = await Node.start({ name: 'a', transport: mesh({ port: 0, cookie: 'c', discovery: [staticPeers([])] }) });
   const pid: Pid = node.spawn(Counter, 1);
   const spec: ChildSpec = { id: 'counter', start: [Counter, 0], restart: 'permanent' };
-  await Supervisor.start(node, { strategy: 'one_for_one', children: [spec] });
+  const sup: SupervisorHandle = await Supervisor.start(node, { strategy: 'one_for_one', children: [spec] });
+  const counts = await sup.countChildren();
+  void counts.active;
+  const sessions: MapReplicator<string, number> = await Replicator.start<string, number>(node, { name: 's', kind: 'awlwwmap', syncIntervalMs: 50 });
+  await sessions.set('u1', 1);
+  const entries: [string, number][] = await sessions.read();
+  void entries;
+  void UnknownOptionError;
   const reg = await Registry.start(node, { name: 'r', keys: 'unique' });
   await reg.register('c', pid);
   const inbox = node.inbox();

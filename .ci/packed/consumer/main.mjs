@@ -33,14 +33,17 @@ class Crasher extends Actor {
     strategy: 'one_for_one',
     children: [{ id: 'crasher', start: [Crasher, undefined], restart: 'permanent' }],
   });
-  const [before] = await Supervisor.whichChildren(node, sup);
+  const [before] = await sup.whichChildren();
   await node.call(before.pid, 'crash', 1000).catch(() => {});
   let after;
   for (const deadline = Date.now() + 2000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 5))) {
-    [after] = await Supervisor.whichChildren(node, sup);
+    [after] = await sup.whichChildren();
     if (after.pid && !after.pid.equals(before.pid)) break;
   }
   check('a supervisor restarts a crashed child', Boolean(after.pid && !after.pid.equals(before.pid)), true);
+  await sup.stop();
+  check('a supervisor handle stops its supervisor', node.isAlive(sup.pid), false);
+  check('an unknown option is named', await Supervisor.start(node, { stratgy: 'one_for_one' }).catch((e) => e.name), 'UnknownOptionError');
   await node.stop();
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { Actor, encode } from '@foundation/runtime';
-import { CloseCode, MeshConnectError, MeshOptionsError, mesh } from '../src/index.js';
+import { Actor, UnknownOptionError, encode } from '@foundation/runtime';
+import { CloseCode, MeshConnectError, MeshOptionsError, dns, kubernetes, mdns, mesh } from '../src/index.js';
 import { Handshake } from '../src/mesh/handshake.js';
 import { REC_CONTROL, instanceId } from '../src/mesh/protocol.js';
 import { parseHandshake } from '../src/mesh/wire.js';
@@ -32,7 +32,6 @@ describe('options', () => {
       [{ cookie: 'x', maxFrameBytes: 10 }, 'maxFrameBytes'],
       [{ cookie: 'x', discovery: [{}] }, 'discovery[0]'],
       [{ cookie: 'x', tls: { key: 1 } }, 'tls.key'],
-      [{ cookie: 'x', prot: 1 }, 'prot'],
     ];
     for (const [opts, field] of bad) {
       let err: unknown;
@@ -44,6 +43,20 @@ describe('options', () => {
       expect(MeshOptionsError.is(err), String(field)).toBe(true);
       expect((err as MeshOptionsError).field).toBe(field);
     }
+  });
+
+  test.each([
+    ["mesh: unknown option 'prot' (known: port, host, advertiseHost, cookie, discovery, tls, tickMs, maxFrameBytes, maxBufferedBytes, logger)", () => mesh({ cookie: 'x', prot: 1 } as never)],
+    ["mesh option tls: unknown option 'certificate' (known: key, cert, ca, rejectUnauthorized)", () => mesh({ cookie: 'x', tls: { key: 'k', cert: 'c', certificate: 'c' } } as never)],
+    ["dns: unknown option 'interval' (known: query, type, intervalMs, clock, port, scheme, resolver, timeoutMs)", () => dns({ query: 'x.test', port: 1, interval: 5 } as never)],
+    [
+      "kubernetes: unknown option 'labelSelector' (known: namespace, selector, port, scheme, apiServer, tokenPath, caPath, intervalMs, clock, timeoutMs)",
+      () => kubernetes({ selector: 'app=x', port: 1, labelSelector: 'app=x' } as never),
+    ],
+    ["mdns: unknown option 'name' (known: service, interface, bind, loopback, intervalMs, clock, port)", () => mdns({ name: 'x' } as never)],
+  ])('%s', (message, make) => {
+    expect(make).toThrow(UnknownOptionError);
+    expect(make).toThrow(message);
   });
 
   test('connect() with something that is not a ws:// URL rejects with MeshOptionsError', async () => {

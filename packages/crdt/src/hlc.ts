@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Clock } from '@foundation/runtime';
+import { InvalidArgumentError, checkKnownOptions, type Clock } from '@foundation/runtime';
 import { ClockOffsetError, InvalidWireError } from './errors.js';
 
 /**
@@ -52,6 +52,7 @@ export class HLC {
 
   constructor(readonly replica: string, opts: HLCOptions = {}) {
     if (typeof replica !== 'string' || replica === '') throw new InvalidArgumentError('replica', 'a non-empty string', replica);
+    checkKnownOptions('HLC', opts, ['clock', 'maxOffsetMs']);
     const max = opts.maxOffsetMs ?? DEFAULT_MAX_OFFSET_MS;
     if (!(typeof max === 'number' && max >= 0)) throw new InvalidArgumentError('maxOffsetMs', 'a number ≥ 0', max);
     this.clock = opts.clock ?? wallClock;

@@ -37,4 +37,5 @@ export {
   type ReplicatorReply,
   type ReplicatorStats,
 } from './replicator.js';
+export type { ReplicatorHandle, SetReplicator, MapReplicator } from './replicator-handle.js';
 export { UnsupportedKeyError, InvalidWireError, KindMismatchError, ClockOffsetError } from './errors.js';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@foundation/runtime';
+import { InvalidArgumentError, checkKnownOptions } from '@foundation/runtime';
 import { CausalContext } from './causal-context.js';
 import { crdtFromWire, type ReplicatedCrdt } from './crdt.js';
 import { DeltaBuffer } from './delta-buffer.js';
@@ -82,6 +82,10 @@ export interface ReplicationStats {
   retiring: number;
 }
 
+const OPTION_KEYS = [
+  'maxBufferedDeltas', 'retransmitTicks', 'antiEntropyTicks', 'hlc', 'pruningMarkerTicks', 'retireDownAfterTicks', 'log',
+];
+
 /**
  * The delta-state anti-entropy of one CRDT replica, without an actor: the owner calls `local`
  * after each write, `receive` for each protocol message, `tick` every sync interval, and
@@ -132,6 +136,7 @@ export class ReplicationEngine {
     private readonly host: ReplicationHost,
     opts: ReplicationOptions = {},
   ) {
+    checkKnownOptions('ReplicationEngine', opts, OPTION_KEYS);
     this.buffer = new DeltaBuffer(positiveInt('maxBufferedDeltas', opts.maxBufferedDeltas, 1000));
     this.retransmitTicks = positiveInt('retransmitTicks', opts.retransmitTicks, 10);
     this.antiEntropyTicks = positiveInt('antiEntropyTicks', opts.antiEntropyTicks, 10);

@@ -1,5 +1,9 @@
-import { Actor, InvalidArgumentError, checkDuration, checkEncodable, isNodeDown, isNodeUp, type Node, type Pid, type Target } from '@foundation/runtime';
+import {
+  Actor, InvalidArgumentError, checkDuration, checkEncodable, checkKnownOptions, isNodeDown, isNodeUp, resolvePidOf,
+  type Pid, type ProcessContext,
+} from '@foundation/runtime';
 import { createCrdt, isCrdtKind, type CrdtKind, type ReplicatedCrdt } from './crdt.js';
+import { replicatorHandle, type MapReplicator, type SetReplicator } from './replicator-handle.js';
 import type { HLCOptions } from './hlc.js';
 import { ReplicationEngine, type ReplicationStats } from './replication.js';
 import { replicaId } from './replica-id.js';
@@ -13,9 +17,9 @@ export interface ReplicatorOptions {
   /** Which CRDT it holds. */
   kind: CrdtKind;
   /** Milliseconds between shipments of buffered deltas (default 100). */
-  syncInterval?: number;
+  syncIntervalMs?: number;
   /** Milliseconds between digests to every connected node (default 10 sync intervals). */
-  antiEntropyInterval?: number;
+  antiEntropyIntervalMs?: number;
   /** Most local deltas held for peers that have not acknowledged them (default 1000). */
   maxBufferedDeltas?: number;
   /** This replica's id; default `node.incarnation.pid-id`, new for every start, as it must be. */
@@ -58,6 +62,9 @@ export type ReplicatorReply = { readonly ok: unknown } | { readonly error: Error
 
 const OPS = new Set(['add', 'remove', 'set', 'delete', 'read', 'state', 'stats', 'sync']);
 const CALL_SHAPE = "{ op: 'add' | 'remove' | 'set' | 'delete' | 'read' | 'state' | 'stats' | 'sync', key?, value? }";
+const OPTION_KEYS = [
+  'name', 'kind', 'syncIntervalMs', 'antiEntropyIntervalMs', 'maxBufferedDeltas', 'replica', 'hlc', 'pruningMarkerTtlMs', 'retireDownAfterMs',
+];
 
 /** A Replicator's counters: the engine's, plus its replica id and number of keys. */
 export interface ReplicatorStats extends ReplicationStats {
@@ -70,43 +77,55 @@ export interface ReplicatorStats extends ReplicationStats {
 /**
  * An actor holding one replica of a named CRDT and keeping it in sync with the replicas of the
  * same name on the other connected nodes (see ReplicationEngine): deltas every
- * `syncInterval`, the full state when a node connects, digests every `antiEntropyInterval`,
- * acknowledgements that free buffered deltas. Writes and reads are calls, answered with a
- * ReplicatorReply: `{ ok: value }`, or `{ error }` for a request it cannot serve (a malformed
- * call, an op of the other kind, an unencodable value) — the replicator never crashes on one.
- * `Replicator.call` unwraps the reply (and throws the error):
+ * `syncIntervalMs`, the full state when a node connects, digests every `antiEntropyIntervalMs`,
+ * acknowledgements that free buffered deltas. Writes and reads are calls (ReplicatorCall),
+ * answered with a ReplicatorReply: `{ ok: value }`, or `{ error }` for a request it cannot
+ * serve (a malformed call, an op of the other kind, an unencodable value) — the replicator
+ * never crashes on one. `Replicator.start` and `Replicator.of` give a typed handle that makes
+ * those calls and throws the error:
  *
  * ```ts
- * const pid = await Replicator.start(node, { name: 'sessions', kind: 'awlwwmap' });
- * await Replicator.call(node, pid, { op: 'set', key: 'u1', value: 'alive' });
- * await Replicator.call(node, pid, { op: 'read' });      // -> [['u1', 'alive']]
+ * const sessions = await Replicator.start(node, { name: 'sessions', kind: 'awlwwmap' });
+ * await sessions.set('u1', 'alive');
+ * await sessions.read();      // -> [['u1', 'alive']]
  * ```
  */
 export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions> {
   private engine!: ReplicationEngine;
   private crdt!: ReplicatedCrdt;
-  private syncInterval = 100;
+  private syncIntervalMs = 100;
   private ignored = 0;
   /** The tick timer's message: known by identity, so a tick sent by anyone else starts no second timer. */
   private readonly tickMsg = Object.freeze({ $replicator: 'tick' as const });
 
-  /** Spawns a Replicator registered under `opts.name`; resolves with its pid once started. */
-  static start(node: Node, opts: ReplicatorOptions): Promise<Pid> {
+  /**
+   * Spawns a Replicator registered under `opts.name` from `ctx` (the node, or an actor: then it
+   * is the replicator's parent) and resolves with its typed handle once started.
+   */
+  static start<T = unknown>(ctx: ProcessContext, opts: ReplicatorOptions & { kind: 'aworset' }): Promise<SetReplicator<T>>;
+  static start<K = unknown, V = unknown>(ctx: ProcessContext, opts: ReplicatorOptions & { kind: 'awlwwmap' }): Promise<MapReplicator<K, V>>;
+  static start(ctx: ProcessContext, opts: ReplicatorOptions): Promise<SetReplicator<unknown> | MapReplicator<unknown, unknown>>;
+  static async start(ctx: ProcessContext, opts: ReplicatorOptions): Promise<SetReplicator<unknown> | MapReplicator<unknown, unknown>> {
     checkOptions(opts);
-    return node.spawnAndWait(Replicator, opts, { name: opts.name });
+    return replicatorHandle(ctx, await ctx.spawnAndWait(Replicator, opts, { name: opts.name }), opts.kind);
   }
 
-  /** Calls a Replicator (a pid or the name it runs under) with a typed request: resolves with the value, or throws the error it answered. */
-  static override async call<R = unknown>(from: { call(to: Target, msg: unknown, timeoutMs?: number): Promise<unknown> }, to: Target, req: ReplicatorCall, timeoutMs?: number): Promise<R> {
-    const reply = (await from.call(to, req, timeoutMs)) as ReplicatorReply;
-    if ('error' in reply) throw reply.error;
-    return reply.ok as R;
+  /**
+   * The handle of a running Replicator of `kind` known by pid or local registered name (its
+   * CRDT's name), calling from `ctx`. The kind types the handle; a call of the other kind is
+   * refused by the replicator (InvalidArgumentError).
+   */
+  static of<T = unknown>(ctx: ProcessContext, target: Pid | string, kind: 'aworset'): SetReplicator<T>;
+  static of<K = unknown, V = unknown>(ctx: ProcessContext, target: Pid | string, kind: 'awlwwmap'): MapReplicator<K, V>;
+  static of(ctx: ProcessContext, target: Pid | string, kind: CrdtKind): SetReplicator<unknown> | MapReplicator<unknown, unknown> {
+    if (!isCrdtKind(kind)) throw new InvalidArgumentError('Replicator.of kind', "'aworset' or 'awlwwmap'", kind);
+    return replicatorHandle(ctx, resolvePidOf(ctx, target, 'Replicator.of'), kind);
   }
 
   override init(opts: ReplicatorOptions): void {
     checkOptions(opts);
-    this.syncInterval = opts.syncInterval ?? 100;
-    const antiEntropy = opts.antiEntropyInterval ?? this.syncInterval * 10;
+    this.syncIntervalMs = opts.syncIntervalMs ?? 100;
+    const antiEntropy = opts.antiEntropyIntervalMs ?? this.syncIntervalMs * 10;
     const replica = opts.replica ?? replicaId(this.node.name, this.node.incarnation, this.self.id);
     this.crdt = createCrdt(opts.kind, replica, opts.hlc);
     const name = opts.name;
@@ -120,16 +139,16 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
       },
       {
         maxBufferedDeltas: opts.maxBufferedDeltas,
-        antiEntropyTicks: Math.max(1, Math.round(antiEntropy / this.syncInterval)),
-        pruningMarkerTicks: Math.max(1, Math.round((opts.pruningMarkerTtlMs ?? DEFAULT_PRUNING_MARKER_TTL_MS) / this.syncInterval)),
-        retireDownAfterTicks: Math.max(1, Math.round((opts.retireDownAfterMs ?? DEFAULT_RETIRE_DOWN_AFTER_MS) / this.syncInterval)),
+        antiEntropyTicks: Math.max(1, Math.round(antiEntropy / this.syncIntervalMs)),
+        pruningMarkerTicks: Math.max(1, Math.round((opts.pruningMarkerTtlMs ?? DEFAULT_PRUNING_MARKER_TTL_MS) / this.syncIntervalMs)),
+        retireDownAfterTicks: Math.max(1, Math.round((opts.retireDownAfterMs ?? DEFAULT_RETIRE_DOWN_AFTER_MS) / this.syncIntervalMs)),
         hlc: opts.hlc,
       },
     );
     // Node events arrive as messages, so that the engine is only ever touched by this actor.
     this.monitorNodes();
     this.engine.hello();
-    this.sendAfter(this.tickMsg, this.syncInterval);
+    this.sendAfter(this.tickMsg, this.syncIntervalMs);
   }
 
   override handleCall(req: ReplicatorCall): ReplicatorReply {
@@ -173,7 +192,7 @@ export class Replicator extends Actor<ReplicatorCall, unknown, ReplicatorOptions
   override handleInfo(msg: unknown): void {
     if (msg === this.tickMsg) {
       this.engine.tick();
-      this.sendAfter(this.tickMsg, this.syncInterval);
+      this.sendAfter(this.tickMsg, this.syncIntervalMs);
     } else if (isNodeUp(msg)) {
       this.engine.nodeUp(msg.nodeup);
     } else if (isNodeDown(msg)) {
@@ -220,9 +239,10 @@ function checkCall(req: unknown): ReplicatorCall {
 
 function checkOptions(o: ReplicatorOptions): void {
   if (typeof o !== 'object' || o === null) throw new InvalidArgumentError('Replicator options', 'an object', o);
+  checkKnownOptions('Replicator', o, OPTION_KEYS);
   if (typeof o.name !== 'string' || o.name === '') throw new InvalidArgumentError('name', 'a non-empty string', o.name);
   if (!isCrdtKind(o.kind)) throw new InvalidArgumentError('kind', "'aworset' or 'awlwwmap'", o.kind);
-  for (const f of ['syncInterval', 'antiEntropyInterval', 'pruningMarkerTtlMs', 'retireDownAfterMs'] as const) {
+  for (const f of ['syncIntervalMs', 'antiEntropyIntervalMs', 'pruningMarkerTtlMs', 'retireDownAfterMs'] as const) {
     if (o[f] !== undefined) checkDuration(f, o[f], { positive: true });
   }
   if (o.replica !== undefined && (typeof o.replica !== 'string' || o.replica === '')) {

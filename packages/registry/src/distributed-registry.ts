@@ -1,6 +1,6 @@
-import { StoppedError, checkDuration, checkEncodable, type Node, type Pid, type Target } from '@foundation/runtime';
-import { RunningHandles, stopOwner } from './internal/handles.js';
-import { checkKey, checkLocalPid, checkPid, checkRegistryStart, checkTarget } from './internal/checks.js';
+import { StoppedError, checkDuration, checkEncodable, stopProcess, type Node, type Pid, type ProcessContext, type Target } from '@foundation/runtime';
+import { RunningHandles } from './internal/handles.js';
+import { checkContext, checkKey, checkLocalPid, checkPid, checkRegistryStart, checkTarget } from './internal/checks.js';
 import { DistTable } from './internal/dreg-table.js';
 import {
   DistributedRegistryOwner,
@@ -20,14 +20,14 @@ export interface DistributedRegistryOptions {
   /** Whether a key names one process cluster-wide or many. */
   keys: KeysMode;
   /** Milliseconds between shipments of local changes to the other nodes (default 100). */
-  syncInterval?: number;
+  syncIntervalMs?: number;
   /** Milliseconds between digests (anti-entropy) to every connected node (default 10 sync intervals). */
-  antiEntropyInterval?: number;
+  antiEntropyIntervalMs?: number;
   /** Processes told of every change of this node's view (`RegistryEvent` messages). */
   listeners?: readonly Target[];
 }
 
-const OPTION_KEYS = ['name', 'keys', 'syncInterval', 'antiEntropyInterval', 'listeners'] as const;
+const OPTION_KEYS = ['name', 'keys', 'syncIntervalMs', 'antiEntropyIntervalMs', 'listeners'] as const;
 const running = new RunningHandles<DistributedRegistry<RegistryKey, unknown>>();
 
 function unwrap(reply: DOwnerReply): unknown {
@@ -42,7 +42,7 @@ function checkInterval(v: unknown, field: string): void {
 /**
  * A cluster-wide process registry (Horde's, with duplicate keys too) on a delta-state
  * AWLWWMap. Start it under the same name on every node; each node's owner actor holds a
- * replica and ships its changes every `syncInterval`. Reads — `lookup`, `whereis`, `match`,
+ * replica and ships its changes every `syncIntervalMs`. Reads — `lookup`, `whereis`, `match`,
  * `select`, `count`, `keys`, `dispatch`, via-names — come from the local replica's table without
  * a message; writes go through the owner of the process's node.
  *
@@ -69,35 +69,45 @@ export class DistributedRegistry<K extends RegistryKey = string, V = unknown> ex
     /** Whether a key names one process or many. */
     keysMode: KeysMode,
     /** Milliseconds between shipments of changes. */
-    readonly syncInterval: number,
+    readonly syncIntervalMs: number,
     /** This node's owner actor. */
     readonly pid: Pid,
     protected override readonly table: DistTable<K, V>,
+    /** Where writes are called from. */
+    private readonly ctx: ProcessContext,
   ) {
     super(name, keysMode, table);
   }
 
-  /** Starts this node's replica of the registry and resolves with its handle once the owner runs. */
-  static async start<K extends RegistryKey = string, V = unknown>(node: Node, opts: DistributedRegistryOptions): Promise<DistributedRegistry<K, V>> {
-    const { name, keys, listeners } = checkRegistryStart(node, opts, 'DistributedRegistry.start', OPTION_KEYS);
-    checkInterval(opts.syncInterval, 'DistributedRegistry.start option syncInterval');
-    checkInterval(opts.antiEntropyInterval, 'DistributedRegistry.start option antiEntropyInterval');
-    const syncInterval = opts.syncInterval ?? 100;
+  /**
+   * Starts this node's replica of the registry from `ctx` — the node, or an actor (then it is
+   * the owner's parent, and writes through this handle suspend only that actor) — and resolves
+   * with its handle once the owner runs.
+   */
+  static async start<K extends RegistryKey = string, V = unknown>(ctx: ProcessContext, opts: DistributedRegistryOptions): Promise<DistributedRegistry<K, V>> {
+    const { node, name, keys, listeners } = checkRegistryStart(ctx, opts, 'DistributedRegistry.start', OPTION_KEYS);
+    checkInterval(opts.syncIntervalMs, 'DistributedRegistry.start option syncIntervalMs');
+    checkInterval(opts.antiEntropyIntervalMs, 'DistributedRegistry.start option antiEntropyIntervalMs');
+    const syncIntervalMs = opts.syncIntervalMs ?? 100;
     const table = new DistTable<K, V>(keys === 'unique');
-    const pid = await node.spawnAndWait(
+    const pid = await ctx.spawnAndWait(
       DistributedRegistryOwner,
-      { name, table, listeners, syncInterval, antiEntropyInterval: opts.antiEntropyInterval ?? syncInterval * 10 },
+      { name, table, listeners, syncIntervalMs, antiEntropyIntervalMs: opts.antiEntropyIntervalMs ?? syncIntervalMs * 10 },
       { name },
     );
-    const reg = new DistributedRegistry<K, V>(node, name, keys, syncInterval, pid, table);
+    const reg = new DistributedRegistry<K, V>(node, name, keys, syncIntervalMs, pid, table, ctx);
     running.set(node, name, reg as unknown as DistributedRegistry<RegistryKey, unknown>);
     return reg;
   }
 
-  /** The running distributed registry called `name` on `node`, if any. */
-  static of<K extends RegistryKey = string, V = unknown>(node: Node, name: string): DistributedRegistry<K, V> | undefined {
-    const reg = running.get(node, name);
-    return reg && reg.alive ? (reg as unknown as DistributedRegistry<K, V>) : undefined;
+  /**
+   * The handle of this node's replica of the distributed registry `name` (for code that did
+   * not start it), writing from `ctx`; UnknownNameError when none runs on `ctx`'s node.
+   */
+  static of<K extends RegistryKey = string, V = unknown>(ctx: ProcessContext, name: string): DistributedRegistry<K, V> {
+    const reg = running.running(checkContext(ctx, 'DistributedRegistry.of'), name, name) as unknown as DistributedRegistry<K, V>;
+    if (reg.ctx === ctx) return reg;
+    return new DistributedRegistry<K, V>(reg.node, reg.name, reg.keysMode, reg.syncIntervalMs, reg.pid, reg.table, ctx);
   }
 
   /** True while this node's owner actor runs. */
@@ -164,10 +174,10 @@ export class DistributedRegistry<K extends RegistryKey = string, V = unknown> ex
   async stop(): Promise<void> {
     if (!this.alive) return;
     try {
-      await stopOwner(this.node, this.pid);
+      await stopProcess(this.ctx, this.pid);
     } finally {
       this.table.clear();
-      running.delete(this.node, this.name, this as never);
+      running.delete(this.node, this.name, this.pid);
     }
   }
 
@@ -176,6 +186,6 @@ export class DistributedRegistry<K extends RegistryKey = string, V = unknown> ex
     if (!this.alive) throw new StoppedError(`registry '${this.name}'`);
     // A process's entries are written by the owner on its node.
     const to: Target = owner.node === this.node.name ? this.pid : { name: this.name, node: owner.node };
-    return unwrap(await this.node.call<DOwnerReply>(to, msg));
+    return unwrap(await this.ctx.call<DOwnerReply>(to, msg));
   }
 }

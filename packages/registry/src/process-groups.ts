@@ -1,6 +1,6 @@
-import { InvalidArgumentError, StoppedError, isPid, type Node, type Pid } from '@foundation/runtime';
-import { RunningHandles, stopOwner } from './internal/handles.js';
-import { checkLocalPid, checkName, checkNode, checkOptionKeys, checkPid } from './internal/checks.js';
+import { InvalidArgumentError, StoppedError, isPid, stopProcess, type Node, type Pid, type ProcessContext } from '@foundation/runtime';
+import { RunningHandles } from './internal/handles.js';
+import { checkContext, checkLocalPid, checkName, checkOptionKeys, checkPid } from './internal/checks.js';
 import { ScopeActor, type ScopeCall, type ScopeReply } from './internal/pg-scope.js';
 import { GroupTable } from './internal/pg-table.js';
 import { scopeActorName } from './internal/pg-protocol.js';
@@ -41,25 +41,34 @@ export class ProcessGroups {
     /** This node's scope actor (registered as `pg:<scope>`). */
     readonly pid: Pid,
     private readonly table: GroupTable,
+    /** Where writes are called from. */
+    private readonly ctx: ProcessContext,
   ) {}
 
-  /** Starts the scope's actor on `node`; it finds the scope on the nodes connected now and later. */
-  static async start(node: Node, opts: ProcessGroupsOptions = {}): Promise<ProcessGroups> {
-    checkNode(node, 'ProcessGroups.start');
-    checkOptionKeys(opts, 'ProcessGroups.start option', ['scope']);
+  /**
+   * Starts the scope's actor from `ctx` — the node, or an actor (then it is the scope actor's
+   * parent, and writes through this handle suspend only that actor); it finds the scope on the
+   * nodes connected now and later.
+   */
+  static async start(ctx: ProcessContext, opts: ProcessGroupsOptions = {}): Promise<ProcessGroups> {
+    const node = checkContext(ctx, 'ProcessGroups.start');
+    checkOptionKeys(opts, 'ProcessGroups.start', ['scope']);
     const scope = opts.scope ?? 'default';
     checkName(scope, 'ProcessGroups.start option scope');
     const table = new GroupTable();
-    const pid = await node.spawnAndWait(ScopeActor, { scope, table }, { name: scopeActorName(scope) });
-    const pg = new ProcessGroups(node, scope, pid, table);
+    const pid = await ctx.spawnAndWait(ScopeActor, { scope, table }, { name: scopeActorName(scope) });
+    const pg = new ProcessGroups(node, scope, pid, table, ctx);
     running.set(node, scope, pg);
     return pg;
   }
 
-  /** The running scope `scope` on `node`, if any (for code that did not start it). */
-  static of(node: Node, scope = 'default'): ProcessGroups | undefined {
-    const pg = running.get(node, scope);
-    return pg?.alive ? pg : undefined;
+  /**
+   * The handle of the running scope `scope` on `ctx`'s node (for code that did not start it),
+   * writing from `ctx`; UnknownNameError (naming its actor, `pg:<scope>`) when none runs.
+   */
+  static of(ctx: ProcessContext, scope = 'default'): ProcessGroups {
+    const pg = running.running(checkContext(ctx, 'ProcessGroups.of'), scope, scopeActorName(scope));
+    return pg.ctx === ctx ? pg : new ProcessGroups(pg.node, pg.scope, pg.pid, pg.table, ctx);
   }
 
   /** True while the scope actor runs. */
@@ -136,10 +145,10 @@ export class ProcessGroups {
   async stop(): Promise<void> {
     if (!this.alive) return;
     try {
-      await stopOwner(this.node, this.pid);
+      await stopProcess(this.ctx, this.pid);
     } finally {
       this.table.clear();
-      running.delete(this.node, this.scope, this);
+      running.delete(this.node, this.scope, this.pid);
     }
   }
 
@@ -155,6 +164,6 @@ export class ProcessGroups {
 
   private async write(msg: ScopeCall): Promise<unknown> {
     if (!this.alive) throw new StoppedError(`process groups scope '${this.scope}'`);
-    return unwrap(await this.node.call<ScopeReply>(this.pid, msg));
+    return unwrap(await this.ctx.call<ScopeReply>(this.pid, msg));
   }
 }

@@ -1,6 +1,6 @@
-import { StoppedError, type Node, type Pid, type Target } from '@foundation/runtime';
-import { RunningHandles, stopOwner } from './internal/handles.js';
-import { checkKey, checkLocalPid, checkPid, checkRegistryStart, checkTarget } from './internal/checks.js';
+import { StoppedError, stopProcess, type Node, type Pid, type ProcessContext, type Target } from '@foundation/runtime';
+import { RunningHandles } from './internal/handles.js';
+import { checkContext, checkKey, checkLocalPid, checkPid, checkRegistryStart, checkTarget } from './internal/checks.js';
 import { RegistryOwner, type OwnerCall, type OwnerReply } from './internal/registry-owner.js';
 import { RegistryTable } from './internal/registry-table.js';
 import { RegistryReads } from './internal/reads.js';
@@ -62,24 +62,33 @@ export class Registry<K extends RegistryKey = string, V = unknown> extends Regis
     /** The owner actor's pid. */
     readonly pid: Pid,
     protected override readonly table: RegistryTable<K, V>,
+    /** Where writes are called from. */
+    private readonly ctx: ProcessContext,
   ) {
     super(name, keysMode, table);
   }
 
-  /** Starts a registry on `node` and resolves with its handle once its owner runs. */
-  static async start<K extends RegistryKey = string, V = unknown>(node: Node, opts: RegistryOptions): Promise<Registry<K, V>> {
-    const { name, keys, listeners } = checkRegistryStart(node, opts, 'Registry.start', OPTION_KEYS);
+  /**
+   * Starts a registry from `ctx` — the node, or an actor (then it is the owner's parent, and
+   * writes through this handle suspend only that actor) — and resolves with its handle once
+   * its owner runs.
+   */
+  static async start<K extends RegistryKey = string, V = unknown>(ctx: ProcessContext, opts: RegistryOptions): Promise<Registry<K, V>> {
+    const { node, name, keys, listeners } = checkRegistryStart(ctx, opts, 'Registry.start', OPTION_KEYS);
     const table = new RegistryTable<K, V>(keys === 'unique');
-    const pid = await node.spawnAndWait(RegistryOwner, { name, table, listeners }, { name });
-    const reg = new Registry<K, V>(node, name, keys, pid, table);
+    const pid = await ctx.spawnAndWait(RegistryOwner, { name, table, listeners }, { name });
+    const reg = new Registry<K, V>(node, name, keys, pid, table, ctx);
     running.set(node, name, reg as unknown as Registry<RegistryKey, unknown>);
     return reg;
   }
 
-  /** The running registry called `name` on `node`, if any (for code that did not start it). */
-  static of<K extends RegistryKey = string, V = unknown>(node: Node, name: string): Registry<K, V> | undefined {
-    const reg = running.get(node, name);
-    return reg && reg.alive ? (reg as unknown as Registry<K, V>) : undefined;
+  /**
+   * The handle of the running registry called `name` on `ctx`'s node (for code that did not
+   * start it), writing from `ctx`; UnknownNameError when none runs.
+   */
+  static of<K extends RegistryKey = string, V = unknown>(ctx: ProcessContext, name: string): Registry<K, V> {
+    const reg = running.running(checkContext(ctx, 'Registry.of'), name, name) as unknown as Registry<K, V>;
+    return reg.ctx === ctx ? reg : new Registry<K, V>(reg.node, reg.name, reg.keysMode, reg.pid, reg.table, ctx);
   }
 
   /** True while the owner actor runs. */
@@ -144,16 +153,16 @@ export class Registry<K extends RegistryKey = string, V = unknown> extends Regis
   async stop(): Promise<void> {
     if (!this.alive) return;
     try {
-      await stopOwner(this.node, this.pid);
+      await stopProcess(this.ctx, this.pid);
     } finally {
       this.table.clear();
-      running.delete(this.node, this.name, this as never);
+      running.delete(this.node, this.name, this.pid);
     }
   }
 
   private async write(build: () => OwnerCall<K, V>): Promise<unknown> {
     const msg = build();
     if (!this.alive) throw new StoppedError(`registry '${this.name}'`);
-    return unwrap(await this.node.call<OwnerReply>(this.pid, msg));
+    return unwrap(await this.ctx.call<OwnerReply>(this.pid, msg));
   }
 }

@@ -41,7 +41,7 @@ async function run(keys: 'unique' | 'duplicate', ops: Op[]): Promise<void> {
   const nodes: Node[] = [];
   try {
     for (const name of NODES) nodes.push(await Node.start({ name, transport: net.transport() }));
-    const regs = await Promise.all(nodes.map((n) => DistributedRegistry.start<string, number>(n, { name: 'p', keys, syncInterval: SYNC })));
+    const regs = await Promise.all(nodes.map((n) => DistributedRegistry.start<string, number>(n, { name: 'p', keys, syncIntervalMs: SYNC })));
     const pids: Pid[][] = nodes.map((n) => Array.from({ length: ACTORS }, () => n.spawn(Idle, undefined) as Pid));
     // What each live process registered and did not unregister: name -> times.
     const held = new Map<string, Map<string, number>>();

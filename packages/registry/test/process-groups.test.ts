@@ -119,7 +119,6 @@ describe('process groups on one node', () => {
     dead.close();
     const bad: [string, () => unknown][] = [
       ['scope', () => ProcessGroups.start(node, { scope: '' })],
-      ['option', () => ProcessGroups.start(node, { scop: 'x' } as never)],
       ['node', () => ProcessGroups.start(null as never)],
       ['group', () => pg.join('', idle(node))],
       ['group type', () => pg.members(7 as never)],

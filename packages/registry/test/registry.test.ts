@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+  Actor,
   AlreadyRegisteredError as RuntimeAlreadyRegistered,
   CallExitError,
   InvalidArgumentError,
@@ -8,10 +9,13 @@ import {
   Pid,
   StoppedError,
   UnknownNameError,
+  UnknownOptionError,
   type Node,
 } from '@foundation/runtime';
 import {
   AlreadyRegisteredError,
+  DistributedRegistry,
+  ProcessGroups,
   Registry,
   _,
   isRegisteredEvent,
@@ -326,8 +330,44 @@ describe('lifecycle', () => {
     await reg.stop();
     expect(reg.alive).toBe(false);
     expect(reg.lookup('db')).toEqual([]);
-    expect(Registry.of(node, 'services')).toBeUndefined();
+    expect(() => Registry.of(node, 'services')).toThrow(UnknownNameError);
     expect(StoppedError.is(await failure(reg.register('x', idle(node))))).toBe(true);
+  });
+
+  test.each([
+    ["Registry.start: unknown option 'listener' (known: name, keys, listeners)", (node: Node) => Registry.start(node, { name: 'r', keys: 'unique', listener: [] } as never)],
+    [
+      "DistributedRegistry.start: unknown option 'syncInterval' (known: name, keys, syncIntervalMs, antiEntropyIntervalMs, listeners)",
+      (node: Node) => DistributedRegistry.start(node, { name: 'r', keys: 'unique', syncInterval: 100 } as never),
+    ],
+    ["ProcessGroups.start: unknown option 'name' (known: scope)", (node: Node) => ProcessGroups.start(node, { name: 'x' } as never)],
+  ])('%s', async (message, start) => {
+    const node = await startNode();
+    const e = await failure(start(node));
+    expect(e).toBeInstanceOf(UnknownOptionError);
+    expect(e.message).toBe(message);
+  });
+
+  test('a registry started from inside an actor is its child; the handle and of(this, name) write from that actor', async () => {
+    class Owner extends Actor<string, unknown> {
+      private reg!: Registry<string, number>;
+      override async init(): Promise<void> {
+        this.reg = await Registry.start<string, number>(this, { name: 'owned', keys: 'unique' });
+      }
+      override async handleCall(key: string): Promise<unknown> {
+        await this.reg.register(key, this.self, 1);
+        await Registry.of<string, number>(this, 'owned').updateValue(key, this.self, 2);
+        return this.reg.lookup(key).map((e) => e.value);
+      }
+    }
+    const node = await startNode();
+    const owner = await node.spawnAndWait(Owner, undefined);
+    expect(await node.call(owner, 'me')).toEqual([2]);
+    const reg = Registry.of<string, number>(node, 'owned');
+    expect((await node.processInfo(reg.pid))?.parent).toEqual(owner);
+    await reg.stop();
+    expect(reg.alive).toBe(false);
+    expect(() => Registry.of(node, 'owned')).toThrow(UnknownNameError);
   });
 
   test('node.stop shuts the registry down', async () => {
@@ -349,7 +389,6 @@ describe('bad input', () => {
       [{ name: 'r', keys: 'many' }, 'keys'],
       [{ name: 'r', keys: 'unique', listeners: 'me' }, 'listeners'],
       [{ name: 'r', keys: 'unique', listeners: [42] }, 'listeners[0]'],
-      [{ name: 'r', keys: 'unique', partitions: 4 }, "'partitions'"],
     ];
     for (const [opts, field] of cases) {
       const e = await failure(Registry.start(node, opts as never));

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { InvalidArgumentError, StoppedError } from './errors.js';
 import { checkDuration } from './duration.js';
+import { checkKnownOptions } from './known-options.js';
 import { runningFromSource, workerExecArgv } from './internal/worker-bootstrap.js';
 
 /*
@@ -58,6 +59,7 @@ export class DirtyPool {
   #destroyed: Promise<void> | null = null;
 
   constructor(opts: DirtyPoolOptions = {}) {
+    checkKnownOptions('DirtyPool', opts, ['threads', 'idleTimeoutMs']);
     const threads = opts.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) {
       throw new InvalidArgumentError('threads', 'a positive integer', opts.threads);

@@ -145,3 +145,13 @@ export class FrameTooLargeError extends taggedError('FrameTooLargeError') {
     super(`a '${frame}' frame of ${bytes} bytes is over the transport's limit of ${limit} bytes (maxFrameBytes): not sent`);
   }
 }
+
+/**
+ * An options object held a key its function does not take (a typo, an option renamed, one of
+ * another function). `where` names the function, `option` the key, `known` what it takes.
+ */
+export class UnknownOptionError extends taggedError('UnknownOptionError') {
+  constructor(readonly where: string, readonly option: string, readonly known: readonly string[]) {
+    super(`${where}: unknown option '${option}' (known: ${known.join(', ')})`);
+  }
+}

@@ -36,8 +36,11 @@ export {
   InitError,
   MailboxFullError,
   StoppedError,
+  UnknownOptionError,
   describeValue,
 } from './errors.js';
+export { checkKnownOptions } from './known-options.js';
+export { resolvePidOf, stopProcess, type ProcessContext } from './context.js';
 export { systemClock, SimulatedClock, type Clock } from './clock.js';
 export { checkDuration, isDuration, durationExpected, MAX_DURATION_MS, type DurationRule } from './duration.js';
 export { isNodeUp, isNodeDown, type NodeUpMessage, type NodeDownMessage } from './node-events.js';

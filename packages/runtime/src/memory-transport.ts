@@ -1,5 +1,6 @@
 import { InvalidArgumentError, describeValue } from './errors.js';
 import { warn } from './internal/warn.js';
+import { checkKnownOptions } from './known-options.js';
 import { decode, encode } from './codec.js';
 import type { Frame, Transport, TransportHost } from './transport.js';
 
@@ -26,7 +27,9 @@ export class MemoryNetwork {
   framesCarried = 0;
 
   /** @param opts.autoConnect connect each new node to every member (default true); else `node.connect('memory://name')`. */
-  constructor(readonly opts: { autoConnect?: boolean } = {}) {}
+  constructor(readonly opts: { autoConnect?: boolean } = {}) {
+    checkKnownOptions('MemoryNetwork', opts, ['autoConnect']);
+  }
 
   /** A transport for one node on this network. */
   transport(): Transport {

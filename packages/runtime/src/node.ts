@@ -9,6 +9,7 @@ import type { Target } from './target.js';
 import type { Transport } from './transport.js';
 import type { ActorClass } from './actor.js';
 import { systemClock, type Clock } from './clock.js';
+import { checkKnownOptions } from './known-options.js';
 import { InvalidArgumentError, StoppedError } from './errors.js';
 import { MAX_DURATION_MS, checkDuration } from './duration.js';
 import { Inbox } from './inbox.js';
@@ -106,11 +107,7 @@ export class Node extends EventEmitter {
   /** Starts a node (and its transport, when given one). */
   static async start(opts: NodeOptions = {}): Promise<Node> {
     if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('Node.start options', 'an object', opts);
-    for (const key of Object.keys(opts)) {
-      if (!START_OPTIONS.has(key)) {
-        throw new InvalidArgumentError(`Node.start option '${key}'`, `one of ${[...START_OPTIONS].join(', ')}`, key);
-      }
-    }
+    checkKnownOptions('Node.start', opts, START_OPTIONS);
     const schedulers = schedulerCount(opts.schedulers);
     const modules = checkModules(opts.modules);
     // The main thread is scheduler 0: it loads the same modules as the others.
@@ -246,6 +243,7 @@ export class Node extends EventEmitter {
 
   /** A process for code outside actors: send, call, link, monitor and `receive`. */
   inbox(opts: InboxOptions = {}): Inbox {
+    checkKnownOptions('Node.inbox', opts, ['trapExit']);
     if (this.k.stopped) throw new StoppedError(`node ${this.name}`);
     const box = new Inbox();
     box.$k = this.k;

@@ -9,6 +9,7 @@ import {
   SimulatedClock,
   isDown,
   noReply,
+  stopProcess,
   type DownMessage,
   type From,
   type NodeOptions,
@@ -291,6 +292,46 @@ describe('handlers', () => {
     const down = downOf(node, pid);
     node.cast(pid, 'stop');
     expect((await down).reason).toBe('normal');
+  });
+
+  test("stopProcess runs terminate('normal') after the message in hand and resolves once terminate has run; at once for a dead one", async () => {
+    const log: string[] = [];
+    const slow = gate();
+    class Slow extends Actor<unknown, unknown> {
+      override async handleCast(): Promise<void> {
+        log.push('cast');
+        await slow.promise;
+      }
+      override async terminate(reason: unknown): Promise<void> {
+        await new Promise((r) => setTimeout(r, 10));
+        log.push(`terminate:${String(reason)}`);
+      }
+    }
+    const node = await start();
+    const pid = node.spawn(Slow, undefined);
+    const down = downOf(node, pid);
+    node.cast(pid, 'work');
+    const stopped = stopProcess(node, pid).then(() => log.push('stopped'));
+    await new Promise((r) => setImmediate(r));
+    slow.open();
+    await stopped;
+    expect(log).toEqual(['cast', 'terminate:normal', 'stopped']);
+    expect((await down).reason).toBe('normal');
+    await stopProcess(node, pid);
+  });
+
+  test('stopProcess from inside an actor suspends only that actor', async () => {
+    class Stopper extends Actor<Pid, string> {
+      override async handleCall(target: Pid): Promise<string> {
+        await stopProcess(this, target);
+        return 'done';
+      }
+    }
+    const node = await start();
+    const victim = node.spawn(Counter, 1);
+    const stopper = node.spawn(Stopper, undefined);
+    expect(await node.call(stopper, victim)).toBe('done');
+    expect(node.isAlive(victim)).toBe(false);
   });
 });
 

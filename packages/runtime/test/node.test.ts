@@ -13,6 +13,8 @@ import {
   SimulatedClock,
   StoppedError,
   UnknownNameError,
+  UnknownOptionError,
+  DirtyPool,
   isDown,
   noReply,
   type ActorClass,
@@ -87,7 +89,6 @@ describe('Node.start', () => {
     [{ shutdownTimeoutMs: 'soon' }, 'soon'],
     [{ shutdownTimeoutMs: 2 ** 31 }, '2147483648'],
     [{ sliceMs: 2 ** 31 }, 'sliceMs'],
-    [{ shedulers: 2 }, "'shedulers'"],
     [{ schedulers: 0 }, '0'],
     [{ modules: 'actors.ts' }, 'actors.ts'],
     [null, 'null'],
@@ -95,6 +96,19 @@ describe('Node.start', () => {
     const e = await failure(() => Node.start(opts as NodeOptions));
     expect(e).toBeInstanceOf(InvalidArgumentError);
     expect(e.message).toContain(given);
+  });
+
+  test.each([
+    ["Node.start: unknown option 'shedulers' (known: name, transport, clock, sliceMs, schedulers, modules, dirtyPool, shutdownTimeoutMs)", () => Node.start({ shedulers: 2 } as NodeOptions)],
+    ["spawn: unknown option 'bogus' (known: name, link, trapExit, mailbox, node, scheduler)", async () => (await start()).spawn(Server, undefined, { bogus: true } as never)],
+    ["spawn option mailbox: unknown option 'size' (known: capacity, overflow)", async () => (await start()).spawn(Server, undefined, { mailbox: { capacity: 1, size: 2 } } as never)],
+    ["Node.inbox: unknown option 'trap' (known: trapExit)", async () => (await start()).inbox({ trap: true } as never)],
+    ["DirtyPool: unknown option 'maxThreads' (known: threads, idleTimeoutMs)", () => new DirtyPool({ maxThreads: 2 } as never)],
+    ["MemoryNetwork: unknown option 'autoconnect' (known: autoConnect)", () => new MemoryNetwork({ autoconnect: false } as never)],
+  ])('%s', async (message, make) => {
+    const e = await failure(make);
+    expect(e).toBeInstanceOf(UnknownOptionError);
+    expect(e.message).toBe(message);
   });
 
   test('starts with a name, an incarnation and no processes', async () => {
@@ -243,7 +257,6 @@ describe('bad input', () => {
   });
 
   test.each([
-    [{ bogus: true }, 'bogus'],
     [{ name: '' }, "''"],
     [{ link: 'yes' }, 'yes'],
     [{ mailbox: { capacity: 0 } }, '0'],

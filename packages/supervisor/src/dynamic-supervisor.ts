@@ -1,32 +1,11 @@
-import { isPid, type ActorClass, type Pid, type SpawnOptions, type Target } from '@foundation/runtime';
-import { checkChildSpec, type ChildSpec, type NormalizedChildSpec } from './child-spec.js';
+import { isPid, resolvePidOf, type Pid, type ProcessContext, type SpawnOptions } from '@foundation/runtime';
 import { checkDynamicOptions, type DynamicSupervisorOptions } from './options.js';
-import { ChildNotFoundError, ChildSpecError, MaxChildrenError, StartChildError } from './errors.js';
-import {
-  request,
-  type CallContext, type ChildCounts, type ChildInfo, type SpawnContext,
-  type SupervisorRequest,
-} from './protocol.js';
+import { ChildNotFoundError, MaxChildrenError, StartChildError } from './errors.js';
+import type { SupervisorRequest } from './protocol.js';
+import { checkDynamicChild } from './dynamic-child.js';
+import { dynamicSupervisorHandle, type DynamicSupervisorHandle } from './handle.js';
 import { SupervisorBase, childRecord, type ChildRecord } from './internal/base.js';
 import { countOf, infoOf } from './internal/views.js';
-
-/** What a DynamicSupervisor starts: a child spec (its `id` optional) or `[ActorClass, args]`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ChildStart
-export type DynamicChild<A = any> =
-  | (Omit<ChildSpec<A>, 'id'> & { readonly id?: string })
-  | readonly [ActorClass<A>, A]
-  | readonly [ActorClass<A>];
-
-/** Checks what `startChild` was given; returns the spec and the id to show (null when none). */
-export function checkDynamicChild(input: unknown): { spec: NormalizedChildSpec; label: string | null } {
-  if (Array.isArray(input)) return { spec: checkChildSpec({ id: 'dynamic', start: input }), label: null };
-  if (typeof input !== 'object' || input === null) {
-    throw new ChildSpecError(undefined, 'child', 'a child spec or [ActorClass, args]', input);
-  }
-  const given = input as { id?: unknown };
-  const spec = checkChildSpec({ ...input, id: given.id ?? 'dynamic' });
-  return { spec, label: given.id === undefined ? null : spec.id };
-}
 
 /**
  * Elixir's DynamicSupervisor (OTP's simple_one_for_one, generalised): starts no children at
@@ -98,30 +77,17 @@ export class DynamicSupervisor extends SupervisorBase<DynamicSupervisorOptions> 
     this.children.delete(c);
   }
 
-  /** Starts a DynamicSupervisor; throws the named option error at once. */
-  static async start(ctx: SpawnContext, options: DynamicSupervisorOptions = {}, spawnOptions?: SpawnOptions): Promise<Pid> {
+  /**
+   * Starts a DynamicSupervisor from `ctx` (the node, or an actor: then it is the supervisor's
+   * parent) and resolves with its handle; throws the named option error at once.
+   */
+  static async start(ctx: ProcessContext, options: DynamicSupervisorOptions = {}, spawnOptions?: SpawnOptions): Promise<DynamicSupervisorHandle> {
     checkDynamicOptions(options);
-    return await ctx.spawnAndWait(DynamicSupervisor, options, spawnOptions);
+    return dynamicSupervisorHandle(ctx, await ctx.spawnAndWait(DynamicSupervisor, options, spawnOptions));
   }
 
-  /** Starts a child from a spec or `[ActorClass, args]`; resolves with its pid (MaxChildrenError, StartChildError). */
-  static async startChild(ctx: CallContext, sup: Target, child: DynamicChild, timeoutMs?: number): Promise<Pid> {
-    checkDynamicChild(child);
-    return await request(ctx, sup, { $supervisor: 'startChild', spec: child }, timeoutMs);
-  }
-
-  /** Stops the child `pid` and forgets it (ChildNotFoundError). */
-  static terminateChild(ctx: CallContext, sup: Target, pid: Pid, timeoutMs?: number): Promise<void> {
-    return request(ctx, sup, { $supervisor: 'terminateChild', child: pid }, timeoutMs);
-  }
-
-  /** The children, in start order: `[{ id, pid | null, type, restart }]`. */
-  static whichChildren(ctx: CallContext, sup: Target, timeoutMs?: number): Promise<ChildInfo[]> {
-    return request(ctx, sup, { $supervisor: 'whichChildren' }, timeoutMs);
-  }
-
-  /** `{ specs, active, supervisors, workers }`. */
-  static countChildren(ctx: CallContext, sup: Target, timeoutMs?: number): Promise<ChildCounts> {
-    return request(ctx, sup, { $supervisor: 'countChildren' }, timeoutMs);
+  /** The handle of a running DynamicSupervisor known by pid or local registered name (a child of a tree), calling from `ctx`. */
+  static of(ctx: ProcessContext, target: Pid | string): DynamicSupervisorHandle {
+    return dynamicSupervisorHandle(ctx, resolvePidOf(ctx, target, 'DynamicSupervisor.of'));
   }
 }

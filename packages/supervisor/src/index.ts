@@ -2,7 +2,9 @@
  * @foundation/supervisor — OTP supervision trees: Supervisor, DynamicSupervisor and child specs.
  */
 export { Supervisor } from './supervisor.js';
-export { DynamicSupervisor, checkDynamicChild, type DynamicChild } from './dynamic-supervisor.js';
+export { DynamicSupervisor } from './dynamic-supervisor.js';
+export { checkDynamicChild, type DynamicChild } from './dynamic-child.js';
+export type { SupervisorHandle, DynamicSupervisorHandle } from './handle.js';
 export {
   checkChildSpec,
   checkChildSpecs,
@@ -39,8 +41,6 @@ export {
   type SupervisorReply,
   type ChildInfo,
   type ChildCounts,
-  type CallContext,
-  type SpawnContext,
 } from './protocol.js';
 export {
   ChildSpecError,

@@ -1,4 +1,4 @@
-import { durationExpected, isDuration, systemClock, type Clock } from '@foundation/runtime';
+import { checkKnownOptions, durationExpected, isDuration, systemClock, type Clock } from '@foundation/runtime';
 import { checkChildSpecs, type ChildSpec, type NormalizedChildSpec } from './child-spec.js';
 import type { BackoffOptions } from './backoff.js';
 import type { ReportHandler } from './reports.js';
@@ -31,6 +31,8 @@ export interface SupervisorOptions extends CommonOptions {
 
 /** The argument of a DynamicSupervisor. */
 export interface DynamicSupervisorOptions extends CommonOptions {
+  /** `'one_for_one'`, its only strategy (the default; anything else is refused). */
+  strategy?: 'one_for_one';
   /** At most this many children at once (default Infinity). */
   maxChildren?: number;
 }
@@ -47,15 +49,13 @@ export interface CheckedCommon {
 const STRATEGIES: readonly Strategy[] = ['one_for_one', 'one_for_all', 'rest_for_one'];
 const COMMON_KEYS = ['maxRestarts', 'maxSeconds', 'clock', 'backoff', 'onReport'];
 
-function checkObject(opts: unknown, keys: readonly string[]): Record<string, unknown> {
+function checkObject(where: string, opts: unknown, keys: readonly string[]): Record<string, unknown> {
   if (opts === undefined) return {};
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
     throw new SupervisorOptionError('options', 'an object', opts);
   }
-  for (const key of Object.keys(opts)) {
-    if (!keys.includes(key)) throw new SupervisorOptionError(`'${key}'`, `one of ${keys.join(', ')}`, key);
-  }
-  return opts as Record<string, unknown>;
+  checkKnownOptions(where, opts, keys);
+  return opts;
 }
 
 function isClock(c: unknown): c is Clock {
@@ -71,7 +71,8 @@ const DELAY = { positive: true } as const;
 function checkBackoff(b: unknown, periodMs: number): CheckedCommon['backoff'] {
   if (b === undefined) return null;
   if (typeof b !== 'object' || b === null) throw new SupervisorOptionError('backoff', '{ minMs, maxMs, resetMs? }', b);
-  const { minMs, maxMs, resetMs } = b as Record<string, unknown>;
+  checkKnownOptions('supervisor option backoff', b, ['minMs', 'maxMs', 'resetMs']);
+  const { minMs, maxMs, resetMs } = b;
   // Both bound the delay of a restart timer: longer than MAX_DURATION_MS would fire at once.
   if (!isDuration(minMs, DELAY)) throw new SupervisorOptionError('backoff.minMs', durationExpected(DELAY), minMs);
   if (!isDuration(maxMs, DELAY) || maxMs < minMs) {
@@ -111,7 +112,7 @@ function checkCommon(o: Record<string, unknown>): CheckedCommon {
 export function checkSupervisorOptions(
   opts: unknown,
 ): CheckedCommon & { readonly strategy: Strategy; readonly children: NormalizedChildSpec[] } {
-  const o = checkObject(opts, [...COMMON_KEYS, 'strategy', 'children']);
+  const o = checkObject('Supervisor', opts, [...COMMON_KEYS, 'strategy', 'children']);
   const strategy = o.strategy ?? 'one_for_one';
   if (!STRATEGIES.includes(strategy as Strategy)) {
     throw new SupervisorOptionError('strategy', "'one_for_one', 'one_for_all' or 'rest_for_one'", strategy);
@@ -123,7 +124,11 @@ export function checkSupervisorOptions(
 
 /** Checks a DynamicSupervisor's options field by field and applies the defaults. */
 export function checkDynamicOptions(opts: unknown): CheckedCommon & { readonly maxChildren: number } {
-  const o = checkObject(opts, [...COMMON_KEYS, 'maxChildren']);
+  const o = checkObject('DynamicSupervisor', opts, [...COMMON_KEYS, 'strategy', 'maxChildren']);
+  // The only strategy a DynamicSupervisor has; accepted so that Elixir's `strategy: :one_for_one` carries over.
+  if (o.strategy !== undefined && o.strategy !== 'one_for_one') {
+    throw new SupervisorOptionError('strategy', "'one_for_one' (the only strategy of a DynamicSupervisor)", o.strategy);
+  }
   const maxChildren = o.maxChildren ?? Infinity;
   if (typeof maxChildren !== 'number' || !(maxChildren === Infinity || (Number.isInteger(maxChildren) && maxChildren >= 0))) {
     throw new SupervisorOptionError('maxChildren', 'an integer ≥ 0 or Infinity', maxChildren);

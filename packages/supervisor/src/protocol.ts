@@ -1,4 +1,4 @@
-import type { ActorClass, Pid, SpawnOptions, Target } from '@foundation/runtime';
+import type { Pid, ProcessContext, Target } from '@foundation/runtime';
 import type { ChildType, RestartType } from './child-spec.js';
 
 /** The calls a supervisor answers (both kinds; each rejects the ones it does not support). */
@@ -35,22 +35,12 @@ export interface ChildCounts {
   readonly workers: number;
 }
 
-/** Anything that can call a process: a Node, an actor (`this`) or an Inbox. */
-export interface CallContext {
-  call<R = unknown>(to: Target, msg: unknown, timeoutMs?: number): Promise<R>;
-}
-
 /**
  * Sends `req` to the supervisor `sup` and resolves with the answer, or throws the named error
  * the supervisor gave. The default timeout is Infinity, as OTP's supervisor calls.
  */
-export async function request<T>(ctx: CallContext, sup: Target, req: SupervisorRequest, timeoutMs = Infinity): Promise<T> {
+export async function request<T>(ctx: ProcessContext, sup: Target, req: SupervisorRequest, timeoutMs = Infinity): Promise<T> {
   const r = await ctx.call<SupervisorReply>(sup, req, timeoutMs);
   if (!r.ok) throw r.error;
   return r.value as T;
-}
-
-/** Anything that can spawn and wait for init: a Node or an actor. */
-export interface SpawnContext {
-  spawnAndWait<A>(cls: ActorClass<A>, args: A, opts?: SpawnOptions): Promise<Pid>;
 }

@@ -1,5 +1,5 @@
-import type { Pid, SpawnOptions, Target } from '@foundation/runtime';
-import { checkChildSpec, type ChildSpec } from './child-spec.js';
+import { resolvePidOf, type Pid, type ProcessContext, type SpawnOptions } from '@foundation/runtime';
+import { checkChildSpec } from './child-spec.js';
 import { checkSupervisorOptions, type Strategy, type SupervisorOptions } from './options.js';
 import { failedToStartChild } from './reasons.js';
 import {
@@ -9,11 +9,8 @@ import {
   ChildRunningError,
   StartChildError,
 } from './errors.js';
-import {
-  request,
-  type CallContext, type ChildCounts, type ChildInfo, type SpawnContext,
-  type SupervisorRequest,
-} from './protocol.js';
+import type { SupervisorRequest } from './protocol.js';
+import { supervisorHandle, type SupervisorHandle } from './handle.js';
 import { SupervisorBase, childRecord, type ChildRecord } from './internal/base.js';
 import { countOf, infoOf } from './internal/views.js';
 
@@ -140,42 +137,17 @@ export class Supervisor extends SupervisorBase<SupervisorOptions> {
   }
 
   /**
-   * Starts a Supervisor and resolves with its pid once every child started; throws the named
-   * option or child-spec error at once, and rejects with InitError when the start fails.
+   * Starts a Supervisor from `ctx` (the node, or an actor: then it is the supervisor's parent)
+   * and resolves with its handle once every child started; throws the named option or
+   * child-spec error at once, and rejects with InitError when the start fails.
    */
-  static async start(ctx: SpawnContext, options: SupervisorOptions, spawnOptions?: SpawnOptions): Promise<Pid> {
+  static async start(ctx: ProcessContext, options: SupervisorOptions, spawnOptions?: SpawnOptions): Promise<SupervisorHandle> {
     checkSupervisorOptions(options);
-    return await ctx.spawnAndWait(Supervisor, options, spawnOptions);
+    return supervisorHandle(ctx, await ctx.spawnAndWait(Supervisor, options, spawnOptions));
   }
 
-  /** The children, in start order: `[{ id, pid | null, type, restart }]`. */
-  static whichChildren(ctx: CallContext, sup: Target, timeoutMs?: number): Promise<ChildInfo[]> {
-    return request(ctx, sup, { $supervisor: 'whichChildren' }, timeoutMs);
-  }
-
-  /** `{ specs, active, supervisors, workers }`. */
-  static countChildren(ctx: CallContext, sup: Target, timeoutMs?: number): Promise<ChildCounts> {
-    return request(ctx, sup, { $supervisor: 'countChildren' }, timeoutMs);
-  }
-
-  /** Adds a child spec and starts it; resolves with its pid (ChildSpecError, ChildAlreadyStartedError, ChildAlreadyPresentError, StartChildError). */
-  static async startChild(ctx: CallContext, sup: Target, spec: ChildSpec, timeoutMs?: number): Promise<Pid> {
-    checkChildSpec(spec);
-    return await request(ctx, sup, { $supervisor: 'startChild', spec }, timeoutMs);
-  }
-
-  /** Stops a child and keeps its spec (a temporary child's spec is dropped). ChildNotFoundError. */
-  static terminateChild(ctx: CallContext, sup: Target, id: string, timeoutMs?: number): Promise<void> {
-    return request(ctx, sup, { $supervisor: 'terminateChild', child: id }, timeoutMs);
-  }
-
-  /** Starts a stopped child again from its spec; resolves with its pid (ChildRunningError, StartChildError). */
-  static restartChild(ctx: CallContext, sup: Target, id: string, timeoutMs?: number): Promise<Pid> {
-    return request(ctx, sup, { $supervisor: 'restartChild', id }, timeoutMs);
-  }
-
-  /** Forgets a stopped child's spec (ChildRunningError while it runs). */
-  static deleteChild(ctx: CallContext, sup: Target, id: string, timeoutMs?: number): Promise<void> {
-    return request(ctx, sup, { $supervisor: 'deleteChild', id }, timeoutMs);
+  /** The handle of a running Supervisor known by pid or local registered name (a child of a tree), calling from `ctx`. */
+  static of(ctx: ProcessContext, target: Pid | string): SupervisorHandle {
+    return supervisorHandle(ctx, resolvePidOf(ctx, target, 'Supervisor.of'));
   }
 }

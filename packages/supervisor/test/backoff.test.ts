@@ -28,20 +28,20 @@ describe('backoff', () => {
       onReport: (r) => reports.push(r),
       children: [{ id: 'db', start: [Worker, { id: 'db', failInit: () => (++starts === 2 ? 'down' : undefined) }] }],
     });
-    const [child] = await Supervisor.whichChildren(node, sup);
+    const [child] = await sup.whichChildren();
     const inbox = node.inbox();
     const down = watch(inbox, child!.pid!);
     node.cast(child!.pid!, { crash: 'lost connection' });
     await down;
     await until(() => (reports.some((r) => r.kind === 'backoff') ? true : undefined));
-    expect((await Supervisor.whichChildren(node, sup))[0]!.pid).toBeNull();
+    expect((await sup.whichChildren())[0]!.pid).toBeNull();
     clock.advance(99);
-    expect((await Supervisor.whichChildren(node, sup))[0]!.pid).toBeNull();
+    expect((await sup.whichChildren())[0]!.pid).toBeNull();
     clock.advance(1); // first retry: init fails once more, next delay 200
     await until(() => (reports.filter((r) => r.kind === 'backoff').length === 2 ? true : undefined));
     expect(reports.filter((r) => r.kind === 'backoff').map((r) => (r as { delayMs: number }).delayMs)).toEqual([100, 200]);
     clock.advance(200);
-    const pid = await until(async () => (await Supervisor.whichChildren(node, sup))[0]!.pid ?? undefined);
+    const pid = await until(async () => (await sup.whichChildren())[0]!.pid ?? undefined);
     expect(await node.call(pid, 'ping')).toBe('db');
   });
 });

@@ -10,7 +10,7 @@ import {
   Supervisor,
 } from '../src/index.js';
 import { Worker, startNode } from './helpers.js';
-import { defineActor } from '@foundation/runtime';
+import { UnknownOptionError, defineActor } from '@foundation/runtime';
 
 function fieldError(spec: unknown): ChildSpecError {
   try {
@@ -80,6 +80,15 @@ describe('child specs', () => {
     expect(checkSupervisorOptions(undefined)).toMatchObject({ strategy: 'one_for_one', maxRestarts: 3, maxSeconds: 5, children: [] });
   });
 
+  test.each([
+    ['Supervisor', () => checkSupervisorOptions({ stratgy: 'one_for_one' }), 'stratgy', 'maxRestarts, maxSeconds, clock, backoff, onReport, strategy, children'],
+    ['DynamicSupervisor', () => checkDynamicOptions({ max_children: 3 }), 'max_children', 'maxRestarts, maxSeconds, clock, backoff, onReport, strategy, maxChildren'],
+    ['supervisor option backoff', () => checkSupervisorOptions({ backoff: { minMs: 1, maxMs: 2, reset: 5 } }), 'reset', 'minMs, maxMs, resetMs'],
+  ])("%s: an unknown option throws UnknownOptionError naming it and the known ones", (where, check, option, known) => {
+    expect(check).toThrow(UnknownOptionError);
+    expect(check).toThrow(`${where}: unknown option '${option}' (known: ${known})`);
+  });
+
   test('a shutdown or backoff delay longer than a timer can wait (2^31-1 ms) is refused by name', () => {
     const tooLong = 2 ** 31;
     const e = fieldError({ id: 'x', start: [Worker], shutdown: tooLong });
@@ -95,6 +104,6 @@ describe('child specs', () => {
   test('Supervisor.start throws the named error at the caller; a bad spec in init fails the start', async () => {
     const node = await startNode();
     await expect(Supervisor.start(node, { children: [{ id: 'a', start: [Worker], restart: 'sometimes' as 'permanent' }] })).rejects.toThrow(ChildSpecError);
-    await expect(Supervisor.startChild(node, node.self, { id: 'a', start: ['Name', 1] })).rejects.toThrow(ChildSpecError);
+    await expect(Supervisor.of(node, node.self).startChild({ id: 'a', start: ['Name', 1] })).rejects.toThrow(ChildSpecError);
   });
 });

@@ -218,7 +218,7 @@ async function check(setup: Setup, steps: Step[]): Promise<void> {
   const model = new Model(setup);
   model.log.push(...log);
   const inbox = node.inbox();
-  const supDown = watch(inbox, sup, 60_000);
+  const supDown = watch(inbox, sup.pid, 60_000);
   let gaveUp: DownMessage | null = null;
   void supDown.then((d) => (gaveUp = d), () => {});
   /** Waits until the real log is as long as the model's, then compares what the supervisor did. */
@@ -238,7 +238,7 @@ async function check(setup: Setup, steps: Step[]): Promise<void> {
       model.advance(clock.now());
       await settle([]);
       if (model.gaveUp) break;
-      const kids = await Supervisor.whichChildren(node, sup);
+      const kids = await sup.whichChildren();
       const pidOf = (n: number) => kids.find((k) => k.id === `c${n}` && k.pid !== null);
       const first = pidOf(step.child);
       if (!first) continue; // not running (or gone): nothing to stop, in the model either
@@ -259,8 +259,8 @@ async function check(setup: Setup, steps: Step[]): Promise<void> {
       await settle(hits.map((h) => h.id));
       if (model.gaveUp) break;
       // What whichChildren shows once the supervisor is quiet (a call queues behind the restarts).
-      await Supervisor.countChildren(node, sup);
-      const now = await Supervisor.whichChildren(node, sup);
+      await sup.countChildren();
+      const now = await sup.whichChildren();
       expect(now.map((k) => [k.id, k.pid !== null])).toEqual(model.children.map((c) => [c.id, c.running]));
     }
     if (model.gaveUp) {

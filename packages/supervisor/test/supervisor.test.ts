@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { CallExitError, InitError, type Pid } from '@foundation/runtime';
+import { Actor, CallExitError, InitError, UnknownNameError } from '@foundation/runtime';
 import {
   ChildAlreadyPresentError,
   ChildAlreadyStartedError,
@@ -11,6 +11,7 @@ import {
   isReachedMaxRestartIntensity,
   type ChildSpec,
   type Strategy,
+  type SupervisorHandle,
   type SupervisorReport,
 } from '../src/index.js';
 import { Worker, startNode, until, watch, type WorkerArgs } from './helpers.js';
@@ -20,14 +21,14 @@ const spec = (id: string, log: string[], extra: Partial<ChildSpec> & { args?: Pa
   return { id, start: [Worker, { id, log, ...args }], ...rest };
 };
 
-async function pids(node: Awaited<ReturnType<typeof startNode>>, sup: Pid): Promise<Record<string, string | null>> {
+async function pids(node: Awaited<ReturnType<typeof startNode>>, sup: SupervisorHandle): Promise<Record<string, string | null>> {
   const out: Record<string, string | null> = {};
-  for (const c of await Supervisor.whichChildren(node, sup)) out[c.id!] = c.pid?.toString() ?? null;
+  for (const c of await sup.whichChildren()) out[c.id!] = c.pid?.toString() ?? null;
   return out;
 }
 
 /** Waits until the supervisor shows every child running with a pid other than in `before` for `changed`. */
-async function restarted(node: Awaited<ReturnType<typeof startNode>>, sup: Pid, before: Record<string, string | null>, changed: string[]) {
+async function restarted(node: Awaited<ReturnType<typeof startNode>>, sup: SupervisorHandle, before: Record<string, string | null>, changed: string[]) {
   return until(async () => {
     const now = await pids(node, sup);
     return changed.every((id) => now[id] !== null && now[id] !== before[id]) ? now : undefined;
@@ -43,8 +44,8 @@ describe('Supervisor start and stop', () => {
     });
     expect(log).toEqual(['start:a', 'start:b', 'start:c']);
     const inbox = node.inbox();
-    const down = watch(inbox, sup);
-    node.exit(sup, 'shutdown');
+    const down = watch(inbox, sup.pid);
+    node.exit(sup.pid, 'shutdown');
     expect((await down).reason).toBe('shutdown');
     expect(log.slice(3)).toEqual(['stop:c', 'stop:b', 'stop:a']);
   });
@@ -71,11 +72,11 @@ describe('Supervisor start and stop', () => {
       onReport: (r) => reports.push(r),
       children: [spec('slow', log, { shutdown: 50, args: { trap: true, slowTerminateMs: 60_000 } })],
     });
-    const [child] = await Supervisor.whichChildren(node, sup);
+    const [child] = await sup.whichChildren();
     const inbox = node.inbox();
     const childDown = watch(inbox, child!.pid!);
     const t0 = Date.now();
-    await Supervisor.terminateChild(node, sup, 'slow');
+    await sup.terminateChild('slow');
     expect((await childDown).reason).toBe('killed');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(45);
     expect(reports.find((r) => r.kind === 'shutdownError')).toMatchObject({ child: 'slow', reason: 'killed' });
@@ -85,9 +86,9 @@ describe('Supervisor start and stop', () => {
     const node = await startNode();
     const log: string[] = [];
     const sup = await Supervisor.start(node, { children: [spec('b', log, { shutdown: 'brutal_kill', args: { trap: true } })] });
-    await Supervisor.terminateChild(node, sup, 'b');
+    await sup.terminateChild('b');
     expect(log).toEqual(['start:b']);
-    expect((await Supervisor.whichChildren(node, sup))[0]!.pid).toBeNull();
+    expect((await sup.whichChildren())[0]!.pid).toBeNull();
   });
 });
 
@@ -106,7 +107,7 @@ describe('strategies', () => {
         children: ['a', 'b', 'c'].map((id) => spec(id, log, { args: { trap: true } })),
       });
       const before = await pids(node, sup);
-      const b = (await Supervisor.whichChildren(node, sup))[1]!.pid!;
+      const b = (await sup.whichChildren())[1]!.pid!;
       log.length = 0;
       node.cast(b, { crash: 'boom' });
       const after = await restarted(node, sup, before, again);
@@ -121,14 +122,14 @@ describe('restart types', () => {
     const node = await startNode();
     const log: string[] = [];
     const sup = await Supervisor.start(node, { children: [spec('w', log, { restart })] });
-    const [child] = await Supervisor.whichChildren(node, sup);
+    const [child] = await sup.whichChildren();
     const inbox = node.inbox();
     const down = watch(inbox, child!.pid!);
     node.cast(child!.pid!, reason instanceof Error ? { crash: reason.message } : { stop: reason });
     await down;
     // a second call is queued behind the EXIT (see the report): the restart, if any, has happened
-    await Supervisor.countChildren(node, sup);
-    return { node, sup, children: await Supervisor.whichChildren(node, sup), old: child!.pid! };
+    await sup.countChildren();
+    return { node, sup, children: await sup.whichChildren(), old: child!.pid! };
   }
 
   test('permanent: restarted after normal, shutdown and a crash', async () => {
@@ -166,13 +167,13 @@ describe('restart intensity and escalation', () => {
       children: [spec('a', log, { args: { trap: true } }), spec('b', log)],
     });
     const inbox = node.inbox();
-    const supDown = watch(inbox, sup);
+    const supDown = watch(inbox, sup.pid);
     for (let i = 0; i < 3; i++) {
-      const b = await until(async () => (await Supervisor.whichChildren(node, sup))[1]!.pid ?? undefined);
+      const b = await until(async () => (await sup.whichChildren())[1]!.pid ?? undefined);
       const down = watch(inbox, b);
       node.cast(b, { crash: `crash ${i}` });
       await down;
-      if (i < 2) await Supervisor.countChildren(node, sup);
+      if (i < 2) await sup.countChildren();
     }
     const { reason } = await supDown;
     expect(isReachedMaxRestartIntensity(reason)).toBe(true);
@@ -194,15 +195,15 @@ describe('restart intensity and escalation', () => {
         },
       ],
     });
-    const [inner] = await Supervisor.whichChildren(node, top);
+    const [inner] = await top.whichChildren();
     expect(inner).toMatchObject({ id: 'inner', type: 'supervisor', restart: 'permanent' });
-    const [leaf] = await Supervisor.whichChildren(node, inner!.pid!);
+    const [leaf] = await Supervisor.of(node, inner!.pid!).whichChildren();
     node.cast(leaf!.pid!, { crash: 'leaf down' });
     const inner2 = await until(async () => {
-      const [c] = await Supervisor.whichChildren(node, top);
+      const [c] = await top.whichChildren();
       return c!.pid !== null && !c!.pid.equals(inner!.pid!) ? c!.pid : undefined;
     });
-    expect((await Supervisor.whichChildren(node, inner2))[0]!.pid).not.toBeNull();
+    expect((await Supervisor.of(node, inner2).whichChildren())[0]!.pid).not.toBeNull();
     const terminated = reports.find((r) => r.kind === 'childTerminated');
     expect(terminated).toMatchObject({ child: 'inner', reason: { shutdown: { reachedMaxRestartIntensity: { child: 'leaf' } } } });
     expect(log).toEqual(['start:leaf', 'stop:leaf', 'start:leaf']);
@@ -214,40 +215,83 @@ describe('child API', () => {
     const node = await startNode();
     const log: string[] = [];
     const sup = await Supervisor.start(node, { children: [spec('a', log)] });
-    const pid = await Supervisor.startChild(node, sup, spec('b', log));
+    const pid = await sup.startChild(spec('b', log));
     expect(await node.call(pid, 'ping')).toBe('b');
-    await expect(Supervisor.startChild(node, sup, spec('b', log))).rejects.toBeInstanceOf(ChildAlreadyStartedError);
-    expect(await Supervisor.countChildren(node, sup)).toEqual({ specs: 2, active: 2, supervisors: 0, workers: 2 });
-    await expect(Supervisor.deleteChild(node, sup, 'b')).rejects.toBeInstanceOf(ChildRunningError);
-    await Supervisor.terminateChild(node, sup, 'b');
-    expect(await Supervisor.countChildren(node, sup)).toEqual({ specs: 2, active: 1, supervisors: 0, workers: 2 });
-    await expect(Supervisor.startChild(node, sup, spec('b', log))).rejects.toBeInstanceOf(ChildAlreadyPresentError);
-    const again = await Supervisor.restartChild(node, sup, 'b');
+    await expect(sup.startChild(spec('b', log))).rejects.toBeInstanceOf(ChildAlreadyStartedError);
+    expect(await sup.countChildren()).toEqual({ specs: 2, active: 2, supervisors: 0, workers: 2 });
+    await expect(sup.deleteChild('b')).rejects.toBeInstanceOf(ChildRunningError);
+    await sup.terminateChild('b');
+    expect(await sup.countChildren()).toEqual({ specs: 2, active: 1, supervisors: 0, workers: 2 });
+    await expect(sup.startChild(spec('b', log))).rejects.toBeInstanceOf(ChildAlreadyPresentError);
+    const again = await sup.restartChild('b');
     expect(await node.call(again, 'ping')).toBe('b');
-    await expect(Supervisor.restartChild(node, sup, 'b')).rejects.toBeInstanceOf(ChildRunningError);
-    await Supervisor.terminateChild(node, sup, 'b');
-    await Supervisor.deleteChild(node, sup, 'b');
-    expect((await Supervisor.whichChildren(node, sup)).map((c) => c.id)).toEqual(['a']);
-    await expect(Supervisor.terminateChild(node, sup, 'zz')).rejects.toBeInstanceOf(ChildNotFoundError);
-    const failed = await Supervisor.startChild(node, sup, spec('c', log, { args: { failInit: 'nope' } })).catch((e: unknown) => e);
+    await expect(sup.restartChild('b')).rejects.toBeInstanceOf(ChildRunningError);
+    await sup.terminateChild('b');
+    await sup.deleteChild('b');
+    expect((await sup.whichChildren()).map((c) => c.id)).toEqual(['a']);
+    await expect(sup.terminateChild('zz')).rejects.toBeInstanceOf(ChildNotFoundError);
+    const failed = await sup.startChild(spec('c', log, { args: { failInit: 'nope' } })).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(StartChildError);
     expect((failed as StartChildError).reason).toMatchObject({ message: 'nope' });
-    expect((await Supervisor.whichChildren(node, sup)).map((c) => c.id)).toEqual(['a']);
+    expect((await sup.whichChildren()).map((c) => c.id)).toEqual(['a']);
   });
 
   test('works by registered name and from inside an actor context', async () => {
     const node = await startNode();
     const log: string[] = [];
     await Supervisor.start(node, { children: [spec('a', log)] }, { name: 'root_sup' });
-    expect((await Supervisor.whichChildren(node, 'root_sup'))[0]!.id).toBe('a');
+    expect((await Supervisor.of(node, 'root_sup').whichChildren())[0]!.id).toBe('a');
     const inbox = node.inbox();
-    expect((await Supervisor.countChildren(inbox, 'root_sup')).active).toBe(1);
+    expect((await Supervisor.of(inbox, 'root_sup').countChildren()).active).toBe(1);
   });
 
   test('a call to a dead supervisor rejects with CallExitError', async () => {
     const node = await startNode();
     const sup = await Supervisor.start(node, {});
-    node.exit(sup, 'kill');
-    await expect(Supervisor.whichChildren(node, sup)).rejects.toBeInstanceOf(CallExitError);
+    node.exit(sup.pid, 'kill');
+    await expect(sup.whichChildren()).rejects.toBeInstanceOf(CallExitError);
+  });
+});
+
+/** Starts a supervisor from inside its init and answers with what the handle reports, from the actor's own context. */
+class Owner extends Actor<'children' | 'byName' | 'stop', unknown, string[]> {
+  private sup!: SupervisorHandle;
+  override async init(log: string[]): Promise<void> {
+    this.sup = await Supervisor.start(this, { children: [spec('a', log)] }, { name: 'owned_sup' });
+  }
+  override async handleCall(msg: 'children' | 'byName' | 'stop'): Promise<unknown> {
+    if (msg === 'children') return (await this.sup.whichChildren()).map((c) => c.id);
+    if (msg === 'byName') return (await Supervisor.of(this, 'owned_sup').countChildren()).active;
+    await this.sup.stop();
+    return 'stopped';
+  }
+}
+
+describe('handle', () => {
+  test('stop() stops the children last started first and resolves once they have stopped; again, at once', async () => {
+    const node = await startNode();
+    const log: string[] = [];
+    const sup = await Supervisor.start(node, {
+      children: [spec('a', log, { args: { trap: true } }), spec('b', log, { args: { trap: true, slowTerminateMs: 20, logEnd: true } })],
+    });
+    await sup.stop();
+    expect(log.slice(2)).toEqual(['stop:b', 'end:b', 'stop:a']);
+    await until(() => Promise.resolve(node.isAlive(sup.pid) === false ? true : undefined));
+    await sup.stop();
+  });
+
+  test('a handle made inside an actor (ctx = this) calls from that actor; of() finds one by name', async () => {
+    const node = await startNode();
+    const log: string[] = [];
+    const owner = await node.spawnAndWait(Owner, log);
+    expect(await node.call(owner, 'children')).toEqual(['a']);
+    expect(await node.call(owner, 'byName')).toBe(1);
+    expect(await node.call(owner, 'stop')).toBe('stopped');
+    expect(node.whereis('owned_sup')).toBeUndefined();
+  });
+
+  test('of() with a name nobody holds throws UnknownNameError', async () => {
+    const node = await startNode();
+    expect(() => Supervisor.of(node, 'nobody')).toThrow(UnknownNameError);
   });
 });

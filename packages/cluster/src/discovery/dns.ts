@@ -42,7 +42,7 @@ const STRATEGY = 'dns';
  * lookup (timeout, NXDOMAIN, refused) is logged and the next poll happens as usual.
  */
 export function dns(options: DnsOptions): Strategy {
-  const o = checkOptions<DnsOptions>(STRATEGY, options);
+  const o = checkOptions<DnsOptions>(STRATEGY, options, ['query', 'type', 'intervalMs', 'clock', 'port', 'scheme', 'resolver', 'timeoutMs']);
   const query = checkString(STRATEGY, 'query', o.query, /^[A-Za-z0-9_.-]+$/, 'a DNS name');
   const type = checkOneOf(STRATEGY, 'type', o.type ?? 'A', ['A', 'SRV'] as const);
   const intervalMs = checkInteger(STRATEGY, 'intervalMs', o.intervalMs ?? 5000, 10, 86_400_000);

@@ -75,7 +75,7 @@ interface EndpointsList {
  * Not-ready endpoints are not peers. A failed request is logged and polling goes on.
  */
 export function kubernetes(options: KubernetesOptions): Strategy {
-  const o = checkOptions<KubernetesOptions>(STRATEGY, options);
+  const o = checkOptions<KubernetesOptions>(STRATEGY, options, ['namespace', 'selector', 'port', 'scheme', 'apiServer', 'tokenPath', 'caPath', 'intervalMs', 'clock', 'timeoutMs']);
   const selector = checkString(STRATEGY, 'selector', o.selector);
   const port = typeof o.port === 'string' ? checkString(STRATEGY, 'port', o.port, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a port number or a port name') : checkInteger(STRATEGY, 'port', o.port, 1, 65535);
   const scheme = checkOneOf(STRATEGY, 'scheme', o.scheme ?? 'ws', ['ws', 'wss'] as const);

@@ -39,7 +39,7 @@ const TTL_SECONDS = 120;
  * goodbye when the strategy stops.
  */
 export function mdns(options?: MdnsOptions): Strategy {
-  const o = checkOptions<MdnsOptions>(STRATEGY, options);
+  const o = checkOptions<MdnsOptions>(STRATEGY, options, ['service', 'interface', 'bind', 'loopback', 'intervalMs', 'clock', 'port']);
   const service = checkString(STRATEGY, 'service', o.service ?? 'foundation', /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,13}[A-Za-z0-9])?$/, 'a DNS-SD service name (1-15 letters, digits or inner hyphens)');
   const iface = o.interface === undefined ? undefined : checkString(STRATEGY, 'interface', o.interface, IPV4, 'an IPv4 address');
   const bind = o.bind === undefined ? undefined : checkString(STRATEGY, 'bind', o.bind, IPV4, 'an IPv4 address');

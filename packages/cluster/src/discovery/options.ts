@@ -1,4 +1,4 @@
-import { FoundationError, describeValue, systemClock, type Clock } from '@foundation/runtime';
+import { FoundationError, checkKnownOptions, describeValue, systemClock, type Clock } from '@foundation/runtime';
 
 /** A discovery strategy was given a wrong option: names the strategy, the option, what is allowed and what was given. */
 export class StrategyOptionError extends FoundationError {
@@ -15,13 +15,17 @@ export class StrategyOptionError extends FoundationError {
 
 // Small field checks shared by the strategies; each throws StrategyOptionError naming the field.
 
-/** The options object itself: undefined means {}, anything else must be a plain object. */
-export function checkOptions<T extends object>(strategy: string, options: unknown): Partial<T> {
+/**
+ * The options object itself: undefined means {}, anything else must be a plain object with no
+ * key outside `known` (UnknownOptionError, as every options object of Foundation).
+ */
+export function checkOptions<T extends object>(strategy: string, options: unknown, known: readonly (keyof T & string)[]): Partial<T> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new StrategyOptionError(strategy, 'options', 'an object', options);
   }
-  return options;
+  checkKnownOptions(strategy, options, known);
+  return options as Partial<T>;
 }
 
 export function checkString(strategy: string, field: string, value: unknown, pattern?: RegExp, expected?: string): string {

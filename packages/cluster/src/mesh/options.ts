@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { checkKnownOptions } from '@foundation/runtime';
 import type { Strategy } from '../discovery/strategy.js';
 import { MeshOptionsError } from './errors.js';
 
@@ -111,6 +112,7 @@ function checkTls(v: unknown): MeshTlsOptions | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'object' || v === null) throw new MeshOptionsError('tls', 'an object { key, cert, ca? }', v);
   const t = v as Record<string, unknown>;
+  checkKnownOptions('mesh option tls', t, ['key', 'cert', 'ca', 'rejectUnauthorized']);
   if (!pem(t.key)) throw new MeshOptionsError('tls.key', 'a PEM string or Buffer', t.key);
   if (!pem(t.cert)) throw new MeshOptionsError('tls.cert', 'a PEM string or Buffer', t.cert);
   if (t.ca !== undefined && !pem(t.ca) && !(Array.isArray(t.ca) && t.ca.every(pem))) {
@@ -136,7 +138,7 @@ const WILDCARD = new Set(['0.0.0.0', '::', '']);
 export function resolveMeshOptions(opts: unknown): ResolvedMeshOptions {
   if (typeof opts !== 'object' || opts === null) throw new MeshOptionsError('options', 'an object with at least { cookie }', opts);
   const o = opts as Record<string, unknown>;
-  for (const key of Object.keys(o)) if (!KNOWN.has(key)) throw new MeshOptionsError(key, `one of ${[...KNOWN].join(', ')} (unknown option)`, o[key]);
+  checkKnownOptions('mesh', o, KNOWN);
   if (typeof o.cookie !== 'string' || o.cookie.length === 0) throw new MeshOptionsError('cookie', 'a non-empty string', o.cookie);
   const host = o.host ?? '127.0.0.1';
   if (typeof host !== 'string') throw new MeshOptionsError('host', 'a host name or IP address', host);

@@ -1,16 +1,16 @@
-import { InvalidArgumentError, Node, isPid, isRemoteName, type Pid, type Target } from '@foundation/runtime';
+import { BaseProcess, InvalidArgumentError, Node, checkKnownOptions, isPid, isRemoteName, type Pid, type Target } from '@foundation/runtime';
 
-/** Checks that `node` is a started Node. */
-export function checkNode(node: unknown, where: string): asserts node is Node {
-  if (!(node instanceof Node)) throw new InvalidArgumentError(`${where}: node`, 'a Node (from Node.start)', node);
+/** Checks that `ctx` is a started Node or a process (an actor's `this`, an inbox); returns its node. */
+export function checkContext(ctx: unknown, where: string): Node {
+  if (ctx instanceof Node) return ctx;
+  if (ctx instanceof BaseProcess) return ctx.node;
+  throw new InvalidArgumentError(`${where}: ctx`, 'a Node (from Node.start) or a process (an actor, an inbox)', ctx);
 }
 
-/** Refuses option keys not in `allowed`, naming the first unknown one. */
-export function checkOptionKeys(opts: unknown, what: string, allowed: readonly string[]): asserts opts is object {
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new InvalidArgumentError(what, 'an object', opts);
-  for (const key of Object.keys(opts)) {
-    if (!allowed.includes(key)) throw new InvalidArgumentError(`${what} '${key}'`, `one of ${allowed.join(', ')}`, key);
-  }
+/** An options object (not undefined) with no key outside `allowed` (UnknownOptionError naming `where`). */
+export function checkOptionKeys(opts: unknown, where: string, allowed: readonly string[]): asserts opts is object {
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new InvalidArgumentError(`${where} options`, 'an object', opts);
+  checkKnownOptions(where, opts, allowed);
 }
 
 /** A registry key: a string or a number (not NaN), compared by value. */
@@ -43,13 +43,13 @@ export function checkTarget(t: unknown, field: string): asserts t is Target {
 
 /** The options every registry's start takes, checked: `where` names the call in errors. */
 export function checkRegistryStart(
-  node: unknown,
+  ctx: unknown,
   opts: unknown,
   where: string,
   allowed: readonly string[],
-): { name: string; keys: 'unique' | 'duplicate'; listeners: Target[] } {
-  checkNode(node, where);
-  checkOptionKeys(opts, `${where} option`, allowed);
+): { node: Node; name: string; keys: 'unique' | 'duplicate'; listeners: Target[] } {
+  const node = checkContext(ctx, where);
+  checkOptionKeys(opts, where, allowed);
   const o = opts as { name?: unknown; keys?: unknown; listeners?: unknown };
   checkName(o.name, `${where} option name`);
   if (o.keys !== 'unique' && o.keys !== 'duplicate') {
@@ -58,5 +58,5 @@ export function checkRegistryStart(
   const listeners = o.listeners ?? [];
   if (!Array.isArray(listeners)) throw new InvalidArgumentError(`${where} option listeners`, 'an array of targets', listeners);
   listeners.forEach((t, i) => checkTarget(t, `${where} option listeners[${i}]`));
-  return { name: o.name, keys: o.keys, listeners: [...(listeners as Target[])] };
+  return { node, name: o.name, keys: o.keys, listeners: [...(listeners as Target[])] };
 }

@@ -37,8 +37,8 @@ export interface DOwnerArgs<K, V> {
   readonly name: string;
   readonly table: DistTable<K, V>;
   readonly listeners: readonly Target[];
-  readonly syncInterval: number;
-  readonly antiEntropyInterval: number;
+  readonly syncIntervalMs: number;
+  readonly antiEntropyIntervalMs: number;
 }
 
 /** The writes (and bookkeeping reads), as calls to the owner: one at a time, so ordered. */
@@ -100,7 +100,7 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
   private table!: DistTable<K, V>;
   private map!: EntryMap<K, V>;
   private engine!: ReplicationEngine;
-  private syncInterval = 100;
+  private syncIntervalMs = 100;
   /** Local writes since the last sync: one delta group handed to the engine per interval. */
   private pending: EntryMap<K, V> | null = null;
   private readonly holders = new Map<string, Holder<K, V>>();
@@ -116,7 +116,7 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
   override init(args: DOwnerArgs<K, V>): void {
     this.name = args.name;
     this.table = args.table;
-    this.syncInterval = args.syncInterval;
+    this.syncIntervalMs = args.syncIntervalMs;
     // Trapping, so that a shutdown from the parent runs terminate (own entries removed, listeners detached).
     this.trapExit = true;
     for (const t of args.listeners) this.listeners.add(t);
@@ -139,16 +139,16 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
         nodes: () => this.node.nodes(),
       },
       {
-        antiEntropyTicks: Math.max(1, Math.round(args.antiEntropyInterval / this.syncInterval)),
-        pruningMarkerTicks: Math.max(1, Math.round(DEFAULT_PRUNING_MARKER_TTL_MS / this.syncInterval)),
-        retireDownAfterTicks: Math.max(1, Math.round(DEFAULT_RETIRE_DOWN_AFTER_MS / this.syncInterval)),
+        antiEntropyTicks: Math.max(1, Math.round(args.antiEntropyIntervalMs / this.syncIntervalMs)),
+        pruningMarkerTicks: Math.max(1, Math.round(DEFAULT_PRUNING_MARKER_TTL_MS / this.syncIntervalMs)),
+        retireDownAfterTicks: Math.max(1, Math.round(DEFAULT_RETIRE_DOWN_AFTER_MS / this.syncIntervalMs)),
       },
     );
     this.engine.onRemoteChange = (keys) => this.remoteChanged(keys as EntryKey<K>[]);
     // Node events as messages: the engine is only ever touched by this actor.
     this.monitorNodes();
     this.engine.hello();
-    this.sendAfter(this.tickMsg, this.syncInterval);
+    this.sendAfter(this.tickMsg, this.syncIntervalMs);
   }
 
   override handleCall(msg: DOwnerCall<K, V>): DOwnerReply | Promise<DOwnerReply> {
@@ -199,7 +199,7 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
     if (msg === this.tickMsg) {
       this.flush();
       this.engine.tick();
-      this.sendAfter(this.tickMsg, this.syncInterval);
+      this.sendAfter(this.tickMsg, this.syncIntervalMs);
     } else if (typeof msg === 'object' && msg !== null && '$crdt' in msg) {
       this.replicaMessage(msg);
     } else if (isNodeUp(msg)) {

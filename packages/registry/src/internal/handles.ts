@@ -1,11 +1,18 @@
-import type { Node, Pid } from '@foundation/runtime';
+import { UnknownNameError, type Node, type Pid } from '@foundation/runtime';
 
-/** The running handles of one kind, per node and name (for `X.of(node, name)`). */
-export class RunningHandles<H> {
+/** The running handles of one kind, per node and name (for `X.of(ctx, name)`). */
+export class RunningHandles<H extends { readonly pid: Pid; readonly alive: boolean }> {
   private readonly byNode = new WeakMap<Node, Map<string, H>>();
 
   get(node: Node, name: string): H | undefined {
     return this.byNode.get(node)?.get(name);
+  }
+
+  /** The running handle under `name`; UnknownNameError naming `registered` (its owner's name) when none runs. */
+  running(node: Node, name: string, registered: string): H {
+    const h = this.get(node, name);
+    if (h === undefined || !h.alive) throw new UnknownNameError(registered);
+    return h;
   }
 
   set(node: Node, name: string, handle: H): void {
@@ -14,21 +21,9 @@ export class RunningHandles<H> {
     byName.set(name, handle);
   }
 
-  /** Forgets `handle` (only if it is still the one under `name`). */
-  delete(node: Node, name: string, handle: H): void {
+  /** Forgets the handle of the owner `pid` (only if it is still the one under `name`). */
+  delete(node: Node, name: string, pid: Pid): void {
     const byName = this.byNode.get(node);
-    if (byName?.get(name) === handle) byName.delete(name);
-  }
-}
-
-/** Stops an owner actor as its parent would (exit `'shutdown'`) and waits until it is gone. */
-export async function stopOwner(node: Node, pid: Pid): Promise<void> {
-  const box = node.inbox();
-  try {
-    box.monitor(pid);
-    node.exit(pid, 'shutdown');
-    await box.receive();
-  } finally {
-    box.close();
+    if (byName?.get(name)?.pid.equals(pid)) byName.delete(name);
   }
 }

@@ -4,6 +4,7 @@ import { die, handleSignals } from './signals.js';
 import { reply, type CallEnvelope, type From } from './calls.js';
 import type { ExitMessage } from '../reasons.js';
 import { isInitProbe } from './spawn-wait.js';
+import { isStopRequest } from './stop-request.js';
 
 /** Returned by `handleCall` when the reply will be given later with `reply(from, value)`. */
 export const noReply: unique symbol = Symbol('noReply');
@@ -113,6 +114,14 @@ function invoke(a: Behaviour, mb: Mailbox): boolean {
     case Kind.Call: {
       const env = payload as CallEnvelope;
       from = env.from;
+      if (isStopRequest(env.msg)) {
+        // gen_server:stop: terminate runs with 'normal', and the caller is answered after it.
+        const x = a.$x();
+        x.stopReason = 'normal';
+        (x.stoppers ??= []).push(from);
+        a.$flags |= Flag.Stopping;
+        return true;
+      }
       r = isInitProbe(env.msg) ? true : a.handleCall(env.msg, from);
       break;
     }
@@ -182,6 +191,10 @@ export function beginTerminate(a: Behaviour, reason: unknown): void {
     die(a, e);
     return;
   }
-  if (isThenable(r)) r.then(() => die(a, reason), (e: unknown) => die(a, e));
-  else die(a, reason);
+  const done = () => {
+    for (const from of a.$ext?.stoppers ?? []) reply(a.$k, from, 'ok');
+    die(a, reason);
+  };
+  if (isThenable(r)) r.then(done, (e: unknown) => die(a, e));
+  else done();
 }

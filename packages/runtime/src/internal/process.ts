@@ -1,6 +1,7 @@
 import type { Pid, Ref } from '../pid.js';
 import type { Mailbox } from './mailbox.js';
 import type { Kernel } from './kernel.js';
+import type { From } from './calls.js';
 
 /** Bits of ProcessCore.flags. */
 export const enum Flag {
@@ -59,6 +60,8 @@ export class ProcessExt {
   overflow: 'drop_newest' | 'drop_oldest' | 'reject' = 'drop_newest';
   dropped = 0;
   stopReason: unknown = 'normal';
+  /** Callers of `stopProcess`, answered once terminate has run. */
+  stoppers: From[] | null = null;
   /** Who waits for init to finish (spawnAndWait). */
   initWaiter: { resolve(): void; reject(reason: unknown): void } | null = null;
 }

@@ -6,6 +6,7 @@ import { isActorClass } from './spawn-check.js';
 import { actorClass, actorName } from '../actor-registry.js';
 import type { Kernel } from './kernel.js';
 import { link } from './signals.js';
+import { checkKnownOptions } from '../known-options.js';
 
 /** What a bounded mailbox does when full: drop the new message, drop the oldest, or refuse the send. */
 export type Overflow = 'drop_newest' | 'drop_oldest' | 'reject';
@@ -35,11 +36,7 @@ export function checkSpawnOptions(opts: unknown): SpawnOptions {
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
     throw new InvalidArgumentError('spawn options', 'an object', opts);
   }
-  for (const key of Object.keys(opts)) {
-    if (!OPTION_KEYS.has(key)) {
-      throw new InvalidArgumentError(`spawn option '${key}'`, `one of ${[...OPTION_KEYS].join(', ')}`, key);
-    }
-  }
+  checkKnownOptions('spawn', opts, OPTION_KEYS);
   const o = opts as SpawnOptions;
   if (o.name !== undefined && (typeof o.name !== 'string' || o.name.length === 0)) {
     throw new InvalidArgumentError('spawn option name', 'a non-empty string', o.name);
@@ -60,6 +57,7 @@ export function checkSpawnOptions(opts: unknown): SpawnOptions {
     if (typeof m !== 'object' || m === null) {
       throw new InvalidArgumentError('spawn option mailbox', '{ capacity, overflow? }', m);
     }
+    checkKnownOptions('spawn option mailbox', m, ['capacity', 'overflow']);
     if (!Number.isInteger(m.capacity) || m.capacity < 1) {
       throw new InvalidArgumentError('mailbox.capacity', 'an integer ≥ 1', m.capacity);
     }
