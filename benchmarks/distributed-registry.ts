@@ -59,7 +59,9 @@ async function once(countBytes: boolean, lookups: boolean): Promise<Outcome> {
       const t = net.transport();
       nodes.push(await Node.start({ name: `n${i}`, transport: countBytes ? counting(t, wire) : t }));
     }
-    const regs = await Promise.all(nodes.map((n) => DistributedRegistry.start<string, number>(n, { name: 'bench', keys: 'unique', syncIntervalMs: SYNC })));
+    const regs = await Promise.all(
+      nodes.map((n) => DistributedRegistry.start<string, number>(n, { name: 'bench', keys: 'unique', syncIntervalMs: SYNC })),
+    );
     const pids = nodes.map((n) => Array.from({ length: 500 }, () => n.spawn(Idle, undefined) as Pid));
     // Let the start-up exchange (hello digests, empty states) settle before counting.
     for (let i = 0; i < 10; i++) await nextImmediate();
@@ -116,7 +118,9 @@ main(async () => {
     const o = await once(false, true);
     conv.push(Math.round(o.convergenceMs));
     lookup.push(o.lookupRate);
-    log(`[distributed-registry] run ${i + 1}: converged ${o.convergenceMs.toFixed(1)} ms after the last write; ${o.lookupRate.toLocaleString('en-US')} lookups/s`);
+    log(
+      `[distributed-registry] run ${i + 1}: converged ${o.convergenceMs.toFixed(1)} ms after the last write; ${o.lookupRate.toLocaleString('en-US')} lookups/s`,
+    );
   }
   const bytes: number[] = [];
   const perPeer: number[] = [];
@@ -129,7 +133,13 @@ main(async () => {
   }
   emit({ workload: 'dreg-convergence', impl: 'foundation', unit: 'ms', median: median(conv), runs: conv });
   const intervals = conv.map((ms) => Math.round((ms / SYNC) * 100) / 100);
-  emit({ workload: 'dreg-convergence', impl: 'foundation', unit: 'sync-intervals', median: median(intervals.map((x) => x * 100)) / 100, runs: intervals });
+  emit({
+    workload: 'dreg-convergence',
+    impl: 'foundation',
+    unit: 'sync-intervals',
+    median: median(intervals.map((x) => x * 100)) / 100,
+    runs: intervals,
+  });
   emit({ workload: 'dreg-bytes-per-registration', impl: 'foundation', unit: 'bytes', median: median(bytes), runs: bytes });
   emit({ workload: 'dreg-bytes-per-registration-per-peer', impl: 'foundation', unit: 'bytes', median: median(perPeer), runs: perPeer });
   emit({ workload: 'dreg-frames', impl: 'foundation', unit: 'frames', median: median(frames), runs: frames });

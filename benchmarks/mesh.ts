@@ -157,7 +157,9 @@ async function main(): Promise<void> {
     log(`mesh-full-mesh run ${r + 1}: ${ms.toFixed(1)} ms`);
   }
   const sorted = [...times].sort((a, b) => a - b);
-  process.stdout.write(`${JSON.stringify({ workload: 'mesh-full-mesh', impl: 'foundation-mesh', unit: 'ms', median: sorted[sorted.length >> 1], runs: times, nodes: 5 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ workload: 'mesh-full-mesh', impl: 'foundation-mesh', unit: 'ms', median: sorted[sorted.length >> 1], runs: times, nodes: 5 })}\n`,
+  );
 }
 
 if (process.argv[2] === 'child') await runChild();

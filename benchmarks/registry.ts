@@ -80,7 +80,11 @@ main(async () => {
     try {
       const pg = await ProcessGroups.start(node);
       const groups = Array.from({ length: 100 }, (_, i) => `group-${i}`);
-      for (const g of groups) await pg.join(g, Array.from({ length: 10 }, () => node.spawn(Idle, undefined)));
+      for (const g of groups)
+        await pg.join(
+          g,
+          Array.from({ length: 10 }, () => node.spawn(Idle, undefined)),
+        );
       return readLoop(groups, LOOKUPS, (g) => pg.members(g).length);
     } finally {
       await node.stop();

@@ -71,11 +71,7 @@ const fmtRatio = (n: number | undefined): string => (n === undefined ? '—' : `
 const check = (ok: boolean | undefined): string => (ok === undefined ? '' : ok ? ' ✓' : ' ✗');
 
 function summary(lines: Line[], workloads: string[]): string {
-  const out: string[] = [
-    '',
-    '| workload | impl | median | vs erlang | vs bare | bytes/item |',
-    '|---|---|---:|---:|---:|---:|',
-  ];
+  const out: string[] = ['', '| workload | impl | median | vs erlang | vs bare | bytes/item |', '|---|---|---:|---:|---:|---:|'];
   for (const w of workloads) {
     const results = lines.filter((l) => l.workload === w && l.impl !== undefined);
     const ratio = (name: string, metric = 'median') =>

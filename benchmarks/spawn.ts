@@ -13,16 +13,7 @@
  * work.
  */
 import { Actor, Node, type Pid } from '@foundation/runtime';
-import {
-  benchmark,
-  checkNoDeadLetters,
-  collectGarbage,
-  ensureExposeGc,
-  main,
-  now,
-  rate,
-  type Sample,
-} from './lib/harness.js';
+import { benchmark, checkNoDeadLetters, collectGarbage, ensureExposeGc, main, now, rate, type Sample } from './lib/harness.js';
 import { bareSpawn } from './lib/baseline.js';
 
 const COUNT = 1_000_000;

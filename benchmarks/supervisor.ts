@@ -27,7 +27,11 @@ async function childPid(sup: SupervisorHandle, old: Pid | null, index = 0): Prom
 
 async function restartLatency(rounds: number): Promise<void> {
   const node = await Node.start({ name: 'bench' });
-  const sup = await Supervisor.start(node, { maxRestarts: rounds + 1, maxSeconds: 3600, children: [{ id: 'echo', start: [Echo, undefined] }] });
+  const sup = await Supervisor.start(node, {
+    maxRestarts: rounds + 1,
+    maxSeconds: 3600,
+    children: [{ id: 'echo', start: [Echo, undefined] }],
+  });
   const samples: number[] = [];
   let pid = await childPid(sup, null);
   for (let i = 0; i < rounds; i++) {
@@ -54,7 +58,16 @@ async function oneForAll(children: number, rounds: number): Promise<void> {
     await childPid(sup, last, children - 1);
     samples.push(performance.now() - t0);
   }
-  console.log(JSON.stringify({ workload: 'one-for-all-restart', impl: 'foundation', unit: 'ms', children, median: Number(median(samples).toFixed(2)), rounds }));
+  console.log(
+    JSON.stringify({
+      workload: 'one-for-all-restart',
+      impl: 'foundation',
+      unit: 'ms',
+      children,
+      median: Number(median(samples).toFixed(2)),
+      rounds,
+    }),
+  );
   await node.stop();
 }
 

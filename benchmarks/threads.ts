@@ -102,7 +102,9 @@ interface Impl<S> {
 
 /** Warm-up runs of each implementation, then RUNS rounds running each once, in turn. */
 async function interleaved<S>(workload: string, all: Impl<S>[]): Promise<Map<string, S[]>> {
-  const only = process.env.BENCH_IMPLS?.split(',').map((x) => x.trim()).filter(Boolean);
+  const only = process.env.BENCH_IMPLS?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   const impls = only?.length ? all.filter((i) => only.includes(i.impl)) : all;
   const out = new Map<string, S[]>(impls.map((i) => [i.impl, []]));
   log(`[${workload}] ${impls.map((i) => i.impl).join(', ')}: ${WARMUP} warm-up + ${RUNS} timed run(s) each, interleaved`);
@@ -284,7 +286,8 @@ async function oneway(node: Node, raw: RawThread): Promise<void> {
 
 /** Round-trip times (µs) of `rounds` bounces, after `warmup` untimed ones, between scheduler 0 and `pongScheduler`. */
 async function pingPong(node: Node, box: Inbox, pongScheduler: number, rounds: number, warmup: number): Promise<number[]> {
-  const pong = pongScheduler === 0 ? node.spawn('BenchPonger', undefined) : node.spawn('BenchPonger', undefined, { scheduler: pongScheduler });
+  const pong =
+    pongScheduler === 0 ? node.spawn('BenchPonger', undefined) : node.spawn('BenchPonger', undefined, { scheduler: pongScheduler });
   const ping = node.spawn(BenchPinger, { peer: pong, report: box.self, rounds, warmup });
   await waitQuiescent(node);
   node.send(ping, 'go');
@@ -349,7 +352,8 @@ async function scaling(node: Node, raw: RawThread): Promise<void> {
       threads.set(done.threadId, (threads.get(done.threadId) ?? 0) + 1);
     }
     const ms = now() - t0;
-    if (how === '2sched' && threads.size !== 2) log(`[${W}] warning: 'auto' put the ${CRUNCHERS} actors on threads ${JSON.stringify([...threads])}`);
+    if (how === '2sched' && threads.size !== 2)
+      log(`[${W}] warning: 'auto' put the ${CRUNCHERS} actors on threads ${JSON.stringify([...threads])}`);
     await killAll(node, pids);
     return sample(ms);
   };
@@ -388,7 +392,17 @@ async function scaling(node: Node, raw: RawThread): Promise<void> {
     const runs = samples.map((s) => s.rate);
     const wallRuns = samples.map((s) => round1(s.ms));
     medians.set(impl, median(runs));
-    line({ workload: W, impl, unit: 'tasks/s', median: median(runs), runs, wallMs: median1(wallRuns), wallRuns, task: `fib(${FIB_N})`, tasks });
+    line({
+      workload: W,
+      impl,
+      unit: 'tasks/s',
+      median: median(runs),
+      runs,
+      wallMs: median1(wallRuns),
+      wallRuns,
+      task: `fib(${FIB_N})`,
+      tasks,
+    });
   }
   // Speed-ups: above 1 means the numerator is faster.
   const pairs: [string, string][] = [

@@ -77,7 +77,11 @@ async function main(): Promise<void> {
     const viewB = () => a.call<string[]>(reporterB, 'view', 2000);
     const printEvents = async () => {
       // What a's registry tells its listener, as it happens (a short wait, then the views are checked again).
-      for (let ev = await events.receive(isRegistryEvent, 50).catch(() => null); ev; ev = events.pending > 0 ? await events.receive(isRegistryEvent, 0).catch(() => null) : null) {
+      for (
+        let ev = await events.receive(isRegistryEvent, 50).catch(() => null);
+        ev;
+        ev = events.pending > 0 ? await events.receive(isRegistryEvent, 0).catch(() => null) : null
+      ) {
         log(`${ms()}  a: ${'registered' in ev ? '+' : '-'} ${String(ev.key)} -> ${ev.pid}`);
       }
     };

@@ -73,7 +73,11 @@ async function main(): Promise<void> {
       strategy: 'one_for_one',
       onReport: log('root'),
       children: [
-        { id: 'pool', type: 'supervisor', start: [DynamicSupervisor, { maxChildren: 3, maxRestarts: 2, maxSeconds: 5, onReport: log('pool') }] },
+        {
+          id: 'pool',
+          type: 'supervisor',
+          start: [DynamicSupervisor, { maxChildren: 3, maxRestarts: 2, maxSeconds: 5, onReport: log('pool') }],
+        },
         { id: 'cache', start: [Cache, undefined] },
       ],
     },

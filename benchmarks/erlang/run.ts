@@ -59,11 +59,7 @@ interface ExecResult {
 }
 
 /** Runs a command, calling `onLine` for each complete stdout line as it arrives. */
-function exec(
-  cmd: string,
-  args: string[],
-  opts: { cwd: string; timeoutMs: number; onLine?: (line: string) => void },
-): Promise<ExecResult> {
+function exec(cmd: string, args: string[], opts: { cwd: string; timeoutMs: number; onLine?: (line: string) => void }): Promise<ExecResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -102,11 +98,7 @@ function exec(
 }
 
 function describeFailure(what: string, r: ExecResult, timeoutMs: number): Error {
-  const why = r.timedOut
-    ? `timed out after ${timeoutMs} ms`
-    : r.signal
-      ? `killed by ${r.signal}`
-      : `exited with code ${r.code}`;
+  const why = r.timedOut ? `timed out after ${timeoutMs} ms` : r.signal ? `killed by ${r.signal}` : `exited with code ${r.code}`;
   const detail = (r.stderr || r.stdout).trim();
   return new Error(`${what} ${why}${detail ? `:\n${detail}` : ''}`);
 }
@@ -205,11 +197,13 @@ async function run(
  * @param opts.timeoutMs kill the Erlang VM after this long (default 10 minutes)
  * @returns one result per workload, in the order run; rejects if the benchmark fails
  */
-export function runErlangBaselines(opts: {
-  workloads?: string[];
-  runs?: number;
-  timeoutMs?: number;
-} = {}): Promise<ErlangResult[] | null> {
+export function runErlangBaselines(
+  opts: {
+    workloads?: string[];
+    runs?: number;
+    timeoutMs?: number;
+  } = {},
+): Promise<ErlangResult[] | null> {
   return run(opts);
 }
 
@@ -232,9 +226,8 @@ async function cli(args: string[]): Promise<void> {
   const runsArg = args.find((a) => /^\d+$/.test(a));
   const workloads = args.filter((a) => !/^\d+$/.test(a) && a !== 'all');
   try {
-    const results = await run(
-      { workloads, runs: runsArg === undefined ? undefined : Number(runsArg) },
-      (_r, line) => process.stdout.write(`${line}\n`),
+    const results = await run({ workloads, runs: runsArg === undefined ? undefined : Number(runsArg) }, (_r, line) =>
+      process.stdout.write(`${line}\n`),
     );
     if (results === null) {
       process.stderr.write('erl/erlc not found on PATH; skipping Erlang baselines\n');

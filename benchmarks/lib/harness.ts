@@ -211,7 +211,9 @@ function ratioLine(workload: string, num: Result | ErlangResult, den: Result | E
  */
 export async function benchmark(spec: { workload: string; unit: string; impls: Impl[] }): Promise<void> {
   const { workload, unit } = spec;
-  const only = process.env.BENCH_IMPLS?.split(',').map((x) => x.trim()).filter(Boolean);
+  const only = process.env.BENCH_IMPLS?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   const impls = only?.length ? spec.impls.filter((i) => only.includes(i.impl)) : spec.impls;
   const t0 = now();
   const results: Result[] = [];

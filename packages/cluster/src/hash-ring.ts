@@ -17,7 +17,11 @@ export class EmptyHashRingError extends FoundationError {
 export class HashRingArgumentError extends FoundationError {
   readonly _tag = 'HashRingArgumentError' as const;
   override readonly name = 'HashRingArgumentError' as const;
-  constructor(readonly field: string, readonly expected: string, readonly given: unknown) {
+  constructor(
+    readonly field: string,
+    readonly expected: string,
+    readonly given: unknown,
+  ) {
     super(`HashRing: ${field} must be ${expected}, got ${describeValue(given)}`);
   }
   /** True when `e` is this kind of error, also after it crossed a thread or node. */
@@ -129,7 +133,7 @@ export class HashRing {
     const k2 = keyLanes[1]!;
     const scored: { name: string; s: number }[] = [];
     for (const e of this.entries.values()) scored.push({ name: e.name, s: score(e, k1, k2) });
-    scored.sort((a, b) => (b.s - a.s) || compareNames(a.name, b.name));
+    scored.sort((a, b) => b.s - a.s || compareNames(a.name, b.name));
     const out: string[] = [];
     for (let i = 0; i < scored.length && i < n; i++) out.push(scored[i]!.name);
     return out;

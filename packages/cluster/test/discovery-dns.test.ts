@@ -5,9 +5,7 @@ import { CountingClock, recordingContext } from './fixtures/strategy-context.js'
 
 const DNSMASQ = findDnsmasq();
 if (!DNSMASQ) {
-  console.warn(
-    'SKIPPED: the dns strategy tests need dnsmasq (apt-get install -y --no-install-recommends dnsmasq); .ci/run installs it.',
-  );
+  console.warn('SKIPPED: the dns strategy tests need dnsmasq (apt-get install -y --no-install-recommends dnsmasq); .ci/run installs it.');
 }
 
 const running: Strategy[] = [];
@@ -53,11 +51,24 @@ describe.skipIf(!DNSMASQ)('dns (against a dnsmasq on 127.0.0.1; skipped when dns
   it("type 'SRV' reports each record's host and port; scheme 'wss' and a port override apply", async () => {
     const plain = recordingContext('a', 'ws://127.0.0.1:4000');
     await strategy({ query: '_foundation._tcp.x.test', type: 'SRV', intervalMs: 50, resolver: [server.server] }).start(plain);
-    await vi.waitFor(() => expect([...plain.urls].sort()).toEqual(['ws://node-a.x.test:4001', 'ws://node-b.x.test:4002']), { timeout: 5000, interval: 5 });
+    await vi.waitFor(() => expect([...plain.urls].sort()).toEqual(['ws://node-a.x.test:4001', 'ws://node-b.x.test:4002']), {
+      timeout: 5000,
+      interval: 5,
+    });
 
     const secure = recordingContext('a', 'wss://127.0.0.1:4000');
-    await strategy({ query: '_foundation._tcp.x.test', type: 'SRV', scheme: 'wss', port: 9443, intervalMs: 50, resolver: server.server }).start(secure);
-    await vi.waitFor(() => expect([...secure.urls].sort()).toEqual(['wss://node-a.x.test:9443', 'wss://node-b.x.test:9443']), { timeout: 5000, interval: 5 });
+    await strategy({
+      query: '_foundation._tcp.x.test',
+      type: 'SRV',
+      scheme: 'wss',
+      port: 9443,
+      intervalMs: 50,
+      resolver: server.server,
+    }).start(secure);
+    await vi.waitFor(() => expect([...secure.urls].sort()).toEqual(['wss://node-a.x.test:9443', 'wss://node-b.x.test:9443']), {
+      timeout: 5000,
+      interval: 5,
+    });
   });
 
   it('keeps polling: a name that fails at first is found once it appears, and the failure is logged once', async () => {

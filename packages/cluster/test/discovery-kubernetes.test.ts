@@ -45,7 +45,15 @@ describe('kubernetes', () => {
   it('lists the ready endpoints of matching EndpointSlices over https, with the bearer token and label selector', async () => {
     const server = await api();
     const ctx = recordingContext('foundation-0', 'ws://10.244.1.30:4369');
-    await strategy({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', apiServer: server.url, tokenPath, caPath: tls.caPath, intervalMs: 20 }).start(ctx);
+    await strategy({
+      namespace: 'shop',
+      selector: 'app=foundation',
+      port: 'mesh',
+      apiServer: server.url,
+      tokenPath,
+      caPath: tls.caPath,
+      intervalMs: 20,
+    }).start(ctx);
     await vi.waitFor(() => expect(sorted(ctx.urls)).toEqual(READY), { timeout: 5000, interval: 5 });
 
     const first = server.requests[0]!;
@@ -61,12 +69,28 @@ describe('kubernetes', () => {
   it("leaves out this node's own URL, uses a numeric port as given, and matches nothing for another selector", async () => {
     const server = await api(false);
     const ctx = recordingContext('foundation-0', 'wss://10.244.1.17:9000');
-    await strategy({ namespace: 'shop', selector: 'kubernetes.io/service-name=foundation', port: 9000, scheme: 'wss', apiServer: server.url, tokenPath, intervalMs: 20 }).start(ctx);
-    await vi.waitFor(() => expect(sorted(ctx.urls)).toEqual(['wss://10.244.2.9:9000', 'wss://[fd00:10:244:4::5]:9000']), { timeout: 5000, interval: 5 });
+    await strategy({
+      namespace: 'shop',
+      selector: 'kubernetes.io/service-name=foundation',
+      port: 9000,
+      scheme: 'wss',
+      apiServer: server.url,
+      tokenPath,
+      intervalMs: 20,
+    }).start(ctx);
+    await vi.waitFor(() => expect(sorted(ctx.urls)).toEqual(['wss://10.244.2.9:9000', 'wss://[fd00:10:244:4::5]:9000']), {
+      timeout: 5000,
+      interval: 5,
+    });
 
     const none = recordingContext('x', 'ws://10.0.0.1:1');
-    await strategy({ namespace: 'shop', selector: 'app=other', port: 'mesh', apiServer: server.url, tokenPath, intervalMs: 20 }).start(none);
-    await vi.waitFor(() => expect(server.requests.filter((r) => r.query.get('labelSelector') === 'app=other').length).toBeGreaterThanOrEqual(2), { timeout: 5000, interval: 5 });
+    await strategy({ namespace: 'shop', selector: 'app=other', port: 'mesh', apiServer: server.url, tokenPath, intervalMs: 20 }).start(
+      none,
+    );
+    await vi.waitFor(
+      () => expect(server.requests.filter((r) => r.query.get('labelSelector') === 'app=other').length).toBeGreaterThanOrEqual(2),
+      { timeout: 5000, interval: 5 },
+    );
     expect(none.urls.size).toBe(0);
     expect(none.logs).toEqual([]);
   });
@@ -76,30 +100,57 @@ describe('kubernetes', () => {
     vi.stubEnv('KUBERNETES_SERVICE_HOST', '127.0.0.1');
     vi.stubEnv('KUBERNETES_SERVICE_PORT', new URL(server.url).port);
     const ctx = recordingContext('a', 'ws://10.0.0.1:1');
-    await strategy({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', tokenPath, caPath: tls.caPath, intervalMs: 20 }).start(ctx);
+    await strategy({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', tokenPath, caPath: tls.caPath, intervalMs: 20 }).start(
+      ctx,
+    );
     await vi.waitFor(() => expect(sorted(ctx.urls)).toEqual(READY), { timeout: 5000, interval: 5 });
   });
 
-  it.each(['forbidden', 'notfound'] as const)('falls back to v1 Endpoints when EndpointSlices are %s, leaving out notReadyAddresses', async (mode) => {
-    const server = await api();
-    server.slices = mode;
-    const ctx = recordingContext('a', 'ws://10.0.0.1:1');
-    await strategy({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', apiServer: server.url, tokenPath, caPath: tls.caPath, intervalMs: 20 }).start(ctx);
-    await vi.waitFor(() => expect(sorted(ctx.urls)).toEqual(READY_V4), { timeout: 5000, interval: 5 });
-    expect(server.requests.some((r) => r.path === '/api/v1/namespaces/shop/endpoints' && r.query.get('labelSelector') === 'app=foundation')).toBe(true);
-    expect(ctx.logs).toHaveLength(1);
-    expect(ctx.logs[0]).toMatch(mode === 'forbidden' ? /EndpointSlices gave 403 Forbidden: endpointslices\.discovery\.k8s\.io is forbidden.*using v1 Endpoints/ : /EndpointSlices gave 404 Not Found; using v1 Endpoints/);
-    // Once fallen back, it asks Endpoints directly.
-    const count = server.requests.length;
-    await vi.waitFor(() => expect(server.requests.length).toBeGreaterThanOrEqual(count + 2), { timeout: 5000, interval: 5 });
-    expect(server.requests.slice(count).every((r) => r.path.endsWith('/endpoints'))).toBe(true);
-  });
+  it.each(['forbidden', 'notfound'] as const)(
+    'falls back to v1 Endpoints when EndpointSlices are %s, leaving out notReadyAddresses',
+    async (mode) => {
+      const server = await api();
+      server.slices = mode;
+      const ctx = recordingContext('a', 'ws://10.0.0.1:1');
+      await strategy({
+        namespace: 'shop',
+        selector: 'app=foundation',
+        port: 'mesh',
+        apiServer: server.url,
+        tokenPath,
+        caPath: tls.caPath,
+        intervalMs: 20,
+      }).start(ctx);
+      await vi.waitFor(() => expect(sorted(ctx.urls)).toEqual(READY_V4), { timeout: 5000, interval: 5 });
+      expect(
+        server.requests.some((r) => r.path === '/api/v1/namespaces/shop/endpoints' && r.query.get('labelSelector') === 'app=foundation'),
+      ).toBe(true);
+      expect(ctx.logs).toHaveLength(1);
+      expect(ctx.logs[0]).toMatch(
+        mode === 'forbidden'
+          ? /EndpointSlices gave 403 Forbidden: endpointslices\.discovery\.k8s\.io is forbidden.*using v1 Endpoints/
+          : /EndpointSlices gave 404 Not Found; using v1 Endpoints/,
+      );
+      // Once fallen back, it asks Endpoints directly.
+      const count = server.requests.length;
+      await vi.waitFor(() => expect(server.requests.length).toBeGreaterThanOrEqual(count + 2), { timeout: 5000, interval: 5 });
+      expect(server.requests.slice(count).every((r) => r.path.endsWith('/endpoints'))).toBe(true);
+    },
+  );
 
   it('follows continue tokens through every page of the list', async () => {
     const server = await api();
     server.pageSize = 1;
     const ctx = recordingContext('a', 'ws://10.0.0.1:1');
-    await strategy({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', apiServer: server.url, tokenPath, caPath: tls.caPath, intervalMs: 50 }).start(ctx);
+    await strategy({
+      namespace: 'shop',
+      selector: 'app=foundation',
+      port: 'mesh',
+      apiServer: server.url,
+      tokenPath,
+      caPath: tls.caPath,
+      intervalMs: 50,
+    }).start(ctx);
     await vi.waitFor(() => expect(sorted(ctx.urls)).toEqual(READY), { timeout: 5000, interval: 5 });
     expect(server.requests[1]!.query.get('continue')).toBeTruthy();
     expect(server.requests[1]!.query.get('labelSelector')).toBe('app=foundation');
@@ -110,7 +161,15 @@ describe('kubernetes', () => {
     const ctx = recordingContext('a', 'ws://10.0.0.1:1');
     const old = server.token;
     server.token = 'rotated-token';
-    await strategy({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', apiServer: server.url, tokenPath, caPath: tls.caPath, intervalMs: 20 }).start(ctx);
+    await strategy({
+      namespace: 'shop',
+      selector: 'app=foundation',
+      port: 'mesh',
+      apiServer: server.url,
+      tokenPath,
+      caPath: tls.caPath,
+      intervalMs: 20,
+    }).start(ctx);
     await vi.waitFor(() => expect(ctx.logs).toHaveLength(1), { timeout: 5000, interval: 5 });
     expect(ctx.logs[0]).toMatch(/kubernetes: listing endpointslices in shop \(app=foundation\) failed: .*401 Unauthorized: Unauthorized/);
     expect(server.requests[0]!.authorization).toBe(`Bearer ${old}`);
@@ -119,16 +178,33 @@ describe('kubernetes', () => {
     expect(ctx.logs[1]).toBe('kubernetes: listing endpointslices in shop (app=foundation) succeeded again');
 
     server.slices = 'error';
-    await vi.waitFor(() => expect(ctx.logs[2]).toMatch(/500 Internal Server Error: etcdserver: request timed out/), { timeout: 5000, interval: 5 });
+    await vi.waitFor(() => expect(ctx.logs[2]).toMatch(/500 Internal Server Error: etcdserver: request timed out/), {
+      timeout: 5000,
+      interval: 5,
+    });
   });
 
   it('a missing token file or an unreachable API server is logged, not thrown', async () => {
     const ctx = recordingContext('a', 'ws://10.0.0.1:1');
-    await strategy({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', apiServer: 'https://127.0.0.1:1', tokenPath: join(dir, 'missing'), intervalMs: 20 }).start(ctx);
+    await strategy({
+      namespace: 'shop',
+      selector: 'app=foundation',
+      port: 'mesh',
+      apiServer: 'https://127.0.0.1:1',
+      tokenPath: join(dir, 'missing'),
+      intervalMs: 20,
+    }).start(ctx);
     await vi.waitFor(() => expect(ctx.logs[0]).toMatch(/ENOENT/), { timeout: 5000, interval: 5 });
     writeFileSync(join(dir, 'present'), 'token');
     const other = recordingContext('a', 'ws://10.0.0.1:1');
-    await strategy({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', apiServer: 'https://127.0.0.1:1', tokenPath: join(dir, 'present'), intervalMs: 20 }).start(other);
+    await strategy({
+      namespace: 'shop',
+      selector: 'app=foundation',
+      port: 'mesh',
+      apiServer: 'https://127.0.0.1:1',
+      tokenPath: join(dir, 'present'),
+      intervalMs: 20,
+    }).start(other);
     await vi.waitFor(() => expect(other.logs[0]).toMatch(/ECONNREFUSED/), { timeout: 5000, interval: 5 });
   });
 
@@ -136,7 +212,15 @@ describe('kubernetes', () => {
     const server = await api();
     const ctx = recordingContext('a', 'ws://10.0.0.1:1');
     // No caPath that exists: Node's default CAs do not sign the test server's certificate.
-    await strategy({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', apiServer: server.url, tokenPath, caPath: join(dir, 'no-ca.crt'), intervalMs: 20 }).start(ctx);
+    await strategy({
+      namespace: 'shop',
+      selector: 'app=foundation',
+      port: 'mesh',
+      apiServer: server.url,
+      tokenPath,
+      caPath: join(dir, 'no-ca.crt'),
+      intervalMs: 20,
+    }).start(ctx);
     await vi.waitFor(() => expect(ctx.logs[0]).toMatch(/certificate/i), { timeout: 5000, interval: 5 });
     expect(ctx.urls.size).toBe(0);
   });
@@ -144,8 +228,19 @@ describe('kubernetes', () => {
   it('an endpoint listed by the last successful poll and gone from this one is reported lost; a failed poll reports nothing lost', async () => {
     const server = await api();
     const ctx = recordingContext('foundation-0', 'ws://10.244.1.17:4369');
-    await strategy({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', apiServer: server.url, tokenPath, caPath: tls.caPath, intervalMs: 20 }).start(ctx);
-    await vi.waitFor(() => expect(sorted(ctx.urls)).toEqual(['ws://10.244.2.9:4369', 'ws://[fd00:10:244:4::5]:4369']), { timeout: 5000, interval: 5 });
+    await strategy({
+      namespace: 'shop',
+      selector: 'app=foundation',
+      port: 'mesh',
+      apiServer: server.url,
+      tokenPath,
+      caPath: tls.caPath,
+      intervalMs: 20,
+    }).start(ctx);
+    await vi.waitFor(() => expect(sorted(ctx.urls)).toEqual(['ws://10.244.2.9:4369', 'ws://[fd00:10:244:4::5]:4369']), {
+      timeout: 5000,
+      interval: 5,
+    });
     expect(ctx.lostUrls).toEqual([]);
 
     // foundation-1 is being rolled: terminating, so no longer a peer.
@@ -164,7 +259,10 @@ describe('kubernetes', () => {
     server.terminating = new Set(['fd00:10:244:4::5']);
     const found = ctx.foundCount;
     server.slices = 'ok';
-    await vi.waitFor(() => expect(ctx.lostUrls).toEqual(['ws://10.244.2.9:4369', 'ws://[fd00:10:244:4::5]:4369']), { timeout: 5000, interval: 5 });
+    await vi.waitFor(() => expect(ctx.lostUrls).toEqual(['ws://10.244.2.9:4369', 'ws://[fd00:10:244:4::5]:4369']), {
+      timeout: 5000,
+      interval: 5,
+    });
     await vi.waitFor(() => expect(ctx.foundCount).toBeGreaterThan(found), { timeout: 5000, interval: 5 });
     const polled = server.requests.length;
     await vi.waitFor(() => expect(server.requests.length).toBeGreaterThanOrEqual(polled + 3), { timeout: 5000, interval: 5 });
@@ -176,7 +274,16 @@ describe('kubernetes', () => {
     const server = await api();
     const clock = new CountingClock();
     const ctx = recordingContext('a', 'ws://10.0.0.1:1');
-    const s = kubernetes({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', apiServer: server.url, tokenPath, caPath: tls.caPath, intervalMs: 20, clock });
+    const s = kubernetes({
+      namespace: 'shop',
+      selector: 'app=foundation',
+      port: 'mesh',
+      apiServer: server.url,
+      tokenPath,
+      caPath: tls.caPath,
+      intervalMs: 20,
+      clock,
+    });
     await s.start(ctx);
     await vi.waitFor(() => expect(clock.pending.size).toBe(1), { timeout: 5000, interval: 1 });
     await s.stop();
@@ -185,7 +292,16 @@ describe('kubernetes', () => {
     server.slices = 'hang';
     const inFlight = recordingContext('b', 'ws://10.0.0.1:1');
     const clockB = new CountingClock();
-    const b = kubernetes({ namespace: 'shop', selector: 'app=foundation', port: 'mesh', apiServer: server.url, tokenPath, caPath: tls.caPath, intervalMs: 20, clock: clockB });
+    const b = kubernetes({
+      namespace: 'shop',
+      selector: 'app=foundation',
+      port: 'mesh',
+      apiServer: server.url,
+      tokenPath,
+      caPath: tls.caPath,
+      intervalMs: 20,
+      clock: clockB,
+    });
     await b.start(inFlight);
     await vi.waitFor(() => expect(server.hanging).toBe(1), { timeout: 5000, interval: 1 });
     await b.stop();
@@ -204,7 +320,9 @@ describe('kubernetes', () => {
     expect(() => kubernetes({ ...ok, intervalMs: 1.5 })).toThrow(StrategyOptionError);
     expect(() => kubernetes({ ...ok, scheme: 'tcp' as 'ws' })).toThrow(/option scheme/);
     vi.stubEnv('KUBERNETES_SERVICE_HOST', '');
-    expect(() => kubernetes({ ...ok, apiServer: undefined })).toThrow(/option apiServer must be given when KUBERNETES_SERVICE_HOST is not set/);
+    expect(() => kubernetes({ ...ok, apiServer: undefined })).toThrow(
+      /option apiServer must be given when KUBERNETES_SERVICE_HOST is not set/,
+    );
     expect(kubernetes(ok).name).toBe('kubernetes');
   });
 });

@@ -70,10 +70,13 @@ describe('mdns', () => {
     const b = recordingContext('b.with.dots', 'ws://127.0.0.1:41002');
     await strategy({ service, ...LOOPBACK, intervalMs: 50 }).start(a);
     await strategy({ service, ...LOOPBACK, intervalMs: 50 }).start(b);
-    await vi.waitFor(() => {
-      expect(a.urls).toContain('ws://127.0.0.1:41002');
-      expect(b.urls).toContain('ws://127.0.0.1:41001');
-    }, { timeout: 5000, interval: 10 });
+    await vi.waitFor(
+      () => {
+        expect(a.urls).toContain('ws://127.0.0.1:41002');
+        expect(b.urls).toContain('ws://127.0.0.1:41001');
+      },
+      { timeout: 5000, interval: 10 },
+    );
     expect([...a.urls]).toEqual(['ws://127.0.0.1:41002']);
     expect([...b.urls]).toEqual(['ws://127.0.0.1:41001']);
   });
@@ -111,11 +114,14 @@ describe('mdns', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
 
-    await vi.waitFor(() => {
-      expect(child.exitCode, `the child exited: ${err}`).toBeNull();
-      expect(here.urls).toContain('ws://127.0.0.1:41022');
-      expect(out).toContain('found ws://127.0.0.1:41021\n');
-    }, { timeout: 15_000, interval: 20 });
+    await vi.waitFor(
+      () => {
+        expect(child.exitCode, `the child exited: ${err}`).toBeNull();
+        expect(here.urls).toContain('ws://127.0.0.1:41022');
+        expect(out).toContain('found ws://127.0.0.1:41021\n');
+      },
+      { timeout: 15_000, interval: 20 },
+    );
     expect(out).not.toContain('found ws://127.0.0.1:41022');
 
     child.stdin.end(); // the child stops its strategy (saying goodbye) and exits
@@ -154,7 +160,7 @@ describe('mdns', () => {
     await vi.waitFor(() => expect(a.lostUrls).toEqual(['ws://127.0.0.1:41072', 'ws://127.0.0.1:41072']), { timeout: 5000, interval: 10 });
   });
 
-  it('a peer not heard again within its records\' TTL is reported lost, after being asked for at 80 % and 90 % of it', async () => {
+  it("a peer not heard again within its records' TTL is reported lost, after being asked for at 80 % and 90 % of it", async () => {
     const service = uniqueService();
     const a = recordingContext('a', 'ws://127.0.0.1:41081');
     // Queries on the interval come only every minute: the ones the ghost hears are the TTL's.

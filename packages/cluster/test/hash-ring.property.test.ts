@@ -121,7 +121,9 @@ describe('HashRing laws', () => {
         }
         const expected = 20_000 / ms.length;
         for (const [m, c] of counts) {
-          expect(Math.abs(c - expected), `member ${JSON.stringify(m)} owns ${c}, expected ${expected}`).toBeLessThanOrEqual(0.12 * expected);
+          expect(Math.abs(c - expected), `member ${JSON.stringify(m)} owns ${c}, expected ${expected}`).toBeLessThanOrEqual(
+            0.12 * expected,
+          );
         }
       }),
       { numRuns: 40 },
@@ -144,10 +146,11 @@ describe('HashRing laws', () => {
   it('weights: each member owns within ±20% of k·w/W of k = 20,000 keys, weights in [0.5, 4]', () => {
     // The smallest expected share here is 0.5/(0.5 + 5·4) of k ≈ 488 keys, σ ≈ 22: ±20% ≈ 4.4σ;
     // for typical draws the bound is 8σ or more.
-    const weighted = fc.uniqueArray(
-      fc.record({ name: memberName, weight: fc.integer({ min: 1, max: 8 }).map((w) => w / 2) }),
-      { minLength: 2, maxLength: 6, selector: (m) => m.name },
-    );
+    const weighted = fc.uniqueArray(fc.record({ name: memberName, weight: fc.integer({ min: 1, max: 8 }).map((w) => w / 2) }), {
+      minLength: 2,
+      maxLength: 6,
+      selector: (m) => m.name,
+    });
     fc.assert(
       fc.property(weighted, fc.string({ maxLength: 6 }), (ms, prefix) => {
         const ring = new HashRing(ms);
@@ -166,7 +169,7 @@ describe('HashRing laws', () => {
     );
   });
 
-  it('weights: raising one member\'s weight moves keys only to that member', () => {
+  it("weights: raising one member's weight moves keys only to that member", () => {
     fc.assert(
       fc.property(members(2, 8), keys, fc.integer({ min: 2, max: 5 }), (ms, ks, w) => {
         const ring = new HashRing(ms);

@@ -23,7 +23,7 @@ async function received(inbox: ReturnType<Node['inbox']>, n: number): Promise<un
   return got;
 }
 
-describe('a turn\'s frames travel as one batch', () => {
+describe("a turn's frames travel as one batch", () => {
   test('a frame over maxFrameBytes among small ones in one turn: its send throws FrameTooLargeError, the others arrive in order', async () => {
     const { a, b } = await pair({ maxFrameBytes: 1024 });
     const inbox = a.inbox();
@@ -121,8 +121,21 @@ describe('Snapshotter', () => {
     const shared = {};
     const cyclic: Record<string, unknown> = {};
     cyclic.c = cyclic;
-    for (const msg of [{ a: shared, b: shared }, cyclic, new Map(), new Date(), 1n, new Error('x'), new Uint8Array(2), 'x'.repeat(400),
-      Array.from({ length: 200 }, (_, i) => i), JSON.parse('{"__proto__": 1}'), Object.create(null), () => 1, Symbol('s')]) {
+    for (const msg of [
+      { a: shared, b: shared },
+      cyclic,
+      new Map(),
+      new Date(),
+      1n,
+      new Error('x'),
+      new Uint8Array(2),
+      'x'.repeat(400),
+      Array.from({ length: 200 }, (_, i) => i),
+      JSON.parse('{"__proto__": 1}'),
+      Object.create(null),
+      () => 1,
+      Symbol('s'),
+    ]) {
       expect(s.takeFrame({ t: 'msg', to: pid, kind: 0, msg })).toBe(false);
     }
   });
@@ -130,11 +143,12 @@ describe('Snapshotter', () => {
 
 describe('Outbox', () => {
   const pid = new Pid('n', 1, 1);
-  const decodeAll = (bufs: Buffer[]) => bufs.flatMap((b) => {
-    const recs = splitBatch(b, 1 << 30);
-    if (typeof recs === 'string') throw new Error(recs);
-    return recs.map((r) => ({ kind: r.kind, value: decode(r.payload) }));
-  });
+  const decodeAll = (bufs: Buffer[]) =>
+    bufs.flatMap((b) => {
+      const recs = splitBatch(b, 1 << 30);
+      if (typeof recs === 'string') throw new Error(recs);
+      return recs.map((r) => ({ kind: r.kind, value: decode(r.payload) }));
+    });
 
   test('keeps send order across snapshot runs and encoded records', () => {
     const dropped: unknown[] = [];

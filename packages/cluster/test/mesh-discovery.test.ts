@@ -8,7 +8,8 @@ import { LogLines, startNode, stopAll, until } from './mesh-helpers.js';
 // ones are no longer redialled. Against a real DNS server (dnsmasq), as in production.
 
 const DNSMASQ = findDnsmasq();
-if (!DNSMASQ) console.warn('SKIPPED: the mesh discovery tests need dnsmasq (apt-get install -y --no-install-recommends dnsmasq); .ci/run installs it.');
+if (!DNSMASQ)
+  console.warn('SKIPPED: the mesh discovery tests need dnsmasq (apt-get install -y --no-install-recommends dnsmasq); .ci/run installs it.');
 
 /** A listening socket that counts the connections made to it and closes each at once: a pod address nobody serves. */
 async function counter(host: string, port: number): Promise<{ count: () => number; close: () => Promise<void> }> {
@@ -27,10 +28,11 @@ async function counter(host: string, port: number): Promise<{ count: () => numbe
   });
   return {
     count: () => n,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of conns) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of conns) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -62,7 +64,11 @@ describe.skipIf(!DNSMASQ)('mesh with DNS discovery (against a dnsmasq on 127.0.0
   });
 
   const NAME = 'nodes.mesh.test';
-  const hosts = (ips: string[]) => server.setHosts(ips.map((ip) => `${ip} ${NAME}`), { name: NAME, addresses: ips });
+  const hosts = (ips: string[]) =>
+    server.setHosts(
+      ips.map((ip) => `${ip} ${NAME}`),
+      { name: NAME, addresses: ips },
+    );
   const polls = async (n: number) => {
     const from = relay.received;
     await until(() => expect(relay.received).toBeGreaterThanOrEqual(from + n));

@@ -4,7 +4,20 @@ import { CloseCode, MeshConnectError, MeshOptionsError, dns, kubernetes, mdns, m
 import { Handshake } from '../src/mesh/handshake.js';
 import { REC_CONTROL, instanceId } from '../src/mesh/protocol.js';
 import { parseHandshake } from '../src/mesh/wire.js';
-import { COOKIE, Echo, LogLines, connectionTo, failure, meshOf, rawClient, rawPeer, record, startNode, stopAll, until } from './mesh-helpers.js';
+import {
+  COOKIE,
+  Echo,
+  LogLines,
+  connectionTo,
+  failure,
+  meshOf,
+  rawClient,
+  rawPeer,
+  record,
+  startNode,
+  stopAll,
+  until,
+} from './mesh-helpers.js';
 
 afterEach(stopAll);
 
@@ -46,14 +59,26 @@ describe('options', () => {
   });
 
   test.each([
-    ["mesh: unknown option 'prot' (known: port, host, advertiseHost, cookie, discovery, tls, tickMs, maxFrameBytes, maxBufferedBytes, logger)", () => mesh({ cookie: 'x', prot: 1 } as never)],
-    ["mesh option tls: unknown option 'certificate' (known: key, cert, ca, rejectUnauthorized)", () => mesh({ cookie: 'x', tls: { key: 'k', cert: 'c', certificate: 'c' } } as never)],
-    ["dns: unknown option 'interval' (known: query, type, intervalMs, clock, port, scheme, resolver, timeoutMs)", () => dns({ query: 'x.test', port: 1, interval: 5 } as never)],
+    [
+      "mesh: unknown option 'prot' (known: port, host, advertiseHost, cookie, discovery, tls, tickMs, maxFrameBytes, maxBufferedBytes, logger)",
+      () => mesh({ cookie: 'x', prot: 1 } as never),
+    ],
+    [
+      "mesh option tls: unknown option 'certificate' (known: key, cert, ca, rejectUnauthorized)",
+      () => mesh({ cookie: 'x', tls: { key: 'k', cert: 'c', certificate: 'c' } } as never),
+    ],
+    [
+      "dns: unknown option 'interval' (known: query, type, intervalMs, clock, port, scheme, resolver, timeoutMs)",
+      () => dns({ query: 'x.test', port: 1, interval: 5 } as never),
+    ],
     [
       "kubernetes: unknown option 'labelSelector' (known: namespace, selector, port, scheme, apiServer, tokenPath, caPath, intervalMs, clock, timeoutMs)",
       () => kubernetes({ selector: 'app=x', port: 1, labelSelector: 'app=x' } as never),
     ],
-    ["mdns: unknown option 'name' (known: service, interface, bind, loopback, intervalMs, clock, port)", () => mdns({ name: 'x' } as never)],
+    [
+      "mdns: unknown option 'name' (known: service, interface, bind, loopback, intervalMs, clock, port)",
+      () => mdns({ name: 'x' } as never),
+    ],
   ])('%s', (message, make) => {
     expect(make).toThrow(UnknownOptionError);
     expect(make).toThrow(message);
@@ -111,7 +136,7 @@ describe('refused connections', () => {
     await stillFine();
   });
 
-  test("a node named like the node it dials is refused", async () => {
+  test('a node named like the node it dials is refused', async () => {
     const { node: a } = await startNode('same');
     const { node: b } = await startNode('same');
     expect((await failure(b.connect(a.url))).message).toMatch(/duplicate node name/);
@@ -185,7 +210,9 @@ describe('bad frames close that one connection', () => {
     const echo = b.spawn(Echo, undefined, { name: 'echo' });
     const tooLarge = expect.objectContaining({ name: 'FrameTooLargeError', frame: 'msg', limit: 1024 });
     expect(() => a.send(echo, 'x'.repeat(4096))).toThrow(tooLarge);
-    expect(() => a.send({ name: 'echo', node: 'b' }, 'x'.repeat(4096))).toThrow(expect.objectContaining({ name: 'FrameTooLargeError', frame: 'named' }));
+    expect(() => a.send({ name: 'echo', node: 'b' }, 'x'.repeat(4096))).toThrow(
+      expect.objectContaining({ name: 'FrameTooLargeError', frame: 'named' }),
+    );
     const started = performance.now();
     await expect(a.call(echo, 'x'.repeat(4096), 10_000)).rejects.toEqual(tooLarge);
     expect(performance.now() - started).toBeLessThan(5000);
@@ -202,7 +229,10 @@ describe('bad frames close that one connection', () => {
     expect(performance.now() - started).toBeLessThan(5000);
     expect(err).toMatchObject({ name: 'CallExitError' });
     const reason = (err as { reason: Error }).reason;
-    expect([reason.name, reason.message]).toEqual(['FrameTooLargeError', expect.stringMatching(/a 'reply' frame of \d+ bytes is over .* 1024 bytes/)]);
+    expect([reason.name, reason.message]).toEqual([
+      'FrameTooLargeError',
+      expect.stringMatching(/a 'reply' frame of \d+ bytes is over .* 1024 bytes/),
+    ]);
   });
 });
 
@@ -244,7 +274,7 @@ describe('liveness and limits', () => {
   });
 });
 
-describe('a throw in this node\'s own code ends that one connection', () => {
+describe("a throw in this node's own code ends that one connection", () => {
   test('in the message handler: the connection closes (1011), logged once, the node serves the others', async () => {
     const { a, log, stillFine } = await bystanders();
     const m = meshOf(a);
@@ -331,11 +361,29 @@ async function selfSigned(): Promise<{ key: string; cert: string }> {
   const { join } = await import('node:path');
   const dir = mkdtempSync(join(tmpdir(), 'mesh-tls-'));
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });

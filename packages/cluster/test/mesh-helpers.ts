@@ -25,7 +25,11 @@ export class LogLines {
 
 const started: Node[] = [];
 /** Starts a node on a mesh (loopback, any port); stopped by `stopAll`. */
-export async function startNode(name: string, opts: Partial<MeshOptions> = {}, log = new LogLines()): Promise<{ node: Node; log: LogLines }> {
+export async function startNode(
+  name: string,
+  opts: Partial<MeshOptions> = {},
+  log = new LogLines(),
+): Promise<{ node: Node; log: LogLines }> {
   const node = await Node.start({ name, transport: mesh({ cookie: COOKIE, logger: log.logger, ...opts }) });
   started.push(node);
   return { node, log };
@@ -57,8 +61,14 @@ export async function failure(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-export const downFor = (ref: Ref) => (m: unknown): m is DownMessage => isDown(m) && m.ref.equals(ref);
-export const exitFrom = (pid: Pid) => (m: unknown): m is ExitMessage => isExit(m) && m.from.equals(pid);
+export const downFor =
+  (ref: Ref) =>
+  (m: unknown): m is DownMessage =>
+    isDown(m) && m.ref.equals(ref);
+export const exitFrom =
+  (pid: Pid) =>
+  (m: unknown): m is ExitMessage =>
+    isExit(m) && m.from.equals(pid);
 
 type Cmd = 'hold' | 'self' | { link: Pid } | unknown;
 
@@ -88,7 +98,9 @@ export function closeOf(ws: WebSocket): Promise<{ code: number; reason: string }
 }
 
 /** A raw WebSocket to a mesh endpoint, collecting what it receives. */
-export async function rawClient(url: string): Promise<{ ws: WebSocket; next: () => Promise<Buffer>; closed: Promise<{ code: number; reason: string }> }> {
+export async function rawClient(
+  url: string,
+): Promise<{ ws: WebSocket; next: () => Promise<Buffer>; closed: Promise<{ code: number; reason: string }> }> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   ws.on('error', () => {});
   const queue: Buffer[] = [];
@@ -109,7 +121,10 @@ export async function rawClient(url: string): Promise<{ ws: WebSocket; next: () 
 
 /** A raw peer's handshake was refused: the close code and reason. */
 export class RefusedError extends Error {
-  constructor(readonly code: number, readonly reason: string) {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+  ) {
     super(`refused (${code}): ${reason}`);
   }
 }

@@ -73,7 +73,18 @@ const REFUSALS = [CloseCode.badFrame, CloseCode.version, CloseCode.cookie];
 
 describe('before the cookie proof', () => {
   test('garbage bytes, text, and msgpack of every wrong shape close with a protocol error', async () => {
-    const shapes: unknown[] = [1, 'hello', [], [1, 2], null, true, {}, { h: 'hello' }, { h: 'welcome', v: PROTOCOL_VERSION }, new Map([['h', 'hello']])];
+    const shapes: unknown[] = [
+      1,
+      'hello',
+      [],
+      [1, 2],
+      null,
+      true,
+      {},
+      { h: 'hello' },
+      { h: 'welcome', v: PROTOCOL_VERSION },
+      new Map([['h', 'hello']]),
+    ];
     for (const m of shapes) expect([CloseCode.badFrame, CloseCode.version], String(m)).toContain(await preAuth(Buffer.from(encode(m))));
     expect(await preAuth(Buffer.from([0xc1, 0xc1, 0xff, 0x00]))).toBe(CloseCode.badFrame);
     expect(await preAuth(Buffer.alloc(0))).toBe(CloseCode.badFrame);
@@ -84,7 +95,21 @@ describe('before the cookie proof', () => {
   test('a version that is an object, a string, NaN, huge, an array, a bigint, missing: refused as an unknown version', async () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.again = cyclic;
-    const versions = [{ major: 3 }, '3', Number.NaN, 2 ** 60, 1e308, Infinity, -3, 3.5, [3], 10n ** 40n, cyclic, new Date(), new Uint8Array(3)];
+    const versions = [
+      { major: 3 },
+      '3',
+      Number.NaN,
+      2 ** 60,
+      1e308,
+      Infinity,
+      -3,
+      3.5,
+      [3],
+      10n ** 40n,
+      cyclic,
+      new Date(),
+      new Uint8Array(3),
+    ];
     for (const v of versions) expect(await mutatedHello((h) => ({ ...h, v }))).toBe(CloseCode.version);
     expect(await mutatedHello(({ v: _v, ...h }) => h)).toBe(CloseCode.version);
   });
@@ -95,13 +120,34 @@ describe('before the cookie proof', () => {
       expect(await mutatedHello(({ [f]: _drop, ...h }) => h), `without ${f}`).toBe(CloseCode.badFrame);
     }
     const wrong: Array<[string, unknown]> = [
-      ['h', 'challenge'], ['h', 7],
-      ['name', 5], ['name', ''], ['name', 'x'.repeat(256)], ['name', 'no spaces'], ['name', 'ünï'], ['name', ['a']],
-      ['inc', -1], ['inc', 1.5], ['inc', '1'], ['inc', 2 ** 60], ['inc', Number.NaN], ['inc', 5n],
-      ['inst', new Uint8Array(15)], ['inst', new Uint8Array(17)], ['inst', 'x'.repeat(16)], ['inst', null],
-      ['nonce', new Uint8Array(0)], ['nonce', [1, 2, 3]],
-      ['proof', new Uint8Array(31)], ['proof', {}],
-      ['url', 'http://127.0.0.1:1'], ['url', 'ws://['], ['url', 'ws://a:99999'], ['url', 'ws://'], ['url', `ws://${'a'.repeat(3000)}`], ['url', 42],
+      ['h', 'challenge'],
+      ['h', 7],
+      ['name', 5],
+      ['name', ''],
+      ['name', 'x'.repeat(256)],
+      ['name', 'no spaces'],
+      ['name', 'ünï'],
+      ['name', ['a']],
+      ['inc', -1],
+      ['inc', 1.5],
+      ['inc', '1'],
+      ['inc', 2 ** 60],
+      ['inc', Number.NaN],
+      ['inc', 5n],
+      ['inst', new Uint8Array(15)],
+      ['inst', new Uint8Array(17)],
+      ['inst', 'x'.repeat(16)],
+      ['inst', null],
+      ['nonce', new Uint8Array(0)],
+      ['nonce', [1, 2, 3]],
+      ['proof', new Uint8Array(31)],
+      ['proof', {}],
+      ['url', 'http://127.0.0.1:1'],
+      ['url', 'ws://['],
+      ['url', 'ws://a:99999'],
+      ['url', 'ws://'],
+      ['url', `ws://${'a'.repeat(3000)}`],
+      ['url', 42],
     ];
     for (const [f, v] of wrong) expect(await mutatedHello((h) => ({ ...h, [f]: v })), `${f}: ${String(v)}`).toBe(CloseCode.badFrame);
     expect(await mutatedHello((h) => ({ ...h, extra: 1 }))).toBe(CloseCode.badFrame);
@@ -111,9 +157,12 @@ describe('before the cookie proof', () => {
 
   test('fast-check: any msgpack value, and any mutation of a hello, is refused without a crash', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true }), async (m) => {
-        expect(REFUSALS).toContain(await preAuth(Buffer.from(encode(m))));
-      }),
+      fc.asyncProperty(
+        fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true }),
+        async (m) => {
+          expect(REFUSALS).toContain(await preAuth(Buffer.from(encode(m))));
+        },
+      ),
       { numRuns: 40 },
     );
     const field = fc.constantFrom('h', 'v', 'name', 'inc', 'inst', 'url', 'nonce', 'proof', 'extra');
@@ -179,21 +228,55 @@ const frames = (m: unknown) => record(encode(m), REC_FRAMES);
 describe('after the cookie proof', () => {
   test('unknown control tags, peers lists that are not arrays, and peers of the wrong shape close the connection', async () => {
     const bad: unknown[] = [
-      { c: 'nope' }, { c: 7 }, {}, [], 'ping', null, { c: 'ping', extra: 1 }, { c: 'peers' }, { c: 'peers', peers: 'x' },
-      { c: 'peers', peers: {} }, { c: 'peers', peers: new Map() }, { c: 'peers', peers: [1] }, { c: 'peers', peers: [{ name: 'ok' }] },
-      { c: 'peers', peers: [{ name: 5, url: 'ws://127.0.0.1:1' }] }, { c: 'peers', peers: [{ name: 'ok', url: 'ws://127.0.0.1:1', extra: 1 }] },
+      { c: 'nope' },
+      { c: 7 },
+      {},
+      [],
+      'ping',
+      null,
+      { c: 'ping', extra: 1 },
+      { c: 'peers' },
+      { c: 'peers', peers: 'x' },
+      { c: 'peers', peers: {} },
+      { c: 'peers', peers: new Map() },
+      { c: 'peers', peers: [1] },
+      { c: 'peers', peers: [{ name: 'ok' }] },
+      { c: 'peers', peers: [{ name: 5, url: 'ws://127.0.0.1:1' }] },
+      { c: 'peers', peers: [{ name: 'ok', url: 'ws://127.0.0.1:1', extra: 1 }] },
       { c: 'peers', peers: Array.from({ length: 10_001 }, (_, i) => ({ name: `n${i}`, url: 'ws://127.0.0.1:1' })) },
     ];
-    for (const m of bad) expect(await afterAuth(control(m)), JSON.stringify(m)?.slice(0, 80)).toEqual({ open: false, code: CloseCode.badFrame });
+    for (const m of bad)
+      expect(await afterAuth(control(m)), JSON.stringify(m)?.slice(0, 80)).toEqual({ open: false, code: CloseCode.badFrame });
   });
 
   test('gossiped URLs of every bad kind close the connection; good ones are taken', async () => {
     const urls: unknown[] = [
-      'ws://[', 'ws://a:99999', 'ws://', 'wss://a b', 'ws://%zz', 'http://127.0.0.1:1', 'ftp://x', 'ws:', '//127.0.0.1:1',
-      '127.0.0.1:1', '', `ws://${'a'.repeat(3000)}`, 'ws://[::1', 'ws://a:-1', 'ws://a:1:2', 'javascript:alert(1)', 5, null, ['ws://a:1'], { href: 'ws://a:1' },
+      'ws://[',
+      'ws://a:99999',
+      'ws://',
+      'wss://a b',
+      'ws://%zz',
+      'http://127.0.0.1:1',
+      'ftp://x',
+      'ws:',
+      '//127.0.0.1:1',
+      '127.0.0.1:1',
+      '',
+      `ws://${'a'.repeat(3000)}`,
+      'ws://[::1',
+      'ws://a:-1',
+      'ws://a:1:2',
+      'javascript:alert(1)',
+      5,
+      null,
+      ['ws://a:1'],
+      { href: 'ws://a:1' },
     ];
     for (const url of urls) {
-      expect(await afterAuth(control({ c: 'peers', peers: [{ name: 'zz', url }] })), String(url).slice(0, 60)).toEqual({ open: false, code: CloseCode.badFrame });
+      expect(await afterAuth(control({ c: 'peers', peers: [{ name: 'zz', url }] })), String(url).slice(0, 60)).toEqual({
+        open: false,
+        code: CloseCode.badFrame,
+      });
     }
     expect(await afterAuth(control({ c: 'peers', peers: [{ name: 'zz', url: 'WS://127.0.0.1:1/#frag' }] }))).toEqual({ open: true });
   });

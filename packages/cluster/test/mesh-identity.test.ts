@@ -89,7 +89,14 @@ async function rawAcceptor(name: string, inc: number, instance: Uint8Array) {
       if (h.ok && hs.checkHello(h.value)) ws.send(encode(hs.welcome([])));
     });
   });
-  return { url, close: () => new Promise<void>((r) => { for (const c of wss.clients) c.terminate(); wss.close(() => r()); }) };
+  return {
+    url,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => r());
+      }),
+  };
 }
 
 describe('the dialing side checks the identity too', () => {

@@ -16,7 +16,10 @@ class PartitionProxy {
   async start(targetPort: number): Promise<void> {
     this.server = createServer((client) => {
       const upstream = connect(targetPort, '127.0.0.1');
-      for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+      for (const [from, to] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
         this.sockets.add(from);
         from.on('data', (d) => {
           if (!this.cut) to.write(d);

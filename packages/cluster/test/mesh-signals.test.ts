@@ -38,7 +38,7 @@ async function watchDie(a: Node, b: Node, reason: unknown) {
 }
 
 describe('a signal whose reason does not fit maxFrameBytes is sent with its reason shortened', () => {
-  test('a 5 MB error message: link and monitor fire exactly once with the error\'s name and the start of its message', async () => {
+  test("a 5 MB error message: link and monitor fire exactly once with the error's name and the start of its message", async () => {
     const { a, b } = await pair({ maxFrameBytes: 1024 * 1024 });
     const { exit, down, rest } = await watchDie(a, b, new HugeError(`start of the story ${'x'.repeat(5 * 1024 * 1024)}`));
     for (const r of [exit, down]) {

@@ -11,10 +11,11 @@ describe('the wire boundary', () => {
   test('peer URLs come out in canonical spelling, or not at all', () => {
     expect(parsePeerUrl('WS://Example.COM:80/')).toBe('ws://example.com');
     expect(parsePeerUrl('wss://h:1/p?q#frag')).toBe('wss://h:1/p?q');
-    for (const bad of ['ws://[', 'ws://a:99999', 'ws://', 'http://h:1', 5, null, `ws://${'a'.repeat(3000)}`]) expect(parsePeerUrl(bad)).toBeNull();
+    for (const bad of ['ws://[', 'ws://a:99999', 'ws://', 'http://h:1', 5, null, `ws://${'a'.repeat(3000)}`])
+      expect(parsePeerUrl(bad)).toBeNull();
   });
 
-  test('a welcome from a node with a few hundred peers fits (the peer list is not held to the hello\'s size limit)', () => {
+  test("a welcome from a node with a few hundred peers fits (the peer list is not held to the hello's size limit)", () => {
     const r = parseHandshake(welcome(300), 'welcome');
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.value.peers).toHaveLength(300);
@@ -28,7 +29,10 @@ describe('the wire boundary', () => {
 
   test('a control record: the closed union, nothing else', () => {
     expect(parseControl(encode({ c: 'ping' }))).toEqual({ ok: true, value: { c: 'ping' } });
-    expect(parseControl(encode({ c: 'peers', peers: [{ name: 'b', url: 'ws://B:1/' }] }))).toEqual({ ok: true, value: { c: 'peers', peers: [{ name: 'b', url: 'ws://b:1' }] } });
+    expect(parseControl(encode({ c: 'peers', peers: [{ name: 'b', url: 'ws://B:1/' }] }))).toEqual({
+      ok: true,
+      value: { c: 'peers', peers: [{ name: 'b', url: 'ws://b:1' }] },
+    });
     expect(parseControl(encode({ c: 'pong' }))).toMatchObject({ ok: false, code: CloseCode.badFrame });
   });
 });

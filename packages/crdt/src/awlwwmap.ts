@@ -29,7 +29,10 @@ export class AWLWWMap<K, V> extends CausalMap<'awlwwmap', K, Register<V>> {
    */
   readonly hlc: HLC;
 
-  constructor(replica: string, private readonly hlcOptions: HLCOptions = {}) {
+  constructor(
+    replica: string,
+    private readonly hlcOptions: HLCOptions = {},
+  ) {
     super(replica);
     this.hlc = new HLC(replica, hlcOptions);
   }

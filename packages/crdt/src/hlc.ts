@@ -50,7 +50,10 @@ export class HLC {
   private readonly clock: Pick<Clock, 'now'>;
   private readonly maxOffsetMs: number;
 
-  constructor(readonly replica: string, opts: HLCOptions = {}) {
+  constructor(
+    readonly replica: string,
+    opts: HLCOptions = {},
+  ) {
     if (typeof replica !== 'string' || replica === '') throw new InvalidArgumentError('replica', 'a non-empty string', replica);
     checkKnownOptions('HLC', opts, ['clock', 'maxOffsetMs']);
     const max = opts.maxOffsetMs ?? DEFAULT_MAX_OFFSET_MS;
@@ -115,7 +118,10 @@ export class HLC {
   static check(t: unknown, path = 'timestamp'): Timestamp {
     const o = t as Timestamp;
     if (
-      typeof o !== 'object' || o === null || !Number.isSafeInteger(o.ms) || !(Number.isSafeInteger(o.c) && o.c >= 0) ||
+      typeof o !== 'object' ||
+      o === null ||
+      !Number.isSafeInteger(o.ms) ||
+      !(Number.isSafeInteger(o.c) && o.c >= 0) ||
       typeof o.r !== 'string'
     ) {
       throw new InvalidWireError(path, '{ ms: integer, c: integer ≥ 0, r: string }', t);

@@ -82,10 +82,18 @@ function checkList(list: unknown, path: string, third: 'pruned' | 'age'): void {
   if (!Array.isArray(list)) throw new InvalidWireError(path, 'an array', list);
   list.forEach((e, i) => {
     if (
-      !Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'string' || e[0] === '' || !(Number.isSafeInteger(e[1]) && e[1] >= 1) ||
+      !Array.isArray(e) ||
+      e.length !== 3 ||
+      typeof e[0] !== 'string' ||
+      e[0] === '' ||
+      !(Number.isSafeInteger(e[1]) && e[1] >= 1) ||
       (third === 'pruned' ? typeof e[2] !== 'boolean' : !(Number.isSafeInteger(e[2]) && e[2] >= 0))
     ) {
-      throw new InvalidWireError(`${path}[${i}]`, third === 'pruned' ? '[replica, upTo ≥ 1, pruned: boolean]' : '[replica, upTo ≥ 1, age ≥ 0]', e);
+      throw new InvalidWireError(
+        `${path}[${i}]`,
+        third === 'pruned' ? '[replica, upTo ≥ 1, pruned: boolean]' : '[replica, upTo ≥ 1, age ≥ 0]',
+        e,
+      );
     }
   });
 }

@@ -83,7 +83,13 @@ export interface ReplicationStats {
 }
 
 const OPTION_KEYS = [
-  'maxBufferedDeltas', 'retransmitTicks', 'antiEntropyTicks', 'hlc', 'pruningMarkerTicks', 'retireDownAfterTicks', 'log',
+  'maxBufferedDeltas',
+  'retransmitTicks',
+  'antiEntropyTicks',
+  'hlc',
+  'pruningMarkerTicks',
+  'retireDownAfterTicks',
+  'log',
 ];
 
 /**
@@ -165,7 +171,13 @@ export class ReplicationEngine {
   nodeUp(node: string): void {
     this.peers.delete(node);
     this.downSince.delete(node);
-    this.send(node, { $crdt: 'state', ...this.header(), seq: this.buffer.top, state: this.crdt.toWire(), pruned: this.retirements.prunedWire() });
+    this.send(node, {
+      $crdt: 'state',
+      ...this.header(),
+      seq: this.buffer.top,
+      state: this.crdt.toWire(),
+      pruned: this.retirements.prunedWire(),
+    });
     this.collect();
   }
 
@@ -181,7 +193,14 @@ export class ReplicationEngine {
 
   /** The full state to every connected node, unasked: for a replica about to stop, so its last writes are not lost. */
   farewell(): void {
-    for (const n of this.host.nodes()) this.send(n, { $crdt: 'state', ...this.header(), seq: this.buffer.top, state: this.crdt.toWire(), pruned: this.retirements.prunedWire() });
+    for (const n of this.host.nodes())
+      this.send(n, {
+        $crdt: 'state',
+        ...this.header(),
+        seq: this.buffer.top,
+        state: this.crdt.toWire(),
+        pruned: this.retirements.prunedWire(),
+      });
   }
 
   /** One sync interval: ship delta groups (or states) to peers, and every few ticks a digest to every node. */
@@ -245,7 +264,8 @@ export class ReplicationEngine {
     // on a node not connected (a `from` that names no peer): its data is joined, but it is not
     // made a peer, nor the node's current replica — so those tables hold connected nodes only.
     const dead =
-      (this.retirements.has(m.replica) && this.current.has(m.from) && this.current.get(m.from) !== m.replica) || !this.host.nodes().includes(m.from);
+      (this.retirements.has(m.replica) && this.current.has(m.from) && this.current.get(m.from) !== m.replica) ||
+      !this.host.nodes().includes(m.from);
     if (!dead) this.heardFrom(m.from, m.replica);
     switch (m.$crdt) {
       case 'delta':
@@ -264,7 +284,16 @@ export class ReplicationEngine {
         if (dead) return;
         const p = this.peers.get(m.from);
         if (!p || p.replica !== m.replica) {
-          this.peers.set(m.from, { replica: m.replica, sent: m.seq, acked: m.seq, full: false, unacked: 'none', stalled: 0, seenAtLastDigest: null, retirements: null });
+          this.peers.set(m.from, {
+            replica: m.replica,
+            sent: m.seq,
+            acked: m.seq,
+            full: false,
+            unacked: 'none',
+            stalled: 0,
+            seenAtLastDigest: null,
+            retirements: null,
+          });
         } else {
           if (m.seq > p.acked) p.acked = m.seq;
           if (p.sent < p.acked) p.sent = p.acked;
@@ -287,7 +316,16 @@ export class ReplicationEngine {
         const top = this.buffer.top;
         if (!p || p.replica !== m.replica) {
           // A peer not known (or a new replica there): it has what its digest says, no more.
-          p = { replica: m.replica, sent: top, acked: top, full: false, unacked: 'none', stalled: 0, seenAtLastDigest: null, retirements: null };
+          p = {
+            replica: m.replica,
+            sent: top,
+            acked: top,
+            full: false,
+            unacked: 'none',
+            stalled: 0,
+            seenAtLastDigest: null,
+            retirements: null,
+          };
           this.peers.set(m.from, p);
         }
         if (!m.reply) p.retirements = this.retirements.snapshot(theirs, retired);
@@ -356,7 +394,10 @@ export class ReplicationEngine {
     this.dropped[why]++;
     const from = typeof msg === 'object' && msg !== null ? String((msg as { from?: unknown }).from).slice(0, 100) : '?';
     const what = why === 'malformed' ? 'a malformed message' : 'a write from a clock too far ahead';
-    this.warnings.warn(`${from}\u0000${why}`, `dropped ${what} from node ${from} (${(e as Error)?.message ?? String(e)}); more of that kind from it are dropped without a warning`);
+    this.warnings.warn(
+      `${from}\u0000${why}`,
+      `dropped ${what} from node ${from} (${(e as Error)?.message ?? String(e)}); more of that kind from it are dropped without a warning`,
+    );
   }
 
   private sendState(node: string, p: Peer): void {

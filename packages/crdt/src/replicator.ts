@@ -1,6 +1,14 @@
 import {
-  Actor, InvalidArgumentError, checkDuration, checkEncodable, checkKnownOptions, isNodeDown, isNodeUp, resolvePidOf,
-  type Pid, type ProcessContext,
+  Actor,
+  InvalidArgumentError,
+  checkDuration,
+  checkEncodable,
+  checkKnownOptions,
+  isNodeDown,
+  isNodeUp,
+  resolvePidOf,
+  type Pid,
+  type ProcessContext,
 } from '@foundation/runtime';
 import { createCrdt, isCrdtKind, type CrdtKind, type ReplicatedCrdt } from './crdt.js';
 import { replicatorHandle, type MapReplicator, type SetReplicator } from './replicator-handle.js';
@@ -63,7 +71,15 @@ export type ReplicatorReply = { readonly ok: unknown } | { readonly error: Error
 const OPS = new Set(['add', 'remove', 'set', 'delete', 'read', 'state', 'stats', 'sync']);
 const CALL_SHAPE = "{ op: 'add' | 'remove' | 'set' | 'delete' | 'read' | 'state' | 'stats' | 'sync', key?, value? }";
 const OPTION_KEYS = [
-  'name', 'kind', 'syncIntervalMs', 'antiEntropyIntervalMs', 'maxBufferedDeltas', 'replica', 'hlc', 'pruningMarkerTtlMs', 'retireDownAfterMs',
+  'name',
+  'kind',
+  'syncIntervalMs',
+  'antiEntropyIntervalMs',
+  'maxBufferedDeltas',
+  'replica',
+  'hlc',
+  'pruningMarkerTtlMs',
+  'retireDownAfterMs',
 ];
 
 /** A Replicator's counters: the engine's, plus its replica id and number of keys. */

@@ -91,7 +91,9 @@ describe('AWLWWMap', () => {
     expect(() => here.join(far)).toThrow(ClockOffsetError);
     expect(canon(here)).toBe(before);
     expect(here.hlc.peek()).toEqual(clockBefore);
-    expect(() => AWLWWMap.fromWire(decode(encode(far.toWire())), 'here', { clock: new ManualClock(1000), maxOffsetMs: 5000 })).toThrow(ClockOffsetError);
+    expect(() => AWLWWMap.fromWire(decode(encode(far.toWire())), 'here', { clock: new ManualClock(1000), maxOffsetMs: 5000 })).toThrow(
+      ClockOffsetError,
+    );
     // Within the offset, it joins and the clock moves past it.
     const near = new AWLWWMap<string, number>('near', { clock: new ManualClock(4000) });
     here.join(near.set('near', 3));

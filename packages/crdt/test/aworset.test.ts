@@ -86,25 +86,21 @@ describe('AWORSet', () => {
 
   test('property: delta-state equivalence (joining the deltas, in any order and repeated, = joining the state)', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.boolean(), fc.nat(5)), { maxLength: 40 }),
-        fc.func(fc.integer()),
-        ([...ops], order) => {
-          const a = new AWORSet<number>('a');
-          const deltas = ops.map(([add, v]) => (add ? a.add(v) : a.remove(v)));
-          const inOrder = new AWORSet<number>('b');
-          for (const d of deltas) inOrder.join(d);
-          const shuffled = new AWORSet<number>('c');
-          const perm = deltas.map((d, i) => [order(i), d] as const).sort((x, y) => x[0] - y[0]);
-          for (const [, d] of perm) shuffled.join(d);
-          for (const [, d] of perm.slice(0, 3)) shuffled.join(d);
-          const grouped = new AWORSet<number>('g');
-          for (const d of deltas) grouped.join(d);
-          const viaState = new AWORSet<number>('d');
-          viaState.join(a);
-          return canon(inOrder) === canon(a) && canon(shuffled) === canon(a) && canon(viaState) === canon(a) && canon(grouped) === canon(a);
-        },
-      ),
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(5)), { maxLength: 40 }), fc.func(fc.integer()), ([...ops], order) => {
+        const a = new AWORSet<number>('a');
+        const deltas = ops.map(([add, v]) => (add ? a.add(v) : a.remove(v)));
+        const inOrder = new AWORSet<number>('b');
+        for (const d of deltas) inOrder.join(d);
+        const shuffled = new AWORSet<number>('c');
+        const perm = deltas.map((d, i) => [order(i), d] as const).sort((x, y) => x[0] - y[0]);
+        for (const [, d] of perm) shuffled.join(d);
+        for (const [, d] of perm.slice(0, 3)) shuffled.join(d);
+        const grouped = new AWORSet<number>('g');
+        for (const d of deltas) grouped.join(d);
+        const viaState = new AWORSet<number>('d');
+        viaState.join(a);
+        return canon(inOrder) === canon(a) && canon(shuffled) === canon(a) && canon(viaState) === canon(a) && canon(grouped) === canon(a);
+      }),
     );
   });
 

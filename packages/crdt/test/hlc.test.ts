@@ -53,19 +53,24 @@ describe('HLC', () => {
 
   test('property: readings of one clock strictly increase, whatever the physical clock does', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: -100, max: 100 }), fc.option(fc.record({ ms: fc.nat(1000), c: fc.nat(5) }))), { maxLength: 60 }), (steps) => {
-        const clock = new ManualClock(500);
-        const h = new HLC('a', { clock });
-        let last: Timestamp | null = null;
-        for (const [dt, remote] of steps) {
-          clock.t = Math.max(0, clock.t + dt);
-          const t = remote ? h.update({ ...remote, r: 'b' }) : h.now();
-          if (last && HLC.compare(t, last) <= 0) return false;
-          if (remote && HLC.compare(t, { ...remote, r: 'b' }) <= 0) return false;
-          last = t;
-        }
-        return true;
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: -100, max: 100 }), fc.option(fc.record({ ms: fc.nat(1000), c: fc.nat(5) }))), {
+          maxLength: 60,
+        }),
+        (steps) => {
+          const clock = new ManualClock(500);
+          const h = new HLC('a', { clock });
+          let last: Timestamp | null = null;
+          for (const [dt, remote] of steps) {
+            clock.t = Math.max(0, clock.t + dt);
+            const t = remote ? h.update({ ...remote, r: 'b' }) : h.now();
+            if (last && HLC.compare(t, last) <= 0) return false;
+            if (remote && HLC.compare(t, { ...remote, r: 'b' }) <= 0) return false;
+            last = t;
+          }
+          return true;
+        },
+      ),
     );
   });
 });

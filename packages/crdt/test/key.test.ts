@@ -7,7 +7,21 @@ import { keyOf, UnsupportedKeyError } from '@foundation/crdt';
 describe('keyOf', () => {
   test('equal values give equal keys whatever the field or entry order', () => {
     expect(keyOf({ a: 1, b: [2, 'x'] })).toBe(keyOf({ b: [2, 'x'], a: 1 }));
-    expect(keyOf(new Map<unknown, unknown>([['a', 1], [2, 'b']]))).toBe(keyOf(new Map<unknown, unknown>([[2, 'b'], ['a', 1]])));
+    expect(
+      keyOf(
+        new Map<unknown, unknown>([
+          ['a', 1],
+          [2, 'b'],
+        ]),
+      ),
+    ).toBe(
+      keyOf(
+        new Map<unknown, unknown>([
+          [2, 'b'],
+          ['a', 1],
+        ]),
+      ),
+    );
     expect(keyOf(new Set([1, 2]))).toBe(keyOf(new Set([2, 1])));
   });
 
@@ -36,7 +50,9 @@ describe('keyOf', () => {
       .filter((s) => !s.includes('"__proto__"'))
       .map((s) => JSON.parse(s) as unknown);
     fc.assert(fc.property(json, json, (a, b) => (keyOf(a) === keyOf(b)) === isDeepStrictEqual(a, b)));
-    fc.assert(fc.property(fc.array(json, { minLength: 2, maxLength: 2 }), ([a, b]) => keyOf([a, b]) !== keyOf([b, a]) || isDeepStrictEqual(a, b)));
+    fc.assert(
+      fc.property(fc.array(json, { minLength: 2, maxLength: 2 }), ([a, b]) => keyOf([a, b]) !== keyOf([b, a]) || isDeepStrictEqual(a, b)),
+    );
     fc.assert(fc.property(json, (a) => keyOf(decode(encode(a))) === keyOf(a)));
   });
 });

@@ -20,7 +20,13 @@ function deadWriters(sim: SimCluster): number {
 
 const cases = fc
   .integer({ min: 2, max: 4 })
-  .chain((n) => fc.tuple(fc.constant(n), fc.oneof(schedule(n, true), laggardSchedule(n)), fc.constantFrom<'aworset' | 'awlwwmap'>('aworset', 'awlwwmap')));
+  .chain((n) =>
+    fc.tuple(
+      fc.constant(n),
+      fc.oneof(schedule(n, true), laggardSchedule(n)),
+      fc.constantFrom<'aworset' | 'awlwwmap'>('aworset', 'awlwwmap'),
+    ),
+  );
 
 /** Plays `steps`, checking after each one that no replica got back a dot it had dropped (a removal undone). */
 function playWatchingResurrection(sim: SimCluster, steps: Step[]): void {
@@ -29,7 +35,8 @@ function playWatchingResurrection(sim: SimCluster, steps: Step[]): void {
   const check = () => {
     for (let i = 0; i < sim.n; i++) {
       const now = liveDots(sim.crdts[i]!);
-      for (const d of now) if (gone[i]!.has(d)) throw new Error(`replica ${sim.crdts[i]!.replica} got back ${d}, which it had seen removed`);
+      for (const d of now)
+        if (gone[i]!.has(d)) throw new Error(`replica ${sim.crdts[i]!.replica} got back ${d}, which it had seen removed`);
       for (const d of held[i]!) if (!now.has(d)) gone[i]!.add(d);
       held[i] = now;
     }
@@ -57,7 +64,10 @@ describe('pruning of dead replicas', () => {
         const sim = new SimCluster(n, kind, { nodeFormIds: true, engine: { pruningMarkerTicks: 10_000, retireDownAfterTicks: 9 } });
         for (const s of steps) sim.play(s);
         const model = storeOf(sim.oracle);
-        expect(sim.settle(60, () => sim.crdts.every((c) => storeOf(c) === model)), 'rounds to converge').toBeGreaterThan(0);
+        expect(
+          sim.settle(60, () => sim.crdts.every((c) => storeOf(c) === model)),
+          'rounds to converge',
+        ).toBeGreaterThan(0);
         for (const c of sim.crdts) expect(read(c)).toBe(read(sim.oracle));
       }),
       { numRuns: Number(process.env.RUNS ?? 500) },
@@ -67,7 +77,10 @@ describe('pruning of dead replicas', () => {
   test('property: no resurrection — a replica never gets back a value it has seen removed, through pruning, restarts and lagging replicas', () => {
     fc.assert(
       fc.property(cases, ([n, steps, kind]) => {
-        playWatchingResurrection(new SimCluster(n, kind, { nodeFormIds: true, engine: { pruningMarkerTicks: 10_000, retireDownAfterTicks: 9 } }), steps);
+        playWatchingResurrection(
+          new SimCluster(n, kind, { nodeFormIds: true, engine: { pruningMarkerTicks: 10_000, retireDownAfterTicks: 9 } }),
+          steps,
+        );
       }),
       { numRuns: Number(process.env.RUNS ?? 500) },
     );
@@ -179,8 +192,13 @@ describe('pruning of dead replicas', () => {
     const live = sim.crdts[2]!.replica;
     for (const forged of [false, true]) {
       sim.engines[0]!.receive({
-        $crdt: 'digest', name: 'm', from: 'n1', replica: sim.crdts[1]!.replica,
-        context: sim.crdts[1]!.context.toWire(), reply: false, retired: [[live, sim.crdts[2]!.context.max(live), forged]],
+        $crdt: 'digest',
+        name: 'm',
+        from: 'n1',
+        replica: sim.crdts[1]!.replica,
+        context: sim.crdts[1]!.context.toWire(),
+        reply: false,
+        retired: [[live, sim.crdts[2]!.context.max(live), forged]],
       });
     }
     for (let r = 0; r < 10; r++) sim.round();

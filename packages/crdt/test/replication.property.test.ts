@@ -8,26 +8,32 @@ import { SimCluster, schedule } from './sim-cluster.js';
 describe('replication under random delivery schedules', () => {
   test('property: convergence — N AWLWWMap replicas under delays, duplicates, reordering, drops, partitions and heals reach one state', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 5 }).chain((n) => fc.tuple(fc.constant(n), schedule(n))), ([n, steps]) => {
-        const sim = new SimCluster(n, 'awlwwmap');
-        for (const s of steps) sim.play(s);
-        const rounds = sim.settle();
-        expect(rounds, 'rounds to converge').toBeGreaterThan(0);
-        // And they agree on what each key reads, not just on the state.
-        const reads = sim.crdts.map((c) => JSON.stringify((c as AWLWWMap<number, number>).toArray().sort((a, b) => a[0] - b[0])));
-        expect(new Set(reads).size).toBe(1);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 5 }).chain((n) => fc.tuple(fc.constant(n), schedule(n))),
+        ([n, steps]) => {
+          const sim = new SimCluster(n, 'awlwwmap');
+          for (const s of steps) sim.play(s);
+          const rounds = sim.settle();
+          expect(rounds, 'rounds to converge').toBeGreaterThan(0);
+          // And they agree on what each key reads, not just on the state.
+          const reads = sim.crdts.map((c) => JSON.stringify((c as AWLWWMap<number, number>).toArray().sort((a, b) => a[0] - b[0])));
+          expect(new Set(reads).size).toBe(1);
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   test('property: convergence — N AWORSet replicas under the same schedules reach one state', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 3, max: 5 }).chain((n) => fc.tuple(fc.constant(n), schedule(n))), ([n, steps]) => {
-        const sim = new SimCluster(n, 'aworset');
-        for (const s of steps) sim.play(s);
-        expect(sim.settle()).toBeGreaterThan(0);
-      }),
+      fc.property(
+        fc.integer({ min: 3, max: 5 }).chain((n) => fc.tuple(fc.constant(n), schedule(n))),
+        ([n, steps]) => {
+          const sim = new SimCluster(n, 'aworset');
+          for (const s of steps) sim.play(s);
+          expect(sim.settle()).toBeGreaterThan(0);
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -37,7 +37,8 @@ async function startNodes(n: number): Promise<{ net: MemoryNetwork; at: Node[] }
 async function mapCluster(n: number, opts: Opts = {}) {
   const { net, at } = await startNodes(n);
   const members: MapReplicator<string, unknown>[] = [];
-  for (const node of at) members.push(await Replicator.start<string, unknown>(node, { name: 'm', kind: 'awlwwmap', syncIntervalMs: 5, ...opts }));
+  for (const node of at)
+    members.push(await Replicator.start<string, unknown>(node, { name: 'm', kind: 'awlwwmap', syncIntervalMs: 5, ...opts }));
   return { net, at, members };
 }
 
@@ -73,7 +74,10 @@ describe('Replicator', () => {
     const odd = JSON.stringify(Array.from({ length: 25 }, (_, i) => 2 * i + 1));
     const sortedRead = async (m: SetReplicator<number>) => JSON.stringify((await m.read(T)).sort((a, b) => a - b));
     await until(async () => (await Promise.all(members.map(sortedRead))).every((v) => v === odd), 'five replicas to converge');
-    await until(async () => (await Promise.all(members.map((m) => m.stats(T)))).every((s) => s.buffered === 0 && s.peers.length === 4), 'buffers to drain');
+    await until(
+      async () => (await Promise.all(members.map((m) => m.stats(T)))).every((s) => s.buffered === 0 && s.peers.length === 4),
+      'buffers to drain',
+    );
   });
 
   test('both sides of a partition write the same key; after the heal one winner, the same everywhere', async () => {
@@ -105,7 +109,8 @@ describe('Replicator', () => {
     await until(() => converged(survivors), 'survivors to converge');
     expect(JSON.parse(await read(survivors[0]!))).toHaveLength(21);
     await until(
-      async () => (await Promise.all(survivors.map((m) => m.stats(T)))).every((s) => s.buffered === 0 && s.peers.every((p) => p.node !== 'n3')),
+      async () =>
+        (await Promise.all(survivors.map((m) => m.stats(T)))).every((s) => s.buffered === 0 && s.peers.every((p) => p.node !== 'n3')),
       'the crashed node to be forgotten and buffers to drain',
     );
   });
@@ -136,13 +141,19 @@ describe('Replicator', () => {
       await m.add(start, T);
       await until(async () => (await reads()).every((v) => v.includes(start)), 'the add to spread');
       await m.remove(start, T);
-      await until(async () => (await reads()).every((v) => v.length === 0) && (await m.stats(T)).buffered === 0, 'the removal to be acknowledged');
+      await until(
+        async () => (await reads()).every((v) => v.length === 0) && (await m.stats(T)).buffered === 0,
+        'the removal to be acknowledged',
+      );
       n1.exit(m.pid, 'kill');
       await until(() => n1.whereis('m') === undefined, 'the replicator to die');
       await Replicator.start(n1, { name: 'm', kind: 'aworset', syncIntervalMs: 5, antiEntropyIntervalMs: 15 });
     }
     // Five dead replicas wrote; none is left in any context (their markers are, for the TTL).
-    await until(async () => (await Promise.all(all().map((m) => m.stats(T)))).every((s) => s.contextReplicas === 0 && s.retiring === 5), 'the dead replicas to be pruned');
+    await until(
+      async () => (await Promise.all(all().map((m) => m.stats(T)))).every((s) => s.contextReplicas === 0 && s.retiring === 5),
+      'the dead replicas to be pruned',
+    );
   });
 
   test('memory stays bounded over add/remove cycles: no entries, a compact context, empty buffers', async () => {
@@ -154,7 +165,10 @@ describe('Replicator', () => {
       await until(async () => (await remover.read(T)).some((x) => x.round === round), 'the add to reach the remover');
       await remover.remove({ round }, T);
     }
-    await until(async () => (await Promise.all(members.map((m) => m.stats(T)))).every((s) => s.size === 0 && s.buffered === 0), 'everything removed and acked');
+    await until(
+      async () => (await Promise.all(members.map((m) => m.stats(T)))).every((s) => s.size === 0 && s.buffered === 0),
+      'everything removed and acked',
+    );
     for (const m of members) {
       const w = decode(encode(await m.state(T))) as { entries: unknown[]; context: { vv: unknown[]; cloud: unknown[] } };
       expect(w.entries).toEqual([]);
@@ -170,7 +184,9 @@ describe('Replicator', () => {
     await expect(Replicator.start(node, { name: 'x', kind: 'gset' as never })).rejects.toThrow(/kind must be/);
     await expect(Replicator.start(node, { name: 'x', kind: 'aworset', syncIntervalMs: 0 })).rejects.toThrow(/syncIntervalMs/);
     // Longer than a timer can wait: it would fire at once, so it is refused where it is given.
-    await expect(Replicator.start(node, { name: 'x', kind: 'aworset', syncIntervalMs: 2 ** 31 })).rejects.toThrow(/syncIntervalMs must be .*≤ 2147483647/);
+    await expect(Replicator.start(node, { name: 'x', kind: 'aworset', syncIntervalMs: 2 ** 31 })).rejects.toThrow(
+      /syncIntervalMs must be .*≤ 2147483647/,
+    );
     await expect(Replicator.start(node, { name: 'x', kind: 'aworset', pruningMarkerTtlMs: -1 })).rejects.toThrow(/pruningMarkerTtlMs/);
   });
 
@@ -182,12 +198,18 @@ describe('Replicator', () => {
     ["HLC: unknown option 'maxOffset' (known: clock, maxOffsetMs)", () => new HLC('r', { maxOffset: 5 } as HLCOptions)],
     [
       "ReplicationEngine: unknown option 'antiEntropyIntervalMs' (known: maxBufferedDeltas, retransmitTicks, antiEntropyTicks, hlc, pruningMarkerTicks, retireDownAfterTicks, log)",
-      () => new ReplicationEngine('m', 'n', new AWORSet('r'), { send: () => {}, nodes: () => [] }, { antiEntropyIntervalMs: 5 } as ReplicationOptions),
+      () =>
+        new ReplicationEngine('m', 'n', new AWORSet('r'), { send: () => {}, nodes: () => [] }, {
+          antiEntropyIntervalMs: 5,
+        } as ReplicationOptions),
     ],
   ])('%s', async (message, make) => {
     const node = await Node.start({ name: 'solo' });
     nodes.push(node);
-    const e: unknown = await (async () => make(node))().then(() => undefined, (x: unknown) => x);
+    const e: unknown = await (async () => make(node))().then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(UnknownOptionError);
     expect((e as Error).message).toBe(message);
   });
@@ -278,7 +300,12 @@ describe('Replicator', () => {
         { ...head, $crdt: 'delta', seq: -1, delta: {} },
         { ...head, $crdt: 'delta', seq: 1, delta: { kind: 'awlwwmap', context: 5, entries: [] } },
         { ...head, $crdt: 'state', seq: 1, state: { kind: 'aworset', context: { vv: [], cloud: [] }, entries: [] } },
-        { ...head, $crdt: 'state', seq: 1, state: { kind: 'awlwwmap', context: { vv: [], cloud: [] }, entries: [['k', [['x', 1, { v: 1, t: { ms: 1, c: 0, r: 'x' } }]]]] } },
+        {
+          ...head,
+          $crdt: 'state',
+          seq: 1,
+          state: { kind: 'awlwwmap', context: { vv: [], cloud: [] }, entries: [['k', [['x', 1, { v: 1, t: { ms: 1, c: 0, r: 'x' } }]]]] },
+        },
         { ...head, $crdt: 'digest', context: { vv: [['a', -1]], cloud: [] }, reply: false },
         { ...head, $crdt: 'digest', context: { vv: [], cloud: [] }, reply: 'no' },
         { ...head, $crdt: 'digest', context: { vv: [], cloud: [] }, reply: false, retired: [['r', 0, true]] },

@@ -26,7 +26,10 @@ export type Step =
 
 export const step = (n: number, restarts = false): fc.Arbitrary<Step> =>
   fc.oneof(
-    { weight: 4, arbitrary: fc.record({ t: fc.constant('write' as const), at: fc.nat(n - 1), k: fc.nat(4), v: fc.nat(50), del: fc.boolean() }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({ t: fc.constant('write' as const), at: fc.nat(n - 1), k: fc.nat(4), v: fc.nat(50), del: fc.boolean() }),
+    },
     { weight: 3, arbitrary: fc.record({ t: fc.constant('tick' as const), at: fc.nat(n - 1) }) },
     { weight: 5, arbitrary: fc.record({ t: fc.constant('deliver' as const), i: fc.nat() }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('duplicate' as const), i: fc.nat() }) },
@@ -51,7 +54,10 @@ export const laggardSchedule = (n: number): fc.Arbitrary<Step[]> =>
     .tuple(
       fc.array(step(n, true), { maxLength: 40 }),
       fc.nat(n - 1),
-      fc.array(step(n, true).filter((s) => s.t !== 'cut' && s.t !== 'heal'), { minLength: 1, maxLength: 80 }),
+      fc.array(
+        step(n, true).filter((s) => s.t !== 'cut' && s.t !== 'heal'),
+        { minLength: 1, maxLength: 80 },
+      ),
       fc.array(step(n, true), { maxLength: 40 }),
     )
     .map(([before, lag, during, after]) => {
@@ -110,7 +116,9 @@ export class SimCluster {
   }
 
   private newCrdt(i: number): ReplicatedCrdt {
-    return this.kind === 'aworset' ? new AWORSet<number>(this.replicaOf(i)) : new AWLWWMap<number, number>(this.replicaOf(i), { clock: this.clocks[i]! });
+    return this.kind === 'aworset'
+      ? new AWORSet<number>(this.replicaOf(i))
+      : new AWLWWMap<number, number>(this.replicaOf(i), { clock: this.clocks[i]! });
   }
 
   private newEngine(i: number): ReplicationEngine {
@@ -125,7 +133,14 @@ export class SimCluster {
         },
         nodes: () => this.names.filter((_, j) => this.linked(i, j)),
       },
-      { antiEntropyTicks: 3, retransmitTicks: 4, maxBufferedDeltas: 8, hlc: { clock: this.clocks[i]! }, log: (m) => this.warnings.push(m), ...this.opts.engine },
+      {
+        antiEntropyTicks: 3,
+        retransmitTicks: 4,
+        maxBufferedDeltas: 8,
+        hlc: { clock: this.clocks[i]! },
+        log: (m) => this.warnings.push(m),
+        ...this.opts.engine,
+      },
     );
   }
 
@@ -135,7 +150,14 @@ export class SimCluster {
 
   write(at: number, k: number, v: number, del: boolean): void {
     const c = this.crdts[at]!;
-    const d = c instanceof AWORSet ? (del ? c.remove(k) : c.add(k)) : del ? (c as AWLWWMap<number, number>).delete(k) : (c as AWLWWMap<number, number>).set(k, v);
+    const d =
+      c instanceof AWORSet
+        ? del
+          ? c.remove(k)
+          : c.add(k)
+        : del
+          ? (c as AWLWWMap<number, number>).delete(k)
+          : (c as AWLWWMap<number, number>).set(k, v);
     (this.oracle as { join(o: unknown): unknown }).join(d);
     this.engines[at]!.local(d);
   }

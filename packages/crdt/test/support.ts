@@ -23,9 +23,7 @@ export class ManualClock {
 
 /** One step of a history of several replicas: a write at one, or a one-way full sync. */
 export type SetStep =
-  | { t: 'add'; at: number; v: number }
-  | { t: 'remove'; at: number; v: number }
-  | { t: 'sync'; from: number; to: number };
+  { t: 'add'; at: number; v: number } | { t: 'remove'; at: number; v: number } | { t: 'sync'; from: number; to: number };
 
 export const setStep = (replicas: number, values = 6): fc.Arbitrary<SetStep> =>
   fc.oneof(

@@ -1,13 +1,17 @@
-import { StoppedError, checkDuration, checkEncodable, stopProcess, type Node, type Pid, type ProcessContext, type Target } from '@foundation/runtime';
+import {
+  StoppedError,
+  checkDuration,
+  checkEncodable,
+  stopProcess,
+  type Node,
+  type Pid,
+  type ProcessContext,
+  type Target,
+} from '@foundation/runtime';
 import { RunningHandles } from './internal/handles.js';
 import { checkContext, checkKey, checkLocalPid, checkPid, checkRegistryStart, checkTarget } from './internal/checks.js';
 import { DistTable } from './internal/dreg-table.js';
-import {
-  DistributedRegistryOwner,
-  type DOwnerCall,
-  type DOwnerReply,
-  type DistributedRegistryStats,
-} from './internal/dreg-owner.js';
+import { DistributedRegistryOwner, type DOwnerCall, type DOwnerReply, type DistributedRegistryStats } from './internal/dreg-owner.js';
 import { RegistryReads } from './internal/reads.js';
 import type { KeysMode, RegistryKey } from './registry.js';
 
@@ -84,7 +88,10 @@ export class DistributedRegistry<K extends RegistryKey = string, V = unknown> ex
    * the owner's parent, and writes through this handle suspend only that actor) — and resolves
    * with its handle once the owner runs.
    */
-  static async start<K extends RegistryKey = string, V = unknown>(ctx: ProcessContext, opts: DistributedRegistryOptions): Promise<DistributedRegistry<K, V>> {
+  static async start<K extends RegistryKey = string, V = unknown>(
+    ctx: ProcessContext,
+    opts: DistributedRegistryOptions,
+  ): Promise<DistributedRegistry<K, V>> {
     const { node, name, keys, listeners } = checkRegistryStart(ctx, opts, 'DistributedRegistry.start', OPTION_KEYS);
     checkInterval(opts.syncIntervalMs, 'DistributedRegistry.start option syncIntervalMs');
     checkInterval(opts.antiEntropyIntervalMs, 'DistributedRegistry.start option antiEntropyIntervalMs');

@@ -33,15 +33,16 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 const turn = () => new Promise<void>((r) => setTimeout(r, 1));
 
 /** A node's whole view, one string per entry, in lookup order per key. */
-const view = (reg: DistributedRegistry<string, number>) =>
-  NAMES.flatMap((n) => reg.lookup(n).map((e) => `${n}|${e.pid}|${e.value}`));
+const view = (reg: DistributedRegistry<string, number>) => NAMES.flatMap((n) => reg.lookup(n).map((e) => `${n}|${e.pid}|${e.value}`));
 
 async function run(keys: 'unique' | 'duplicate', ops: Op[]): Promise<void> {
   const net = new MemoryNetwork();
   const nodes: Node[] = [];
   try {
     for (const name of NODES) nodes.push(await Node.start({ name, transport: net.transport() }));
-    const regs = await Promise.all(nodes.map((n) => DistributedRegistry.start<string, number>(n, { name: 'p', keys, syncIntervalMs: SYNC })));
+    const regs = await Promise.all(
+      nodes.map((n) => DistributedRegistry.start<string, number>(n, { name: 'p', keys, syncIntervalMs: SYNC })),
+    );
     const pids: Pid[][] = nodes.map((n) => Array.from({ length: ACTORS }, () => n.spawn(Idle, undefined) as Pid));
     // What each live process registered and did not unregister: name -> times.
     const held = new Map<string, Map<string, number>>();
@@ -89,7 +90,10 @@ async function run(keys: 'unique' | 'duplicate', ops: Op[]): Promise<void> {
         for (const [i, reg] of regs.entries()) {
           for (const e of reg.select(_)) {
             // Every holder is alive, and holds only what it registered.
-            expect(await nodes[NODES.indexOf(e.pid.node as (typeof NODES)[number])]!.processInfo(e.pid), `${e.pid} on ${NODES[i]}`).toBeDefined();
+            expect(
+              await nodes[NODES.indexOf(e.pid.node as (typeof NODES)[number])]!.processInfo(e.pid),
+              `${e.pid} on ${NODES[i]}`,
+            ).toBeDefined();
             expect(held.get(e.pid.key)?.get(e.key) ?? 0).toBeGreaterThan(0);
           }
           // Unique: one holder per name in the replicated map itself, losers removed, not just hidden.
@@ -115,24 +119,16 @@ async function run(keys: 'unique' | 'duplicate', ops: Op[]): Promise<void> {
   }
 }
 
-test(
-  'property (convergence, unique): after any schedule of registrations, unregistrations, exits, cuts and heals, healed and quiet nodes have identical views, one live holder per name',
-  async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 40 }), (ops) => run('unique', ops)),
-      { numRuns: 150 },
-    );
-  },
-  120_000,
-);
+test('property (convergence, unique): after any schedule of registrations, unregistrations, exits, cuts and heals, healed and quiet nodes have identical views, one live holder per name', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { maxLength: 40 }), (ops) => run('unique', ops)),
+    { numRuns: 150 },
+  );
+}, 120_000);
 
-test(
-  'property (convergence, duplicate): healed and quiet nodes have identical views holding exactly the live registrations',
-  async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 40 }), (ops) => run('duplicate', ops)),
-      { numRuns: 150 },
-    );
-  },
-  120_000,
-);
+test('property (convergence, duplicate): healed and quiet nodes have identical views holding exactly the live registrations', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { maxLength: 40 }), (ops) => run('duplicate', ops)),
+    { numRuns: 150 },
+  );
+}, 120_000);

@@ -73,7 +73,7 @@ describe('DistributedRegistry: replication', () => {
     nodes[0]!.exit(dead, 'kill');
     await until(async () => expect(await nodes[0]!.processInfo(dead)).toBeUndefined());
     expect(NoProcessError.is(await failure(regs[0]!.register('x', dead)))).toBe(true);
-    await expect(regs[0]!.register('x', idle(nodes[0]!), (() => 1))).rejects.toThrow();
+    await expect(regs[0]!.register('x', idle(nodes[0]!), () => 1)).rejects.toThrow();
   });
 
   test('a via-name resolves on any node to the process holding the key, wherever it runs', async () => {
@@ -138,7 +138,9 @@ describe('DistributedRegistry: replication', () => {
     const node = await startNode('solo');
     await expect(DistributedRegistry.start(node, { name: 'r', keys: 'many' as 'unique' })).rejects.toThrow(InvalidArgumentError);
     await expect(DistributedRegistry.start(node, { name: 'r', keys: 'unique', syncIntervalMs: 0 })).rejects.toThrow(/syncIntervalMs/);
-    await expect(DistributedRegistry.start(node, { name: 'r', keys: 'unique', antiEntropyIntervalMs: 2 ** 31 })).rejects.toThrow(/antiEntropyIntervalMs must be .*≤ 2147483647/);
+    await expect(DistributedRegistry.start(node, { name: 'r', keys: 'unique', antiEntropyIntervalMs: 2 ** 31 })).rejects.toThrow(
+      /antiEntropyIntervalMs must be .*≤ 2147483647/,
+    );
     await expect(DistributedRegistry.start(node, { name: 'r', keys: 'unique', extra: 1 } as never)).rejects.toThrow(/extra/);
     const reg = await DistributedRegistry.start(node, { name: 'r', keys: 'unique' });
     expect(DistributedRegistry.of(node, 'r')).toBe(reg);
@@ -168,7 +170,13 @@ describe('DistributedRegistry: exits, lost nodes, partitions', () => {
     });
     net.crash('d');
     await until(() => {
-      for (const r of regs.slice(0, 3)) expect(r.lookup('all').map((e) => e.pid.node).sort()).toEqual(['a', 'b', 'c']);
+      for (const r of regs.slice(0, 3))
+        expect(
+          r
+            .lookup('all')
+            .map((e) => e.pid.node)
+            .sort(),
+        ).toEqual(['a', 'b', 'c']);
     });
     const stats = await regs[0]!.stats();
     expect(stats.nodeDownRemovals).toBeGreaterThanOrEqual(1);
@@ -218,7 +226,10 @@ describe('DistributedRegistry: exits, lost nodes, partitions', () => {
     expect(Date.now() - healedAt).toBeLessThan(100 * SYNC);
     const loser = winner!.equals(pa) ? pb : pa;
     const box = loser.equals(pa) ? inbox : inboxB;
-    const report = await box.receive((m): m is { trapped: Pid; exit: { reason: unknown } } => typeof m === 'object' && m !== null && 'trapped' in m, 2000);
+    const report = await box.receive(
+      (m): m is { trapped: Pid; exit: { reason: unknown } } => typeof m === 'object' && m !== null && 'trapped' in m,
+      2000,
+    );
     expect(report.trapped.equals(loser)).toBe(true);
     expect(isNameConflict(report.exit.reason)).toBe(true);
     expect(report.exit.reason).toMatchObject({ nameConflict: { name: 'leader' } });
@@ -364,12 +375,24 @@ describe('DistributedRegistry: memory and robustness', () => {
   test('the owner answers malformed calls with errors and drops garbage messages, and serves on', async () => {
     const { nodes, regs } = await cluster(['a', 'b'], 'unique');
     const owner = regs[0]!.pid;
-    for (const bad of [null, 'stats', {}, { op: 'nope' }, { op: 'register' }, { op: 'unregister', key: 'k' }, { op: 'update', pid: null }]) {
+    for (const bad of [
+      null,
+      'stats',
+      {},
+      { op: 'nope' },
+      { op: 'register' },
+      { op: 'unregister', key: 'k' },
+      { op: 'update', pid: null },
+    ]) {
       const reply = await nodes[1]!.call<{ error?: Error }>(owner, bad, 1000);
       expect(reply.error, JSON.stringify(bad)).toBeInstanceOf(Error);
     }
     const garbage = [1, 'x', null, { $dreg: 'tick' }, { nodeup: 3 }];
-    const malformed = [{ $crdt: 'delta' }, { $crdt: 'digest', name: 'global', from: 'b', replica: 'r', context: 7, reply: false }, { $crdt: 'ack', name: 'global', from: 'zz', replica: 'q', seq: -1 }];
+    const malformed = [
+      { $crdt: 'delta' },
+      { $crdt: 'digest', name: 'global', from: 'b', replica: 'r', context: 7, reply: false },
+      { $crdt: 'ack', name: 'global', from: 'zz', replica: 'q', seq: -1 },
+    ];
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
       for (const m of [...garbage, ...malformed]) nodes[1]!.send(owner, m);

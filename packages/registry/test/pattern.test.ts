@@ -44,7 +44,12 @@ describe('pattern language', () => {
     const small = where((n: number) => n < 10);
     expect(matches({ load: 3 }, { load: small })).toBe(true);
     expect(matches({ load: 30 }, { load: small })).toBe(false);
-    expect(matches('x', where(() => 'yes' as never))).toBe(false);
+    expect(
+      matches(
+        'x',
+        where(() => 'yes' as never),
+      ),
+    ).toBe(false);
   });
 
   test('checkPattern refuses a bare function anywhere in a pattern and names where', () => {

@@ -186,7 +186,7 @@ describe('process groups across nodes', () => {
     for (const pg of pgs) await until(() => expect(pg.members('g')).toEqual([]));
   });
 
-  test('a cut drops the other side\'s members, a heal brings them back, with monitor events', async () => {
+  test("a cut drops the other side's members, a heal brings them back, with monitor events", async () => {
     const { net, nodes, pgs } = await cluster();
     const [a, b, c] = nodes.map((n) => idle(n));
     await pgs[0]!.join('g', a!);
@@ -211,7 +211,7 @@ describe('process groups across nodes', () => {
     expect(ids(joined.joined)).toEqual(ids([b!, b2]));
   });
 
-  test('a crashed node\'s members are dropped everywhere; its successor\'s members appear', async () => {
+  test("a crashed node's members are dropped everywhere; its successor's members appear", async () => {
     const { net, nodes, pgs } = await cluster();
     const c = idle(nodes[2]!);
     const a = idle(nodes[0]!);
@@ -228,7 +228,7 @@ describe('process groups across nodes', () => {
     for (const pg of [pgs[0]!, pgs[1]!, pgC2]) await until(() => expect(ids(pg.members('g'))).toEqual(ids([a, c2])));
   });
 
-  test('a scope actor that stops takes its node\'s members out of the other views', async () => {
+  test("a scope actor that stops takes its node's members out of the other views", async () => {
     const { nodes, pgs } = await cluster(2);
     await pgs[1]!.join('g', idle(nodes[1]!));
     await until(() => expect(pgs[0]!.members('g')).toHaveLength(1));

@@ -234,7 +234,12 @@ describe('match and select', () => {
       ['db', a],
       ['cache', c],
     ]);
-    expect(reg.select({ pid: c }).map((e) => e.key).sort()).toEqual(['cache', 'db']);
+    expect(
+      reg
+        .select({ pid: c })
+        .map((e) => e.key)
+        .sort(),
+    ).toEqual(['cache', 'db']);
     expect(reg.select({ key: 'cache' })).toEqual([{ key: 'cache', pid: c, value: { role: 'primary', region: 'us', load: 1 } }]);
     expect(reg.select({ key: where((k: string) => k.startsWith('d')), value: { region: 'us' } }).map((e) => e.pid)).toEqual([c]);
     expect(reg.select(where((e) => e.value.load > 100))).toEqual([]);
@@ -335,7 +340,10 @@ describe('lifecycle', () => {
   });
 
   test.each([
-    ["Registry.start: unknown option 'listener' (known: name, keys, listeners)", (node: Node) => Registry.start(node, { name: 'r', keys: 'unique', listener: [] } as never)],
+    [
+      "Registry.start: unknown option 'listener' (known: name, keys, listeners)",
+      (node: Node) => Registry.start(node, { name: 'r', keys: 'unique', listener: [] } as never),
+    ],
     [
       "DistributedRegistry.start: unknown option 'syncInterval' (known: name, keys, syncIntervalMs, antiEntropyIntervalMs, listeners)",
       (node: Node) => DistributedRegistry.start(node, { name: 'r', keys: 'unique', syncInterval: 100 } as never),

@@ -37,7 +37,10 @@ export function taggedError<T extends string>(tag: T) {
 
 /** A call got no reply within its timeout. */
 export class CallTimeoutError extends taggedError('CallTimeoutError') {
-  constructor(readonly target: string, readonly timeoutMs: number) {
+  constructor(
+    readonly target: string,
+    readonly timeoutMs: number,
+  ) {
     super(`call to ${target} got no reply within ${timeoutMs} ms`);
   }
 }
@@ -47,7 +50,10 @@ export class CallTimeoutError extends taggedError('CallTimeoutError') {
  * before replying, or its bounded mailbox refused or evicted the call (`'mailbox_full'`).
  */
 export class CallExitError extends taggedError('CallExitError') {
-  constructor(readonly target: string, readonly reason: unknown) {
+  constructor(
+    readonly target: string,
+    readonly reason: unknown,
+  ) {
     super(
       reason === 'mailbox_full'
         ? `call to ${target} failed: its mailbox was full and the call was dropped (reason 'mailbox_full')`
@@ -72,14 +78,21 @@ export class NotAnActorError extends taggedError('NotAnActorError') {
 
 /** An option or argument with a value outside what is allowed. */
 export class InvalidArgumentError extends taggedError('InvalidArgumentError') {
-  constructor(readonly field: string, readonly expected: string, readonly given: unknown) {
+  constructor(
+    readonly field: string,
+    readonly expected: string,
+    readonly given: unknown,
+  ) {
     super(`${field} must be ${expected}, got ${describeValue(given)}`);
   }
 }
 
 /** A name is already taken (or the pid already has a name). */
 export class AlreadyRegisteredError extends taggedError('AlreadyRegisteredError') {
-  constructor(readonly registeredName: string, readonly holder: string) {
+  constructor(
+    readonly registeredName: string,
+    readonly holder: string,
+  ) {
     super(`the name '${registeredName}' is already registered to ${holder}`);
   }
 }
@@ -100,14 +113,20 @@ export class NoProcessError extends taggedError('NoProcessError') {
 
 /** An actor started with `spawnAndWait` exited before its init finished. */
 export class InitError extends taggedError('InitError') {
-  constructor(readonly pid: string, readonly reason: unknown) {
+  constructor(
+    readonly pid: string,
+    readonly reason: unknown,
+  ) {
     super(`${pid} exited during init with reason ${describeValue(reason)}`);
   }
 }
 
 /** A bounded mailbox with `overflow: 'reject'` is full. */
 export class MailboxFullError extends taggedError('MailboxFullError') {
-  constructor(readonly pid: string, readonly capacity: number) {
+  constructor(
+    readonly pid: string,
+    readonly capacity: number,
+  ) {
     super(`the mailbox of ${pid} is full (capacity ${capacity}); the message was not delivered`);
   }
 }
@@ -125,7 +144,10 @@ export class StoppedError extends taggedError('StoppedError') {
  * `path` says where (`message.handler`, `message.items[3]`), `given` what was found there.
  */
 export class UnencodableError extends taggedError('UnencodableError') {
-  constructor(readonly path: string, readonly given: string) {
+  constructor(
+    readonly path: string,
+    readonly given: string,
+  ) {
     super(`${path} cannot be sent to another thread or node: it is ${given}`);
   }
 }
@@ -151,7 +173,11 @@ export class FrameTooLargeError extends taggedError('FrameTooLargeError') {
  * another function). `where` names the function, `option` the key, `known` what it takes.
  */
 export class UnknownOptionError extends taggedError('UnknownOptionError') {
-  constructor(readonly where: string, readonly option: string, readonly known: readonly string[]) {
+  constructor(
+    readonly where: string,
+    readonly option: string,
+    readonly known: readonly string[],
+  ) {
     super(`${where}: unknown option '${option}' (known: ${known.join(', ')})`);
   }
 }

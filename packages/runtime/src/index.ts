@@ -10,16 +10,7 @@ export { Pid, Ref, isPid, isRef } from './pid.js';
 export { noReply } from './internal/invoker.js';
 export type { From } from './internal/calls.js';
 export type { SpawnOptions, Overflow } from './internal/spawn.js';
-export {
-  isDown,
-  isExit,
-  isShutdown,
-  isCleanExit,
-  isMailboxFull,
-  type ExitReason,
-  type DownMessage,
-  type ExitMessage,
-} from './reasons.js';
+export { isDown, isExit, isShutdown, isCleanExit, isMailboxFull, type ExitReason, type DownMessage, type ExitMessage } from './reasons.js';
 export {
   FoundationError,
   taggedError,

@@ -63,7 +63,14 @@ export interface InboxOptions {
 
 const NAME_RE = /^[A-Za-z0-9_@-]+$/;
 const START_OPTIONS: ReadonlySet<string> = new Set([
-  'name', 'transport', 'clock', 'sliceMs', 'schedulers', 'modules', 'dirtyPool', 'shutdownTimeoutMs',
+  'name',
+  'transport',
+  'clock',
+  'sliceMs',
+  'schedulers',
+  'modules',
+  'dirtyPool',
+  'shutdownTimeoutMs',
 ]);
 
 /**

@@ -112,5 +112,4 @@ export abstract class BaseProcess extends ProcessCore {
   exit(to: Target, reason: unknown): void {
     sendExitSignal(this.$k, this.$pid, resolvePid(this.$k, to), reason, false);
   }
-
 }

@@ -47,21 +47,14 @@ export function isDown(msg: unknown): msg is DownMessage {
 
 /** True for an EXIT message delivered to a trapping process. */
 export function isExit(msg: unknown): msg is ExitMessage {
-  return (
-    typeof msg === 'object' &&
-    msg !== null &&
-    (msg as ExitMessage).from instanceof Pid &&
-    'reason' in msg &&
-    !('ref' in msg)
-  );
+  return typeof msg === 'object' && msg !== null && (msg as ExitMessage).from instanceof Pid && 'reason' in msg && !('ref' in msg);
 }
 
 /** `'shutdown'` or `{ shutdown: x }`. */
 export function isShutdown(reason: unknown): boolean {
   return (
     reason === 'shutdown' ||
-    (typeof reason === 'object' && reason !== null && !Array.isArray(reason) && 'shutdown' in reason &&
-      Object.keys(reason).length === 1)
+    (typeof reason === 'object' && reason !== null && !Array.isArray(reason) && 'shutdown' in reason && Object.keys(reason).length === 1)
   );
 }
 

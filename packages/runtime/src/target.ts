@@ -23,15 +23,15 @@ export type Target = Pid | string | RemoteName | ViaName;
 /** True for `{ name, node }`. */
 export function isRemoteName(x: unknown): x is RemoteName {
   return (
-    typeof x === 'object' && x !== null && !(x instanceof Pid) &&
-    typeof (x as RemoteName).name === 'string' && typeof (x as RemoteName).node === 'string'
+    typeof x === 'object' &&
+    x !== null &&
+    !(x instanceof Pid) &&
+    typeof (x as RemoteName).name === 'string' &&
+    typeof (x as RemoteName).node === 'string'
   );
 }
 
 /** True for `{ via, key }`. */
 export function isVia(x: unknown): x is ViaName {
-  return (
-    typeof x === 'object' && x !== null && 'via' in x && 'key' in x &&
-    typeof (x as ViaName).via?.whereis === 'function'
-  );
+  return typeof x === 'object' && x !== null && 'via' in x && 'key' in x && typeof (x as ViaName).via?.whereis === 'function';
 }

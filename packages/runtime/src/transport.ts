@@ -22,9 +22,7 @@ export type Frame =
   | { t: 'down'; to: Pid; ref: Ref; pid: Pid; reason: unknown };
 
 /** Frame tags, for validation. */
-export const FRAME_TAGS: ReadonlySet<string> = new Set([
-  'msg', 'named', 'reply', 'link', 'unlink', 'exit', 'monitor', 'demonitor', 'down',
-]);
+export const FRAME_TAGS: ReadonlySet<string> = new Set(['msg', 'named', 'reply', 'link', 'unlink', 'exit', 'monitor', 'demonitor', 'down']);
 
 /** What a node gives its transport: where incoming frames and connection events go. */
 export interface TransportHost {

@@ -1,32 +1,69 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import {
-  Actor, AlreadyRegisteredError, MemoryNetwork, Node, NotAnActorError, CallExitError, InvalidArgumentError,
-  actorClass, actorName, defineActor, isExit, type From, type Pid,
+  Actor,
+  AlreadyRegisteredError,
+  MemoryNetwork,
+  Node,
+  NotAnActorError,
+  CallExitError,
+  InvalidArgumentError,
+  actorClass,
+  actorName,
+  defineActor,
+  isExit,
+  type From,
+  type Pid,
 } from '@foundation/runtime';
 
 class Echo extends Actor<unknown, unknown, string> {
   tag = '';
-  override init(tag: string) { this.tag = tag; }
-  override handleCall(msg: unknown, _from: From) { return { tag: this.tag, msg, node: this.node.name }; }
+  override init(tag: string) {
+    this.tag = tag;
+  }
+  override handleCall(msg: unknown, _from: From) {
+    return { tag: this.tag, msg, node: this.node.name };
+  }
 }
 defineActor('Echo', Echo);
 
 class Faulty extends Actor<never, never, void> {
-  override init() { throw new Error('init refused'); }
+  override init() {
+    throw new Error('init refused');
+  }
 }
 defineActor('Faulty', Faulty);
 
 /** A user's class whose own fields reuse the names a runtime might use internally. */
 class Clash extends Actor<'get', unknown, void> {
-  next = 'mine'; prev = 1; k = 2; pid = 3; flags = 4; args = 5; ext = 6; mbox = 7; parent = 8; queued = 9; handled = 10;
-  accept() { return 'user accept'; }
-  wake() { return 'user wake'; }
-  kill() { return 'user kill'; }
-  override handleCall() { return [this.next, this.flags, this.args]; }
+  next = 'mine';
+  prev = 1;
+  k = 2;
+  pid = 3;
+  flags = 4;
+  args = 5;
+  ext = 6;
+  mbox = 7;
+  parent = 8;
+  queued = 9;
+  handled = 10;
+  accept() {
+    return 'user accept';
+  }
+  wake() {
+    return 'user wake';
+  }
+  kill() {
+    return 'user kill';
+  }
+  override handleCall() {
+    return [this.next, this.flags, this.args];
+  }
 }
 
 const nodes: Node[] = [];
-afterEach(async () => { await Promise.all(nodes.splice(0).map((n) => n.stop())); });
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((n) => n.stop()));
+});
 async function start(name: string, net?: MemoryNetwork) {
   const node = await Node.start({ name, transport: net?.transport() });
   nodes.push(node);

@@ -162,7 +162,11 @@ describe('handlers', () => {
     node.send(pid, 2);
     node.cast(pid, 3);
     expect(await node.call(pid, 'hello')).toEqual({ echo: 'hello' });
-    expect(await node.call(pid, 'log')).toEqual([['cast', 1], ['info', 2], ['cast', 3]]);
+    expect(await node.call(pid, 'log')).toEqual([
+      ['cast', 1],
+      ['info', 2],
+      ['cast', 3],
+    ]);
   });
 
   test('a handleCall that returns a promise replies with its value', async () => {

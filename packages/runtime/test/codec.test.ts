@@ -1,16 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import {
-  Actor,
-  CallExitError,
-  CallTimeoutError,
-  Node,
-  Pid,
-  Ref,
-  decode,
-  encode,
-  isPid,
-  isRef,
-} from '@foundation/runtime';
+import { Actor, CallExitError, CallTimeoutError, Node, Pid, Ref, decode, encode, isPid, isRef } from '@foundation/runtime';
 
 const roundTrip = <T>(value: T): T => decode(encode(value)) as T;
 
@@ -107,7 +96,10 @@ describe('errors', () => {
 describe('structured values', () => {
   test('Map, Set and Date survive', () => {
     const value = {
-      m: new Map<unknown, unknown>([['a', 1], [2, { b: [3] }]]),
+      m: new Map<unknown, unknown>([
+        ['a', 1],
+        [2, { b: [3] }],
+      ]),
       s: new Set(['x', 'y']),
       d: new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 6)),
     };

@@ -53,7 +53,9 @@ describe('results', () => {
   test('many more tasks than threads all complete', async () => {
     const p = pool({ threads: 2 });
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => p.run(tasks, 'fib', i)));
-    expect(results).toEqual(Array.from({ length: 20 }, (_, i) => [0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181][i]));
+    expect(results).toEqual(
+      Array.from({ length: 20 }, (_, i) => [0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181][i]),
+    );
   });
 });
 

@@ -28,8 +28,14 @@ afterEach(async () => {
   for (const node of nodes.splice(0).reverse()) await node.stop();
 });
 
-const downFor = (ref: Ref) => (m: unknown): m is DownMessage => isDown(m) && m.ref.equals(ref);
-const exitFrom = (pid: Pid) => (m: unknown): m is ExitMessage => isExit(m) && m.from.equals(pid);
+const downFor =
+  (ref: Ref) =>
+  (m: unknown): m is DownMessage =>
+    isDown(m) && m.ref.equals(ref);
+const exitFrom =
+  (pid: Pid) =>
+  (m: unknown): m is ExitMessage =>
+    isExit(m) && m.from.equals(pid);
 const until = (fn: () => unknown) => vi.waitFor(fn, { interval: 1, timeout: 2000 });
 
 async function failure(p: Promise<unknown>): Promise<Error> {
@@ -89,7 +95,12 @@ describe('messages', () => {
     a.cast(byName, 'c2');
     const got = [];
     for (let i = 0; i < 4; i++) got.push(await inbox.receive(undefined, 1000));
-    expect(got).toEqual([['info', 'i1'], ['cast', 'c1'], ['info', 'i2'], ['cast', 'c2']]);
+    expect(got).toEqual([
+      ['info', 'i1'],
+      ['cast', 'c1'],
+      ['info', 'i2'],
+      ['cast', 'c2'],
+    ]);
     const r1 = await a.call<{ echo: unknown; self: Pid }>(echo, { x: [1, new Map([[1, 2]])] }, 1000);
     expect(r1.echo).toEqual({ x: [1, new Map([[1, 2]])] });
     expect(r1.self.equals(echo)).toBe(true);

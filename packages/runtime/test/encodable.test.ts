@@ -22,12 +22,15 @@ describe('what the codec carries passes, and survives a round trip equal', () =>
   const shared = { s: 1 };
   const nullProto = Object.assign(Object.create(null) as object, { a: 1, b: [2] });
   const accepted: Record<string, unknown> = {
-    'primitives': [1, 'two', true, null, undefined, 2n ** 70n, NaN, -Infinity],
+    primitives: [1, 'two', true, null, undefined, 2n ** 70n, NaN, -Infinity],
     'a plain object': { type: 'add', id: 42, nested: { list: [1, { deep: 'yes' }] } },
     'a null-prototype object': nullProto,
     'a Date': new Date(1_700_000_000_000),
     'a RegExp': /a+b/gi,
-    'a Map with object keys': new Map<unknown, unknown>([['k', 1], [{ o: 1 }, new Set([2])]]),
+    'a Map with object keys': new Map<unknown, unknown>([
+      ['k', 1],
+      [{ o: 1 }, new Set([2])],
+    ]),
     'a Set': new Set([1, 'x', { y: 2 }]),
     'an ArrayBuffer': new Uint8Array([1, 2, 3]).buffer,
     'typed arrays': [new Uint8Array([1]), new Int16Array([-2]), new Float64Array([1.5]), new BigInt64Array([3n])],

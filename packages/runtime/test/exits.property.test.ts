@@ -116,7 +116,8 @@ class Model {
     if (!this.alive[i]) return;
     if (reason === 'kill') this.die(i, 'killed');
     else if (this.specs[i]!.trap) {
-      if (by === 'node' && this.specs[i]!.parent < 0) this.die(i, reason); // from its parent: terminate
+      if (by === 'node' && this.specs[i]!.parent < 0)
+        this.die(i, reason); // from its parent: terminate
       else this.forwards.push({ at: i, from: { t: by }, reason });
     } else if (reason !== 'normal') this.die(i, reason);
     this.cascade();
@@ -142,7 +143,8 @@ class Model {
       if (!this.alive[to]) continue;
       const s = this.specs[to]!;
       if (s.trap) {
-        if (s.parent === from) this.die(to, reason); // gen_server: EXIT from the parent ends it, any reason
+        if (s.parent === from)
+          this.die(to, reason); // gen_server: EXIT from the parent ends it, any reason
         else this.forwards.push({ at: to, from: { t: 'actor', id: from }, reason });
       } else if (reason !== 'normal') {
         this.die(to, reason);
@@ -189,7 +191,6 @@ const forestArb: fc.Arbitrary<Spec[]> = fc
     { minLength: 1, maxLength: 10 },
   )
   .map((xs) => xs.map(({ parentPick, ...rest }, i) => ({ ...rest, parent: (parentPick % (i + 1)) - 1 })));
-
 
 /** Nothing runnable, and every process waiting (none running, suspended, terminating or initializing). */
 async function quiet(node: Node): Promise<boolean> {
@@ -250,15 +251,13 @@ async function runCase(specs: Spec[], initialMonitors: { target: number; demonit
     };
     for (const m of initialMonitors) watch(m.target % n, m.demonitor);
 
-    const senderKey = (s: Sender): string =>
-      s.t === 'actor' ? pids[s.id]!.key : s.t === 'observer' ? observer.self.key : node.self.key;
+    const senderKey = (s: Sender): string => (s.t === 'actor' ? pids[s.id]!.key : s.t === 'observer' ? observer.self.key : node.self.key);
 
     for (const [si, step] of steps.entries()) {
       model.beginStep();
       const i = step.target % n;
       const noprocDowns: { key: string; pid: string; reason: unknown }[] = [];
-      const reason = (r: ReasonSpec | 'kill'): unknown =>
-        r === 'error' ? new Error(`crash ${si}`) : typeof r === 'object' ? { ...r } : r;
+      const reason = (r: ReasonSpec | 'kill'): unknown => (r === 'error' ? new Error(`crash ${si}`) : typeof r === 'object' ? { ...r } : r);
       if (step.t === 'self') {
         const r = reason(step.reason);
         if (model.alive[i]) model.selfExit(i, r);
@@ -350,11 +349,12 @@ async function runKillAll(specs: Spec[], targets: { target: number; by: 'observe
     const fwds = (await drain(observer)).map((m) => m as Forward);
     for (const f of fwds) expect(f.reason).toBe('killed');
     for (let a = 0; a < n; a++) {
-      const got = fwds.filter((f) => f.fwd === a).map((f) => index.get(f.from.key)!).sort();
-      // Non-parent link partners that died: the EXITs `a` may get.
-      const possible = [...linksBefore[a]!]
-        .filter((l): l is number => l !== 'node' && l !== specs[a]!.parent && !model.alive[l])
+      const got = fwds
+        .filter((f) => f.fwd === a)
+        .map((f) => index.get(f.from.key)!)
         .sort();
+      // Non-parent link partners that died: the EXITs `a` may get.
+      const possible = [...linksBefore[a]!].filter((l): l is number => l !== 'node' && l !== specs[a]!.parent && !model.alive[l]).sort();
       if (!specs[a]!.trap) expect(got, `EXITs at non-trapping actor ${a}`).toEqual([]);
       else if (model.alive[a]) expect(got, `EXITs at surviving actor ${a}`).toEqual(possible);
       else {

@@ -62,7 +62,6 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, guard]).finally(() => clearTimeout(timer));
 }
 
-
 describe('scheduler fairness with a self-messaging hot actor', () => {
   let node: Node;
   let hot: Pid;
@@ -103,9 +102,7 @@ describe('scheduler fairness with a self-messaging hot actor', () => {
     const relay = node.spawn(Relay, echo);
     expect(await whileHot(() => node.call<string>(relay, 'relayed', BOUND_MS), 'an actor-to-actor call')).toBe('relayed');
     const caller = node.inbox();
-    expect(await whileHot(() => caller.call<string>(echo, 'from an inbox', BOUND_MS), 'a call from an inbox')).toBe(
-      'from an inbox',
-    );
+    expect(await whileHot(() => caller.call<string>(echo, 'from an inbox', BOUND_MS), 'a call from an inbox')).toBe('from an inbox');
   });
 
   it('a setTimeout timer fires while the hot actor runs', async () => {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  Actor,
-  Node,
-  MailboxFullError,
-  isDown,
-  isExit,
-  type Inbox,
-  type Overflow,
-  type Pid,
-  type ProcessInfo,
-} from '@foundation/runtime';
+import { Actor, Node, MailboxFullError, isDown, isExit, type Inbox, type Overflow, type Pid, type ProcessInfo } from '@foundation/runtime';
 import { until } from './support.js';
 
 /*
@@ -59,7 +49,6 @@ class Sink extends Actor<unknown, unknown, Ctl> {
     else this.ctl.log.push(msg as Entry);
   }
 }
-
 
 type Via = 'node.send' | 'node.cast' | 'inbox.send' | 'inbox.cast';
 /** One event of a burst: a user message, the death of a monitored process (a DOWN), or of a linked one (an EXIT when trapping). */

@@ -125,34 +125,31 @@ describe('bounded mailboxes', () => {
     expect(await node.call(pid, 'log')).toEqual([1, 4]);
   });
 
-  test.each(['drop_newest', 'drop_oldest', 'reject'] as const)(
-    "DOWN and EXIT messages are never dropped ('%s')",
-    async (overflow) => {
-      const node = await start();
-      const pid = node.spawn(Sink, { trap: true }, { mailbox: { capacity: 1, overflow } });
-      const watched = node.spawn(Sink, undefined);
-      const ref = await node.call<Ref>(pid, { monitor: watched });
-      const g = gate();
-      node.cast(pid, { hold: g.promise });
-      await expect.poll(async () => (await node.processInfo(pid))!.status, { interval: 1 }).toBe('suspended');
-      node.send(pid, 'fills the mailbox');
-      node.exit(watched, 'kill');
-      const inbox = node.inbox();
-      inbox.exit(pid, 'trapped');
-      await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(3);
-      g.open();
-      await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
-      const log = (await node.call(pid, 'log')) as unknown[];
-      expect(log[0]).toBe('fills the mailbox');
-      // The DOWN and the EXIT come from different senders: OTP orders neither before the other.
-      const down = log.slice(1).find(isDown);
-      const exit = log.slice(1).find(isExit);
-      expect(log).toHaveLength(3);
-      expect(down).toEqual({ ref, pid: watched, reason: 'killed' } satisfies DownMessage);
-      expect(exit).toEqual({ from: inbox.self, reason: 'trapped' });
-      expect((await node.processInfo(pid))!.messagesDropped).toBe(0);
-    },
-  );
+  test.each(['drop_newest', 'drop_oldest', 'reject'] as const)("DOWN and EXIT messages are never dropped ('%s')", async (overflow) => {
+    const node = await start();
+    const pid = node.spawn(Sink, { trap: true }, { mailbox: { capacity: 1, overflow } });
+    const watched = node.spawn(Sink, undefined);
+    const ref = await node.call<Ref>(pid, { monitor: watched });
+    const g = gate();
+    node.cast(pid, { hold: g.promise });
+    await expect.poll(async () => (await node.processInfo(pid))!.status, { interval: 1 }).toBe('suspended');
+    node.send(pid, 'fills the mailbox');
+    node.exit(watched, 'kill');
+    const inbox = node.inbox();
+    inbox.exit(pid, 'trapped');
+    await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(3);
+    g.open();
+    await expect.poll(async () => (await node.processInfo(pid))!.mailboxLength, { interval: 1 }).toBe(0);
+    const log = (await node.call(pid, 'log')) as unknown[];
+    expect(log[0]).toBe('fills the mailbox');
+    // The DOWN and the EXIT come from different senders: OTP orders neither before the other.
+    const down = log.slice(1).find(isDown);
+    const exit = log.slice(1).find(isExit);
+    expect(log).toHaveLength(3);
+    expect(down).toEqual({ ref, pid: watched, reason: 'killed' } satisfies DownMessage);
+    expect(exit).toEqual({ from: inbox.self, reason: 'trapped' });
+    expect((await node.processInfo(pid))!.messagesDropped).toBe(0);
+  });
 });
 
 describe('calls a bounded mailbox refuses or evicts', () => {

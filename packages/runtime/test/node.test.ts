@@ -99,9 +99,18 @@ describe('Node.start', () => {
   });
 
   test.each([
-    ["Node.start: unknown option 'shedulers' (known: name, transport, clock, sliceMs, schedulers, modules, dirtyPool, shutdownTimeoutMs)", () => Node.start({ shedulers: 2 } as NodeOptions)],
-    ["spawn: unknown option 'bogus' (known: name, link, trapExit, mailbox, node, scheduler)", async () => (await start()).spawn(Server, undefined, { bogus: true } as never)],
-    ["spawn option mailbox: unknown option 'size' (known: capacity, overflow)", async () => (await start()).spawn(Server, undefined, { mailbox: { capacity: 1, size: 2 } } as never)],
+    [
+      "Node.start: unknown option 'shedulers' (known: name, transport, clock, sliceMs, schedulers, modules, dirtyPool, shutdownTimeoutMs)",
+      () => Node.start({ shedulers: 2 } as NodeOptions),
+    ],
+    [
+      "spawn: unknown option 'bogus' (known: name, link, trapExit, mailbox, node, scheduler)",
+      async () => (await start()).spawn(Server, undefined, { bogus: true } as never),
+    ],
+    [
+      "spawn option mailbox: unknown option 'size' (known: capacity, overflow)",
+      async () => (await start()).spawn(Server, undefined, { mailbox: { capacity: 1, size: 2 } } as never),
+    ],
     ["Node.inbox: unknown option 'trap' (known: trapExit)", async () => (await start()).inbox({ trap: true } as never)],
     ["DirtyPool: unknown option 'maxThreads' (known: threads, idleTimeoutMs)", () => new DirtyPool({ maxThreads: 2 } as never)],
     ["MemoryNetwork: unknown option 'autoconnect' (known: autoConnect)", () => new MemoryNetwork({ autoconnect: false } as never)],
@@ -340,7 +349,7 @@ describe("the node's own process", () => {
     expect(await node.call(pid, 'ping', 1000)).toBe('pong');
   });
 
-  test("an actor that kills its parent, the node, leaves the node working", async () => {
+  test('an actor that kills its parent, the node, leaves the node working', async () => {
     class Parricide extends Actor {
       override init() {
         this.exit(this.node.self, 'kill');

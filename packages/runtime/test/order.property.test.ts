@@ -26,7 +26,10 @@ interface Msg {
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ t: fc.constantFrom('send' as const, 'cast' as const), byName: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('yield' as const), how: fc.constantFrom('micro' as const, 'macro' as const, 'turn' as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant('yield' as const), how: fc.constantFrom('micro' as const, 'macro' as const, 'turn' as const) }),
+  },
 );
 const senderArb: fc.Arbitrary<SenderSpec> = fc.record({
   kind: fc.constantFrom<SenderKind>('actor', 'actor', 'inbox', 'node'),
@@ -40,8 +43,7 @@ const receiverArb = fc.record({
 });
 type ReceiverSpec = { asyncInit: boolean; suspendEvery: number; suspendHow: 'micro' | 'macro' };
 
-const pause = (how: 'micro' | 'macro'): Promise<void> =>
-  how === 'micro' ? Promise.resolve() : new Promise<void>((r) => setImmediate(r));
+const pause = (how: 'micro' | 'macro'): Promise<void> => (how === 'micro' ? Promise.resolve() : new Promise<void>((r) => setImmediate(r)));
 
 interface ReceiverArgs {
   spec: ReceiverSpec;
@@ -181,7 +183,7 @@ const caseArb = fc
   );
 
 describe('message order between a pair of processes', () => {
-  it('each sender\'s messages arrive in the order sent, on one node', async () => {
+  it("each sender's messages arrive in the order sent, on one node", async () => {
     await fc.assert(
       fc.asyncProperty(caseArb, async ({ senders, receiver, startOrder }) => {
         const node = await Node.start({ name: 'local' });
@@ -195,7 +197,7 @@ describe('message order between a pair of processes', () => {
     );
   });
 
-  it('each sender\'s messages arrive in the order sent, from node a to node b over a MemoryNetwork', async () => {
+  it("each sender's messages arrive in the order sent, from node a to node b over a MemoryNetwork", async () => {
     await fc.assert(
       fc.asyncProperty(caseArb, async ({ senders, receiver, startOrder }) => {
         const net = new MemoryNetwork();

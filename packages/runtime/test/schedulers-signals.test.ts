@@ -23,15 +23,24 @@ import { MODULES, ask, schedulerNode, schedulerOf } from './fixtures/scheduler-n
  * Mirrors signals.test.ts, which shows the same rules on one scheduler.
  */
 
-const downFor = (ref: Ref) => (m: unknown): m is DownMessage => isDown(m) && m.ref.equals(ref);
-const exitFrom = (pid: Pid) => (m: unknown): m is ExitMessage => isExit(m) && m.from.equals(pid);
-const isReport = (m: unknown): m is ProbeReport =>
-  typeof m === 'object' && m !== null && (m as ProbeReport).probe instanceof Pid;
+const downFor =
+  (ref: Ref) =>
+  (m: unknown): m is DownMessage =>
+    isDown(m) && m.ref.equals(ref);
+const exitFrom =
+  (pid: Pid) =>
+  (m: unknown): m is ExitMessage =>
+    isExit(m) && m.from.equals(pid);
+const isReport = (m: unknown): m is ProbeReport => typeof m === 'object' && m !== null && (m as ProbeReport).probe instanceof Pid;
 /** A report from `probe` of a message that reached its handleInfo, matching `what`. */
-const infoFrom = (probe: Pid, what: (info: unknown) => boolean = () => true) => (m: unknown): m is { probe: Pid; info: unknown } =>
-  isReport(m) && m.probe.equals(probe) && 'info' in m && what(m.info);
-const terminateOf = (probe: Pid) => (m: unknown): m is { probe: Pid; terminate: unknown } =>
-  isReport(m) && m.probe.equals(probe) && 'terminate' in m;
+const infoFrom =
+  (probe: Pid, what: (info: unknown) => boolean = () => true) =>
+  (m: unknown): m is { probe: Pid; info: unknown } =>
+    isReport(m) && m.probe.equals(probe) && 'info' in m && what(m.info);
+const terminateOf =
+  (probe: Pid) =>
+  (m: unknown): m is { probe: Pid; terminate: unknown } =>
+    isReport(m) && m.probe.equals(probe) && 'terminate' in m;
 
 /** Monitors `pid` from `box` and resolves with its DOWN. */
 function watch(box: Inbox, pid: Pid): Promise<DownMessage> {
@@ -244,7 +253,11 @@ describe('the parent rule across schedulers', () => {
   test.each(placements)('a trapping child on the other scheduler runs terminate when its parent exits it ($where)', async ({ a, b }) => {
     const box = node().inbox();
     const parent = node().spawn('ThreadProbe', undefined, { scheduler: a });
-    const child = await ask<Pid>(node(), parent, { spawn: 'ThreadProbe', args: { reportTo: box.self, trap: true }, opts: { scheduler: b } });
+    const child = await ask<Pid>(node(), parent, {
+      spawn: 'ThreadProbe',
+      args: { reportTo: box.self, trap: true },
+      opts: { scheduler: b },
+    });
     expect(schedulerOf(child)).toBe(b);
     await ask(node(), child, 'ping');
     const down = watch(box, child);
@@ -253,21 +266,24 @@ describe('the parent rule across schedulers', () => {
     expect((await down).reason).toEqual({ shutdown: 'x' });
   });
 
-  test.each(placements)("a trapping child linked to its parent on the other scheduler terminates with the parent's crash ($where)", async ({ a, b }) => {
-    const box = node().inbox();
-    const parent = node().spawn('ThreadProbe', undefined, { scheduler: a });
-    const child = await ask<Pid>(node(), parent, {
-      spawn: 'ThreadProbe',
-      args: { reportTo: box.self, trap: true },
-      opts: { scheduler: b, link: true },
-    });
-    await ask(node(), child, 'ping');
-    const down = watch(box, child);
-    node().cast(parent, new Error('parent crashed'));
-    const { terminate } = await box.receive(terminateOf(child), 3000);
-    expect((terminate as Error).message).toBe('parent crashed');
-    expect(((await down).reason as Error).message).toBe('parent crashed');
-  });
+  test.each(placements)(
+    "a trapping child linked to its parent on the other scheduler terminates with the parent's crash ($where)",
+    async ({ a, b }) => {
+      const box = node().inbox();
+      const parent = node().spawn('ThreadProbe', undefined, { scheduler: a });
+      const child = await ask<Pid>(node(), parent, {
+        spawn: 'ThreadProbe',
+        args: { reportTo: box.self, trap: true },
+        opts: { scheduler: b, link: true },
+      });
+      await ask(node(), child, 'ping');
+      const down = watch(box, child);
+      node().cast(parent, new Error('parent crashed'));
+      const { terminate } = await box.receive(terminateOf(child), 3000);
+      expect((terminate as Error).message).toBe('parent crashed');
+      expect(((await down).reason as Error).message).toBe('parent crashed');
+    },
+  );
 });
 
 describe('a worker scheduler thread that dies', () => {
@@ -284,10 +300,12 @@ describe('a worker scheduler thread that dies', () => {
     await ask(node(), trapping, { link: victim });
     box.link(victim);
     const downs = [watch(box, victim), watch(box, killer), watch(box, linked)];
-    const held = node().call(victim, 'hold', 10_000).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const held = node()
+      .call(victim, 'hold', 10_000)
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
 
     node().cast(killer, 'die');
 
@@ -313,7 +331,9 @@ describe('a worker scheduler thread that dies', () => {
     expect(node().whereis('victim')).toEqual(fresh);
     // a stale pid of the dead thread names nobody on the new one
     expect(await node().processInfo(victim)).toBeUndefined();
-    const stale = (await node().call(victim, 'ping').catch((x: unknown) => x)) as CallExitError;
+    const stale = (await node()
+      .call(victim, 'ping')
+      .catch((x: unknown) => x)) as CallExitError;
     expect(stale).toBeInstanceOf(CallExitError);
     expect(stale.reason).toBe('noproc');
     const ref = box.monitor(victim);
@@ -339,7 +359,11 @@ describe('node.stop with actors on both schedulers', () => {
     const trap0 = node.spawn('ThreadProbe', { channel: name, trap: true }, { scheduler: 0 });
     const plain1 = node.spawn('ThreadProbe', undefined, { scheduler: 1 });
     const trap1 = node.spawn('ThreadProbe', { channel: name, trap: true }, { scheduler: 1 });
-    const child1 = await ask<Pid>(node, trap0, { spawn: 'ThreadProbe', args: { channel: name, trap: true }, opts: { scheduler: 1, link: true } });
+    const child1 = await ask<Pid>(node, trap0, {
+      spawn: 'ThreadProbe',
+      args: { channel: name, trap: true },
+      opts: { scheduler: 1, link: true },
+    });
     await ask(node, plain0, { link: plain1 });
     const others = [plain0, trap0, plain1, trap1, child1];
     for (const p of others) await ask(node, witness, { monitor: p });

@@ -21,9 +21,19 @@ import { ask, schedulerNode, schedulerOf } from './fixtures/scheduler-node.js';
  * frame, and a main thread that never waits for a busy worker. See internal/threads/arrivals.ts.
  */
 
-const downFor = (ref: Ref) => (m: unknown): m is DownMessage => isDown(m) && m.ref.equals(ref);
-const infoFrom = (probe: Pid, what: (info: unknown) => boolean = () => true) => (m: unknown): m is { probe: Pid; info: unknown } =>
-  typeof m === 'object' && m !== null && (m as ProbeReport).probe instanceof Pid && (m as ProbeReport).probe.equals(probe) && 'info' in m && what((m).info);
+const downFor =
+  (ref: Ref) =>
+  (m: unknown): m is DownMessage =>
+    isDown(m) && m.ref.equals(ref);
+const infoFrom =
+  (probe: Pid, what: (info: unknown) => boolean = () => true) =>
+  (m: unknown): m is { probe: Pid; info: unknown } =>
+    typeof m === 'object' &&
+    m !== null &&
+    (m as ProbeReport).probe instanceof Pid &&
+    (m as ProbeReport).probe.equals(probe) &&
+    'info' in m &&
+    what(m.info);
 
 /** A class defined on the main thread only: the worker threads' modules do not have it. */
 class MainOnly extends Actor<never, never, void> {}
@@ -205,7 +215,10 @@ describe('the main thread never waits for a busy scheduler', () => {
     encode({ big: new Uint8Array(10 * 1024 * 1024) }); // grows the codec's shared buffer
     const posted: number[] = [];
     const original = MessagePort.prototype.postMessage;
-    const spy = vi.spyOn(MessagePort.prototype, 'postMessage').mockImplementation(function (this: MessagePort, ...args: Parameters<MessagePort['postMessage']>) {
+    const spy = vi.spyOn(MessagePort.prototype, 'postMessage').mockImplementation(function (
+      this: MessagePort,
+      ...args: Parameters<MessagePort['postMessage']>
+    ) {
       posted.push(bufferBytes(args[0]));
       return original.apply(this, args);
     });

@@ -36,9 +36,14 @@ async function failure(fn: () => unknown): Promise<Error> {
   throw new Error('expected a failure');
 }
 
-const downOf = (pid: Pid) => (m: unknown): m is DownMessage => isDown(m) && m.pid.equals(pid);
-const reportFrom = (probe: Pid) => (m: unknown): m is ProbeReport & { info: unknown } =>
-  typeof m === 'object' && m !== null && (m as ProbeReport).probe instanceof Pid && (m as ProbeReport).probe.equals(probe) && 'info' in m;
+const downOf =
+  (pid: Pid) =>
+  (m: unknown): m is DownMessage =>
+    isDown(m) && m.pid.equals(pid);
+const reportFrom =
+  (probe: Pid) =>
+  (m: unknown): m is ProbeReport & { info: unknown } =>
+    typeof m === 'object' && m !== null && (m as ProbeReport).probe instanceof Pid && (m as ProbeReport).probe.equals(probe) && 'info' in m;
 
 /** Exits `pid` with `reason` and waits for its DOWN. */
 async function exitAndWait(node: Node, box: Inbox, pid: Pid, reason: unknown = 'kill'): Promise<DownMessage> {
@@ -82,10 +87,10 @@ describe('spawning on a scheduler', () => {
     expect((await node().processInfo(c11))!.parent).toEqual(p1);
     expect(await node().call(c10, 'where')).toEqual({ threadId, n: 7 });
     // the parent on the other thread sees its child's info too
-    expect(((await ask<ProcessInfo>(node(), p1, { processInfo: c10 }))).className).toBe('Where');
+    expect((await ask<ProcessInfo>(node(), p1, { processInfo: c10 })).className).toBe('Where');
   });
 
-  test("a spawn with link: true across schedulers links both halves before it returns", async () => {
+  test('a spawn with link: true across schedulers links both halves before it returns', async () => {
     const box = node().inbox();
     const p0 = node().spawn('ThreadProbe', undefined, { scheduler: 0 });
     const child = await ask<Pid>(node(), p0, { spawn: 'ThreadProbe', args: undefined, opts: { scheduler: 1, link: true } });
@@ -174,7 +179,7 @@ describe('processInfo, processes and names across schedulers', () => {
     expect(await ask(node(), p1, { call: 'zero', msg: 'ping' })).toEqual({ ok: 'pong' });
   });
 
-  test("register names a process of the other scheduler, from either side", async () => {
+  test('register names a process of the other scheduler, from either side', async () => {
     const p0 = node().spawn('ThreadProbe', undefined, { scheduler: 0 });
     const p1 = node().spawn('ThreadProbe', undefined, { scheduler: 1 });
     node().register('named-from-main', p1);
@@ -206,7 +211,9 @@ describe('processInfo, processes and names across schedulers', () => {
     node().register('taken-on-0', p0);
     expect(() => node().register('taken-on-1', node().spawn(ThreadProbe, undefined))).toThrow(AlreadyRegisteredError);
     expect(() => node().spawn(ThreadProbe, undefined, { name: 'taken-on-1' })).toThrow(AlreadyRegisteredError);
-    expect(AlreadyRegisteredError.is(await failure(() => node().spawn('ThreadProbe', undefined, { scheduler: 1, name: 'taken-on-0' })))).toBe(true);
+    expect(
+      AlreadyRegisteredError.is(await failure(() => node().spawn('ThreadProbe', undefined, { scheduler: 1, name: 'taken-on-0' }))),
+    ).toBe(true);
     expect(AlreadyRegisteredError.is(await failure(() => ask(node(), q1, { register: 'taken-on-0' })))).toBe(true);
     expect(AlreadyRegisteredError.is(await failure(() => ask(node(), q1, { register: 'taken-on-1' })))).toBe(true);
     expect(node().whereis('taken-on-0')).toEqual(p0);
@@ -342,7 +349,10 @@ describe('per-pair order across schedulers', () => {
           const bursts = senders.map((s, i) =>
             node().spawn('Burst', { to: collector, count: s.count, tag: `s${i}` }, { scheduler: s.scheduler }),
           );
-          const { collected } = await box.receive<{ collected: Record<string, number[]> }>((m) => typeof m === 'object' && m !== null && 'collected' in m, 5000);
+          const { collected } = await box.receive<{ collected: Record<string, number[]> }>(
+            (m) => typeof m === 'object' && m !== null && 'collected' in m,
+            5000,
+          );
           senders.forEach((s, i) => {
             expect(collected[`s${i}`] ?? []).toEqual(Array.from({ length: s.count }, (_, n) => n));
           });
@@ -364,9 +374,7 @@ describe('unencodable messages', () => {
     expect(() => node().cast(p1, { handler: () => 1 })).toThrow(/message\.handler/);
     expect(() => box.send(p1, new (class Custom {})())).toThrow(UnencodableError);
     await expect(node().call(p1, { at: Symbol('s') })).rejects.toBeInstanceOf(UnencodableError);
-    expect(() => node().spawn('ThreadProbe', { reportTo: box.self, extra: () => 1 } as never, { scheduler: 1 })).toThrow(
-      UnencodableError,
-    );
+    expect(() => node().spawn('ThreadProbe', { reportTo: box.self, extra: () => 1 } as never, { scheduler: 1 })).toThrow(UnencodableError);
     // from the worker to the main thread
     const back = await failure(() => ask(node(), p1, { sendUnencodable: box.self }));
     expect(UnencodableError.is(back)).toBe(true);

@@ -23,8 +23,14 @@ afterEach(async () => {
   for (const node of nodes.splice(0).reverse()) await node.stop();
 });
 
-const downFor = (ref: Ref) => (m: unknown): m is DownMessage => isDown(m) && m.ref.equals(ref);
-const exitFrom = (pid: Pid) => (m: unknown): m is ExitMessage => isExit(m) && m.from.equals(pid);
+const downFor =
+  (ref: Ref) =>
+  (m: unknown): m is DownMessage =>
+    isDown(m) && m.ref.equals(ref);
+const exitFrom =
+  (pid: Pid) =>
+  (m: unknown): m is ExitMessage =>
+    isExit(m) && m.from.equals(pid);
 
 /** Monitors `pid` from `inbox` and resolves with its DOWN. */
 function watch(inbox: Inbox, pid: Pid): Promise<DownMessage> {
@@ -32,12 +38,7 @@ function watch(inbox: Inbox, pid: Pid): Promise<DownMessage> {
 }
 
 type Cmd =
-  | { link: Pid }
-  | { unlink: Pid }
-  | { spawnChild: { trap: boolean; link: boolean } }
-  | { exit: Pid; reason: unknown }
-  | 'log'
-  | 'ping';
+  { link: Pid } | { unlink: Pid } | { spawnChild: { trap: boolean; link: boolean } } | { exit: Pid; reason: unknown } | 'log' | 'ping';
 
 /**
  * A test actor driven by calls. It records what reaches handleInfo and terminate in `log`
@@ -56,9 +57,7 @@ class Probe extends Actor<Cmd, unknown, { log?: unknown[]; trap?: boolean } | un
     if ('unlink' in cmd) return this.unlink(cmd.unlink);
     if ('exit' in cmd) return this.exit(cmd.exit, cmd.reason);
     const opts = { trapExit: cmd.spawnChild.trap };
-    return cmd.spawnChild.link
-      ? this.spawnLink(Probe, { log: this.log }, opts)
-      : this.spawn(Probe, { log: this.log }, opts);
+    return cmd.spawnChild.link ? this.spawnLink(Probe, { log: this.log }, opts) : this.spawn(Probe, { log: this.log }, opts);
   }
   override handleCast(err: unknown) {
     throw err;
@@ -270,7 +269,10 @@ describe('parent rule', () => {
     const err = new Error('parent crashed');
     node.cast(parent, err);
     expect((await down).reason).toBe(err);
-    expect(log).toEqual([['terminate', parent, err], ['terminate', child, err]]);
+    expect(log).toEqual([
+      ['terminate', parent, err],
+      ['terminate', child, err],
+    ]);
   });
 
   test('exit signals from anyone but the parent arrive in handleInfo as { from, reason }', async () => {

@@ -18,7 +18,12 @@ describe('ThreadLink', () => {
     const got: number[] = [];
     const sender = new ThreadLink(port1, 1, handlers(), false);
     const to = new Pid('n', 1, 1);
-    const receiver = new ThreadLink(port2, 0, handlers((f) => got.push((f as { msg: number }).msg)), false);
+    const receiver = new ThreadLink(
+      port2,
+      0,
+      handlers((f) => got.push((f as { msg: number }).msg)),
+      false,
+    );
     // A big batch first: it grows the codec's shared buffer to megabytes.
     for (let i = 0; i < 5000; i++) sender.send({ t: 'msg', to, kind: 0, msg: i, pad: 'x'.repeat(200) } as unknown as ThreadFrame);
     sender.flush();
@@ -56,7 +61,9 @@ describe('ThreadLink', () => {
     try {
       await expect.poll(() => got.length, { interval: 1 }).toBe(4);
       expect(got).toEqual([0, 1, 3, 4]);
-      await expect.poll(() => warnings.some((w) => /'msg' frame from scheduler 0 threw; the frame was dropped: .*a bug in a handler/.test(w))).toBe(true);
+      await expect
+        .poll(() => warnings.some((w) => /'msg' frame from scheduler 0 threw; the frame was dropped: .*a bug in a handler/.test(w)))
+        .toBe(true);
     } finally {
       process.off('warning', onWarning);
       sender.close();
@@ -71,7 +78,15 @@ describe('ThreadLink', () => {
     port2.on('message', (data: Uint8Array) => buffers.push(data.buffer.byteLength));
     const got: unknown[] = [];
     const sender = new ThreadLink(port1, 1, handlers(), false);
-    const receiver = new ThreadLink(port2, 0, handlers((f) => got.push(f.t), (c) => got.push(c)), false);
+    const receiver = new ThreadLink(
+      port2,
+      0,
+      handlers(
+        (f) => got.push(f.t),
+        (c) => got.push(c),
+      ),
+      false,
+    );
     const pid = new Pid('n', 65, 1);
     sender.send({ t: 'msg', to: pid, kind: 0, msg: 'first' });
     sender.control({ ctl: 'name', name: 'svc', pid });
@@ -92,7 +107,15 @@ describe('ThreadLink', () => {
     sender.flush();
     const fresh = new MessageChannel();
     const got: unknown[] = [];
-    const receiver = new ThreadLink(fresh.port2, 0, handlers((f) => got.push((f as { msg: unknown }).msg), (c) => got.push(c)), false);
+    const receiver = new ThreadLink(
+      fresh.port2,
+      0,
+      handlers(
+        (f) => got.push((f as { msg: unknown }).msg),
+        (c) => got.push(c),
+      ),
+      false,
+    );
     sender.rebind(fresh.port1, { ctl: 'since', seq: 7 });
     await expect.poll(() => got.length, { interval: 1 }).toBe(2);
     expect(got).toEqual([{ ctl: 'since', seq: 7 }, 'kept']);

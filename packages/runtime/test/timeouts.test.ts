@@ -9,7 +9,10 @@ class Entry implements TimeoutEntry {
   $tnext: TimeoutEntry | null = null;
   $tlist: TimeoutEntry['$tlist'] = null;
   firedAt: number[] = [];
-  constructor(readonly id: number, private readonly clock: SimulatedClock) {}
+  constructor(
+    readonly id: number,
+    private readonly clock: SimulatedClock,
+  ) {}
   onTimeout() {
     this.firedAt.push(this.clock.now());
   }
@@ -20,7 +23,11 @@ describe('TimeoutQueue', () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc.record({ at: fc.integer({ min: 0, max: 50 }), ms: fc.constantFrom(0, 5, 10, 100), removeAfter: fc.option(fc.integer({ min: 0, max: 120 })) }),
+          fc.record({
+            at: fc.integer({ min: 0, max: 50 }),
+            ms: fc.constantFrom(0, 5, 10, 100),
+            removeAfter: fc.option(fc.integer({ min: 0, max: 120 })),
+          }),
           { maxLength: 40 },
         ),
         (plan) => {

@@ -1,13 +1,7 @@
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, test } from 'vitest';
 import { InvalidArgumentError, decode, isPid } from '@foundation/runtime';
-import {
-  hasCondition,
-  runningFromSource,
-  siblingModule,
-  startWorker,
-  workerExecArgv,
-} from '../src/internal/worker-bootstrap.js';
+import { hasCondition, runningFromSource, siblingModule, startWorker, workerExecArgv } from '../src/internal/worker-bootstrap.js';
 
 const echoWorker = new URL('./fixtures/echo-worker.ts', import.meta.url);
 
@@ -56,11 +50,15 @@ describe('startWorker', () => {
   test('transferList, env and name reach the worker', async () => {
     const { port1, port2 } = new MessageChannel();
     try {
-      const w = start(echoWorker, { port: port2 }, {
-        transferList: [port2],
-        env: { ECHO_WORKER_ENV: 'from the test' },
-        name: 'echo',
-      });
+      const w = start(
+        echoWorker,
+        { port: port2 },
+        {
+          transferList: [port2],
+          env: { ECHO_WORKER_ENV: 'from the test' },
+          name: 'echo',
+        },
+      );
       const ready = await nextMessage<Ready>(port1);
       expect(ready.workerData).toBe('a port');
       expect(ready.env).toBe('from the test');

@@ -81,7 +81,11 @@ export class DynamicSupervisor extends SupervisorBase<DynamicSupervisorOptions> 
    * Starts a DynamicSupervisor from `ctx` (the node, or an actor: then it is the supervisor's
    * parent) and resolves with its handle; throws the named option error at once.
    */
-  static async start(ctx: ProcessContext, options: DynamicSupervisorOptions = {}, spawnOptions?: SpawnOptions): Promise<DynamicSupervisorHandle> {
+  static async start(
+    ctx: ProcessContext,
+    options: DynamicSupervisorOptions = {},
+    spawnOptions?: SpawnOptions,
+  ): Promise<DynamicSupervisorHandle> {
     checkDynamicOptions(options);
     return dynamicSupervisorHandle(ctx, await ctx.spawnAndWait(DynamicSupervisor, options, spawnOptions));
   }

@@ -1,6 +1,5 @@
 import { describeValue, taggedError as tagged } from '@foundation/runtime';
 
-
 /** One field of a child spec is wrong: names the child (when known), the field, what is allowed and what was given. */
 export class ChildSpecError extends tagged('ChildSpecError') {
   constructor(
@@ -22,14 +21,21 @@ export class DuplicateChildIdError extends tagged('DuplicateChildIdError') {
 
 /** A supervisor option is wrong: names the option, what is allowed and what was given. */
 export class SupervisorOptionError extends tagged('SupervisorOptionError') {
-  constructor(readonly field: string, readonly allowed: string, readonly given: unknown) {
+  constructor(
+    readonly field: string,
+    readonly allowed: string,
+    readonly given: unknown,
+  ) {
     super(`supervisor option ${field} must be ${allowed}, got ${describeValue(given)}`);
   }
 }
 
 /** `startChild` for an id whose child is running (OTP's `{already_started, Pid}`). */
 export class ChildAlreadyStartedError extends tagged('ChildAlreadyStartedError') {
-  constructor(readonly id: string, readonly pid: string) {
+  constructor(
+    readonly id: string,
+    readonly pid: string,
+  ) {
     super(`the child '${id}' is already started as ${pid}`);
   }
 }
@@ -57,7 +63,10 @@ export class ChildRunningError extends tagged('ChildRunningError') {
 
 /** A child's init failed in `startChild` / `restartChild`; `reason` is what it failed with. */
 export class StartChildError extends tagged('StartChildError') {
-  constructor(readonly id: string | null, readonly reason: unknown) {
+  constructor(
+    readonly id: string | null,
+    readonly reason: unknown,
+  ) {
     super(`the child ${id === null ? '' : `'${id}' `}failed to start: ${describeValue(reason)}`);
   }
 }

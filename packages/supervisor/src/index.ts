@@ -35,13 +35,7 @@ export {
   type SupervisorExitReason,
 } from './reasons.js';
 export type { SupervisorReport, ReportHandler } from './reports.js';
-export {
-  isSupervisorRequest,
-  type SupervisorRequest,
-  type SupervisorReply,
-  type ChildInfo,
-  type ChildCounts,
-} from './protocol.js';
+export { isSupervisorRequest, type SupervisorRequest, type SupervisorReply, type ChildInfo, type ChildCounts } from './protocol.js';
 export {
   ChildSpecError,
   DuplicateChildIdError,

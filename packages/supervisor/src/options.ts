@@ -61,8 +61,11 @@ function checkObject(where: string, opts: unknown, keys: readonly string[]): Rec
 function isClock(c: unknown): c is Clock {
   const x = c as Clock;
   return (
-    typeof c === 'object' && c !== null &&
-    typeof x.now === 'function' && typeof x.setTimeout === 'function' && typeof x.clearTimeout === 'function'
+    typeof c === 'object' &&
+    c !== null &&
+    typeof x.now === 'function' &&
+    typeof x.setTimeout === 'function' &&
+    typeof x.clearTimeout === 'function'
   );
 }
 
@@ -81,7 +84,7 @@ function checkBackoff(b: unknown, periodMs: number): CheckedCommon['backoff'] {
   if (resetMs !== undefined && (typeof resetMs !== 'number' || !(resetMs >= 0))) {
     throw new SupervisorOptionError('backoff.resetMs', 'a number of ms ≥ 0', resetMs);
   }
-  return { minMs, maxMs, resetMs: (resetMs) ?? periodMs };
+  return { minMs, maxMs, resetMs: resetMs ?? periodMs };
 }
 
 function checkCommon(o: Record<string, unknown>): CheckedCommon {

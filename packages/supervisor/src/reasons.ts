@@ -23,7 +23,7 @@ export function failedToStartChild(child: string, reason: unknown): SupervisorEx
 
 function shutdownPayload(reason: unknown): Record<string, unknown> | undefined {
   if (typeof reason !== 'object' || reason === null || !('shutdown' in reason)) return undefined;
-  const inner = (reason).shutdown;
+  const inner = reason.shutdown;
   return typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>) : undefined;
 }
 

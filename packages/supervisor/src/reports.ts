@@ -8,7 +8,13 @@ import type { Pid } from '@foundation/runtime';
  */
 export type SupervisorReport =
   | { readonly kind: 'started'; readonly supervisor: Pid; readonly child: string | null; readonly pid: Pid }
-  | { readonly kind: 'childTerminated'; readonly supervisor: Pid; readonly child: string | null; readonly pid: Pid; readonly reason: unknown }
+  | {
+      readonly kind: 'childTerminated';
+      readonly supervisor: Pid;
+      readonly child: string | null;
+      readonly pid: Pid;
+      readonly reason: unknown;
+    }
   | { readonly kind: 'startError'; readonly supervisor: Pid; readonly child: string | null; readonly reason: unknown }
   | { readonly kind: 'shutdownError'; readonly supervisor: Pid; readonly child: string | null; readonly pid: Pid; readonly reason: unknown }
   | { readonly kind: 'backoff'; readonly supervisor: Pid; readonly child: string | null; readonly delayMs: number }

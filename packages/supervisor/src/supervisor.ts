@@ -2,13 +2,7 @@ import { resolvePidOf, type Pid, type ProcessContext, type SpawnOptions } from '
 import { checkChildSpec } from './child-spec.js';
 import { checkSupervisorOptions, type Strategy, type SupervisorOptions } from './options.js';
 import { failedToStartChild } from './reasons.js';
-import {
-  ChildAlreadyPresentError,
-  ChildAlreadyStartedError,
-  ChildNotFoundError,
-  ChildRunningError,
-  StartChildError,
-} from './errors.js';
+import { ChildAlreadyPresentError, ChildAlreadyStartedError, ChildNotFoundError, ChildRunningError, StartChildError } from './errors.js';
 import type { SupervisorRequest } from './protocol.js';
 import { supervisorHandle, type SupervisorHandle } from './handle.js';
 import { SupervisorBase, childRecord, type ChildRecord } from './internal/base.js';

@@ -26,11 +26,16 @@ function fieldError(spec: unknown): ChildSpecError {
 describe('child specs', () => {
   test('defaults: permanent, worker, 5000 ms; a supervisor defaults to infinity', () => {
     expect(checkChildSpec({ id: 'w', start: [Worker, { id: 'w' }] })).toEqual({
-      id: 'w', start: [Worker, { id: 'w' }], restart: 'permanent', shutdown: 5000, type: 'worker',
+      id: 'w',
+      start: [Worker, { id: 'w' }],
+      restart: 'permanent',
+      shutdown: 5000,
+      type: 'worker',
     });
     expect(checkChildSpec({ id: 's', start: [Supervisor, {}], type: 'supervisor' }).shutdown).toBe('infinity');
     expect(checkChildSpec({ id: 'w', start: [Worker], shutdown: 'brutal_kill', restart: 'transient' })).toMatchObject({
-      shutdown: 'brutal_kill', restart: 'transient',
+      shutdown: 'brutal_kill',
+      restart: 'transient',
     });
   });
 
@@ -62,11 +67,18 @@ describe('child specs', () => {
   test('a class may be given by the name it was defined under; an undefined name is a ChildSpecError', () => {
     defineActor('SupervisedWorker', Worker);
     expect(checkChildSpec({ id: 'x', start: ['SupervisedWorker', 0] }).start[0]).toBe(Worker);
-    expect(fieldError({ id: 'x', start: ['Undefined', 0] }).message).toMatch(/start\[0\] must be a class that extends Actor, or the name of one given to defineActor, got 'Undefined'/);
+    expect(fieldError({ id: 'x', start: ['Undefined', 0] }).message).toMatch(
+      /start\[0\] must be a class that extends Actor, or the name of one given to defineActor, got 'Undefined'/,
+    );
   });
 
   test('duplicate ids are rejected', () => {
-    expect(() => checkChildSpecs([{ id: 'a', start: [Worker] }, { id: 'a', start: [Worker] }])).toThrow(DuplicateChildIdError);
+    expect(() =>
+      checkChildSpecs([
+        { id: 'a', start: [Worker] },
+        { id: 'a', start: [Worker] },
+      ]),
+    ).toThrow(DuplicateChildIdError);
   });
 
   test('supervisor options are checked field by field', () => {
@@ -81,10 +93,25 @@ describe('child specs', () => {
   });
 
   test.each([
-    ['Supervisor', () => checkSupervisorOptions({ stratgy: 'one_for_one' }), 'stratgy', 'maxRestarts, maxSeconds, clock, backoff, onReport, strategy, children'],
-    ['DynamicSupervisor', () => checkDynamicOptions({ max_children: 3 }), 'max_children', 'maxRestarts, maxSeconds, clock, backoff, onReport, strategy, maxChildren'],
-    ['supervisor option backoff', () => checkSupervisorOptions({ backoff: { minMs: 1, maxMs: 2, reset: 5 } }), 'reset', 'minMs, maxMs, resetMs'],
-  ])("%s: an unknown option throws UnknownOptionError naming it and the known ones", (where, check, option, known) => {
+    [
+      'Supervisor',
+      () => checkSupervisorOptions({ stratgy: 'one_for_one' }),
+      'stratgy',
+      'maxRestarts, maxSeconds, clock, backoff, onReport, strategy, children',
+    ],
+    [
+      'DynamicSupervisor',
+      () => checkDynamicOptions({ max_children: 3 }),
+      'max_children',
+      'maxRestarts, maxSeconds, clock, backoff, onReport, strategy, maxChildren',
+    ],
+    [
+      'supervisor option backoff',
+      () => checkSupervisorOptions({ backoff: { minMs: 1, maxMs: 2, reset: 5 } }),
+      'reset',
+      'minMs, maxMs, resetMs',
+    ],
+  ])('%s: an unknown option throws UnknownOptionError naming it and the known ones', (where, check, option, known) => {
     expect(check).toThrow(UnknownOptionError);
     expect(check).toThrow(`${where}: unknown option '${option}' (known: ${known})`);
   });
@@ -103,7 +130,9 @@ describe('child specs', () => {
 
   test('Supervisor.start throws the named error at the caller; a bad spec in init fails the start', async () => {
     const node = await startNode();
-    await expect(Supervisor.start(node, { children: [{ id: 'a', start: [Worker], restart: 'sometimes' as 'permanent' }] })).rejects.toThrow(ChildSpecError);
+    await expect(Supervisor.start(node, { children: [{ id: 'a', start: [Worker], restart: 'sometimes' as 'permanent' }] })).rejects.toThrow(
+      ChildSpecError,
+    );
     await expect(Supervisor.of(node, node.self).startChild({ id: 'a', start: ['Name', 1] })).rejects.toThrow(ChildSpecError);
   });
 });

@@ -91,7 +91,9 @@ describe('DynamicSupervisor', () => {
   test('of() gives the handle of a pool running as a child of a tree; stop() stops its children with it', async () => {
     const node = await startNode();
     const log: string[] = [];
-    const root = await Supervisor.start(node, { children: [{ id: 'pool', type: 'supervisor', start: [DynamicSupervisor, { strategy: 'one_for_one' }] }] });
+    const root = await Supervisor.start(node, {
+      children: [{ id: 'pool', type: 'supervisor', start: [DynamicSupervisor, { strategy: 'one_for_one' }] }],
+    });
     const pool = DynamicSupervisor.of(node, (await root.whichChildren())[0]!.pid!);
     const a = await pool.startChild([Worker, { id: 'a', log, trap: true }]);
     await root.terminateChild('pool');

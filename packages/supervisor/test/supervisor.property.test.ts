@@ -53,7 +53,14 @@ class Model {
   private seq = 0;
   constructor(readonly s: Setup) {
     this.children = s.restarts.map((restart, i) => ({
-      id: `c${i}`, restart, running: true, alive: true, gen: 0, failNext: false, pending: null, backoff: { attempt: 0, lastAt: null },
+      id: `c${i}`,
+      restart,
+      running: true,
+      alive: true,
+      gen: 0,
+      failNext: false,
+      pending: null,
+      backoff: { attempt: 0, lastAt: null },
     }));
   }
 
@@ -204,7 +211,11 @@ async function check(setup: Setup, steps: Step[]): Promise<void> {
   const log: string[] = [];
   const failNext = new Set<string>();
   const args = (id: string) => ({
-    id, log, trap: true, slowTerminateMs: 0, logEnd: true,
+    id,
+    log,
+    trap: true,
+    slowTerminateMs: 0,
+    logEnd: true,
     failInit: () => (failNext.delete(id) ? `${id} fails to start once` : undefined),
   });
   const sup = await Supervisor.start(node, {
@@ -220,7 +231,10 @@ async function check(setup: Setup, steps: Step[]): Promise<void> {
   const inbox = node.inbox();
   const supDown = watch(inbox, sup.pid, 60_000);
   let gaveUp: DownMessage | null = null;
-  void supDown.then((d) => (gaveUp = d), () => {});
+  void supDown.then(
+    (d) => (gaveUp = d),
+    () => {},
+  );
   /** Waits until the real log is as long as the model's, then compares what the supervisor did. */
   // Lines of the real log already compared, and of the model's.
   let seen = log.length;

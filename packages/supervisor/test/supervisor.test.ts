@@ -28,7 +28,12 @@ async function pids(node: Awaited<ReturnType<typeof startNode>>, sup: Supervisor
 }
 
 /** Waits until the supervisor shows every child running with a pid other than in `before` for `changed`. */
-async function restarted(node: Awaited<ReturnType<typeof startNode>>, sup: SupervisorHandle, before: Record<string, string | null>, changed: string[]) {
+async function restarted(
+  node: Awaited<ReturnType<typeof startNode>>,
+  sup: SupervisorHandle,
+  before: Record<string, string | null>,
+  changed: string[],
+) {
   return until(async () => {
     const now = await pids(node, sup);
     return changed.every((id) => now[id] !== null && now[id] !== before[id]) ? now : undefined;
@@ -40,7 +45,11 @@ describe('Supervisor start and stop', () => {
     const node = await startNode();
     const log: string[] = [];
     const sup = await Supervisor.start(node, {
-      children: [spec('a', log, { args: { trap: true } }), spec('b', log, { args: { trap: true } }), spec('c', log, { args: { trap: true } })],
+      children: [
+        spec('a', log, { args: { trap: true } }),
+        spec('b', log, { args: { trap: true } }),
+        spec('c', log, { args: { trap: true } }),
+      ],
     });
     expect(log).toEqual(['start:a', 'start:b', 'start:c']);
     const inbox = node.inbox();
@@ -60,7 +69,7 @@ describe('Supervisor start and stop', () => {
     const reason = (err as InitError).reason;
     expect(isFailedToStartChild(reason)).toBe(true);
     expect(reason).toMatchObject({ shutdown: { failedToStartChild: { child: 'b' } } });
-    expect(((reason as { shutdown: { failedToStartChild: { reason: Error } } }).shutdown.failedToStartChild.reason).message).toBe('no db');
+    expect((reason as { shutdown: { failedToStartChild: { reason: Error } } }).shutdown.failedToStartChild.reason.message).toBe('no db');
     expect(log).toEqual(['start:a', 'stop:a']);
   });
 

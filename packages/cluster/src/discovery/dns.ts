@@ -3,15 +3,7 @@ import { isIP } from 'node:net';
 import type { Clock } from '@foundation/runtime';
 import type { Strategy } from './strategy.js';
 import { pollingStrategy } from './poller.js';
-import {
-  StrategyOptionError,
-  checkClock,
-  checkInteger,
-  checkOneOf,
-  checkOptions,
-  checkString,
-  peerUrl,
-} from './options.js';
+import { StrategyOptionError, checkClock, checkInteger, checkOneOf, checkOptions, checkString, peerUrl } from './options.js';
 
 /** Options of the DNS polling strategy. */
 export interface DnsOptions {
@@ -42,13 +34,23 @@ const STRATEGY = 'dns';
  * lookup (timeout, NXDOMAIN, refused) is logged and the next poll happens as usual.
  */
 export function dns(options: DnsOptions): Strategy {
-  const o = checkOptions<DnsOptions>(STRATEGY, options, ['query', 'type', 'intervalMs', 'clock', 'port', 'scheme', 'resolver', 'timeoutMs']);
+  const o = checkOptions<DnsOptions>(STRATEGY, options, [
+    'query',
+    'type',
+    'intervalMs',
+    'clock',
+    'port',
+    'scheme',
+    'resolver',
+    'timeoutMs',
+  ]);
   const query = checkString(STRATEGY, 'query', o.query, /^[A-Za-z0-9_.-]+$/, 'a DNS name');
   const type = checkOneOf(STRATEGY, 'type', o.type ?? 'A', ['A', 'SRV'] as const);
   const intervalMs = checkInteger(STRATEGY, 'intervalMs', o.intervalMs ?? 5000, 10, 86_400_000);
   const timeoutMs = checkInteger(STRATEGY, 'timeoutMs', o.timeoutMs ?? 2000, 1, 600_000);
   const scheme = checkOneOf(STRATEGY, 'scheme', o.scheme ?? 'ws', ['ws', 'wss'] as const);
-  if (type === 'A' && o.port === undefined) throw new StrategyOptionError(STRATEGY, 'port', "a port number (type 'A' records carry none)", o.port);
+  if (type === 'A' && o.port === undefined)
+    throw new StrategyOptionError(STRATEGY, 'port', "a port number (type 'A' records carry none)", o.port);
   const port = o.port === undefined ? undefined : checkInteger(STRATEGY, 'port', o.port, 1, 65535);
   const servers = o.resolver === undefined ? undefined : checkServers(o.resolver);
 

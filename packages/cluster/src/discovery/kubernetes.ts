@@ -5,16 +5,7 @@ import * as https from 'node:https';
 import type { Clock } from '@foundation/runtime';
 import type { Strategy } from './strategy.js';
 import { pollingStrategy } from './poller.js';
-import {
-  StrategyOptionError,
-  checkClock,
-  checkInteger,
-  checkOneOf,
-  checkOptions,
-  checkString,
-  errorText,
-  peerUrl,
-} from './options.js';
+import { StrategyOptionError, checkClock, checkInteger, checkOneOf, checkOptions, checkString, errorText, peerUrl } from './options.js';
 
 /** Options of the Kubernetes strategy. */
 export interface KubernetesOptions {
@@ -75,9 +66,23 @@ interface EndpointsList {
  * Not-ready endpoints are not peers. A failed request is logged and polling goes on.
  */
 export function kubernetes(options: KubernetesOptions): Strategy {
-  const o = checkOptions<KubernetesOptions>(STRATEGY, options, ['namespace', 'selector', 'port', 'scheme', 'apiServer', 'tokenPath', 'caPath', 'intervalMs', 'clock', 'timeoutMs']);
+  const o = checkOptions<KubernetesOptions>(STRATEGY, options, [
+    'namespace',
+    'selector',
+    'port',
+    'scheme',
+    'apiServer',
+    'tokenPath',
+    'caPath',
+    'intervalMs',
+    'clock',
+    'timeoutMs',
+  ]);
   const selector = checkString(STRATEGY, 'selector', o.selector);
-  const port = typeof o.port === 'string' ? checkString(STRATEGY, 'port', o.port, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a port number or a port name') : checkInteger(STRATEGY, 'port', o.port, 1, 65535);
+  const port =
+    typeof o.port === 'string'
+      ? checkString(STRATEGY, 'port', o.port, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a port number or a port name')
+      : checkInteger(STRATEGY, 'port', o.port, 1, 65535);
   const scheme = checkOneOf(STRATEGY, 'scheme', o.scheme ?? 'ws', ['ws', 'wss'] as const);
   const intervalMs = checkInteger(STRATEGY, 'intervalMs', o.intervalMs ?? 5000, 10, 86_400_000);
   const timeoutMs = checkInteger(STRATEGY, 'timeoutMs', o.timeoutMs ?? 5000, 1, 600_000);
@@ -95,9 +100,10 @@ export function kubernetes(options: KubernetesOptions): Strategy {
     const ca = apiServer.protocol === 'https:' && existsSync(caPath) ? readFileSync(caPath) : undefined;
 
     const list = async (which: typeof resource, token: string, signal: AbortSignal): Promise<string[]> => {
-      const base = which === 'endpointslices'
-        ? `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`
-        : `/api/v1/namespaces/${namespace}/endpoints`;
+      const base =
+        which === 'endpointslices'
+          ? `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`
+          : `/api/v1/namespaces/${namespace}/endpoints`;
       const urls: string[] = [];
       let cont: string | undefined;
       do {
@@ -163,7 +169,10 @@ function podNamespace(): string {
 
 /** A non-2xx answer of the API server, with the message of its Status object. */
 class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -171,35 +180,39 @@ class ApiError extends Error {
 function get(url: URL, token: string, ca: Buffer | undefined, timeoutMs: number, signal: AbortSignal): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const lib = url.protocol === 'https:' ? https : http;
-    const req = lib.request(url, {
-      method: 'GET',
-      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
-      ...(ca ? { ca } : {}),
-      signal,
-      timeout: timeoutMs,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = undefined;
-        }
-        const status = res.statusCode ?? 0;
-        if (status < 200 || status >= 300) {
-          const msg = (body as { message?: unknown } | undefined)?.message;
-          reject(new ApiError(status, `${status} ${res.statusMessage ?? ''}${typeof msg === 'string' ? `: ${msg}` : ''}`.trim()));
-        } else if (body === undefined || typeof body !== 'object') {
-          reject(new Error(`GET ${url.pathname} answered ${status} with a body that is not JSON`));
-        } else {
-          resolve(body);
-        }
-      });
-    });
+    const req = lib.request(
+      url,
+      {
+        method: 'GET',
+        headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+        ...(ca ? { ca } : {}),
+        signal,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300) {
+            const msg = (body as { message?: unknown } | undefined)?.message;
+            reject(new ApiError(status, `${status} ${res.statusMessage ?? ''}${typeof msg === 'string' ? `: ${msg}` : ''}`.trim()));
+          } else if (body === undefined || typeof body !== 'object') {
+            reject(new Error(`GET ${url.pathname} answered ${status} with a body that is not JSON`));
+          } else {
+            resolve(body);
+          }
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end();

@@ -34,7 +34,10 @@ export class MdnsPeers {
   private readonly peers = new Map<string, Peer>();
   private full = false;
 
-  constructor(private readonly clock: Clock, private readonly events: PeerEvents) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly events: PeerEvents,
+  ) {}
 
   /** A record of `instance` with `url` and `ttlSeconds` was heard (TTL 0 is a goodbye). */
   heard(instance: string, url: string, ttlSeconds: number): void {
@@ -81,22 +84,25 @@ export class MdnsPeers {
   private arm(instance: string, p: Peer): void {
     const at = p.phase < REFRESH_AT.length ? REFRESH_AT[p.phase]! : 1;
     const prev = p.phase === 0 ? 0 : REFRESH_AT[p.phase - 1]!;
-    p.timer = this.clock.setTimeout(() => {
-      p.timer = null;
-      if (this.peers.get(instance) !== p) return;
-      try {
-        if (p.phase < REFRESH_AT.length) {
-          p.phase++;
-          this.arm(instance, p);
-          this.events.ask();
-        } else this.forget(instance);
-      } catch (e) {
-        // A throw ends this peer's timer, never the process: forget it without a report.
-        if (p.timer !== null) this.clock.clearTimeout(p.timer);
-        if (this.peers.get(instance) === p) this.peers.delete(instance);
-        this.events.log(`mdns: the expiry timer of ${instance} failed: ${errorText(e)}`);
-      }
-    }, (at - prev) * p.lifeMs);
+    p.timer = this.clock.setTimeout(
+      () => {
+        p.timer = null;
+        if (this.peers.get(instance) !== p) return;
+        try {
+          if (p.phase < REFRESH_AT.length) {
+            p.phase++;
+            this.arm(instance, p);
+            this.events.ask();
+          } else this.forget(instance);
+        } catch (e) {
+          // A throw ends this peer's timer, never the process: forget it without a report.
+          if (p.timer !== null) this.clock.clearTimeout(p.timer);
+          if (this.peers.get(instance) === p) this.peers.delete(instance);
+          this.events.log(`mdns: the expiry timer of ${instance} failed: ${errorText(e)}`);
+        }
+      },
+      (at - prev) * p.lifeMs,
+    );
     // A peer's expiry alone must not keep the process alive (Node's handles have unref; others may not).
     (p.timer as { unref?: () => void } | null)?.unref?.();
   }

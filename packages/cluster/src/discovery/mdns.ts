@@ -40,7 +40,13 @@ const TTL_SECONDS = 120;
  */
 export function mdns(options?: MdnsOptions): Strategy {
   const o = checkOptions<MdnsOptions>(STRATEGY, options, ['service', 'interface', 'bind', 'loopback', 'intervalMs', 'clock', 'port']);
-  const service = checkString(STRATEGY, 'service', o.service ?? 'foundation', /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,13}[A-Za-z0-9])?$/, 'a DNS-SD service name (1-15 letters, digits or inner hyphens)');
+  const service = checkString(
+    STRATEGY,
+    'service',
+    o.service ?? 'foundation',
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,13}[A-Za-z0-9])?$/,
+    'a DNS-SD service name (1-15 letters, digits or inner hyphens)',
+  );
   const iface = o.interface === undefined ? undefined : checkString(STRATEGY, 'interface', o.interface, IPV4, 'an IPv4 address');
   const bind = o.bind === undefined ? undefined : checkString(STRATEGY, 'bind', o.bind, IPV4, 'an IPv4 address');
   const loopback = o.loopback === undefined ? true : checkBoolean(STRATEGY, 'loopback', o.loopback);
@@ -67,7 +73,12 @@ export function mdns(options?: MdnsOptions): Strategy {
       const announce = (ttl: number): makeMdns.ResponseOutgoingPacket => ({
         answers: [{ name: serviceType, type: 'PTR', ttl, data: instance }],
         additionals: [
-          { name: instance, type: 'SRV', ttl, data: { target: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || (url.protocol === 'wss:' ? 443 : 80) } },
+          {
+            name: instance,
+            type: 'SRV',
+            ttl,
+            data: { target: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || (url.protocol === 'wss:' ? 443 : 80) },
+          },
           { name: instance, type: 'TXT', ttl, data: [`url=${self.url}`, `name=${self.name}`] },
         ],
       });
@@ -177,7 +188,11 @@ interface HeardRecord {
 }
 
 /** Parses one answer from the network: a TXT or SRV of an instance of the service, or the service's PTR. */
-function parseRecord(r: { name?: unknown; type?: unknown; ttl?: unknown; data?: unknown }, serviceType: string, suffix: string): HeardRecord | undefined {
+function parseRecord(
+  r: { name?: unknown; type?: unknown; ttl?: unknown; data?: unknown },
+  serviceType: string,
+  suffix: string,
+): HeardRecord | undefined {
   if (typeof r.name !== 'string' || typeof r.ttl !== 'number' || !Number.isInteger(r.ttl) || r.ttl < 0) return undefined;
   const name = r.name.toLowerCase();
   if (r.type === 'PTR' && name === serviceType && typeof r.data === 'string') {

@@ -4,7 +4,12 @@ import { FoundationError, checkKnownOptions, describeValue, systemClock, type Cl
 export class StrategyOptionError extends FoundationError {
   readonly _tag = 'StrategyOptionError' as const;
   override readonly name = 'StrategyOptionError' as const;
-  constructor(readonly strategy: string, readonly field: string, readonly expected: string, readonly given: unknown) {
+  constructor(
+    readonly strategy: string,
+    readonly field: string,
+    readonly expected: string,
+    readonly given: unknown,
+  ) {
     super(`${strategy}: option ${field} must be ${expected}, got ${describeValue(given)}`);
   }
   /** True when `e` is this kind of error, also after it crossed a thread or node. */

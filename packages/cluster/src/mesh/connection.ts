@@ -4,7 +4,17 @@ import { Handshake, type LocalIdentity } from './handshake.js';
 import { Outbox, splitBatch } from './outbox.js';
 import { isFrame } from './frame-guard.js';
 import { CloseCode, REC_CONTROL, REC_FRAME, REC_FRAMES } from './protocol.js';
-import { brief, parseControl, parseHandshake, type Challenge, type Control, type Hello, type Parsed, type PeerInfo, type Welcome } from './wire.js';
+import {
+  brief,
+  parseControl,
+  parseHandshake,
+  type Challenge,
+  type Control,
+  type Hello,
+  type Parsed,
+  type PeerInfo,
+  type Welcome,
+} from './wire.js';
 
 /** What the mesh decides about a peer met in a handshake: go on, or close with a code and reason. */
 export type Verdict = { ok: true } | { ok: false; code: CloseCode; reason: string };
@@ -78,7 +88,10 @@ export class Connection {
       handshakeTimeoutMs,
     );
     this.hsTimer.unref();
-    ws.on('message', this.guard('the message handler', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary)));
+    ws.on(
+      'message',
+      this.guard('the message handler', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary)),
+    );
     ws.on(
       'error',
       this.guard('the error handler', (e: Error & { code?: string }) => {
@@ -87,7 +100,10 @@ export class Connection {
         else owner.log('debug', `${this.label()}: socket error: ${e?.message}`);
       }),
     );
-    ws.on('close', this.guard('the close handler', (code: number, reason: Buffer) => this.onSocketClose(code, reason.toString())));
+    ws.on(
+      'close',
+      this.guard('the close handler', (code: number, reason: Buffer) => this.onSocketClose(code, reason.toString())),
+    );
     if (dir === 'in') this.guard('the challenge', () => this.sendRaw(encode(this.hs.challenge())))();
   }
 
@@ -181,7 +197,13 @@ export class Connection {
     this.owner.log(level ?? levelFor(code), `${this.label()}: closing (${code}): ${reason}${detail ? `\n${detail}` : ''}`);
     try {
       // A close reason is at most 123 bytes of UTF-8.
-      this.ws.close(code, Buffer.from(reason).subarray(0, 120).toString().replace(/\uFFFD$/, ''));
+      this.ws.close(
+        code,
+        Buffer.from(reason)
+          .subarray(0, 120)
+          .toString()
+          .replace(/\uFFFD$/, ''),
+      );
     } catch {
       terminate(this.ws);
     }
@@ -311,7 +333,6 @@ export class Connection {
     this.owner.onBatchEnd();
   }
 }
-
 
 function describeTag(m: unknown): string {
   const t = typeof m === 'object' && m !== null ? (m as { t?: unknown }).t : undefined;

@@ -4,7 +4,11 @@ import { FoundationError, describeValue } from '@foundation/runtime';
 export class MeshOptionsError extends FoundationError {
   readonly _tag = 'MeshOptionsError' as const;
   override readonly name = 'MeshOptionsError' as const;
-  constructor(readonly field: string, readonly expected: string, readonly given: unknown) {
+  constructor(
+    readonly field: string,
+    readonly expected: string,
+    readonly given: unknown,
+  ) {
     super(`mesh option '${field}' must be ${expected}, got ${describeValue(given)}`);
   }
   /** True when `e` is a MeshOptionsError, also after it crossed a thread or node. */
@@ -17,7 +21,10 @@ export class MeshOptionsError extends FoundationError {
 export class MeshConnectError extends FoundationError {
   readonly _tag = 'MeshConnectError' as const;
   override readonly name = 'MeshConnectError' as const;
-  constructor(readonly url: string, readonly reason: string) {
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+  ) {
     super(`could not connect to ${url}: ${reason}`);
   }
   /** True when `e` is a MeshConnectError, also after it crossed a thread or node. */

@@ -51,7 +51,16 @@ export class Handshake {
     this.challenged(ch);
     const s = this.self;
     const p = proof(this.cookie, { role: 'dialer', dialer: this.mine(), acceptor: side(this.peer!) });
-    return { h: 'hello', v: PROTOCOL_VERSION, name: s.name, inc: s.inc, inst: s.instance, url: s.url as PeerUrl, nonce: this.nonce, proof: p };
+    return {
+      h: 'hello',
+      v: PROTOCOL_VERSION,
+      name: s.name,
+      inc: s.inc,
+      inst: s.instance,
+      url: s.url as PeerUrl,
+      nonce: this.nonce,
+      proof: p,
+    };
   }
 
   /** Acceptor: true when the dialer's proof shows it holds the cookie. */

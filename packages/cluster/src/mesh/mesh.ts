@@ -64,7 +64,12 @@ export class MeshTransport implements Transport, ConnectionOwner {
     this.peers = new PeerTable(() => this.self, opts.redialForMs);
     this.waiters = new ConnectWaiters(opts.handshakeTimeoutMs);
     this.gossip = new Gossip(() => this.self.name, this.peers, this.redialer, opts.redialForMs);
-    this.heartbeat = new Heartbeat(opts.tickMs, () => this.peers.up.values(), (now) => this.peers.prune(now), (l, m) => this.log(l, m));
+    this.heartbeat = new Heartbeat(
+      opts.tickMs,
+      () => this.peers.up.values(),
+      (now) => this.peers.prune(now),
+      (l, m) => this.log(l, m),
+    );
     this.policy = new SendPolicy(opts.maxFrameBytes, opts.maxBufferedBytes, (l, m) => this.log(l, m));
   }
 
@@ -356,13 +361,13 @@ export class MeshTransport implements Transport, ConnectionOwner {
       // A live connection to the URL is left alone: the heartbeat decides about it.
       lost: (url: string) => {
         const u = norm(url, 'lost');
-        if (u !== undefined && this.redialer.lost(u)) this.log('debug', `discovery '${s.name}' no longer lists ${u}: not dialling it any more`);
+        if (u !== undefined && this.redialer.lost(u))
+          this.log('debug', `discovery '${s.name}' no longer lists ${u}: not dialling it any more`);
       },
       log: (msg: string) => this.log('info', `discovery '${s.name}': ${msg}`),
     };
   }
 }
-
 
 function zeroMask(mask: Buffer): void {
   mask.fill(0);

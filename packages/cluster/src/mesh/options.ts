@@ -93,7 +93,18 @@ const defaultLogger: MeshLogger = (level, msg) => {
   if (level === 'warn') console.warn(`[mesh] ${msg}`);
 };
 
-const KNOWN = new Set(['port', 'host', 'advertiseHost', 'cookie', 'discovery', 'tls', 'tickMs', 'maxFrameBytes', 'maxBufferedBytes', 'logger']);
+const KNOWN = new Set([
+  'port',
+  'host',
+  'advertiseHost',
+  'cookie',
+  'discovery',
+  'tls',
+  'tickMs',
+  'maxFrameBytes',
+  'maxBufferedBytes',
+  'logger',
+]);
 
 function int(o: Record<string, unknown>, field: string, dflt: number, min: number, max: number): number {
   const v = o[field];

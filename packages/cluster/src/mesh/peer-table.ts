@@ -116,7 +116,8 @@ export class PeerTable {
     const peer = c.hs.peer!;
     const clash = this.identities.conflict(peer.name, peer.inc, peer.instance);
     if (clash) return refuse(CloseCode.duplicate, clash);
-    if (this.dialing.get(peer.name) !== c || this.up.has(peer.name)) return refuse(CloseCode.superseded, `already connected to '${peer.name}'`);
+    if (this.dialing.get(peer.name) !== c || this.up.has(peer.name))
+      return refuse(CloseCode.superseded, `already connected to '${peer.name}'`);
     this.dialing.delete(peer.name);
     return OK;
   }
@@ -183,7 +184,10 @@ export class PeerTable {
     if (!cur) return null;
     const curInc = cur.hs.peer!.inc;
     if (curInc === inc) return refuse(CloseCode.superseded, `already connected to '${name}'`);
-    return refuse(CloseCode.duplicate, `a node named '${name}' is already connected (incarnation ${curInc}, this one ${inc}): duplicate node name`);
+    return refuse(
+      CloseCode.duplicate,
+      `a node named '${name}' is already connected (incarnation ${curInc}, this one ${inc}): duplicate node name`,
+    );
   }
 
   private dropAliases(name: string): void {

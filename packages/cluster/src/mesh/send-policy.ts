@@ -62,7 +62,10 @@ export class SendPolicy {
     for (const chars of REASON_CHARS) {
       const bytes = encode({ ...frame, reason: shortReason(frame.reason, chars) });
       if (bytes.length <= max) {
-        this.log('warn', `a '${frame.t}' signal to ${node} of ${length} bytes is over maxFrameBytes (${max}): sent with its reason shortened to ${bytes.length} bytes`);
+        this.log(
+          'warn',
+          `a '${frame.t}' signal to ${node} of ${length} bytes is over maxFrameBytes (${max}): sent with its reason shortened to ${bytes.length} bytes`,
+        );
         return bytes;
       }
     }
@@ -79,7 +82,10 @@ export class SendPolicy {
     c.backlog = c.ws.bufferedAmount;
     const queued = c.outbox.bytes + c.backlog;
     if (queued + size <= bound || queued === 0) return true;
-    this.doom(c, `too slow: ${queued} bytes queued and ${size} more to send, over maxBufferedBytes (${bound}); dropping the connection rather than a frame`);
+    this.doom(
+      c,
+      `too slow: ${queued} bytes queued and ${size} more to send, over maxBufferedBytes (${bound}); dropping the connection rather than a frame`,
+    );
     return false;
   }
 

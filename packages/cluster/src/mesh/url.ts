@@ -16,7 +16,7 @@ export function tryNormalizeUrl(url: unknown): string | null {
   } catch {
     return null;
   }
-  if (u.protocol !== 'ws:' && u.protocol !== 'wss:' || u.hostname === '') return null;
+  if ((u.protocol !== 'ws:' && u.protocol !== 'wss:') || u.hostname === '') return null;
   const path = u.pathname === '/' ? '' : u.pathname;
   return `${u.protocol}//${u.host}${path}${u.search}`;
 }

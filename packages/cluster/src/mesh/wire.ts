@@ -27,7 +27,11 @@ export type PeerUrl = string & v.Brand<'PeerUrl'>;
 
 const NodeName = v.pipe(v.string(), v.regex(NODE_NAME_RE, 'a node name: 1 to 255 of A-Z a-z 0-9 _ @ -'));
 const Incarnation = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
-const bytes = (n: number) => v.pipe(v.custom<Uint8Array>((x) => x instanceof Uint8Array, 'bytes'), v.length(n, `${n} bytes`));
+const bytes = (n: number) =>
+  v.pipe(
+    v.custom<Uint8Array>((x) => x instanceof Uint8Array, 'bytes'),
+    v.length(n, `${n} bytes`),
+  );
 
 /** A ws:// or wss:// URL, as the URL parser reads it, in canonical spelling. */
 const PeerUrlSchema = v.pipe(
@@ -87,7 +91,11 @@ type HandshakeKind = keyof typeof HANDSHAKE;
 /** A parsed value, or why the connection must close: the code and a short reason. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; code: CloseCode; reason: string };
 
-const bad = (reason: string): { ok: false; code: CloseCode; reason: string } => ({ ok: false, code: CloseCode.badFrame, reason: `bad frame: ${reason}` });
+const bad = (reason: string): { ok: false; code: CloseCode; reason: string } => ({
+  ok: false,
+  code: CloseCode.badFrame,
+  reason: `bad frame: ${reason}`,
+});
 
 /**
  * Parses one handshake message (a whole WebSocket message) that must be a `kind`: its size,
@@ -159,7 +167,10 @@ export function brief(x: unknown): string {
         if (x === null) return 'null';
         if (Array.isArray(x)) return `an array of ${x.length}`;
         if (x instanceof Uint8Array) return `${x.length} bytes`;
-        return `a ${typeof x === 'object' ? ((Object.getPrototypeOf(x) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'null-prototype object') : typeof x}`.slice(0, 60);
+        return `a ${typeof x === 'object' ? ((Object.getPrototypeOf(x) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'null-prototype object') : typeof x}`.slice(
+          0,
+          60,
+        );
     }
   } catch {
     return 'something unreadable';

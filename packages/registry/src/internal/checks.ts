@@ -1,4 +1,13 @@
-import { BaseProcess, InvalidArgumentError, Node, checkKnownOptions, isPid, isRemoteName, type Pid, type Target } from '@foundation/runtime';
+import {
+  BaseProcess,
+  InvalidArgumentError,
+  Node,
+  checkKnownOptions,
+  isPid,
+  isRemoteName,
+  type Pid,
+  type Target,
+} from '@foundation/runtime';
 
 /** Checks that `ctx` is a started Node or a process (an actor's `this`, an inbox); returns its node. */
 export function checkContext(ctx: unknown, where: string): Node {
@@ -9,7 +18,8 @@ export function checkContext(ctx: unknown, where: string): Node {
 
 /** An options object (not undefined) with no key outside `allowed` (UnknownOptionError naming `where`). */
 export function checkOptionKeys(opts: unknown, where: string, allowed: readonly string[]): asserts opts is object {
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new InvalidArgumentError(`${where} options`, 'an object', opts);
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts))
+    throw new InvalidArgumentError(`${where} options`, 'an object', opts);
   checkKnownOptions(where, opts, allowed);
 }
 

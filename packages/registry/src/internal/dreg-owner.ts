@@ -155,9 +155,17 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
     // The handle checks its arguments, but the owner runs under a name anyone may call: a
     // malformed call is answered with an error, never a crash of the owner.
     if (typeof msg !== 'object' || msg === null || !OPS.has((msg as { op?: unknown }).op as string)) {
-      return { error: new InvalidArgumentError('DistributedRegistry owner call', "{ op: 'register' | 'unregister' | 'update' | 'listen' | 'unlisten' | 'stats', ... }", msg) };
+      return {
+        error: new InvalidArgumentError(
+          'DistributedRegistry owner call',
+          "{ op: 'register' | 'unregister' | 'update' | 'listen' | 'unlisten' | 'stats', ... }",
+          msg,
+        ),
+      };
     }
-    const failed = (e: unknown): DOwnerReply => ({ error: e instanceof Error ? e : new InvalidArgumentError('DistributedRegistry owner call', 'a well-formed call', msg) });
+    const failed = (e: unknown): DOwnerReply => ({
+      error: e instanceof Error ? e : new InvalidArgumentError('DistributedRegistry owner call', 'a well-formed call', msg),
+    });
     try {
       const r = this.serve(msg);
       return r instanceof Promise ? r.catch(failed) : r;
@@ -190,7 +198,13 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
         return { ok: this.listeners.remove(msg.target) };
       case 'stats':
         return {
-          ok: { ...this.engine.stats(), replica: this.map.replica, mapEntries: this.map.size, ...this.counts, ignored: this.ignored } satisfies DistributedRegistryStats,
+          ok: {
+            ...this.engine.stats(),
+            replica: this.map.replica,
+            mapEntries: this.map.size,
+            ...this.counts,
+            ignored: this.ignored,
+          } satisfies DistributedRegistryStats,
         };
     }
   }
@@ -394,9 +408,9 @@ export class DistributedRegistryOwner<K, V> extends Actor<DOwnerCall<K, V>, DOwn
 
   private diff(key: K, before: readonly RegistryEntry<V>[], after: readonly RegistryEntry<V>[]): void {
     if (before === after) return;
-    const kept = (e: RegistryEntry<V>, list: readonly RegistryEntry<V>[]) => list.some((x) => x.pid.equals(e.pid) && Object.is(x.value, e.value));
+    const kept = (e: RegistryEntry<V>, list: readonly RegistryEntry<V>[]) =>
+      list.some((x) => x.pid.equals(e.pid) && Object.is(x.value, e.value));
     for (const e of before) if (!kept(e, after)) this.listeners.notify({ unregistered: this.name, key, pid: e.pid, value: e.value });
     for (const e of after) if (!kept(e, before)) this.listeners.notify({ registered: this.name, key, pid: e.pid, value: e.value });
   }
-
 }

@@ -1,8 +1,21 @@
-import { MailboxFullError, UnencodableError, UnknownNameError, isPid, type BaseProcess, type DownMessage, type Ref, type Target } from '@foundation/runtime';
+import {
+  MailboxFullError,
+  UnencodableError,
+  UnknownNameError,
+  isPid,
+  type BaseProcess,
+  type DownMessage,
+  type Ref,
+  type Target,
+} from '@foundation/runtime';
 import type { RegistryEvent } from '../events.js';
 
 const listenerKey = (t: Target): string =>
-  isPid(t) ? `pid:${t.key}` : typeof t === 'string' ? `name:${t}` : `remote:${(t as { name: string; node: string }).name}@${(t as { node: string }).node}`;
+  isPid(t)
+    ? `pid:${t.key}`
+    : typeof t === 'string'
+      ? `name:${t}`
+      : `remote:${(t as { name: string; node: string }).name}@${(t as { node: string }).node}`;
 
 /**
  * The processes an owner actor tells of registrations and removals. A listener given by pid

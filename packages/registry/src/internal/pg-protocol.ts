@@ -30,8 +30,7 @@ export function isScopeMessage(msg: unknown, scope: string): msg is ScopeMessage
       return true;
     case 'sync':
       return (
-        Array.isArray(m.groups) &&
-        m.groups.every((g) => Array.isArray(g) && g.length === 2 && typeof g[0] === 'string' && pidList(g[1]))
+        Array.isArray(m.groups) && m.groups.every((g) => Array.isArray(g) && g.length === 2 && typeof g[0] === 'string' && pidList(g[1]))
       );
     default:
       return typeof m.group === 'string' && pidList(m.pids);

@@ -149,7 +149,11 @@ export class ScopeActor extends Actor<ScopeCall, ScopeReply, ScopeArgs> {
       for (const group of m.groups.keys()) {
         const all = this.table.localMembers(group);
         const kept = all.filter((p) => !p.equals(msg.pid));
-        this.localLeft(group, kept, all.filter((p) => p.equals(msg.pid)));
+        this.localLeft(
+          group,
+          kept,
+          all.filter((p) => p.equals(msg.pid)),
+        );
       }
     }
     const peer = this.peers.get(msg.pid.node);

@@ -1,12 +1,5 @@
 import { Listeners } from './listeners.js';
-import {
-  Actor,
-  NoProcessError,
-  isDown,
-  type Pid,
-  type Ref,
-  type Target,
-} from '@foundation/runtime';
+import { Actor, NoProcessError, isDown, type Pid, type Ref, type Target } from '@foundation/runtime';
 import { AlreadyRegisteredError } from '../errors.js';
 import type { RegistryEntry, RegistryTable } from './registry-table.js';
 
@@ -77,7 +70,8 @@ export class RegistryOwner<K, V> extends Actor<OwnerCall<K, V>, OwnerReply, Owne
     const key = msg.pid.key;
     if (this.watched.get(key)?.equals(msg.ref)) {
       this.watched.delete(key);
-      for (const [k, e] of this.table.removePid(msg.pid)) this.listeners.notify({ unregistered: this.name, key: k, pid: e.pid, value: e.value });
+      for (const [k, e] of this.table.removePid(msg.pid))
+        this.listeners.notify({ unregistered: this.name, key: k, pid: e.pid, value: e.value });
     }
     this.listeners.down(msg);
   }
@@ -107,5 +101,4 @@ export class RegistryOwner<K, V> extends Actor<OwnerCall<K, V>, OwnerReply, Owne
       this.watched.delete(pid.key);
     }
   }
-
 }

@@ -80,19 +80,11 @@ export function watchTarget(target: Pid | RemoteName): Pid {
  * gives DOWN `'noproc'`; an unreachable node DOWN `'noconnection'`. `entry` (a pending call)
  * is stored on both sides instead of fresh records.
  */
-export function monitor(
-  p: ProcessCore,
-  target: Pid | RemoteName,
-  ref: Ref = p.$k.makeRef(),
-  entry?: WatchEntry & MonitorEntry,
-): Ref {
+export function monitor(p: ProcessCore, target: Pid | RemoteName, ref: Ref = p.$k.makeRef(), entry?: WatchEntry & MonitorEntry): Ref {
   const k = p.$k;
   const isPid = target instanceof Pid;
   const pid = entry ? entry.target : watchTarget(target);
-  (p.$x().watching ??= new Map()).set(
-    ref.id,
-    entry ?? (isPid ? { ref, target: pid } : { ref, target: pid, name: target.name }),
-  );
+  (p.$x().watching ??= new Map()).set(ref.id, entry ?? (isPid ? { ref, target: pid } : { ref, target: pid, name: target.name }));
   if (!isPid) {
     if (!k.sendFrame(target.node, { t: 'monitor', from: p.$pid, to: target.name, ref })) {
       deliverDown(k, p.$pid, ref, pid, 'noconnection');

@@ -77,7 +77,11 @@ export function spawn(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?
   if (typeof cls !== 'string' && !isActorClass(cls)) throw new NotAnActorError(cls);
   const o = checkSpawnOptions(opts);
   if (o.node !== undefined && o.node !== k.name) {
-    throw new InvalidArgumentError('spawn option node', `this node ('${k.name}') here; spawning on another node resolves a promise`, o.node);
+    throw new InvalidArgumentError(
+      'spawn option node',
+      `this node ('${k.name}') here; spawning on another node resolves a promise`,
+      o.node,
+    );
   }
   if (o.scheduler !== undefined) {
     const s = o.scheduler === 'auto' ? (k.threads?.leastLoaded() ?? 0) : o.scheduler;

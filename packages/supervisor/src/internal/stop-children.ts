@@ -47,7 +47,11 @@ function killLate(sup: Actor<unknown, unknown, unknown>, pid: Pid): void {
  * the inbox is linked to the supervisor so it dies with it. Resolves with the children that
  * ended with an unexpected reason.
  */
-export async function stopChildren(sup: Actor<unknown, unknown, unknown>, clock: Clock, children: readonly Stoppable[]): Promise<StopError[]> {
+export async function stopChildren(
+  sup: Actor<unknown, unknown, unknown>,
+  clock: Clock,
+  children: readonly Stoppable[],
+): Promise<StopError[]> {
   if (children.length === 0) return [];
   const waiter = sup.node.inbox({ trapExit: false });
   sup.link(waiter.self);

@@ -113,7 +113,10 @@ export class MainScheduler extends SchedulerPeer {
       sliceMs: this.sliceMs,
     };
     const transfer = ports.filter((p): p is MessagePort => p !== null);
-    const worker = startWorker(siblingModule(import.meta.url, 'worker-main'), init, { name: `${k.name}/scheduler-${s}`, transferList: transfer });
+    const worker = startWorker(siblingModule(import.meta.url, 'worker-main'), init, {
+      name: `${k.name}/scheduler-${s}`,
+      transferList: transfer,
+    });
     this.workers[s] = worker;
     const held = this.links[s];
     // A restart: what was sent to the scheduler meanwhile goes to the new thread, after the
@@ -215,7 +218,8 @@ export class MainScheduler extends SchedulerPeer {
     } else {
       if (s !== from) {
         // A process of a third scheduler: the table knows whether it holds a name already.
-        for (const [held, p] of k.names) if (p.equals(pid)) throw new AlreadyRegisteredError(held, `${pid} (a process has at most one name)`);
+        for (const [held, p] of k.names)
+          if (p.equals(pid)) throw new AlreadyRegisteredError(held, `${pid} (a process has at most one name)`);
       }
       k.names.set(name, pid);
       if (s === k.scheduler) this.nameMessage(name, pid, undefined);

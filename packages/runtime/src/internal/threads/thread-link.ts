@@ -52,7 +52,13 @@ export type Control =
    * A scheduler thread died; `since[t]` is the first pid seq its restart allocates for scheduler t,
    * `names` the name table's version once the dead thread's names are gone.
    */
-  | { readonly ctl: 'schedulerDown'; readonly scheduler: number; readonly reason: unknown; readonly since: readonly number[]; readonly names: number }
+  | {
+      readonly ctl: 'schedulerDown';
+      readonly scheduler: number;
+      readonly reason: unknown;
+      readonly since: readonly number[];
+      readonly names: number;
+    }
   /** First on a link to a restarted scheduler: the sender's pids for it below `seq` went to the thread that died. */
   | { readonly ctl: 'since'; readonly seq: number }
   | { readonly ctl: 'ask'; readonly id: number; readonly q: Question }
@@ -130,17 +136,23 @@ export class ThreadLink {
       warn('FOUNDATION_THREAD_BATCH', `a batch from scheduler ${this.peer} could not be decoded and was dropped: ${describeValue(e)}`);
       return;
     }
-    for (let i = 0; i < flat.length; ) {
+    for (let i = 0; i < flat.length;) {
       const t = flat[i];
       const width = t === 'relay' ? 3 : t === 'spawn' ? 6 : t === 'ctl' ? 2 : 1 + (FRAME_FIELDS[t as Frame['t']]?.length ?? -1);
       if (width === 0) {
-        warn('FOUNDATION_THREAD_FRAME', `a batch from scheduler ${this.peer} holds an unknown tag ${describeValue(t)}: the rest of it was dropped`);
+        warn(
+          'FOUNDATION_THREAD_FRAME',
+          `a batch from scheduler ${this.peer} holds an unknown tag ${describeValue(t)}: the rest of it was dropped`,
+        );
         return;
       }
       try {
         this.handle(flat, i);
       } catch (e) {
-        warn('FOUNDATION_THREAD_FRAME', `handling a '${String(t)}' frame from scheduler ${this.peer} threw; the frame was dropped: ${describeValue(e)}`);
+        warn(
+          'FOUNDATION_THREAD_FRAME',
+          `handling a '${String(t)}' frame from scheduler ${this.peer} threw; the frame was dropped: ${describeValue(e)}`,
+        );
       }
       i += width;
     }

@@ -21,7 +21,11 @@ export class WorkerScheduler extends SchedulerPeer {
   /** The version of the main thread's name table this replica has seen every change up to. */
   private namesSeen: number;
 
-  constructor(k: Kernel, init: WorkerInit, private readonly onStop: () => void) {
+  constructor(
+    k: Kernel,
+    init: WorkerInit,
+    private readonly onStop: () => void,
+  ) {
     super(k, init.schedulers, new Board(init.board, init.schedulers));
     this.sync = new SyncChannel(init.sync, init.schedulers);
     this.namesSeen = init.namesVersion;
