@@ -8,15 +8,22 @@ import { refuseCall, type CallEnvelope, type From } from './internal/calls.js';
 import { startTimer } from './internal/send-after.js';
 import { die } from './internal/signals.js';
 import { BaseProcess } from './process-api.js';
+import type { ReplyValue } from './protocol.js';
 
 /**
  * A process's behaviour. Subclass it, override the callbacks you need, and spawn the class;
  * the runtime creates the instance and runs the callbacks one message at a time.
  *
  * `Msg` is what it is sent (call and cast), `Reply` what its calls answer, `Args` what `init`
- * takes.
+ * takes. These are defaults for the handlers' parameters: what a typed pid (`spawn(Cls, args)`
+ * gives `Pid<Cls>`) accepts is read from the handlers the subclass declares (see protocol.ts).
+ * An actor whose calls answer different requests with different types lists them as
+ * `Answer<Request, Reply>` pairs: `Actor<Req, Answer<'get', number> | Answer<{ put: V }, void>>`.
  */
 export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends BaseProcess {
+  /** Types only, never set: the Reply type argument, which gives a call its per-request reply type. */
+  declare readonly '~reply'?: Reply;
+
   /** @internal The init argument, until init has run. */
   $args: unknown = undefined;
 
@@ -24,7 +31,7 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
   init(_args: Args): void | Promise<void> {}
 
   /** Answers a call: the return value (or its promise) is the reply; return `noReply` to reply later. */
-  handleCall(msg: Msg, _from: From): Reply | Promise<Reply> | symbol {
+  handleCall(msg: Msg, _from: From): ReplyValue<Reply> | symbol | Promise<ReplyValue<Reply> | symbol> {
     throw new Error(`${this.constructor.name} has no handleCall, and was called with ${String(msg)}`);
   }
 

@@ -62,6 +62,20 @@ export class CallExitError extends taggedError('CallExitError') {
   }
 }
 
+/**
+ * A call was aborted through its `signal` before the reply came: `reason` is the signal's
+ * reason (a DOMException 'AbortError' when `abort()` got none). Its `name` is
+ * 'CallAbortedError'; `cause` is the reason too, as with fetch.
+ */
+export class CallAbortedError extends taggedError('CallAbortedError') {
+  constructor(
+    readonly target: string,
+    readonly reason: unknown,
+  ) {
+    super(`call to ${target} was aborted: ${describeValue(reason)}`, { cause: reason });
+  }
+}
+
 /** `inbox.receive` saw no matching message within its timeout. */
 export class ReceiveTimeoutError extends taggedError('ReceiveTimeoutError') {
   constructor(readonly timeoutMs: number) {

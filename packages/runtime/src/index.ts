@@ -16,6 +16,7 @@ export {
   taggedError,
   CallTimeoutError,
   CallExitError,
+  CallAbortedError,
   ReceiveTimeoutError,
   NotAnActorError,
   InvalidArgumentError,
@@ -35,7 +36,23 @@ export { resolvePidOf, stopProcess, type ProcessContext } from './context.js';
 export { systemClock, SimulatedClock, type Clock } from './clock.js';
 export { checkDuration, isDuration, durationExpected, MAX_DURATION_MS, type DurationRule } from './duration.js';
 export { isNodeUp, isNodeDown, type NodeUpMessage, type NodeDownMessage } from './node-events.js';
-export { isRemoteName, isVia, type Target, type RemoteName, type ViaName, type NameResolver } from './target.js';
+export { isRemoteName, isVia, name, type Name, type Target, type RemoteName, type ViaName, type NameResolver } from './target.js';
+export type {
+  Answer,
+  ReplyValue,
+  Typed,
+  ActorOf,
+  InfoOf,
+  CastOf,
+  CallOf,
+  ReplyOf,
+  InitArgOf,
+  SpawnArgOf,
+  PidOf,
+  SpawnResult,
+  CallResult,
+  CallOptions,
+} from './protocol.js';
 export type { Transport, TransportHost, Frame } from './transport.js';
 export type { ProcessInfo, ProcessStatus } from './process-info.js';
 export { MemoryNetwork } from './memory-transport.js';

@@ -24,6 +24,7 @@ import { spawn, type SpawnOptions } from './internal/spawn.js';
 import { spawnAndWait } from './internal/spawn-wait.js';
 import { resolvePid } from './internal/resolve.js';
 import { spawnOn } from './internal/remote-spawn.js';
+import type { ActorOf, CallOf, CallOptions, CallResult, CastOf, InfoOf, PidOf, SpawnArgOf, SpawnResult } from './protocol.js';
 import { receiveFrame } from './internal/remote.js';
 import { nextIncarnation } from './internal/incarnation.js';
 import type { ProcessInfo } from './process-info.js';
@@ -189,38 +190,50 @@ export class Node extends EventEmitter {
     return this.root.$pid;
   }
 
-  /** Spawns an actor whose parent is the node. Returns its pid at once; init runs on its first turn. */
-  spawn<A>(cls: ActorClass<A> | string, args: A, opts?: SpawnOptions & { node?: undefined }): Pid;
-  /** Spawns on another node (a class named with defineActor); resolves with the pid. */
-  spawn<A>(cls: ActorClass<A> | string, args: A, opts: SpawnOptions & { node: string }): Promise<Pid>;
-  spawn<A>(cls: ActorClass<A> | string, args: A, opts?: SpawnOptions): Pid | Promise<Pid> {
-    if (opts?.node !== undefined) return spawnOn(this.root, cls, args, opts);
-    return spawn(this.k, this.root.$pid, cls, args, opts);
+  /**
+   * Spawns an actor whose parent is the node. Returns its pid at once — `Pid<Cls>` for a class
+   * (`args` checked against its init), an untyped Pid for a class name; init runs on its first
+   * turn. With `opts.node`, spawns on another node (a class named with defineActor) and
+   * resolves with the pid.
+   */
+  spawn<C extends ActorClass | string, O extends SpawnOptions = { node?: undefined }>(
+    cls: C,
+    args: SpawnArgOf<C>,
+    opts?: O,
+  ): SpawnResult<C, O> {
+    if (opts?.node !== undefined) return spawnOn(this.root, cls, args, opts) as SpawnResult<C, O>;
+    return spawn(this.k, this.root.$pid, cls, args, opts) as SpawnResult<C, O>;
   }
 
   /** Spawns like `spawn` and resolves with the pid once init has succeeded (rejects with InitError). */
-  spawnAndWait<A>(cls: ActorClass<A> | string, args: A, opts?: SpawnOptions): Promise<Pid> {
-    return spawnAndWait(this.k, this.root.$pid, cls, args, opts);
+  spawnAndWait<C extends ActorClass | string>(cls: C, args: SpawnArgOf<C>, opts?: SpawnOptions): Promise<PidOf<C>> {
+    return spawnAndWait(this.k, this.root.$pid, cls, args, opts) as Promise<PidOf<C>>;
   }
 
   /** Sends `msg` (to `handleInfo`). A pid on an unreachable node: dropped and counted, as in OTP. */
-  send(to: Target, msg: unknown): void {
+  send<To extends Target>(to: To, msg: InfoOf<To>): void {
     this.k.sendTo(to, Kind.Info, msg);
   }
 
   /** Casts `msg` (to `handleCast`). */
-  cast(to: Target, msg: unknown): void {
+  cast<To extends Target>(to: To, msg: CastOf<To>): void {
     this.k.sendTo(to, Kind.Cast, msg);
   }
 
   /**
-   * Calls `to` and resolves with the reply; rejects with CallTimeoutError or CallExitError, or
-   * StoppedError when the node stops first. `timeoutMs`: default 5000, at most MAX_DURATION_MS,
-   * or Infinity (no timer).
+   * Calls `to` and resolves with the reply; rejects with CallTimeoutError, CallExitError,
+   * CallAbortedError (`opts.signal` aborted), or StoppedError when the node stops first. A
+   * typed target takes what its handleCall takes and resolves with the reply type for `msg`;
+   * `call<R>(to, msg)` is the untyped form. `opts`: a timeout in ms (default 5000, at most
+   * MAX_DURATION_MS, or Infinity: no timer) or `{ timeoutMs, signal }`.
    */
-  call<R = unknown>(to: Target, msg: unknown, timeoutMs?: number): Promise<R> {
+  call<R = never, To extends Target = Target, const M extends CallOf<To> = CallOf<To>>(
+    to: To,
+    msg: M,
+    opts?: number | CallOptions,
+  ): Promise<CallResult<NoInfer<R>, To, M>> {
     if (this.k.stopped) return Promise.reject(new StoppedError(`node ${this.name}`));
-    return call(this.root, to, msg, timeoutMs) as Promise<R>;
+    return call(this.root, to, msg, opts) as Promise<CallResult<NoInfer<R>, To, M>>;
   }
 
   /** Sends the exit signal `reason` to `to`, as its parent would (`'kill'` cannot be trapped). */
@@ -228,8 +241,8 @@ export class Node extends EventEmitter {
     sendExitSignal(this.k, this.root.$pid, resolvePid(this.k, to), reason, false);
   }
 
-  /** Registers `pid` under `name` on this node. Throws AlreadyRegisteredError when taken. */
-  register(name: string, pid: Pid): void {
+  /** Registers `pid` under `name` on this node (a `Name<A>` takes only a `Pid<A>`). Throws AlreadyRegisteredError when taken. */
+  register<N extends string>(name: N, pid: Pid<ActorOf<N>>): void {
     this.k.register(name, pid);
   }
 
@@ -238,9 +251,9 @@ export class Node extends EventEmitter {
     return this.k.unregister(name);
   }
 
-  /** The pid registered under `name` here, if any. */
-  whereis(name: string): Pid | undefined {
-    return this.k.whereis(name);
+  /** The pid registered under `name` here, if any (a `Pid<A>` for a `Name<A>`). */
+  whereis<N extends string>(name: N): Pid<ActorOf<N>> | undefined {
+    return this.k.whereis(name) as Pid<ActorOf<N>> | undefined;
   }
 
   /** Names registered on this node. */

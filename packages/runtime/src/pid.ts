@@ -40,11 +40,19 @@ abstract class NodeScopedId {
 
 /**
  * A process identifier: which node, which process on it, and which incarnation of that node.
+ * `Pid<A>` is the pid of an actor of class `A`: messages to it are type-checked against A's
+ * handlers (one class at run time; the argument is a type only).
  * Printable as `<node.id.incarnation>`, comparable with `equals` / `Pid.compare`, and
  * encodable by the wire codec. A pid of a restarted node (new incarnation) never names a
  * process of the new incarnation.
  */
-export class Pid extends NodeScopedId {
+export class Pid<A = unknown> extends NodeScopedId {
+  /**
+   * Types only, never set: the actor this pid names (`Pid<Counter>` from `spawn(Counter, 0)`),
+   * which types `send`, `cast` and `call` on it (see protocol.ts). `Pid` alone is untyped.
+   */
+  declare readonly '~actor'?: A;
+
   // The live local process this pid names, while it lives. Private, so that it is neither
   // enumerated, nor compared by deep equality, nor encoded.
   #proc: ProcessCore | null;
@@ -69,7 +77,7 @@ export class Pid extends NodeScopedId {
   }
 
   /** Total order: by node name, then incarnation, then id. */
-  static compare(a: Pid, b: Pid): number {
+  static compare(a: Pid<unknown>, b: Pid<unknown>): number {
     if (a.node !== b.node) return a.node < b.node ? -1 : 1;
     if (a.incarnation !== b.incarnation) return a.incarnation - b.incarnation;
     return a.id - b.id;

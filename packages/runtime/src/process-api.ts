@@ -10,6 +10,7 @@ import { spawn, type SpawnOptions } from './internal/spawn.js';
 import { spawnAndWait } from './internal/spawn-wait.js';
 import { resolvePid } from './internal/resolve.js';
 import { spawnOn } from './internal/remote-spawn.js';
+import type { CallOf, CallOptions, CallResult, CastOf, InfoOf, PidOf, SpawnArgOf, SpawnResult } from './protocol.js';
 
 /**
  * What every process can do, whether an Actor or an Inbox: send, call, spawn, link, monitor,
@@ -35,19 +36,27 @@ export abstract class BaseProcess extends ProcessCore {
     this.$flags = on ? this.$flags | Flag.Trap : this.$flags & ~Flag.Trap;
   }
 
-  /** Sends `msg` to `to` (arrives in `handleInfo`). Throws UnknownNameError for an unknown local name. */
-  send(to: Target, msg: unknown): void {
+  /** Sends `msg` to `to` (arrives in `handleInfo`; a typed target takes what its handleInfo takes). Throws UnknownNameError for an unknown local name. */
+  send<To extends Target>(to: To, msg: InfoOf<To>): void {
     this.$k.sendTo(to, Kind.Info, msg);
   }
 
-  /** Casts `msg` to `to` (arrives in `handleCast`). */
-  cast(to: Target, msg: unknown): void {
+  /** Casts `msg` to `to` (arrives in `handleCast`; a typed target takes what its handleCast takes). */
+  cast<To extends Target>(to: To, msg: CastOf<To>): void {
     this.$k.sendTo(to, Kind.Cast, msg);
   }
 
-  /** Calls `to` and resolves with its reply; while awaiting it, only this process waits. */
-  call<R = unknown>(to: Target, msg: unknown, timeoutMs?: number): Promise<R> {
-    return call(this, to, msg, timeoutMs) as Promise<R>;
+  /**
+   * Calls `to` and resolves with its reply; while awaiting it, only this process waits. A typed
+   * target takes what its handleCall takes and resolves with the reply type for `msg`;
+   * `call<R>(to, msg)` is the untyped form. `opts`: a timeout in ms, or `{ timeoutMs, signal }`.
+   */
+  call<R = never, To extends Target = Target, const M extends CallOf<To> = CallOf<To>>(
+    to: To,
+    msg: M,
+    opts?: number | CallOptions,
+  ): Promise<CallResult<NoInfer<R>, To, M>> {
+    return call(this, to, msg, opts) as Promise<CallResult<NoInfer<R>, To, M>>;
   }
 
   /** Answers a call later (after returning `noReply` from `handleCall`). */
@@ -55,23 +64,28 @@ export abstract class BaseProcess extends ProcessCore {
     reply(this.$k, from, value);
   }
 
-  /** Spawns a child (this process is its parent). */
-  spawn<A>(cls: ActorClass<A> | string, args: A, opts?: SpawnOptions & { node?: undefined }): Pid;
-  /** Spawns a child on another node (a class named with defineActor); resolves with its pid. */
-  spawn<A>(cls: ActorClass<A> | string, args: A, opts: SpawnOptions & { node: string }): Promise<Pid>;
-  spawn<A>(cls: ActorClass<A> | string, args: A, opts?: SpawnOptions): Pid | Promise<Pid> {
-    if (opts?.node !== undefined) return spawnOn(this, cls, args, opts);
-    return spawn(this.$k, this.$pid, cls, args, opts);
+  /**
+   * Spawns a child (this process is its parent): `Pid<Cls>` for a class (`args` checked against
+   * its init), an untyped Pid for a class name. With `opts.node`, spawns on another node (a
+   * class named with defineActor) and resolves with the pid.
+   */
+  spawn<C extends ActorClass | string, O extends SpawnOptions = { node?: undefined }>(
+    cls: C,
+    args: SpawnArgOf<C>,
+    opts?: O,
+  ): SpawnResult<C, O> {
+    if (opts?.node !== undefined) return spawnOn(this, cls, args, opts) as SpawnResult<C, O>;
+    return spawn(this.$k, this.$pid, cls, args, opts) as SpawnResult<C, O>;
   }
 
   /** Spawns a child and resolves with its pid once its init has succeeded (rejects with InitError). */
-  spawnAndWait<A>(cls: ActorClass<A> | string, args: A, opts?: SpawnOptions): Promise<Pid> {
-    return spawnAndWait(this.$k, this.$pid, cls, args, opts);
+  spawnAndWait<C extends ActorClass | string>(cls: C, args: SpawnArgOf<C>, opts?: SpawnOptions): Promise<PidOf<C>> {
+    return spawnAndWait(this.$k, this.$pid, cls, args, opts) as Promise<PidOf<C>>;
   }
 
   /** Spawns a child linked to this process. */
-  spawnLink<A>(cls: ActorClass<A> | string, args: A, opts?: SpawnOptions): Pid {
-    return spawn(this.$k, this.$pid, cls, args, { ...opts, link: true });
+  spawnLink<C extends ActorClass | string>(cls: C, args: SpawnArgOf<C>, opts?: SpawnOptions): PidOf<C> {
+    return spawn(this.$k, this.$pid, cls, args, { ...opts, link: true }) as PidOf<C>;
   }
 
   /** Runs a CPU-bound task on the node's dirty pool (see `Node.runTask`); awaiting it suspends only this process. */

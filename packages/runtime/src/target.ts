@@ -1,7 +1,22 @@
 import { Pid } from './pid.js';
+import { InvalidArgumentError } from './errors.js';
+import type { Typed } from './protocol.js';
 
-/** A process registered under `name` on another (or this) node. */
-export interface RemoteName {
+/**
+ * A registered name that carries its actor's type: `const counter = name<Counter>('counter')`.
+ * At run time it is the string itself, so it goes wherever a name does; `send`, `cast`, `call`,
+ * `register` and `whereis` type-check against `A`.
+ */
+export type Name<A> = string & { readonly '~actor'?: A; readonly '~name': true };
+
+/** Makes a typed name: the string `value`, typed as the name of an actor of class `A`. */
+export function name<A>(value: string): Name<A> {
+  if (typeof value !== 'string' || value.length === 0) throw new InvalidArgumentError('name', 'a non-empty string', value);
+  return value as Name<A>;
+}
+
+/** A process registered under `name` on another (or this) node; `RemoteName<A>` when `name` is a `Name<A>`. */
+export interface RemoteName<A = unknown> extends Typed<A> {
   readonly name: string;
   readonly node: string;
 }
@@ -11,14 +26,17 @@ export interface NameResolver {
   whereis(key: unknown): Pid | undefined;
 }
 
-/** A name held in a registry of the user's choice: `{ via: registry, key }`. */
-export interface ViaName {
+/** A name held in a registry of the user's choice: `{ via: registry, key }`; `ViaName<A>` names an actor of class A. */
+export interface ViaName<A = unknown> extends Typed<A> {
   readonly via: NameResolver;
   readonly key: unknown;
 }
 
-/** What send, cast, call, link and monitor accept: a pid, a local name, a remote name or a via-name. */
-export type Target = Pid | string | RemoteName | ViaName;
+/**
+ * What send, cast, call, link and monitor accept: a pid, a local name, a remote name or a
+ * via-name. `Target<A>` is one that names an actor of class `A` (typed messages and replies).
+ */
+export type Target<A = unknown> = Pid<A> | Name<A> | RemoteName<A> | ViaName<A> | (unknown extends A ? string : never);
 
 /** True for `{ name, node }`. */
 export function isRemoteName(x: unknown): x is RemoteName {

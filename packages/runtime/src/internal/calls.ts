@@ -1,5 +1,7 @@
 import { Pid, type Ref } from '../pid.js';
-import { CallExitError, CallTimeoutError, StoppedError } from '../errors.js';
+import { CallAbortedError, CallExitError, CallTimeoutError, InvalidArgumentError, StoppedError } from '../errors.js';
+import { checkKnownOptions } from '../known-options.js';
+import type { CallOptions } from '../protocol.js';
 import { checkDuration } from '../duration.js';
 import type { RemoteName, Target } from '../target.js';
 import { Kind } from './mailbox.js';
@@ -32,6 +34,9 @@ export class PendingCall implements WatchEntry, MonitorEntry, TimeoutEntry {
   $tlist: TimeoutList | null = null;
   readonly target: Pid;
   readonly name: string | undefined;
+  /** The call's AbortSignal and its listener, removed when the call ends however it ends. */
+  signal: AbortSignal | null = null;
+  onAbort: (() => void) | null = null;
 
   constructor(
     readonly caller: ProcessCore,
@@ -53,6 +58,12 @@ export class PendingCall implements WatchEntry, MonitorEntry, TimeoutEntry {
   onTimeout(): void {
     if (settle(this)) this.reject(new CallTimeoutError(describe(this.dest), this.ms));
   }
+
+  /** Removes the abort listener: the call has ended (or its caller has). */
+  release(): void {
+    if (this.onAbort !== null) this.signal!.removeEventListener('abort', this.onAbort);
+    this.onAbort = null;
+  }
 }
 
 /** The default call timeout, as in gen_server. */
@@ -67,35 +78,69 @@ function describe(target: Pid | RemoteName): string {
   return target instanceof Pid ? target.toString() : `'${target.name}' on ${target.node}`;
 }
 
+const CALL_OPTIONS: ReadonlySet<string> = new Set(['timeoutMs', 'signal']);
+
+/** Reads call's third argument: a timeout in ms (the shorthand) or `{ timeoutMs, signal }`. */
+export function callOptions(opts: number | CallOptions | undefined): { timeoutMs: number; signal: AbortSignal | null } {
+  if (opts === undefined || typeof opts === 'number')
+    return { timeoutMs: checkTimeout('timeoutMs', opts ?? DEFAULT_CALL_TIMEOUT), signal: null };
+  if (typeof opts !== 'object' || opts === null)
+    throw new InvalidArgumentError('call options', 'a timeout in ms or { timeoutMs, signal }', opts);
+  checkKnownOptions('call', opts, CALL_OPTIONS);
+  const timeoutMs = checkTimeout('timeoutMs', opts.timeoutMs ?? DEFAULT_CALL_TIMEOUT);
+  const signal = opts.signal ?? null;
+  if (signal !== null && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', 'an AbortSignal', signal);
+  return { timeoutMs, signal };
+}
+
 /**
  * Calls `target` from process `p`: monitors it, sends `{ msg, from }` and waits for the reply.
  * Rejects with CallTimeoutError, or CallExitError with the callee's exit reason (`'noproc'`
- * for a dead or unknown target, `'noconnection'` for an unreachable node).
+ * for a dead or unknown target, `'noconnection'` for an unreachable node), or
+ * CallAbortedError when `signal` aborts first (at once; the monitor and timer end with it).
  */
-export function call(p: ProcessCore, target: Target, msg: unknown, timeoutMs: number = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
+export function call(p: ProcessCore, target: Target, msg: unknown, opts?: number | CallOptions): Promise<unknown> {
   const k = p.$k;
   let to: Pid | RemoteName | undefined;
+  let timeoutMs: number;
+  let signal: AbortSignal | null;
   try {
-    checkTimeout('timeoutMs', timeoutMs);
+    ({ timeoutMs, signal } = callOptions(opts));
     to = k.resolve(target);
   } catch (e) {
     return Promise.reject(e);
   }
+  if (signal?.aborted) return Promise.reject(new CallAbortedError(k.describe(target), signal.reason));
   if (to === undefined) return Promise.reject(new CallExitError(k.describe(target), 'noproc'));
   const dest = to;
   return new Promise((resolve, reject) => {
-    const pc = new PendingCall(p, k.makeRef(), dest, timeoutMs, resolve, reject);
+    const pc: PendingCall = new PendingCall(
+      p,
+      k.makeRef(),
+      dest,
+      timeoutMs,
+      (v) => (pc.release(), resolve(v)),
+      (e) => (pc.release(), reject(e)),
+    );
     monitor(p, dest, pc.ref, pc);
     if (pc.caller.$ext!.watching!.get(pc.ref.id) !== pc) return; // DOWN at once: noproc or noconnection
     if (timeoutMs !== Infinity) k.timeouts.add(pc, timeoutMs);
+    if (signal !== null) {
+      const aborted = signal;
+      pc.signal = aborted;
+      pc.onAbort = () => {
+        if (settle(pc)) pc.reject(new CallAbortedError(describe(dest), aborted.reason));
+      };
+      aborted.addEventListener('abort', pc.onAbort, { once: true });
+    }
     const envelope: CallEnvelope = { msg, from: { pid: p.$pid, ref: pc.ref } };
     try {
       const sent = dest instanceof Pid ? k.deliver(dest, Kind.Call, envelope) : k.deliverNamed(dest, Kind.Call, envelope);
       // The transport refused the request (node gone, frame too big, peer too slow): fail now, not at the timeout.
-      if (!sent && settle(pc)) reject(new CallExitError(describe(dest), 'noconnection'));
+      if (!sent && settle(pc)) pc.reject(new CallExitError(describe(dest), 'noconnection'));
     } catch (e) {
       settle(pc);
-      reject(e);
+      pc.reject(e as Error);
     }
   });
 }

@@ -196,6 +196,7 @@ export function die(p: ProcessCore, reason: unknown): void {
       for (const w of watching.values()) {
         if (w instanceof PendingCall) {
           k.timeouts.remove(w);
+          w.release();
           if (caller !== null) abandonCall(w, caller);
         }
         unwatch(k, w);
