@@ -1,7 +1,9 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   Actor,
   AlreadyRegisteredError,
+  CallAbortedError,
   CallExitError,
   CallTimeoutError,
   InvalidArgumentError,
@@ -249,6 +251,90 @@ describe('calls', () => {
     await node.call(pid, 'ping');
     node.exit(pid, { shutdown: 'gone' });
     expect(((await pending) as CallExitError).reason).toEqual({ shutdown: 'gone' });
+  });
+});
+
+/** Calls `to` with 'hold' and a signal it aborts at once: resolves with what the call rejected with. */
+class AbortingCaller extends Actor<{ to: Pid }, unknown> {
+  override async handleCall(msg: { to: Pid }) {
+    const c = new AbortController();
+    const pending = this.call(msg.to, 'hold', { signal: c.signal });
+    c.abort('changed my mind');
+    try {
+      return await pending;
+    } catch (e) {
+      return { name: (e as Error).name, reason: (e as CallAbortedError).reason };
+    }
+  }
+}
+
+describe('call options', () => {
+  test("aborting a call's signal rejects it at once with CallAbortedError carrying the reason, and ends its monitor, timer and listener", async () => {
+    const clock = new SimulatedClock();
+    const node = await start({ clock });
+    const pid = node.spawn(Server, undefined);
+    const c = new AbortController();
+    const pending = failure(() => node.call(pid, 'hold', { timeoutMs: 100, signal: c.signal }));
+    await node.call(pid, 'ping', Infinity);
+    expect((await node.processInfo(pid))!.monitoredBy).toHaveLength(1);
+    expect(getEventListeners(c.signal, 'abort')).toHaveLength(1);
+    const why = new Error('user went away');
+    c.abort(why);
+    const e = await pending;
+    expect(e).toBeInstanceOf(CallAbortedError);
+    expect(e.name).toBe('CallAbortedError');
+    expect((e as CallAbortedError).reason).toBe(why);
+    expect(e.message).toContain(pid.toString());
+    expect((await node.processInfo(pid))!.monitoredBy).toEqual([]);
+    expect(getEventListeners(c.signal, 'abort')).toHaveLength(0);
+    clock.advance(100); // the timer is gone: nothing fires
+    expect(await node.call(pid, 'ping', Infinity)).toBe('pong');
+  });
+
+  test('a call given an already aborted signal rejects at once with its reason (an AbortError by default)', async () => {
+    const node = await start();
+    const pid = node.spawn(Server, undefined);
+    const e = await failure(() => node.call(pid, 'ping', { signal: AbortSignal.abort() }));
+    expect(CallAbortedError.is(e)).toBe(true);
+    expect(((e as CallAbortedError).reason as Error).name).toBe('AbortError');
+    expect((await node.processInfo(pid))!.monitoredBy).toEqual([]);
+  });
+
+  test('a call that ends otherwise (reply, timeout) removes its abort listener; aborting later changes nothing', async () => {
+    const clock = new SimulatedClock();
+    const node = await start({ clock });
+    const pid = node.spawn(Server, undefined);
+    const c = new AbortController();
+    expect(await node.call(pid, 'ping', { signal: c.signal })).toBe('pong');
+    const timedOut = failure(() => node.call(pid, 'hold', { timeoutMs: 10, signal: c.signal }));
+    await node.call(pid, 'ping', Infinity);
+    clock.advance(10);
+    expect(await timedOut).toBeInstanceOf(CallTimeoutError);
+    expect(getEventListeners(c.signal, 'abort')).toHaveLength(0);
+    c.abort();
+  });
+
+  test("an actor's and an inbox's call abort the same way", async () => {
+    const node = await start();
+    const server = node.spawn(Server, undefined);
+    const caller = node.spawn(AbortingCaller, undefined);
+    expect(await node.call(caller, { to: server })).toEqual({ name: 'CallAbortedError', reason: 'changed my mind' });
+    const inbox = node.inbox();
+    const c = new AbortController();
+    const pending = failure(() => inbox.call(server, 'hold', { signal: c.signal }));
+    c.abort('later');
+    expect(((await pending) as CallAbortedError).reason).toBe('later');
+    expect((await node.processInfo(server))!.monitoredBy).toEqual([]);
+  });
+
+  test('call options: an unknown key throws UnknownOptionError, a signal that is not an AbortSignal InvalidArgumentError', async () => {
+    const node = await start();
+    const pid = node.spawn(Server, undefined);
+    expect(await failure(() => node.call(pid, 'ping', { timeotMs: 5 } as never))).toBeInstanceOf(UnknownOptionError);
+    expect(await failure(() => node.call(pid, 'ping', { signal: 'stop' } as never))).toBeInstanceOf(InvalidArgumentError);
+    expect(await failure(() => node.call(pid, 'ping', { timeoutMs: -1 }))).toBeInstanceOf(InvalidArgumentError);
+    expect(await failure(() => node.call(pid, 'ping', null as never))).toBeInstanceOf(InvalidArgumentError);
+    expect(await node.call(pid, 'ping', {})).toBe('pong');
   });
 });
 
