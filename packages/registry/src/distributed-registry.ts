@@ -4,6 +4,7 @@ import {
   checkEncodable,
   stopProcess,
   type Node,
+  type ActorOf,
   type Pid,
   type ProcessContext,
   type Target,
@@ -128,7 +129,7 @@ export class DistributedRegistry<K extends RegistryKey = string, V = unknown> ex
    * encodable: it is replicated). Unique: a key held in this node's view rejects with
    * AlreadyRegisteredError. Duplicate: a process may hold a key several times.
    */
-  register(key: K, pid: Pid, value?: V): Promise<void> {
+  register<Key extends K>(key: Key, pid: Pid<ActorOf<Key>>, value?: V): Promise<void> {
     return this.write(this.pid, () => {
       checkKey(key);
       checkLocalPid(this.node, pid);

@@ -1,4 +1,4 @@
-import { StoppedError, stopProcess, type Node, type Pid, type ProcessContext, type Target } from '@foundation/runtime';
+import { StoppedError, stopProcess, type Node, type ActorOf, type Pid, type ProcessContext, type Target } from '@foundation/runtime';
 import { RunningHandles } from './internal/handles.js';
 import { checkContext, checkKey, checkLocalPid, checkPid, checkRegistryStart, checkTarget } from './internal/checks.js';
 import { RegistryOwner, type OwnerCall, type OwnerReply } from './internal/registry-owner.js';
@@ -103,7 +103,7 @@ export class Registry<K extends RegistryKey = string, V = unknown> extends Regis
    * AlreadyRegisteredError; in a duplicate one a process may hold a key several times.
    * A dead pid rejects with NoProcessError.
    */
-  register(key: K, pid: Pid, value?: V): Promise<void> {
+  register<Key extends K>(key: Key, pid: Pid<ActorOf<Key>>, value?: V): Promise<void> {
     return this.write(() => {
       checkKey(key);
       checkLocalPid(this.node, pid);

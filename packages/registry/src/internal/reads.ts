@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Pid, type ViaName } from '@foundation/runtime';
+import { InvalidArgumentError, type ActorOf, type Pid, type ViaName } from '@foundation/runtime';
 import { checkKey, checkPid } from './checks.js';
 import type { RegistryEntry } from './registry-table.js';
 import { checkPattern, matches, _, type Pattern } from '../pattern.js';
@@ -34,9 +34,9 @@ export abstract class RegistryReads<K extends RegistryKey, V> {
     return this.table.lookup(key);
   }
 
-  /** The pid holding `key` (the first to register it, in a duplicate registry). */
-  whereis(key: K): Pid | undefined {
-    return this.table.whereis(key);
+  /** The pid holding `key` (the first to register it, in a duplicate registry); a `Pid<A>` for a typed key (`name<A>('db')`). */
+  whereis<Key extends K>(key: Key): Pid<ActorOf<Key>> | undefined {
+    return this.table.whereis(key) as Pid<ActorOf<Key>> | undefined;
   }
 
   /** The entries under `key` whose value matches `pattern` (see `Pattern`). */
@@ -117,9 +117,10 @@ export abstract class RegistryReads<K extends RegistryKey, V> {
   /**
    * A via-name for `key`: `node.send / cast / call(reg.via('db'), msg)` reach the process that
    * holds it (UnknownNameError for a send, a CallExitError `'noproc'`... as for any unknown name).
-   * Unique registries only.
+   * Unique registries only. A typed key (`const db = name<Db>('db')`) gives a typed via-name:
+   * messages to it are checked against Db's handlers, and calls resolve with its reply types.
    */
-  via(key: K): ViaName {
+  via<Key extends K>(key: Key): ViaName<ActorOf<Key>> {
     checkKey(key);
     if (this.keysMode !== 'unique') {
       throw new InvalidArgumentError(`registry '${this.name}' for via-names`, "a registry with keys: 'unique'", this.keysMode);
