@@ -9,6 +9,7 @@ import { startTimer } from './internal/send-after.js';
 import { die } from './internal/signals.js';
 import { BaseProcess } from './process-api.js';
 import type { ReplyValue } from './protocol.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 
 /**
  * A process's behaviour. Subclass it, override the callbacks you need, and spawn the class;
@@ -21,6 +22,16 @@ import type { ReplyValue } from './protocol.js';
  * `Answer<Request, Reply>` pairs: `Actor<Req, Answer<'get', number> | Answer<{ put: V }, void>>`.
  */
 export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends BaseProcess {
+  /**
+   * A Standard Schema (zod, valibot, arktype...) for the messages this actor takes from other
+   * nodes and threads: sends, casts and calls decoded there are validated before they reach
+   * the mailbox, and the schema's output is what the handler gets. A message that fails it
+   * crashes nothing: a send or cast is a dead letter (counted in `node.stats().deadLetters`), a
+   * call fails its caller with InvalidMessageError. Messages sent on the same thread are typed
+   * by the compiler and are not checked again. Write it `static override schema = ...`.
+   */
+  declare static schema?: StandardSchemaV1;
+
   /** Types only, never set: the Reply type argument, which gives a call its per-request reply type. */
   declare readonly '~reply'?: Reply;
 

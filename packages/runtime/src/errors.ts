@@ -76,6 +76,29 @@ export class CallAbortedError extends taggedError('CallAbortedError') {
   }
 }
 
+/** One problem a message schema found: what, and where in the message (property keys, as strings). */
+export interface MessageIssue {
+  readonly message: string;
+  readonly path?: readonly string[];
+}
+
+/**
+ * A call whose message, arriving from another node or thread, failed the callee's message
+ * schema (`static schema` on its class): the callee never saw it and lives on.
+ */
+export class InvalidMessageError extends taggedError('InvalidMessageError') {
+  constructor(
+    readonly target: string,
+    readonly issues: readonly MessageIssue[],
+  ) {
+    super(
+      `call to ${target} was refused: its message failed the actor's schema (${issues
+        .map((i) => (i.path && i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
+        .join('; ')})`,
+    );
+  }
+}
+
 /** `inbox.receive` saw no matching message within its timeout. */
 export class ReceiveTimeoutError extends taggedError('ReceiveTimeoutError') {
   constructor(readonly timeoutMs: number) {

@@ -17,6 +17,8 @@ export {
   CallTimeoutError,
   CallExitError,
   CallAbortedError,
+  InvalidMessageError,
+  type MessageIssue,
   ReceiveTimeoutError,
   NotAnActorError,
   InvalidArgumentError,
@@ -58,6 +60,7 @@ export type { ProcessInfo, ProcessStatus } from './process-info.js';
 export { MemoryNetwork } from './memory-transport.js';
 export { encode, decode } from './codec.js';
 export { checkEncodable, isEncodable, shortReason } from './encodable.js';
+export type { StandardSchemaV1 } from './standard-schema.js';
 export { DirtyPool, type DirtyPoolOptions } from './dirty-pool.js';
 /** @internal The flat frame layout, shared with the mesh transport: not part of the public API. */
 export { FRAME_FIELDS, flattenFrame, unflattenFrame } from './frame-layout.js';

@@ -1,5 +1,6 @@
 import { Pid, type Ref } from '../pid.js';
-import { CallAbortedError, CallExitError, CallTimeoutError, InvalidArgumentError, StoppedError } from '../errors.js';
+import { CallAbortedError, CallExitError, CallTimeoutError, InvalidArgumentError, InvalidMessageError, StoppedError } from '../errors.js';
+import { isInvalidMessageReason, type InvalidMessageReason } from './message-schema.js';
 import { checkKnownOptions } from '../known-options.js';
 import type { CallOptions } from '../protocol.js';
 import { checkDuration } from '../duration.js';
@@ -158,7 +159,8 @@ function settle(pc: PendingCall): boolean {
 /** A DOWN arrived for a pending call's monitor (already removed): the call fails with the callee's reason. */
 export function failCall(pc: PendingCall, reason: unknown): void {
   pc.caller.$k.timeouts.remove(pc);
-  pc.reject(new CallExitError(describe(pc.dest), reason));
+  if (isInvalidMessageReason(reason)) pc.reject(new InvalidMessageError(describe(pc.dest), reason.invalidMessage));
+  else pc.reject(new CallExitError(describe(pc.dest), reason));
 }
 
 /**
@@ -171,11 +173,12 @@ export function abandonCall(pc: PendingCall, caller: string): void {
 }
 
 /**
- * A call its callee will never handle — evicted or refused by a bounded mailbox: the caller,
+ * A call its callee will never handle — evicted or refused by a bounded mailbox, or refused by
+ * its message schema (see message-schema.ts): the caller,
  * here or on another thread or node, gets CallExitError `reason` at once through the call's
  * monitor, which the callee drops.
  */
-export function refuseCall(callee: ProcessCore, envelope: CallEnvelope, reason: 'mailbox_full'): void {
+export function refuseCall(callee: ProcessCore, envelope: CallEnvelope, reason: 'mailbox_full' | InvalidMessageReason): void {
   const k = callee.$k;
   const { pid, ref } = envelope.from;
   callee.$ext?.monitoredBy?.delete(monitorKey(k, ref));

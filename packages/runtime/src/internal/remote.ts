@@ -5,6 +5,7 @@ import type { Kernel } from './kernel.js';
 import { deliverDown, monitorKey, namePid, sendExitSignal } from './signals.js';
 import { settleReply } from './calls.js';
 import { NODE_SERVICE } from './remote-spawn.js';
+import { REJECTED, checkIncoming } from './message-schema.js';
 
 /** The pid a name stands for on this node: the node's own process for NODE_SERVICE. */
 function byName(k: Kernel, name: string): Pid | undefined {
@@ -17,8 +18,10 @@ function accept(k: Kernel, to: Pid, kind: number, msg: unknown): void {
     k.deadLetters++;
     return;
   }
+  const checked = checkIncoming(k, q, kind, msg);
+  if (checked === REJECTED) return;
   try {
-    q.$accept(kind, msg);
+    q.$accept(kind, checked);
   } catch (e) {
     // A full mailbox with overflow 'reject' cannot tell a remote sender: the message is dropped and counted.
     if (!MailboxFullError.is(e)) throw e;
