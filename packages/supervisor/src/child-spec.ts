@@ -1,4 +1,4 @@
-import { Actor, actorClass, durationExpected, isDuration, type ActorClass } from '@foundation/runtime';
+import { Actor, actorClass, durationExpected, isDuration, type ActorClass, type SpawnArgOf } from '@foundation/runtime';
 import { ChildSpecError, DuplicateChildIdError } from './errors.js';
 
 /** When a child that exited is restarted: always, only after a crash, or never. */
@@ -13,6 +13,15 @@ export type ChildType = 'worker' | 'supervisor';
 /** `[ActorClass, args]`, or `[name, args]` with a name given to defineActor. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a spec of any init argument type (see ActorClass)
 export type ChildStart<A = any> = readonly [ActorClass<A> | string, A] | readonly [ActorClass<A>];
+
+/**
+ * `[Cls, args]` with `args` checked against Cls's init (a class name is untyped): what a typed
+ * `startChild` takes, and from which it gives a `Pid<Cls>`.
+ */
+export type TypedChildStart<C> = readonly [C, SpawnArgOf<C>] | (SpawnArgOf<C> extends void ? readonly [C] : never);
+
+/** A child spec whose `start` is checked against its class (see TypedChildStart). */
+export type TypedChildSpec<C> = Omit<ChildSpec, 'start'> & { readonly start: TypedChildStart<C> };
 
 /** A child spec as given: plain data; everything but `id` and `start` has a default. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ChildStart

@@ -1,7 +1,7 @@
-import { stopProcess, type Pid, type ProcessContext } from '@foundation/runtime';
-import { checkChildSpec, type ChildSpec } from './child-spec.js';
+import { stopProcess, type ActorClass, type Pid, type PidOf, type ProcessContext } from '@foundation/runtime';
+import { checkChildSpec, type TypedChildSpec } from './child-spec.js';
 import { request, type ChildCounts, type ChildInfo, type SupervisorRequest } from './protocol.js';
-import { checkDynamicChild, type DynamicChild } from './dynamic-child.js';
+import { checkDynamicChild, type DynamicChild, type TypedDynamicChild } from './dynamic-child.js';
 
 /**
  * A running Supervisor, as `Supervisor.start` and `Supervisor.of` give it. Its calls go out
@@ -15,8 +15,12 @@ export interface SupervisorHandle {
   whichChildren(timeoutMs?: number): Promise<ChildInfo[]>;
   /** `{ specs, active, supervisors, workers }`. */
   countChildren(timeoutMs?: number): Promise<ChildCounts>;
-  /** Adds a child spec and starts it; resolves with its pid (ChildSpecError, ChildAlreadyStartedError, ChildAlreadyPresentError, StartChildError). */
-  startChild(spec: ChildSpec, timeoutMs?: number): Promise<Pid>;
+  /**
+   * Adds a child spec and starts it; resolves with its pid — a `Pid<Cls>` for `start: [Cls,
+   * args]`, args checked against Cls's init (ChildSpecError, ChildAlreadyStartedError,
+   * ChildAlreadyPresentError, StartChildError).
+   */
+  startChild<C extends ActorClass | string>(spec: TypedChildSpec<C>, timeoutMs?: number): Promise<PidOf<C>>;
   /** Stops a child and keeps its spec (a temporary child's spec is dropped). ChildNotFoundError. */
   terminateChild(id: string, timeoutMs?: number): Promise<void>;
   /** Starts a stopped child again from its spec; resolves with its pid (ChildRunningError, StartChildError). */
@@ -35,8 +39,11 @@ export interface SupervisorHandle {
 export interface DynamicSupervisorHandle {
   /** The supervisor's process: link to it, monitor it, list it in a parent's children. */
   readonly pid: Pid;
-  /** Starts a child from a spec or `[ActorClass, args]`; resolves with its pid (MaxChildrenError, StartChildError). */
-  startChild(child: DynamicChild, timeoutMs?: number): Promise<Pid>;
+  /**
+   * Starts a child from a spec or `[Cls, args]` (args checked against Cls's init); resolves
+   * with its pid, a `Pid<Cls>` (MaxChildrenError, StartChildError).
+   */
+  startChild<C extends ActorClass | string>(child: TypedDynamicChild<C>, timeoutMs?: number): Promise<PidOf<C>>;
   /** Stops the child `pid` and forgets it (ChildNotFoundError). */
   terminateChild(pid: Pid, timeoutMs?: number): Promise<void>;
   /** The children, in start order: `[{ id, pid | null, type, restart }]`. */
@@ -54,9 +61,9 @@ export function supervisorHandle(ctx: ProcessContext, pid: Pid): SupervisorHandl
     pid,
     whichChildren: (timeoutMs?: number) => ask<ChildInfo[]>({ $supervisor: 'whichChildren' }, timeoutMs),
     countChildren: (timeoutMs?: number) => ask<ChildCounts>({ $supervisor: 'countChildren' }, timeoutMs),
-    startChild: async (spec: ChildSpec, timeoutMs?: number) => {
+    startChild: async <C extends ActorClass | string>(spec: TypedChildSpec<C>, timeoutMs?: number) => {
       checkChildSpec(spec);
-      return await ask<Pid>({ $supervisor: 'startChild', spec }, timeoutMs);
+      return await ask<PidOf<C>>({ $supervisor: 'startChild', spec }, timeoutMs);
     },
     terminateChild: (id: string, timeoutMs?: number) => ask<void>({ $supervisor: 'terminateChild', child: id }, timeoutMs),
     restartChild: (id: string, timeoutMs?: number) => ask<Pid>({ $supervisor: 'restartChild', id }, timeoutMs),
@@ -70,9 +77,9 @@ export function dynamicSupervisorHandle(ctx: ProcessContext, pid: Pid): DynamicS
   const ask = <T>(req: SupervisorRequest, timeoutMs?: number) => request<T>(ctx, pid, req, timeoutMs);
   return Object.freeze({
     pid,
-    startChild: async (child: DynamicChild, timeoutMs?: number) => {
+    startChild: async <C extends ActorClass | string>(child: TypedDynamicChild<C>, timeoutMs?: number) => {
       checkDynamicChild(child);
-      return await ask<Pid>({ $supervisor: 'startChild', spec: child }, timeoutMs);
+      return await ask<PidOf<C>>({ $supervisor: 'startChild', spec: child as DynamicChild }, timeoutMs);
     },
     terminateChild: (child: Pid, timeoutMs?: number) => ask<void>({ $supervisor: 'terminateChild', child }, timeoutMs),
     whichChildren: (timeoutMs?: number) => ask<ChildInfo[]>({ $supervisor: 'whichChildren' }, timeoutMs),

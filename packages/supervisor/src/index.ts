@@ -3,7 +3,7 @@
  */
 export { Supervisor } from './supervisor.js';
 export { DynamicSupervisor } from './dynamic-supervisor.js';
-export { checkDynamicChild, type DynamicChild } from './dynamic-child.js';
+export { checkDynamicChild, type DynamicChild, type TypedDynamicChild } from './dynamic-child.js';
 export type { SupervisorHandle, DynamicSupervisorHandle } from './handle.js';
 export {
   checkChildSpec,
@@ -15,6 +15,8 @@ export {
   type NormalizedChildSpec,
   type RestartType,
   type Shutdown,
+  type TypedChildStart,
+  type TypedChildSpec,
 } from './child-spec.js';
 export {
   checkSupervisorOptions,
