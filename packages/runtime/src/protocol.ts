@@ -86,13 +86,18 @@ export type ReplyOf<T, M = CallOf<T>> =
       : AnswerFor<Answers<ActorOf<T>>, M>;
 
 /** What `spawn(cls, args)` takes as `args`: the parameter of the class's `init`. */
-export type InitArgOf<C> = C extends new () => { init: (...args: infer P) => unknown } ? (P extends [] ? void : P[0]) : unknown;
+export type InitArgOf<C> = C extends new () => infer A ? InitParam<A> : unknown;
 
-/** What `spawn(cls, args)` takes as `args` for `cls` a class or a registered class name (untyped). */
-export type SpawnArgOf<C> = C extends string ? unknown : InitArgOf<C>;
+type InitParam<A> = A extends { init: (...args: infer P) => unknown } ? (P extends [] ? void : P[0]) : unknown;
 
-/** The pid `spawn(cls, ...)` gives: `Pid<InstanceType<cls>>`, or an untyped Pid for a class name. */
-export type PidOf<C> = C extends new () => infer A ? Pid<A> : Pid;
+/**
+ * What `spawn(cls, args)` takes as `args` for `cls` a class, or a class name given to
+ * defineActor: anything for a plain string, init's parameter for a typed one (`name<Counter>('Counter')`).
+ */
+export type SpawnArgOf<C> = C extends string ? (unknown extends ActorOf<C> ? unknown : InitParam<ActorOf<C>>) : InitArgOf<C>;
+
+/** The pid `spawn(cls, ...)` gives: `Pid<InstanceType<cls>>`; for a class name, untyped unless the name is typed. */
+export type PidOf<C> = C extends new () => infer A ? Pid<A> : Pid<ActorOf<C>>;
 
 /** What `spawn` returns for options `O`: a pid, or its promise when `O` names another node. */
 export type SpawnResult<C, O> = O extends { node: string }

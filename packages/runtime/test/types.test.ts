@@ -111,8 +111,13 @@ export function spawnArguments(node: Node): void {
   node.spawn(NoArgs, undefined);
   // @ts-expect-error — NoArgs's init takes nothing
   node.spawn(NoArgs, 1);
-  // A class name is untyped: any argument, an untyped pid.
+  // A class name is untyped: any argument, an untyped pid; a typed one (defineActor's name) is typed.
   expectTypeOf(node.spawn('Counter', 'anything')).toEqualTypeOf<Pid>();
+  const counterClass = name<Counter>('Counter');
+  expectTypeOf(node.spawn(counterClass, 1, { scheduler: 1 })).toEqualTypeOf<Pid<Counter>>();
+  expectTypeOf(node.spawnAndWait(counterClass, 1, { node: 'b' })).toEqualTypeOf<Promise<Pid<Counter>>>();
+  // @ts-expect-error — the typed class name checks the argument
+  node.spawn(counterClass, 'one');
 }
 
 export async function untypedPids(node: Node, pid: Pid, typed: Pid<Counter>): Promise<void> {
