@@ -1,4 +1,4 @@
-import type { Ref } from './pid.js';
+import type { Pid, Ref } from './pid.js';
 import type { Target } from './target.js';
 import { MailboxFullError } from './errors.js';
 import { DROPPED, Kind, Mailbox } from './internal/mailbox.js';
@@ -8,7 +8,7 @@ import { refuseCall, type CallEnvelope, type From } from './internal/calls.js';
 import { startTimer } from './internal/send-after.js';
 import { die } from './internal/signals.js';
 import { BaseProcess } from './process-api.js';
-import type { ReplyValue } from './protocol.js';
+import type { InfoOf, ReplyValue } from './protocol.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 
 /**
@@ -65,10 +65,11 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
   /**
    * Sends `msg` to `to` (default: this actor) after `ms` (at most MAX_DURATION_MS); the timer
    * dies with this actor. Checks the target and the message at this call, as `send` does; a
-   * send that fails when the timer fires is counted as a dead letter.
+   * send that fails when the timer fires is counted as a dead letter. A typed `to` takes what
+   * its handleInfo takes.
    */
-  sendAfter(msg: unknown, ms: number, to: Target = this.$pid): Ref {
-    return startTimer(this, msg, ms, to);
+  sendAfter<To extends Target = Pid>(msg: InfoOf<To>, ms: number, to?: To): Ref {
+    return startTimer(this, msg, ms, to === undefined ? this.$pid : to);
   }
 
   /** Cancels a timer from `sendAfter`; false when it already fired or was cancelled. */

@@ -80,6 +80,10 @@ export async function typedPids(node: Node, box: Inbox, actor: Counter): Promise
   node.cast(pid, { inc: '1' });
   // @ts-expect-error — handleInfo takes only 'tick'
   box.send(pid, 'tock');
+  actor.sendAfter('tick', 10, pid);
+  actor.sendAfter({ anything: true }, 10);
+  // @ts-expect-error — a timer's message to a typed pid is checked too
+  actor.sendAfter('tock', 10, pid);
 
   // A call resolves with handleCall's reply type; a timeout or options may follow.
   expectTypeOf(await node.call(pid, 'get')).toEqualTypeOf<number>();
