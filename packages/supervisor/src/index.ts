@@ -24,6 +24,7 @@ export {
   type Strategy,
   type CommonOptions,
   type SupervisorOptions,
+  type TypedSupervisorOptions,
   type DynamicSupervisorOptions,
 } from './options.js';
 export { addRestart, intensity, type Intensity } from './intensity.js';

@@ -1,5 +1,5 @@
 import { checkKnownOptions, durationExpected, isDuration, systemClock, type Clock } from '@foundation/runtime';
-import { checkChildSpecs, type ChildSpec, type NormalizedChildSpec } from './child-spec.js';
+import { checkChildSpecs, type ChildSpec, type NormalizedChildSpec, type TypedChildSpec } from './child-spec.js';
 import type { BackoffOptions } from './backoff.js';
 import type { ReportHandler } from './reports.js';
 import { SupervisorOptionError } from './errors.js';
@@ -28,6 +28,15 @@ export interface SupervisorOptions extends CommonOptions {
   /** Started in order, each once the previous one's init succeeded; stopped in reverse. */
   children?: readonly ChildSpec[];
 }
+
+/**
+ * SupervisorOptions whose child specs are checked one by one against their classes: in
+ * `children: [{ id, start: [Counter, 0] }]` the `0` must be what Counter's init takes.
+ */
+export type TypedSupervisorOptions<Cs extends readonly unknown[]> = Omit<SupervisorOptions, 'children'> & {
+  /** Started in order, each once the previous one's init succeeded; stopped in reverse. */
+  children?: { readonly [I in keyof Cs]: TypedChildSpec<Cs[I]> };
+};
 
 /** The argument of a DynamicSupervisor. */
 export interface DynamicSupervisorOptions extends CommonOptions {

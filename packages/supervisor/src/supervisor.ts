@@ -1,6 +1,6 @@
-import { resolvePidOf, type Pid, type ProcessContext, type SpawnOptions } from '@foundation/runtime';
+import { resolvePidOf, type ActorClass, type Pid, type ProcessContext, type SpawnOptions } from '@foundation/runtime';
 import { checkChildSpec } from './child-spec.js';
-import { checkSupervisorOptions, type Strategy, type SupervisorOptions } from './options.js';
+import { checkSupervisorOptions, type Strategy, type SupervisorOptions, type TypedSupervisorOptions } from './options.js';
 import { failedToStartChild } from './reasons.js';
 import { ChildAlreadyPresentError, ChildAlreadyStartedError, ChildNotFoundError, ChildRunningError, StartChildError } from './errors.js';
 import type { SupervisorRequest } from './protocol.js';
@@ -135,9 +135,13 @@ export class Supervisor extends SupervisorBase<SupervisorOptions> {
    * and resolves with its handle once every child started; throws the named option or
    * child-spec error at once, and rejects with InitError when the start fails.
    */
-  static async start(ctx: ProcessContext, options: SupervisorOptions, spawnOptions?: SpawnOptions): Promise<SupervisorHandle> {
+  static async start<const Cs extends readonly (ActorClass | string)[]>(
+    ctx: ProcessContext,
+    options: TypedSupervisorOptions<Cs>,
+    spawnOptions?: SpawnOptions,
+  ): Promise<SupervisorHandle> {
     checkSupervisorOptions(options);
-    return supervisorHandle(ctx, await ctx.spawnAndWait(Supervisor, options, spawnOptions));
+    return supervisorHandle(ctx, await ctx.spawnAndWait(Supervisor, options as SupervisorOptions, spawnOptions));
   }
 
   /** The handle of a running Supervisor known by pid or local registered name (a child of a tree), calling from `ctx`. */

@@ -130,9 +130,9 @@ describe('child specs', () => {
 
   test('Supervisor.start throws the named error at the caller; a bad spec in init fails the start', async () => {
     const node = await startNode();
-    await expect(Supervisor.start(node, { children: [{ id: 'a', start: [Worker], restart: 'sometimes' as 'permanent' }] })).rejects.toThrow(
-      ChildSpecError,
-    );
+    await expect(
+      Supervisor.start(node, { children: [{ id: 'a', start: [Worker, { id: 'a' }], restart: 'sometimes' as 'permanent' }] }),
+    ).rejects.toThrow(ChildSpecError);
     await expect(Supervisor.of(node, node.self).startChild({ id: 'a', start: ['Name', 1] })).rejects.toThrow(ChildSpecError);
   });
 });

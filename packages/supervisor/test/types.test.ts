@@ -3,8 +3,8 @@
  * args])` checks args against Cls's init and gives a `Pid<Cls>`. The function is never called.
  */
 import { expectTypeOf, test } from 'vitest';
-import { Actor, type Pid } from '@foundation/runtime';
-import type { DynamicSupervisorHandle, SupervisorHandle } from '../src/index.js';
+import { Actor, type Pid, type ProcessContext } from '@foundation/runtime';
+import { Supervisor, type ChildSpec, type DynamicSupervisorHandle, type SupervisorHandle, type SupervisorOptions } from '../src/index.js';
 
 class Counter extends Actor<'get', number, number> {
   n = 0;
@@ -31,6 +31,29 @@ export async function typedChildren(sup: SupervisorHandle, pool: DynamicSupervis
   await sup.startChild({ id: 'c', start: [Counter, 'x'] });
 }
 
+export async function typedSupervisorChildren(ctx: ProcessContext, specs: ChildSpec[], opts: SupervisorOptions): Promise<void> {
+  await Supervisor.start(ctx, {
+    strategy: 'one_for_one',
+    children: [
+      { id: 'a', start: [Counter, 0] },
+      { id: 'b', start: [Plain] },
+      { id: 'c', start: ['Counter', 'untyped'], restart: 'temporary' },
+      { id: 'sup', start: [Supervisor, { children: [{ id: 'x', start: [Counter, 1] }] }], type: 'supervisor' },
+    ],
+  });
+  await Supervisor.start(ctx, {
+    children: [
+      { id: 'a', start: [Plain] },
+      // @ts-expect-error — each child's args are checked against its class's init
+      { id: 'b', start: [Counter, '1'] },
+    ],
+  });
+  // Specs and options built elsewhere (untyped arrays) still go in.
+  await Supervisor.start(ctx, { children: specs });
+  await Supervisor.start(ctx, opts);
+}
+
 test('typed child starts are checked by tsc (pnpm typecheck)', () => {
   expectTypeOf(typedChildren).toBeFunction();
+  expectTypeOf(typedSupervisorChildren).toBeFunction();
 });
