@@ -14,6 +14,7 @@ import {
   type Name,
   type Node,
   type Pid,
+  type ProcessContext,
   type RemoteName,
   type ViaName,
 } from '../src/index.js';
@@ -107,6 +108,14 @@ export async function typedPids(node: Node, box: Inbox, actor: Counter): Promise
   expectTypeOf(await node.call(node.spawn(Pair, undefined), ['a', 1])).toEqualTypeOf<number>();
 }
 
+export async function processContexts(ctx: ProcessContext, pid: Pid<Counter>): Promise<void> {
+  // A service handle's context (the node or a process) has the same typed API.
+  expectTypeOf(await ctx.call(pid, 'get')).toEqualTypeOf<number>();
+  expectTypeOf(ctx.spawn(Counter, 1)).toEqualTypeOf<Pid<Counter>>();
+  // @ts-expect-error — checked there too
+  ctx.cast(pid, 'get');
+}
+
 export function spawnArguments(node: Node): void {
   // @ts-expect-error — Counter's init takes a number
   node.spawn(Counter, '0');
@@ -169,6 +178,7 @@ export async function typedNames(node: Node, counterPid: Pid<Counter>, other: Pi
 test('typed protocols are checked by tsc (pnpm typecheck)', () => {
   expectTypeOf(typedPids).toBeFunction();
   expectTypeOf(spawnArguments).toBeFunction();
+  expectTypeOf(processContexts).toBeFunction();
   expectTypeOf(untypedPids).toBeFunction();
   expectTypeOf(typedNames).toBeFunction();
 });
