@@ -268,6 +268,17 @@ class AbortingCaller extends Actor<{ to: Pid }, unknown> {
   }
 }
 
+/** On 'go', calls `to` with 'hold' and `signal`, and waits. */
+class SignalledCaller extends Actor<'go', unknown, { to: Pid; signal: AbortSignal }> {
+  args!: { to: Pid; signal: AbortSignal };
+  override init(args: { to: Pid; signal: AbortSignal }) {
+    this.args = args;
+  }
+  override async handleCast() {
+    await this.call(this.args.to, 'hold', { signal: this.args.signal });
+  }
+}
+
 describe('call options', () => {
   test("aborting a call's signal rejects it at once with CallAbortedError carrying the reason, and ends its monitor, timer and listener", async () => {
     const clock = new SimulatedClock();
@@ -312,6 +323,22 @@ describe('call options', () => {
     expect(await timedOut).toBeInstanceOf(CallTimeoutError);
     expect(getEventListeners(c.signal, 'abort')).toHaveLength(0);
     c.abort();
+  });
+
+  test('a caller that dies with a call pending removes its abort listener', async () => {
+    const node = await start();
+    const server = node.spawn(Server, undefined);
+    const c = new AbortController();
+    const caller = node.spawn(SignalledCaller, { to: server, signal: c.signal });
+    node.cast(caller, 'go');
+    await node.call(server, 'ping'); // the caller's call is queued before this one
+    expect(getEventListeners(c.signal, 'abort')).toHaveLength(1);
+    const down = downOf(node, caller);
+    node.exit(caller, 'kill');
+    await down;
+    expect(getEventListeners(c.signal, 'abort')).toHaveLength(0);
+    c.abort(); // changes nothing: the dead caller's handler does not resume
+    expect(await node.call(server, 'ping')).toBe('pong');
   });
 
   test("an actor's and an inbox's call abort the same way", async () => {
