@@ -3,8 +3,9 @@ import fc from 'fast-check';
 import { Pid, decode, encode } from '@foundation/runtime';
 import { AWLWWMap, ClockOffsetError, HLC } from '@foundation/crdt';
 import { ManualClock, canon, mapStep, playMaps } from './support.js';
+import { ObservedRemoveModel } from './model.js';
 
-const threeStates = fc.array(mapStep(3), { maxLength: 40 }).map((steps) => playMaps(3, steps));
+const threeStates = fc.array(mapStep(3), { maxLength: 40, size: 'max' }).map((steps) => playMaps(3, steps));
 const join = (...xs: AWLWWMap<number, number>[]) => {
   const out = new AWLWWMap<number, number>('j');
   for (const x of xs) out.join(x);
@@ -121,7 +122,7 @@ describe('AWLWWMap', () => {
 
   test('property: delta-state equivalence (the deltas, shuffled and duplicated, = the state)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(4), fc.nat(9)), { maxLength: 40 }), fc.func(fc.integer()), (ops, order) => {
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(4), fc.nat(9)), { maxLength: 40, size: 'max' }), fc.func(fc.integer()), (ops, order) => {
         const a = new AWLWWMap<number, number>('a');
         const deltas = ops.map(([set, k, v]) => (set ? a.set(k, v) : a.delete(k)));
         const b = new AWLWWMap<number, number>('b');
@@ -132,19 +133,40 @@ describe('AWLWWMap', () => {
     );
   });
 
-  test('property: LWW picks the same winner on every replica, the greatest timestamp among concurrent writes', () => {
+  test('property: LWW picks the same winner on every replica, the sequential model\'s: the greatest timestamp (ms, counter, replica) among the writes no delete or later set had seen', () => {
     fc.assert(
-      fc.property(fc.array(mapStep(4, 3), { maxLength: 60 }), (steps) => {
-        const rs = playMaps(4, steps);
-        const all = join(...rs);
+      // Wall clocks that disagree and move, or one frozen clock where timestamps tie but for the replica.
+      fc.property(fc.array(mapStep(4, 3), { maxLength: 60, size: 'max' }), fc.boolean(), (steps, frozen) => {
+        const model = new ObservedRemoveModel();
+        const rs = playMaps(4, steps, model, frozen);
         for (const x of rs) for (const y of rs) x.join(y);
         const views = rs.map(read);
-        if (!views.every((v) => v === views[0])) return false;
-        return all.keys().every((k) => {
-          const regs = all.concurrent(k);
-          const max = regs.reduce((m, r) => (HLC.compare(r.t, m.t) > 0 ? r : m));
-          return rs.every((x) => x.get(k) === max.v);
-        });
+        expect(views.every((v) => v === views[0])).toBe(true);
+        for (const x of rs) {
+          for (const k of model.keys()) {
+            expect(x.has(k), `${x.replica} has ${k}`).toBe(model.winner(k) !== undefined);
+            expect(x.get(k), `${x.replica} reads ${k}`).toBe(model.winner(k)?.v);
+            expect(x.concurrent(k).length, `${x.replica}: concurrent writes of ${k}`).toBe(model.live(k).length);
+          }
+        }
+      }),
+    );
+  });
+
+  test('property: a delete takes out only the writes it had seen — a set it missed survives, also on a replica that held both sets when the delete came', () => {
+    fc.assert(
+      fc.property(fc.array(mapStep(3), { maxLength: 40, size: 'max' }), fc.nat(4), (steps, k) => {
+        const model = new ObservedRemoveModel();
+        const [a, b, c] = playMaps(3, steps, model) as [AWLWWMap<number, number>, AWLWWMap<number, number>, AWLWWMap<number, number>];
+        const fromA = model.apply(a, k, false, () => a.set(k, 1000));
+        const fromC = model.apply(c, k, false, () => c.set(k, 2000));
+        b.join(fromA);
+        const del = model.apply(b, k, true, () => b.delete(k)); // b saw a's set, not c's
+        a.join(fromC);
+        a.join(del);
+        for (const x of [a, b, c]) for (const y of [a, b, c]) x.join(y);
+        expect(model.winner(k)?.v, "the model keeps c's set").toBe(2000);
+        for (const x of [a, b, c]) for (const key of model.keys()) expect(x.get(key), `${x.replica} reads ${key}`).toBe(model.winner(key)?.v);
       }),
     );
   });

@@ -3,8 +3,9 @@ import fc from 'fast-check';
 import { Pid, decode, encode } from '@foundation/runtime';
 import { AWORSet, InvalidWireError, KindMismatchError, AWLWWMap } from '@foundation/crdt';
 import { canon, playSets, setStep } from './support.js';
+import { ObservedRemoveModel } from './model.js';
 
-const threeStates = fc.array(setStep(3), { maxLength: 40 }).map((steps) => playSets(3, steps));
+const threeStates = fc.array(setStep(3), { maxLength: 40, size: 'max' }).map((steps) => playSets(3, steps));
 const join = <T>(...xs: AWORSet<T>[]) => {
   const out = new AWORSet<T>('j');
   for (const x of xs) out.join(x);
@@ -87,7 +88,7 @@ describe('AWORSet', () => {
   test('property: delta-state equivalence (joining the deltas, in any order and repeated, = joining the state)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.boolean(), fc.nat(5)), { maxLength: 40 }),
+        fc.array(fc.tuple(fc.boolean(), fc.nat(5)), { maxLength: 40, size: 'max' }),
         fc.func(fc.integer()),
         ([...ops], order) => {
           const a = new AWORSet<number>('a');
@@ -122,9 +123,27 @@ describe('AWORSet', () => {
     );
   });
 
+  test('property: a remove takes out only the adds it had seen — an add it missed survives, also on a replica that held both adds when the remove came', () => {
+    fc.assert(
+      fc.property(fc.array(setStep(3), { maxLength: 40, size: 'max' }), fc.nat(5), (steps, v) => {
+        const model = new ObservedRemoveModel();
+        const [a, b, c] = playSets(3, steps, model) as [AWORSet<number>, AWORSet<number>, AWORSet<number>];
+        const fromA = model.apply(a, v, false, () => a.add(v));
+        const fromC = model.apply(c, v, false, () => c.add(v));
+        b.join(fromA);
+        const rm = model.apply(b, v, true, () => b.remove(v)); // b saw a's add, not c's
+        a.join(fromC);
+        a.join(rm);
+        for (const x of [a, b, c]) for (const y of [a, b, c]) x.join(y);
+        expect(model.live(v).some((w) => w.dot.startsWith(`${c.replica}:`)), "the model keeps c's add").toBe(true);
+        for (const x of [a, b, c]) expect(sorted(x.values()), `${x.replica}'s elements`).toEqual(model.keys().filter((k) => model.winner(k) !== undefined));
+      }),
+    );
+  });
+
   test('property: the value is what was added and not removed since, per replica', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(5)), { maxLength: 50 }), (ops) => {
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(5)), { maxLength: 50, size: 'max' }), (ops) => {
         const a = new AWORSet<number>('a');
         const model = new Set<number>();
         for (const [add, v] of ops) {
@@ -132,6 +151,18 @@ describe('AWORSet', () => {
           else (a.remove(v), model.delete(v));
         }
         return JSON.stringify(sorted(a.values())) === JSON.stringify(sorted([...model]));
+      }),
+    );
+  });
+
+  test('property: across replicas, an element is present iff some add of it was seen by no remove (the observed-remove model), on every replica once synced', () => {
+    fc.assert(
+      fc.property(fc.array(setStep(3), { maxLength: 60, size: 'max' }), (steps) => {
+        const model = new ObservedRemoveModel();
+        const rs = playSets(3, steps, model);
+        for (const x of rs) for (const y of rs) x.join(y);
+        const present = model.keys().filter((v) => model.winner(v) !== undefined);
+        for (const x of rs) expect(sorted(x.values()), `${x.replica}'s elements`).toEqual(present);
       }),
     );
   });
