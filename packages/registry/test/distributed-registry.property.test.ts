@@ -48,7 +48,7 @@ const later = (a: Stamp, b: Stamp): boolean => (a.ms !== b.ms ? a.ms > b.ms : a.
  */
 function stampOf(reg: DistributedRegistry<string, number>, key: string, pid: Pid): Stamp {
   const t = currentStamp(reg, key, pid);
-  if (!t) throw new Error(`no candidate of ${pid} under ${key} right after its registration`);
+  if (!t) throw new Error(`no candidate of ${String(pid)} under ${key} right after its registration`);
   return t;
 }
 
@@ -143,7 +143,7 @@ async function run(keys: 'unique' | 'duplicate', ops: Op[]): Promise<void> {
               if (killed.has(p.key) || (await nodes[i]!.processInfo(p)) !== undefined) continue;
               // Not killed by the schedule: it lost a name, to the registration with the later timestamp.
               const reason = downs.get(p.key);
-              expect(isNameConflict(reason), `${p} died of a name conflict, not of ${JSON.stringify(reason)}`).toBe(true);
+              expect(isNameConflict(reason), `${String(p)} died of a name conflict, not of ${JSON.stringify(reason)}`).toBe(true);
               const { name, winner } = (reason as { nameConflict: { name: string; winner: Pid } }).nameConflict;
               // The winner's write is its registration, or the one that put it back after another
               // node's node-down cleanup had removed it: a holder re-asserts on seeing that, with
@@ -156,7 +156,7 @@ async function run(keys: 'unique' | 'duplicate', ops: Op[]): Promise<void> {
               const won = again && (!first || later(again, first)) ? again : first;
               const lost = stamps.get(`${p.key}|${name}`);
               const reasserted = !again && (await regs[wi]!.stats()).reasserted > 0;
-              expect(reasserted || (lost && won && later(won, lost)), `${winner} at ${JSON.stringify(won)} won ${name} over ${p} at ${JSON.stringify(lost)}`).toBe(true);
+              expect(reasserted || (lost && won && later(won, lost)), `${String(winner)} at ${JSON.stringify(won)} won ${name} over ${String(p)} at ${JSON.stringify(lost)}`).toBe(true);
             }
           }
           // Of the live processes that registered a name and kept it, the holder is the only one left.
