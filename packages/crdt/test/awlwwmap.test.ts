@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { Pid, decode, encode } from '@foundation/runtime';
-import { AWLWWMap, ClockOffsetError, HLC } from '@foundation/crdt';
+import { AWLWWMap, ClockOffsetError, HLC, InvalidWireError } from '@foundation/crdt';
 import { ManualClock, canon, mapStep, playMaps } from './support.js';
 import { ObservedRemoveModel } from './model.js';
 
@@ -95,6 +95,39 @@ describe('AWLWWMap', () => {
     here.join(near.set('near', 3));
     expect(here.get('near')).toBe(3);
     expect(here.hlc.peek().ms).toBe(4000);
+  });
+
+  test('a join whose later key brings a write over maxOffsetMs ahead changes none of its keys, not even the ones before it', () => {
+    const clock = new ManualClock(1000);
+    const remote = new AWLWWMap<string, number>('remote', { clock });
+    remote.set('a', 1);
+    clock.t = 1_000_000;
+    remote.set('b', 2); // 'b' comes after 'a' in the state
+    const here = new AWLWWMap<string, number>('here', { clock: new ManualClock(1000), maxOffsetMs: 5000 });
+    const before = canon(here);
+    expect(() => here.join(remote)).toThrow(ClockOffsetError);
+    expect(canon(here)).toBe(before);
+    expect(here.has('a')).toBe(false);
+  });
+
+  test('concurrent of an absent key is empty', () => {
+    const m = new AWLWWMap<string, number>('a');
+    m.set('k', 1);
+    expect(m.concurrent('missing')).toEqual([]);
+  });
+
+  test('fromWire refuses a register that is not { v, t }, naming where it is', () => {
+    for (const reg of [null, 5, { t: { ms: 1, c: 0, r: 'a' } }]) {
+      const bad = { kind: 'awlwwmap', context: { vv: [['a', 1]], cloud: [] }, entries: [['k', [['a', 1, reg]]]] };
+      let err: unknown;
+      try {
+        AWLWWMap.fromWire(bad, 'b');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(reg)).toBeInstanceOf(InvalidWireError);
+      expect(err, JSON.stringify(reg)).toMatchObject({ path: 'awlwwmap.entries[0][1][0][2]', expected: '{ v, t }' });
+    }
   });
 
   test('fromWire refuses a register without a timestamp', () => {

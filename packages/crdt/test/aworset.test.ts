@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { Pid, decode, encode } from '@foundation/runtime';
 import { AWORSet, InvalidWireError, KindMismatchError, AWLWWMap } from '@foundation/crdt';
+import { InvalidArgumentError } from '@foundation/runtime';
 import { canon, playSets, setStep } from './support.js';
 import { ObservedRemoveModel } from './model.js';
 
@@ -65,6 +66,87 @@ describe('AWORSet', () => {
     );
     expect(() => AWORSet.fromWire({ kind: 'aworset', context: { vv: [], cloud: [] }, entries: 5 }, 'a')).toThrow(InvalidWireError);
     expect(() => new AWORSet('a').join(new AWLWWMap('b') as never)).toThrow(KindMismatchError);
+  });
+
+  test('a replica id must be a non-empty string', () => {
+    for (const id of ['', 5, undefined]) {
+      expect(() => new AWORSet<number>(id as string), String(id)).toThrow(InvalidArgumentError);
+      expect(() => new AWORSet<number>(id as string), String(id)).toThrow(/^replica must be a non-empty string/);
+    }
+  });
+
+  test('removing an absent element returns an empty delta and records nothing', () => {
+    const a = new AWORSet<number>('a');
+    a.add(1);
+    const ctx = a.context.toWire();
+    const d = a.remove(2);
+    expect(d.toWire()).toEqual({ kind: 'aworset', context: { vv: [], cloud: [] }, entries: [] });
+    expect(a.context.toWire()).toEqual(ctx);
+  });
+
+  test('join returns exactly the keys whose dots changed here', () => {
+    const a = new AWORSet<number>('a');
+    const b = new AWORSet<number>('b');
+    a.add(1);
+    a.add(2);
+    expect(sorted(b.join(a))).toEqual([1, 2]);
+    expect(b.join(a)).toEqual([]); // nothing new
+    expect(b.join(b)).toEqual([]);
+    const rm = a.remove(1);
+    expect(b.join(rm)).toEqual([1]);
+    expect(b.join(a.add(3))).toEqual([3]);
+  });
+
+  test('sameState compares dots and contexts; stateSize counts keys, live dots and the context', () => {
+    const a = new AWORSet<number>('a');
+    const b = new AWORSet<number>('b');
+    expect(a.sameState(b)).toBe(true);
+    a.add(1);
+    expect(a.sameState(b)).toBe(false);
+    b.join(a);
+    expect(a.sameState(b)).toBe(true);
+    const c = new AWORSet<number>('c');
+    c.add(1); // the same key with another dot
+    b.join(c);
+    expect(a.sameState(b)).toBe(false);
+    a.join(c);
+    expect(a.sameState(b)).toBe(true);
+    expect(a.sameState(new AWLWWMap('x') as never)).toBe(false);
+    a.add(2);
+    expect(a.stateSize()).toEqual({ keys: 2, dots: 3, contextReplicas: 2, contextCloud: 0 });
+    // Same context and sizes, told apart by a dot, or by a key.
+    const form = (key: number, n: number) => AWORSet.fromWire({ kind: 'aworset', context: { vv: [['r', 2]], cloud: [] }, entries: [[key, [['r', n, null]]]] }, 'me');
+    expect(form(1, 1).sameState(form(1, 1))).toBe(true);
+    expect(form(1, 1).sameState(form(1, 2))).toBe(false);
+    expect(form(1, 1).sameState(form(2, 1))).toBe(false);
+  });
+
+  test('fromWire names the malformed part of an entry and what it should be', () => {
+    const ctx = { vv: [['a', 2]], cloud: [] };
+    const err = (entries: unknown, context: unknown = ctx) => {
+      try {
+        AWORSet.fromWire({ kind: 'aworset', context, entries }, 'me');
+      } catch (e) {
+        expect(e).toBeInstanceOf(InvalidWireError);
+        const { path, expected } = e as InvalidWireError;
+        return { path, expected };
+      }
+      throw new Error(`accepted ${JSON.stringify(entries)}`);
+    };
+    const ok = ['x', [['a', 1, null]]];
+    expect(err(5)).toEqual({ path: 'aworset.entries', expected: 'an array' });
+    expect(err([], { vv: 'no', cloud: [] })).toEqual({ path: 'aworset.context', expected: '{ vv: [replica, n][], cloud: [replica, n[]][] }' });
+    const entry = { path: 'aworset.entries[1]', expected: '[key, [replica, counter, payload][] (not empty)]' };
+    for (const e of ['x', ['x'], ['x', [], 1], ['x', 'no'], ['x', []]]) expect(err([ok, e]), JSON.stringify(e)).toEqual(entry);
+    expect(err([ok, ['x', [['a', 2, null]]]])).toEqual({ path: 'aworset.entries[1]', expected: 'a key that appears once' });
+    const dot = { path: 'aworset.entries[1][1][0]', expected: '[replica: string, counter: integer ≥ 1, payload]' };
+    for (const d of ['a', [1, 1, null], ['a', 0, null], ['a', 1.5, null]]) expect(err([ok, ['y', [d]]]), JSON.stringify(d)).toEqual(dot);
+    expect(err([ok, ['y', [['a', 1, null]]]])).toEqual({ path: 'aworset.entries[1][1][0]', expected: 'a dot that tags one key only' });
+    expect(err([ok, ['y', [['a', 2, null], ['a', 2, null]]]])).toEqual({ path: 'aworset.entries[1][1][1]', expected: 'a dot that tags one key only' });
+    expect(err([ok, ['y', [['a', 3, null]]]])).toEqual({ path: 'aworset.entries[1][1][0]', expected: 'a dot within the context' });
+    expect(err([ok, ['y', [['a', 2, 7]]]])).toEqual({ path: 'aworset.entries[1][1][0][2]', expected: 'null' });
+    expect(err(null, null)).toEqual({ path: 'aworset.context', expected: '{ vv: [replica, n][], cloud: [replica, n[]][] }' });
+    expect(() => AWORSet.fromWire(null, 'me')).toThrow(/^aworset must be a aworset wire form/);
   });
 
   test('property: join is commutative', () => {
