@@ -110,10 +110,13 @@ describe('AWLWWMap', () => {
     expect(here.has('a')).toBe(false);
   });
 
-  test('concurrent of an absent key is empty', () => {
+  test('concurrent of an absent key is empty; keys lists the keys present', () => {
     const m = new AWLWWMap<string, number>('a');
     m.set('k', 1);
+    m.set('j', 2);
+    m.delete('j');
     expect(m.concurrent('missing')).toEqual([]);
+    expect(m.keys()).toEqual(['k']);
   });
 
   test('fromWire refuses a register that is not { v, t }, naming where it is', () => {

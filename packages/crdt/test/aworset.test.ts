@@ -119,6 +119,12 @@ describe('AWORSet', () => {
     expect(form(1, 1).sameState(form(1, 1))).toBe(true);
     expect(form(1, 1).sameState(form(1, 2))).toBe(false);
     expect(form(1, 1).sameState(form(2, 1))).toBe(false);
+    const forms = (...entries: [number, number[]][]) =>
+      AWORSet.fromWire({ kind: 'aworset', context: { vv: [['r', 4]], cloud: [] }, entries: entries.map(([k, ns]) => [k, ns.map((n) => ['r', n, null])]) }, 'me');
+    expect(forms([1, [1]]).sameState(forms([1, [1]], [2, [2]])), 'fewer keys').toBe(false);
+    expect(forms([1, [1]]).sameState(forms([1, [1, 2]])), 'fewer dots').toBe(false);
+    expect(forms([1, [1, 2]]).sameState(forms([1, [1, 3]])), 'one dot differs').toBe(false);
+    expect(new AWORSet('a').sameState(new AWLWWMap('a') as never), 'another kind').toBe(false);
   });
 
   test('fromWire names the malformed part of an entry and what it should be', () => {
@@ -137,7 +143,7 @@ describe('AWORSet', () => {
     expect(err(5)).toEqual({ path: 'aworset.entries', expected: 'an array' });
     expect(err([], { vv: 'no', cloud: [] })).toEqual({ path: 'aworset.context', expected: '{ vv: [replica, n][], cloud: [replica, n[]][] }' });
     const entry = { path: 'aworset.entries[1]', expected: '[key, [replica, counter, payload][] (not empty)]' };
-    for (const e of ['x', ['x'], ['x', [], 1], ['x', 'no'], ['x', []]]) expect(err([ok, e]), JSON.stringify(e)).toEqual(entry);
+    for (const e of ['x', ['x'], ['x', [], 1], ['y', [['a', 2, null]], 1], ['x', 'no'], ['x', []]]) expect(err([ok, e]), JSON.stringify(e)).toEqual(entry);
     expect(err([ok, ['x', [['a', 2, null]]]])).toEqual({ path: 'aworset.entries[1]', expected: 'a key that appears once' });
     const dot = { path: 'aworset.entries[1][1][0]', expected: '[replica: string, counter: integer ≥ 1, payload]' };
     for (const d of ['a', [1, 1, null], ['a', 0, null], ['a', 1.5, null]]) expect(err([ok, ['y', [d]]]), JSON.stringify(d)).toEqual(dot);
@@ -146,7 +152,7 @@ describe('AWORSet', () => {
     expect(err([ok, ['y', [['a', 3, null]]]])).toEqual({ path: 'aworset.entries[1][1][0]', expected: 'a dot within the context' });
     expect(err([ok, ['y', [['a', 2, 7]]]])).toEqual({ path: 'aworset.entries[1][1][0][2]', expected: 'null' });
     expect(err(null, null)).toEqual({ path: 'aworset.context', expected: '{ vv: [replica, n][], cloud: [replica, n[]][] }' });
-    expect(() => AWORSet.fromWire(null, 'me')).toThrow(/^aworset must be a aworset wire form/);
+    for (const w of [null, 5]) expect(() => AWORSet.fromWire(w, 'me'), String(w)).toThrow(/^aworset must be a aworset wire form/);
   });
 
   test('property: join is commutative', () => {
