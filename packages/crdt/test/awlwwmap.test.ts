@@ -1,10 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { Pid, decode, encode } from '@foundation/runtime';
-import { AWLWWMap, ClockOffsetError, HLC } from '@foundation/crdt';
+import { AWLWWMap, ClockOffsetError, HLC, InvalidWireError } from '@foundation/crdt';
 import { ManualClock, canon, mapStep, playMaps } from './support.js';
+import { ObservedRemoveModel } from './model.js';
 
-const threeStates = fc.array(mapStep(3), { maxLength: 40 }).map((steps) => playMaps(3, steps));
+const threeStates = fc.array(mapStep(3), { maxLength: 40, size: 'max' }).map((steps) => playMaps(3, steps));
 const join = (...xs: AWLWWMap<number, number>[]) => {
   const out = new AWLWWMap<number, number>('j');
   for (const x of xs) out.join(x);
@@ -101,6 +102,42 @@ describe('AWLWWMap', () => {
     expect(here.hlc.peek().ms).toBe(4000);
   });
 
+  test('a join whose later key brings a write over maxOffsetMs ahead changes none of its keys, not even the ones before it', () => {
+    const clock = new ManualClock(1000);
+    const remote = new AWLWWMap<string, number>('remote', { clock });
+    remote.set('a', 1);
+    clock.t = 1_000_000;
+    remote.set('b', 2); // 'b' comes after 'a' in the state
+    const here = new AWLWWMap<string, number>('here', { clock: new ManualClock(1000), maxOffsetMs: 5000 });
+    const before = canon(here);
+    expect(() => here.join(remote)).toThrow(ClockOffsetError);
+    expect(canon(here)).toBe(before);
+    expect(here.has('a')).toBe(false);
+  });
+
+  test('concurrent of an absent key is empty; keys lists the keys present', () => {
+    const m = new AWLWWMap<string, number>('a');
+    m.set('k', 1);
+    m.set('j', 2);
+    m.delete('j');
+    expect(m.concurrent('missing')).toEqual([]);
+    expect(m.keys()).toEqual(['k']);
+  });
+
+  test('fromWire refuses a register that is not { v, t }, naming where it is', () => {
+    for (const reg of [null, 5, { t: { ms: 1, c: 0, r: 'a' } }]) {
+      const bad = { kind: 'awlwwmap', context: { vv: [['a', 1]], cloud: [] }, entries: [['k', [['a', 1, reg]]]] };
+      let err: unknown;
+      try {
+        AWLWWMap.fromWire(bad, 'b');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(reg)).toBeInstanceOf(InvalidWireError);
+      expect(err, JSON.stringify(reg)).toMatchObject({ path: 'awlwwmap.entries[0][1][0][2]', expected: '{ v, t }' });
+    }
+  });
+
   test('fromWire refuses a register without a timestamp', () => {
     const bad = { kind: 'awlwwmap', context: { vv: [['a', 1]], cloud: [] }, entries: [['k', [['a', 1, { v: 1 }]]]] };
     expect(() => AWLWWMap.fromWire(bad, 'b')).toThrow(/timestamp|\.t must be/);
@@ -126,30 +163,56 @@ describe('AWLWWMap', () => {
 
   test('property: delta-state equivalence (the deltas, shuffled and duplicated, = the state)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(4), fc.nat(9)), { maxLength: 40 }), fc.func(fc.integer()), (ops, order) => {
-        const a = new AWLWWMap<number, number>('a');
-        const deltas = ops.map(([set, k, v]) => (set ? a.set(k, v) : a.delete(k)));
-        const b = new AWLWWMap<number, number>('b');
-        const perm = deltas.map((d, i) => [order(i), d] as const).sort((x, y) => x[0] - y[0]);
-        for (const [, d] of [...perm, ...perm.slice(0, 5)]) b.join(d);
-        return canon(b) === canon(a) && read(b) === read(a);
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.nat(4), fc.nat(9)), { maxLength: 40, size: 'max' }),
+        fc.func(fc.integer()),
+        (ops, order) => {
+          const a = new AWLWWMap<number, number>('a');
+          const deltas = ops.map(([set, k, v]) => (set ? a.set(k, v) : a.delete(k)));
+          const b = new AWLWWMap<number, number>('b');
+          const perm = deltas.map((d, i) => [order(i), d] as const).sort((x, y) => x[0] - y[0]);
+          for (const [, d] of [...perm, ...perm.slice(0, 5)]) b.join(d);
+          return canon(b) === canon(a) && read(b) === read(a);
+        },
+      ),
+    );
+  });
+
+  test("property: LWW picks the same winner on every replica, the sequential model's: the greatest timestamp (ms, counter, replica) among the writes no delete or later set had seen", () => {
+    fc.assert(
+      // Wall clocks that disagree and move, or one frozen clock where timestamps tie but for the replica.
+      fc.property(fc.array(mapStep(4, 3), { maxLength: 60, size: 'max' }), fc.boolean(), (steps, frozen) => {
+        const model = new ObservedRemoveModel();
+        const rs = playMaps(4, steps, model, frozen);
+        for (const x of rs) for (const y of rs) x.join(y);
+        const views = rs.map(read);
+        expect(views.every((v) => v === views[0])).toBe(true);
+        for (const x of rs) {
+          for (const k of model.keys()) {
+            expect(x.has(k), `${x.replica} has ${k}`).toBe(model.winner(k) !== undefined);
+            expect(x.get(k), `${x.replica} reads ${k}`).toBe(model.winner(k)?.v);
+            expect(x.concurrent(k).length, `${x.replica}: concurrent writes of ${k}`).toBe(model.live(k).length);
+          }
+        }
       }),
     );
   });
 
-  test('property: LWW picks the same winner on every replica, the greatest timestamp among concurrent writes', () => {
+  test('property: a delete takes out only the writes it had seen — a set it missed survives, also on a replica that held both sets when the delete came', () => {
     fc.assert(
-      fc.property(fc.array(mapStep(4, 3), { maxLength: 60 }), (steps) => {
-        const rs = playMaps(4, steps);
-        const all = join(...rs);
-        for (const x of rs) for (const y of rs) x.join(y);
-        const views = rs.map(read);
-        if (!views.every((v) => v === views[0])) return false;
-        return all.keys().every((k) => {
-          const regs = all.concurrent(k);
-          const max = regs.reduce((m, r) => (HLC.compare(r.t, m.t) > 0 ? r : m));
-          return rs.every((x) => x.get(k) === max.v);
-        });
+      fc.property(fc.array(mapStep(3), { maxLength: 40, size: 'max' }), fc.nat(4), (steps, k) => {
+        const model = new ObservedRemoveModel();
+        const [a, b, c] = playMaps(3, steps, model) as [AWLWWMap<number, number>, AWLWWMap<number, number>, AWLWWMap<number, number>];
+        const fromA = model.apply(a, k, false, () => a.set(k, 1000));
+        const fromC = model.apply(c, k, false, () => c.set(k, 2000));
+        b.join(fromA);
+        const del = model.apply(b, k, true, () => b.delete(k)); // b saw a's set, not c's
+        a.join(fromC);
+        a.join(del);
+        for (const x of [a, b, c]) for (const y of [a, b, c]) x.join(y);
+        expect(model.winner(k)?.v, "the model keeps c's set").toBe(2000);
+        for (const x of [a, b, c])
+          for (const key of model.keys()) expect(x.get(key), `${x.replica} reads ${key}`).toBe(model.winner(key)?.v);
       }),
     );
   });

@@ -1,12 +1,28 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { AWLWWMap, AWORSet } from '@foundation/crdt';
-import { SimCluster, schedule } from './sim-cluster.js';
+import { SimCluster, liveDots, schedule } from './sim-cluster.js';
 
-// The simulated network and its schedules: ./sim-cluster.ts.
+// The simulated network and its schedules: ./sim-cluster.ts; the sequential model: ./model.ts.
+
+/**
+ * Every replica holds the writes the model says are live, and reads what it says: per key, the
+ * live write with the greatest timestamp (a map), or present iff some add is live (a set).
+ */
+function expectModel(sim: SimCluster): void {
+  const live = sim.model.liveDots();
+  for (const [i, c] of sim.crdts.entries()) {
+    expect([...liveDots(c)].sort(), `live writes on n${i}`).toEqual(live);
+    for (const k of sim.model.keys()) {
+      const w = sim.model.winner(k);
+      expect(c.has(k), `n${i} has ${k}`).toBe(w !== undefined);
+      if (c instanceof AWLWWMap) expect(c.get(k), `n${i} reads ${k}`).toBe(w?.v);
+    }
+  }
+}
 
 describe('replication under random delivery schedules', () => {
-  test('property: convergence — N AWLWWMap replicas under delays, duplicates, reordering, drops, partitions and heals reach one state', () => {
+  test("property: convergence — N AWLWWMap replicas under delays, duplicates, reordering, drops, partitions and heals reach one state, the sequential model's", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 2, max: 5 }).chain((n) => fc.tuple(fc.constant(n), schedule(n))),
@@ -18,13 +34,15 @@ describe('replication under random delivery schedules', () => {
           // And they agree on what each key reads, not just on the state.
           const reads = sim.crdts.map((c) => JSON.stringify((c as AWLWWMap<number, number>).toArray().sort((a, b) => a[0] - b[0])));
           expect(new Set(reads).size).toBe(1);
+          // What they read is the model's: the latest write not removed by a delete that had seen it.
+          expectModel(sim);
         },
       ),
       { numRuns: 150 },
     );
   });
 
-  test('property: convergence — N AWORSet replicas under the same schedules reach one state', () => {
+  test("property: convergence — N AWORSet replicas under the same schedules reach one state, the add-wins model's", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 3, max: 5 }).chain((n) => fc.tuple(fc.constant(n), schedule(n))),
@@ -32,6 +50,8 @@ describe('replication under random delivery schedules', () => {
           const sim = new SimCluster(n, 'aworset');
           for (const s of steps) sim.play(s);
           expect(sim.settle()).toBeGreaterThan(0);
+          // An element is present iff some add of it was not seen by a later remove (or add).
+          expectModel(sim);
         },
       ),
       { numRuns: 150 },
@@ -57,6 +77,32 @@ describe('replication under random delivery schedules', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  // KNOWN BUG (replication.ts, not fixed here): a delta interval is joined and acknowledged
+  // though the interval before it was lost, so the receiver's context claims writes whose
+  // removal it never got; digests then match and anti-entropy never repairs it. The convergence
+  // properties above find it with long schedules (`schedule(n, false, 'max')`: about one run in
+  // six of 150): once fixed, make this a plain `test` and give them size 'max'.
+  test.fails('a replica that lost one delta interval and got the next still converges: a later removal reaches it', () => {
+    const sim = new SimCluster(2, 'aworset');
+    expect(sim.settle()).toBeGreaterThan(0);
+    const flush = () => {
+      while (sim.inFlight.length > 0) sim.deliver(0);
+    };
+    sim.write(0, 3, 0, false);
+    sim.engines[0]!.tick();
+    flush();
+    sim.write(0, 3, 0, false); // replaces the first add...
+    sim.engines[0]!.tick();
+    sim.inFlight = []; // ...and its interval is lost on the way
+    sim.write(0, 3, 0, false);
+    sim.engines[0]!.tick();
+    flush(); // n1 joins the third interval and acknowledges it
+    sim.write(0, 3, 0, true);
+    expect(sim.settle()).toBeGreaterThan(0);
+    expect((sim.crdts[1] as AWORSet<number>).has(3)).toBe(false);
+    expectModel(sim);
   });
 
   test('a replica cut off while others write catches up on heal with one state message per peer', () => {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { decode, encode } from '@foundation/runtime';
 import { AWLWWMap, AWORSet, ReplicationEngine, replicaId, type ReplicatedCrdt, type ReplicationOptions } from '@foundation/crdt';
 import { ManualClock, canon } from './support.js';
+import { ObservedRemoveModel } from './model.js';
 
 /*
  * N ReplicationEngines over a simulated network that fast-check controls: messages (encoded
@@ -9,7 +10,8 @@ import { ManualClock, canon } from './support.js';
  * drops them; links are cut (in-flight messages lost, both sides see nodedown) and healed
  * (nodeup); a node restarts (its replica says farewell, then a new replica with a new id takes
  * its place). An oracle joins every delta ever made: the state one replica that saw every
- * event would have — the sequential model the cluster must end at.
+ * event would have — the state the cluster must end at — and `model` (./model.ts) says, apart
+ * from the code's own join and compare, which writes that state must hold and what each key reads.
  */
 
 export type Step =
@@ -42,7 +44,13 @@ export const step = (n: number, restarts = false): fc.Arbitrary<Step> =>
     { weight: restarts ? 2 : 0, arbitrary: fc.record({ t: fc.constant('round' as const) }) },
   );
 
-export const schedule = (n: number, restarts = false) => fc.array(step(n, restarts), { minLength: 1, maxLength: 120 });
+/**
+ * A schedule of up to 120 steps. fast-check's default size keeps arrays short (a handful of
+ * steps, whatever maxLength says): `size: 'max'` draws lengths up to 120, where partitions,
+ * concurrent writes and removals that missed some of them meet.
+ */
+export const schedule = (n: number, restarts = false, size: fc.SizeForArbitrary = 'small') =>
+  fc.array(step(n, restarts), { minLength: 1, maxLength: 120, size });
 
 /**
  * A schedule with a laggard: some steps, then one node cut off from all the others while they
@@ -93,6 +101,8 @@ export class SimCluster {
   readonly starts: number[];
   /** The join of every delta made anywhere. */
   readonly oracle: ReplicatedCrdt;
+  /** Every write and removal, with what its replica had seen: the sequential model of the reads. */
+  readonly model = new ObservedRemoveModel();
   /** Warnings the engines logged. */
   readonly warnings: string[] = [];
   inFlight: InFlight[] = [];
@@ -150,14 +160,15 @@ export class SimCluster {
 
   write(at: number, k: number, v: number, del: boolean): void {
     const c = this.crdts[at]!;
-    const d =
+    const d = this.model.apply(c, k, del, () =>
       c instanceof AWORSet
         ? del
           ? c.remove(k)
           : c.add(k)
         : del
           ? (c as AWLWWMap<number, number>).delete(k)
-          : (c as AWLWWMap<number, number>).set(k, v);
+          : (c as AWLWWMap<number, number>).set(k, v),
+    );
     (this.oracle as { join(o: unknown): unknown }).join(d);
     this.engines[at]!.local(d);
   }

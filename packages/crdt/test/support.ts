@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { AWLWWMap, AWORSet, keyOf } from '@foundation/crdt';
+import type { ObservedRemoveModel } from './model.js';
 
 /** Waits, one event-loop turn at a time, until `cond()` holds (no fixed sleep). */
 export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
@@ -32,13 +33,17 @@ export const setStep = (replicas: number, values = 6): fc.Arbitrary<SetStep> =>
     fc.record({ t: fc.constant('sync' as const), from: fc.nat(replicas - 1), to: fc.nat(replicas - 1) }),
   );
 
-/** Plays a history on `replicas` fresh AWORSets; returns them. */
-export function playSets(replicas: number, steps: SetStep[]): AWORSet<number>[] {
+/** Plays a history on `replicas` fresh AWORSets (recording each add and remove in `model`, if given); returns them. */
+export function playSets(replicas: number, steps: SetStep[], model?: ObservedRemoveModel): AWORSet<number>[] {
   const rs = Array.from({ length: replicas }, (_, i) => new AWORSet<number>(`r${i}`));
   for (const s of steps) {
-    if (s.t === 'add') rs[s.at]!.add(s.v);
-    else if (s.t === 'remove') rs[s.at]!.remove(s.v);
-    else rs[s.to]!.join(rs[s.from]!);
+    if (s.t === 'sync') rs[s.to]!.join(rs[s.from]!);
+    else {
+      const r = rs[s.at]!;
+      const op = () => (s.t === 'add' ? r.add(s.v) : r.remove(s.v));
+      if (model) model.apply(r, s.v, s.t === 'remove', op);
+      else op();
+    }
   }
   return rs;
 }
@@ -60,16 +65,22 @@ export const mapStep = (replicas: number, keys = 5): fc.Arbitrary<MapStep> =>
 
 /**
  * Plays a history on `replicas` fresh AWLWWMaps whose wall clocks disagree (each its own
- * ManualClock, moved back and forth by `tick`); returns them.
+ * ManualClock, moved back and forth by `tick`), recording each set and delete in `model` if
+ * given; returns them. With `frozen`, every wall clock reads the same and never moves: the
+ * timestamps differ by counter alone, and concurrent writes tie on it (the replica id decides).
  */
-export function playMaps(replicas: number, steps: MapStep[]): AWLWWMap<number, number>[] {
-  const clocks = Array.from({ length: replicas }, (_, i) => new ManualClock(1000 + i * 7));
+export function playMaps(replicas: number, steps: MapStep[], model?: ObservedRemoveModel, frozen = false): AWLWWMap<number, number>[] {
+  const clocks = Array.from({ length: replicas }, (_, i) => new ManualClock(frozen ? 1000 : 1000 + i * 7));
   const rs = clocks.map((clock, i) => new AWLWWMap<number, number>(`r${i}`, { clock }));
   for (const s of steps) {
-    if (s.t === 'set') rs[s.at]!.set(s.k, s.v);
-    else if (s.t === 'delete') rs[s.at]!.delete(s.k);
-    else if (s.t === 'tick') clocks[s.at]!.t = Math.max(0, clocks[s.at]!.t + s.ms);
-    else rs[s.to]!.join(rs[s.from]!);
+    if (s.t === 'set' || s.t === 'delete') {
+      const r = rs[s.at]!;
+      const op = () => (s.t === 'set' ? r.set(s.k, s.v) : r.delete(s.k));
+      if (model) model.apply(r, s.k, s.t === 'delete', op);
+      else op();
+    } else if (s.t === 'tick') {
+      if (!frozen) clocks[s.at]!.t = Math.max(0, clocks[s.at]!.t + s.ms);
+    } else rs[s.to]!.join(rs[s.from]!);
   }
   return rs;
 }

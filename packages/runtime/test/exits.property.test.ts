@@ -376,7 +376,7 @@ describe('exit signals over random process trees', () => {
         fc.array(stepArb, { minLength: 1, maxLength: 8 }),
         runCase,
       ),
-      { numRuns: 200, interruptAfterTimeLimit: 15_000 },
+      { numRuns: 200, interruptAfterTimeLimit: 15_000, markInterruptAsFailure: true },
     );
   });
 
@@ -390,7 +390,7 @@ describe('exit signals over random process trees', () => {
         }),
         runKillAll,
       ),
-      { numRuns: 200, interruptAfterTimeLimit: 15_000 },
+      { numRuns: 200, interruptAfterTimeLimit: 15_000, markInterruptAsFailure: true },
     );
   });
 });

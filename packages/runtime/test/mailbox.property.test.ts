@@ -182,10 +182,18 @@ const caseArb = (system: boolean) =>
 
 describe('bounded mailbox', () => {
   it('handled + dropped = sent; drop_newest keeps the oldest, drop_oldest the newest; reject throws for exactly the overflowing sends', async () => {
-    await fc.assert(fc.asyncProperty(caseArb(false), runCase), { numRuns: 150, interruptAfterTimeLimit: 15_000 });
+    await fc.assert(fc.asyncProperty(caseArb(false), runCase), {
+      numRuns: 150,
+      interruptAfterTimeLimit: 15_000,
+      markInterruptAsFailure: true,
+    });
   });
 
   it('DOWN and EXIT messages are never dropped, and the policy still holds for the user messages around them', async () => {
-    await fc.assert(fc.asyncProperty(caseArb(true), runCase), { numRuns: 150, interruptAfterTimeLimit: 15_000 });
+    await fc.assert(fc.asyncProperty(caseArb(true), runCase), {
+      numRuns: 150,
+      interruptAfterTimeLimit: 15_000,
+      markInterruptAsFailure: true,
+    });
   });
 });

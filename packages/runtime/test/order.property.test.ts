@@ -193,7 +193,7 @@ describe('message order between a pair of processes', () => {
           await node.stop();
         }
       }),
-      { numRuns: 300, interruptAfterTimeLimit: 15_000 },
+      { numRuns: 300, interruptAfterTimeLimit: 15_000, markInterruptAsFailure: true },
     );
   });
 
@@ -211,7 +211,7 @@ describe('message order between a pair of processes', () => {
           await b.stop();
         }
       }),
-      { numRuns: 200, interruptAfterTimeLimit: 15_000 },
+      { numRuns: 200, interruptAfterTimeLimit: 15_000, markInterruptAsFailure: true },
     );
   });
 });

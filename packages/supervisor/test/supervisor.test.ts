@@ -91,6 +91,27 @@ describe('Supervisor start and stop', () => {
     expect(reports.find((r) => r.kind === 'shutdownError')).toMatchObject({ child: 'slow', reason: 'killed' });
   });
 
+  test('children that stop as asked (on shutdown, or killed by brutal_kill) give no shutdownError report; each start is reported', async () => {
+    const node = await startNode();
+    const log: string[] = [];
+    const reports: SupervisorReport[] = [];
+    const sup = await Supervisor.start(node, {
+      onReport: (r) => reports.push(r),
+      children: [
+        spec('t', log, { args: { trap: true } }),
+        spec('u', log),
+        spec('k', log, { shutdown: 'brutal_kill', args: { trap: true } }),
+        spec('tmp', log, { restart: 'temporary', args: { trap: true } }),
+      ],
+    });
+    for (const id of ['t', 'u', 'k', 'tmp']) await sup.terminateChild(id);
+    const down = watch(node.inbox(), sup.pid);
+    node.exit(sup.pid, 'shutdown');
+    expect((await down).reason).toBe('shutdown');
+    expect(reports.filter((r) => r.kind === 'shutdownError')).toEqual([]);
+    expect(reports.filter((r) => r.kind === 'started').map((r) => r.child)).toEqual(['t', 'u', 'k', 'tmp']);
+  });
+
   test("shutdown 'brutal_kill' kills at once, without terminate", async () => {
     const node = await startNode();
     const log: string[] = [];
