@@ -17,9 +17,11 @@ interface Header {
   readonly replica: string;
 }
 
-/** A delta group: the join of the sender's deltas after the last one shipped here, up to `seq`. */
+/** A delta group: the join of the sender's deltas after `after` (the last one shipped here), up to `seq`. */
 export interface DeltaMessage extends Header {
   readonly $crdt: 'delta';
+  /** The sequence number the group starts after: a receiver joins it only if it has everything up to there. */
+  readonly after: number;
   readonly seq: number;
   readonly delta: unknown;
   /** Replicas the sender has pruned: put back into the delta's context before joining it. */
@@ -70,6 +72,9 @@ export function checkReplicaMessage(m: ReplicaMessage): ReplicaMessage {
   }
   if (m.$crdt !== 'digest' && !(Number.isSafeInteger(m.seq) && m.seq >= 0)) {
     throw new InvalidWireError(`${m.$crdt}.seq`, 'an integer ≥ 0', m.seq);
+  }
+  if (m.$crdt === 'delta' && !(Number.isSafeInteger(m.after) && m.after >= 0 && m.after <= m.seq)) {
+    throw new InvalidWireError('delta.after', `an integer ≥ 0 and ≤ seq (${m.seq})`, m.after);
   }
   if (m.$crdt === 'digest' && typeof m.reply !== 'boolean') throw new InvalidWireError('digest.reply', 'a boolean', m.reply);
   if (m.$crdt === 'digest' && m.retired !== undefined) checkList(m.retired, 'digest.retired', 'pruned');

@@ -75,8 +75,11 @@ export interface ReplicationStats {
   peers: { node: string; replica: string; sent: number; acked: number }[];
   /** Protocol messages sent, by kind. */
   sent: { delta: number; state: number; ack: number; digest: number };
-  /** Messages dropped: malformed, or carrying a write stamped too far ahead of this clock. */
-  dropped: { malformed: number; clockOffset: number };
+  /**
+   * Messages dropped: malformed, carrying a write stamped too far ahead of this clock, or a
+   * delta group that starts after a lost one (`gap`: not acknowledged, so it comes again).
+   */
+  dropped: { malformed: number; clockOffset: number; gap: number };
   /** Replicas in this replica's causal context, and retirement markers held (see internal/pruning.ts). */
   contextReplicas: number;
   retiring: number;
@@ -123,11 +126,19 @@ export class ReplicationEngine {
   private readonly hlc: HLCOptions | undefined;
   private ticks = 0;
   private readonly counts = { delta: 0, state: 0, ack: 0, digest: 0 };
-  private readonly dropped = { malformed: 0, clockOffset: 0 };
+  private readonly dropped = { malformed: 0, clockOffset: 0, gap: 0 };
   private readonly warnings: WarnOnce;
   private readonly retirements: Retirements;
   /** The replica last heard from on each connected node: newer ones there prove older ones dead. */
   private readonly current = new Map<string, string>();
+  /**
+   * Per sender node: its replica and the last sequence number of it joined here, with nothing
+   * missing before it. A delta group that starts after a later number (one before it was lost)
+   * is not joined nor acknowledged: joined, its context would claim the lost group's dots as
+   * seen (and their removals as done), and no digest could tell. The sender, unacknowledged,
+   * ships again from what was acknowledged (delta-interval anti-entropy, Almeida et al.).
+   */
+  private readonly received = new Map<string, { replica: string; seq: number }>();
   /** Nodes down (with their last replica, and since when), until they come back or `retireDownAfterTicks` passes. */
   private readonly downSince = new Map<string, { replica: string; tick: number }>();
   private readonly retireDownAfterTicks: number;
@@ -187,6 +198,7 @@ export class ReplicationEngine {
     if (replica !== undefined && this.retireDownAfterTicks !== Infinity) this.downSince.set(node, { replica, tick: this.ticks });
     this.peers.delete(node);
     this.current.delete(node);
+    this.received.delete(node);
     this.warnings.forget(`${node}\u0000`);
     this.collect();
   }
@@ -217,7 +229,7 @@ export class ReplicationEngine {
           wire = this.buffer.since(p.sent, () => this.crdt.empty()).toWire();
           groups.set(p.sent, wire);
         }
-        this.send(node, { $crdt: 'delta', ...this.header(), seq: top, delta: wire, pruned: this.retirements.prunedWire() });
+        this.send(node, { $crdt: 'delta', ...this.header(), after: p.sent, seq: top, delta: wire, pruned: this.retirements.prunedWire() });
         p.sent = top;
         p.unacked = 'delta';
         p.stalled = 0;
@@ -270,6 +282,10 @@ export class ReplicationEngine {
     switch (m.$crdt) {
       case 'delta':
       case 'state':
+        if (m.$crdt === 'delta' && this.gapBefore(m)) {
+          this.dropped.gap++;
+          return;
+        }
         try {
           this.joinRemote(incoming!);
         } catch (e) {
@@ -277,6 +293,7 @@ export class ReplicationEngine {
           this.drop(m, 'clockOffset', e);
           return;
         }
+        if (!dead) this.joined(m.from, m.replica, m.seq);
         // Not answered: it is gone (or not there), and its data came in all the same.
         if (!dead) this.send(m.from, { $crdt: 'ack', ...this.header(), seq: m.seq });
         return;
@@ -363,6 +380,24 @@ export class ReplicationEngine {
   }
 
   /** Notes the replica a node runs now; a new one there retires the one before it. */
+  /**
+   * True when the delta group `m` starts after what this replica has of its sender (a group
+   * before it was lost). With nothing of that replica yet, only a group from its start fits:
+   * the sender ships its whole state to a replica it has not heard acknowledge (see nodeUp).
+   */
+  private gapBefore(m: { readonly from: string; readonly replica: string; readonly after: number }): boolean {
+    const r = this.received.get(m.from);
+    const have = r !== undefined && r.replica === m.replica ? r.seq : 0;
+    return m.after > have;
+  }
+
+  /** Everything of `replica` (on `node`) up to `seq` is joined here now. */
+  private joined(node: string, replica: string, seq: number): void {
+    const r = this.received.get(node);
+    if (r === undefined || r.replica !== replica) this.received.set(node, { replica, seq });
+    else if (seq > r.seq) r.seq = seq;
+  }
+
   private heardFrom(node: string, replica: string): void {
     const before = this.current.get(node);
     if (before === replica) return;

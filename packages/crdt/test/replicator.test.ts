@@ -297,8 +297,10 @@ describe('Replicator', () => {
       const malformed: unknown[] = [
         { $crdt: 'delta' },
         { $crdt: 'nope', ...head },
-        { ...head, $crdt: 'delta', seq: -1, delta: {} },
-        { ...head, $crdt: 'delta', seq: 1, delta: { kind: 'awlwwmap', context: 5, entries: [] } },
+        { ...head, $crdt: 'delta', after: 0, seq: -1, delta: {} },
+        { ...head, $crdt: 'delta', after: 0, seq: 1, delta: { kind: 'awlwwmap', context: 5, entries: [] } },
+        { ...head, $crdt: 'delta', seq: 1, delta: { kind: 'awlwwmap', context: { vv: [], cloud: [] }, entries: [] } },
+        { ...head, $crdt: 'delta', after: 2, seq: 1, delta: { kind: 'awlwwmap', context: { vv: [], cloud: [] }, entries: [] } },
         { ...head, $crdt: 'state', seq: 1, state: { kind: 'aworset', context: { vv: [], cloud: [] }, entries: [] } },
         {
           ...head,
