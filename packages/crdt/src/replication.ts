@@ -6,6 +6,7 @@ import { ClockOffsetError, KindMismatchError } from './errors.js';
 import type { HLCOptions } from './hlc.js';
 import { Retirements, type PeerRetirement, type PrunedWire } from './internal/pruning.js';
 import { WarnOnce } from './internal/warn-once.js';
+import { nodeOfReplica } from './replica-id.js';
 import { checkReplicaMessage, isReplicaMessage, type ReplicaMessage } from './protocol.js';
 
 /** How a ReplicationEngine reaches the replicas of its CRDT on other nodes. */
@@ -161,7 +162,14 @@ export class ReplicationEngine {
     const down = opts.retireDownAfterTicks;
     if (down !== undefined && down !== Infinity) positiveInt('retireDownAfterTicks', down, 0);
     this.retireDownAfterTicks = down ?? Infinity;
-    this.retirements = new Retirements(crdt, positiveInt('pruningMarkerTicks', opts.pruningMarkerTicks, DEFAULT_PRUNING_MARKER_TICKS));
+    this.retirements = new Retirements(
+      crdt,
+      positiveInt('pruningMarkerTicks', opts.pruningMarkerTicks, DEFAULT_PRUNING_MARKER_TICKS),
+      (r) => {
+        const node = nodeOfReplica(r);
+        return node !== undefined && this.current.get(node) === r && this.host.nodes().includes(node);
+      },
+    );
     const log = opts.log ?? ((msg: string) => console.warn(msg));
     this.warnings = new WarnOnce((msg) => log(`[crdt ${name}] ${msg}`));
   }

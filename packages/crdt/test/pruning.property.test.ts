@@ -103,6 +103,23 @@ describe('pruning of dead replicas', () => {
     );
   });
 
+  test('a live replica retired while only cut off loses its markers once it is heard from again: they do not travel between the others for ever', () => {
+    const n = 3;
+    const sim = new SimCluster(n, 'aworset', { nodeFormIds: true, engine: { pruningMarkerTicks: 30, retireDownAfterTicks: 9 } });
+    const steps: Step[] = [
+      { t: 'write', at: 2, k: 0, v: 0, del: false },
+      { t: 'round' },
+      { t: 'cut', a: 1, b: 2 },
+      { t: 'round' },
+      ...Array.from({ length: 5 }, (): Step[] => [{ t: 'tick', at: 1 }, { t: 'tick', at: 1 }, { t: 'round' }]).flat(),
+    ];
+    for (const s of steps) sim.play(s);
+    expect(sim.settle(200), 'rounds to converge').toBeGreaterThan(0);
+    sim.write(0, 0, 0, true);
+    const forgotten = () => sim.engines.every((e) => e.stats().contextReplicas <= n && e.stats().retiring === 0);
+    expect(sim.settle(200, forgotten), 'rounds until no marker is left').toBeGreaterThan(0);
+  });
+
   test('a restarted node’s previous replicas leave every context, and their markers go after the TTL', () => {
     const sim = new SimCluster(3, 'aworset', { nodeFormIds: true, engine: { pruningMarkerTicks: 12 } });
     for (let start = 0; start < 4; start++) {

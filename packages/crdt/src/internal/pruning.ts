@@ -90,6 +90,13 @@ export class Retirements {
   constructor(
     private readonly crdt: ReplicatedCrdt,
     private readonly ttlTicks: number,
+    /**
+     * True for a replica heard from as the current one of a connected node: alive, whatever a
+     * marker says (it was retired while only cut off). Such a marker is dropped, never adopted,
+     * else it would travel between the other replicas for ever, the live one never reporting it
+     * pruned.
+     */
+    private readonly live: (replica: string) => boolean = () => false,
   ) {}
 
   /** Markers held (dead replicas being pruned, or pruned within the TTL). */
@@ -109,6 +116,11 @@ export class Retirements {
   scan(current: ReadonlyMap<string, string>): void {
     const me = this.crdt.replica;
     const myNode = nodeOfReplica(me);
+    for (const [r, m] of this.markers) {
+      if (!this.live(r)) continue;
+      if (m.pruned) this.unprune(r, m);
+      this.markers.delete(r);
+    }
     for (const { replica } of this.crdt.context.replicas()) {
       if (replica === me || this.markers.has(replica)) continue;
       const node = nodeOfReplica(replica);
@@ -121,13 +133,13 @@ export class Retirements {
   /** Starts retiring `replica`, known dead (not this one; only while the context holds it). */
   retire(replica: string): void {
     const ctx = this.crdt.context;
-    if (replica === this.crdt.replica || this.markers.has(replica) || ctx.max(replica) === 0) return;
+    if (replica === this.crdt.replica || this.markers.has(replica) || ctx.max(replica) === 0 || this.live(replica)) return;
     this.markers.set(replica, { upTo: ctx.max(replica), pruned: false, age: 0 });
   }
 
   /** Takes in a marker a peer reported (adopted only for a replica this context holds or retires). */
   adopt(replica: string, upTo: number): void {
-    if (replica === this.crdt.replica) return;
+    if (replica === this.crdt.replica || this.live(replica)) return;
     const m = this.markers.get(replica);
     if (!m) {
       const mine = this.crdt.context.max(replica);
@@ -172,7 +184,7 @@ export class Retirements {
     for (const [r, upTo, age] of pruned) {
       // This replica itself, retired while it was only cut off: it takes no marker, but the
       // entry goes back all the same, so that its values the sender removed go here too.
-      if (r === this.crdt.replica) {
+      if (r === this.crdt.replica || this.live(r)) {
         incoming.addRange(r, upTo);
         continue;
       }
