@@ -5,18 +5,15 @@ import {
   MemoryNetwork,
   Node,
   isDown,
-  isExit,
   noReply,
   isNodeDown,
   isNodeUp,
   ReceiveTimeoutError,
   UnencodableError,
-  type DownMessage,
-  type ExitMessage,
   type Inbox,
   type Pid,
-  type Ref,
 } from '@foundation/runtime';
+import { downFor, exitFrom } from './support.js';
 
 const nodes: Node[] = [];
 async function start(net: MemoryNetwork, name: string): Promise<Node> {
@@ -28,14 +25,6 @@ afterEach(async () => {
   for (const node of nodes.splice(0).reverse()) await node.stop();
 });
 
-const downFor =
-  (ref: Ref) =>
-  (m: unknown): m is DownMessage =>
-    isDown(m) && m.ref.equals(ref);
-const exitFrom =
-  (pid: Pid) =>
-  (m: unknown): m is ExitMessage =>
-    isExit(m) && m.from.equals(pid);
 const until = (fn: () => unknown) => vi.waitFor(fn, { interval: 1, timeout: 2000 });
 
 async function failure(p: Promise<unknown>): Promise<Error> {

@@ -16,6 +16,7 @@ import {
 } from '@foundation/runtime';
 import type { ProbeArgs, ProbeReport } from './fixtures/thread-actors.js';
 import { MODULES, ask, schedulerNode, schedulerOf } from './fixtures/scheduler-node.js';
+import { downFor, exitFrom } from './support.js';
 
 /*
  * Links, monitors and exit signals between actors on different schedulers of one node (the
@@ -23,14 +24,6 @@ import { MODULES, ask, schedulerNode, schedulerOf } from './fixtures/scheduler-n
  * Mirrors signals.test.ts, which shows the same rules on one scheduler.
  */
 
-const downFor =
-  (ref: Ref) =>
-  (m: unknown): m is DownMessage =>
-    isDown(m) && m.ref.equals(ref);
-const exitFrom =
-  (pid: Pid) =>
-  (m: unknown): m is ExitMessage =>
-    isExit(m) && m.from.equals(pid);
 const isReport = (m: unknown): m is ProbeReport => typeof m === 'object' && m !== null && (m as ProbeReport).probe instanceof Pid;
 /** A report from `probe` of a message that reached its handleInfo, matching `what`. */
 const infoFrom =

@@ -1,17 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import {
-  Actor,
-  Node,
-  Pid,
-  ReceiveTimeoutError,
-  UnknownNameError,
-  isDown,
-  isExit,
-  type DownMessage,
-  type ExitMessage,
-  type Inbox,
-  type Ref,
-} from '@foundation/runtime';
+import { Actor, Node, Pid, ReceiveTimeoutError, UnknownNameError, isDown, isExit, type DownMessage, type Inbox } from '@foundation/runtime';
+import { downFor, exitFrom } from './support.js';
 
 const nodes: Node[] = [];
 async function start(): Promise<Node> {
@@ -22,15 +11,6 @@ async function start(): Promise<Node> {
 afterEach(async () => {
   for (const node of nodes.splice(0).reverse()) await node.stop();
 });
-
-const downFor =
-  (ref: Ref) =>
-  (m: unknown): m is DownMessage =>
-    isDown(m) && m.ref.equals(ref);
-const exitFrom =
-  (pid: Pid) =>
-  (m: unknown): m is ExitMessage =>
-    isExit(m) && m.from.equals(pid);
 
 /** Monitors `pid` from `inbox` and resolves with its DOWN. */
 function watch(inbox: Inbox, pid: Pid): Promise<DownMessage> {

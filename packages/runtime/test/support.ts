@@ -1,3 +1,17 @@
+import { isDown, isExit, type DownMessage, type ExitMessage, type Pid, type Ref } from '@foundation/runtime';
+
+/** A receive predicate for the DOWN of the monitor `ref`. */
+export const downFor =
+  (ref: Ref) =>
+  (m: unknown): m is DownMessage =>
+    isDown(m) && m.ref.equals(ref);
+
+/** A receive predicate for the EXIT message from `pid`. */
+export const exitFrom =
+  (pid: Pid) =>
+  (m: unknown): m is ExitMessage =>
+    isExit(m) && m.from.equals(pid);
+
 /** Waits, one event-loop turn at a time, until `cond()` holds (no fixed sleep). */
 export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
   const deadline = performance.now() + ms;
