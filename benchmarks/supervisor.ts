@@ -1,11 +1,13 @@
 /**
  * supervisor: restart latency (a child crashes → its replacement answers a call; median of
- * many) and a one_for_all restart of 1,000 children (crash → all 1,000 replaced).
+ * many), a one_for_all restart of 1,000 children (crash → all 1,000 replaced), and a mass exit
+ * of 100,000 temporary children of a DynamicSupervisor (each EXIT must find its child in O(1):
+ * a scan per EXIT made this O(n²)).
  *
  *   pnpm tsx benchmarks/supervisor.ts
  */
 import { Actor, Node, type Pid } from '@foundation/runtime';
-import { Supervisor, type SupervisorHandle } from '@foundation/supervisor';
+import { DynamicSupervisor, Supervisor, type SupervisorHandle } from '@foundation/supervisor';
 
 class Echo extends Actor<'ping' | 'crash', string, void> {
   override handleCall() {
@@ -71,5 +73,23 @@ async function oneForAll(children: number, rounds: number): Promise<void> {
   await node.stop();
 }
 
+/** Every child of a DynamicSupervisor exits at once; the time until the supervisor has handled every EXIT. */
+async function massExit(children: number): Promise<void> {
+  const node = await Node.start({ name: 'bench' });
+  const sup = await DynamicSupervisor.start(node, {});
+  const pids: Pid[] = [];
+  for (let i = 0; i < children; i++) pids.push(await sup.startChild({ start: [Echo, undefined], restart: 'temporary' }));
+  const t0 = performance.now();
+  // Newest first: a linear scan for the exited child would walk the whole table each time.
+  for (const pid of pids.reverse()) node.cast(pid, 'crash');
+  while ((await sup.countChildren()).active > 0) await new Promise((r) => setImmediate(r));
+  const ms = performance.now() - t0;
+  console.log(
+    JSON.stringify({ workload: 'mass-exit', impl: 'foundation', unit: 'ms', children, median: Number(ms.toFixed(1)), rounds: 1 }),
+  );
+  await node.stop();
+}
+
 await restartLatency(1000);
 await oneForAll(1000, 5);
+await massExit(Number(process.env.MASS_EXIT_CHILDREN ?? 100_000));

@@ -4,7 +4,7 @@ import { ChildNotFoundError, MaxChildrenError, StartChildError } from './errors.
 import type { SupervisorRequest } from './protocol.js';
 import { checkDynamicChild } from './dynamic-child.js';
 import { dynamicSupervisorHandle, type DynamicSupervisorHandle } from './handle.js';
-import { SupervisorBase, childRecord, type ChildRecord } from './internal/base.js';
+import { SupervisorBase, type ChildRecord } from './internal/base.js';
 import { countOf, infoOf } from './internal/views.js';
 
 /**
@@ -23,17 +23,13 @@ export class DynamicSupervisor extends SupervisorBase<DynamicSupervisorOptions> 
     this.maxChildren = o.maxChildren;
   }
 
-  protected byPid(pid: Pid): ChildRecord | undefined {
-    for (const c of this.children.keys()) if (c.pid !== null && c.pid.equals(pid)) return c;
-    return undefined;
-  }
-
   protected byToken(token: number): ChildRecord | undefined {
     for (const c of this.children.keys()) if (c.pending === token) return c;
     return undefined;
   }
 
   protected remove(child: ChildRecord): void {
+    if (child.pid !== null) this.setPid(child, null);
     this.children.delete(child);
   }
 
@@ -66,7 +62,7 @@ export class DynamicSupervisor extends SupervisorBase<DynamicSupervisorOptions> 
     if (this.children.size >= this.maxChildren) throw new MaxChildrenError(this.maxChildren);
     const r = await this.startProcess(spec, label);
     if ('reason' in r) throw new StartChildError(label, r.reason);
-    this.children.set(childRecord(spec, label, r.pid), true);
+    this.children.set(this.record(spec, label, r.pid), true);
     return r.pid;
   }
 

@@ -5,7 +5,7 @@ import { failedToStartChild } from './reasons.js';
 import { ChildAlreadyPresentError, ChildAlreadyStartedError, ChildNotFoundError, ChildRunningError, StartChildError } from './errors.js';
 import type { SupervisorRequest } from './protocol.js';
 import { supervisorHandle, type SupervisorHandle } from './handle.js';
-import { SupervisorBase, childRecord, type ChildRecord } from './internal/base.js';
+import { SupervisorBase, type ChildRecord } from './internal/base.js';
 import { countOf, infoOf } from './internal/views.js';
 
 /**
@@ -30,12 +30,8 @@ export class Supervisor extends SupervisorBase<SupervisorOptions> {
         // eslint-disable-next-line @typescript-eslint/only-throw-error -- init's throw is this supervisor's exit reason: OTP's {shutdown, {failed_to_start_child, ...}}
         throw failedToStartChild(spec.id, r.reason);
       }
-      this.children.push(childRecord(spec, spec.id, r.pid));
+      this.children.push(this.record(spec, spec.id, r.pid));
     }
-  }
-
-  protected byPid(pid: Pid): ChildRecord | undefined {
-    return this.children.find((c) => c.pid !== null && c.pid.equals(pid));
   }
 
   protected byToken(token: number): ChildRecord | undefined {
@@ -43,6 +39,7 @@ export class Supervisor extends SupervisorBase<SupervisorOptions> {
   }
 
   protected remove(child: ChildRecord): void {
+    if (child.pid !== null) this.setPid(child, null);
     const i = this.children.indexOf(child);
     if (i >= 0) this.children.splice(i, 1);
   }
@@ -103,7 +100,7 @@ export class Supervisor extends SupervisorBase<SupervisorOptions> {
     if (old) throw new ChildAlreadyPresentError(spec.id);
     const r = await this.startProcess(spec, spec.id);
     if ('reason' in r) throw new StartChildError(spec.id, r.reason);
-    this.children.push(childRecord(spec, spec.id, r.pid));
+    this.children.push(this.record(spec, spec.id, r.pid));
     return r.pid;
   }
 
@@ -120,7 +117,7 @@ export class Supervisor extends SupervisorBase<SupervisorOptions> {
     c.pending = null;
     const r = await this.startProcess(c.spec, c.label);
     if ('reason' in r) throw new StartChildError(id, r.reason);
-    c.pid = r.pid;
+    this.setPid(c, r.pid);
     return r.pid;
   }
 

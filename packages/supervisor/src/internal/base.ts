@@ -27,7 +27,7 @@ class RetryRestart {
 }
 
 /** A new child record for `spec`. */
-export function childRecord(spec: NormalizedChildSpec, label: string | null, pid: Pid | null): ChildRecord {
+function childRecord(spec: NormalizedChildSpec, label: string | null, pid: Pid | null): ChildRecord {
   return { spec, label, pid, backoff: initialBackoff, pending: null, lastReason: undefined };
 }
 
@@ -43,8 +43,28 @@ export abstract class SupervisorBase<Args> extends Actor<SupervisorRequest, Supe
   private timers = new Set<unknown>();
   private nextToken = 1;
 
+  /** The children running now, by pid: an EXIT finds its child in O(1) (a mass failure of n children is O(n), not O(n²)). */
+  private readonly running = new Map<string, ChildRecord>();
+
   /** Finds the child running as `pid`. */
-  protected abstract byPid(pid: Pid): ChildRecord | undefined;
+  protected byPid(pid: Pid): ChildRecord | undefined {
+    const c = this.running.get(pid.key);
+    return c !== undefined && c.pid !== null && c.pid.equals(pid) ? c : undefined;
+  }
+
+  /** Records that `c` runs as `pid` now (or runs no more, for null): every change of a child's pid goes through here. */
+  protected setPid(c: ChildRecord, pid: Pid | null): void {
+    if (c.pid !== null && this.running.get(c.pid.key) === c) this.running.delete(c.pid.key);
+    c.pid = pid;
+    if (pid !== null) this.running.set(pid.key, c);
+  }
+
+  /** A new child record, indexed by its pid. */
+  protected record(spec: NormalizedChildSpec, label: string | null, pid: Pid | null): ChildRecord {
+    const c = childRecord(spec, label, null);
+    this.setPid(c, pid);
+    return c;
+  }
   /** Finds the child waiting for the restart `token`. */
   protected abstract byToken(token: number): ChildRecord | undefined;
   /** Forgets a child (a temporary one that exited, or a deleted one). */
@@ -73,7 +93,7 @@ export abstract class SupervisorBase<Args> extends Actor<SupervisorRequest, Supe
       c.lastReason = r.reason;
       return false;
     }
-    c.pid = r.pid;
+    this.setPid(c, r.pid);
     return true;
   }
 
@@ -100,7 +120,7 @@ export abstract class SupervisorBase<Args> extends Actor<SupervisorRequest, Supe
       running.map((c) => ({ pid: c.pid!, shutdown: c.spec.shutdown, restart: c.spec.restart })),
     );
     for (const c of running) {
-      c.pid = null;
+      this.setPid(c, null);
       c.pending = null;
     }
     for (const e of errors) {
@@ -140,7 +160,7 @@ export abstract class SupervisorBase<Args> extends Actor<SupervisorRequest, Supe
   /** OTP's do_restart: restart by the child's restart type, or forget a temporary one. */
   private async childExited(child: ChildRecord, reason: unknown): Promise<void> {
     const pid = child.pid!;
-    child.pid = null;
+    this.setPid(child, null);
     child.lastReason = reason;
     const restart = shouldRestart(child.spec.restart, reason);
     if (restart || child.spec.restart === 'temporary') {
