@@ -8,6 +8,9 @@
  * - `pg-members`: `pg.members(group)` over 100 groups of 10 members each.
  * - `registry-register`: registrations through the owner actor (a call each, 256 in flight),
  *   10,000 a run: the write path.
+ * - `registry-one-key`: 100,000 processes register under ONE duplicate key, then all exit:
+ *   adding to and removing from a key with n holders must be O(1) (a copy of the key's list per
+ *   write made this O(n²)).
  *
  *   pnpm tsx benchmarks/registry.ts            (BENCH_RUNS=5 for more timed runs)
  *
@@ -102,6 +105,25 @@ main(async () => {
         await Promise.all(batch);
       }
       return rate(WRITES, now() - t0);
+    } finally {
+      await node.stop();
+    }
+  });
+  await measure('registry-one-key', 'writes/s', async () => {
+    const node = await Node.start();
+    try {
+      const reg = await Registry.start(node, { name: 'bench', keys: 'duplicate' });
+      const n = 100_000;
+      const pids = Array.from({ length: n }, () => node.spawn(Idle, undefined));
+      const t0 = now();
+      for (let base = 0; base < n; base += 256) {
+        const batch: Promise<void>[] = [];
+        for (let i = base; i < Math.min(base + 256, n); i++) batch.push(reg.register('one', pids[i]!, i));
+        await Promise.all(batch);
+      }
+      for (const pid of pids.reverse()) node.exit(pid, 'kill');
+      while (reg.count() > 0) await new Promise((r) => setImmediate(r));
+      return rate(2 * n, now() - t0);
     } finally {
       await node.stop();
     }

@@ -8,33 +8,44 @@ export interface RegistryEntry<V = unknown> {
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
-/** The keys one process holds, in registration order (a key twice when registered twice). */
+/** The keys one process holds, in registration order (a key twice when registered twice), with their entries' ids. */
 interface PidRow<K> {
   readonly pid: Pid;
   keys: K[];
+  ids: number[];
+}
+
+/** One key's entries by id (insertion-ordered: registration order), and the frozen list last handed out. */
+interface KeyRow<V> {
+  readonly entries: Map<number, RegistryEntry<V>>;
+  snapshot: readonly RegistryEntry<V>[] | null;
 }
 
 /**
  * A registry's table: written only by the registry's owner actor, read by anyone on its
- * thread. Each key's entry list is replaced (never mutated) on a write, and frozen, so `lookup`
- * can hand out the stored array itself: no copy, no allocation, and a reader's array stays a
+ * thread. A key's entries live in an insertion-ordered map, so adding one to a key with n
+ * holders is O(1) and removing a holder's is O(its entries) — a duplicate key with many holders
+ * never copies its list per write. `lookup` hands out a frozen snapshot, made on the first read
+ * after a write and kept until the next: reads allocate nothing, and a reader's array stays a
  * consistent snapshot.
  */
 export class RegistryTable<K, V> {
-  private readonly byKey = new Map<K, readonly RegistryEntry<V>[]>();
+  private readonly byKey = new Map<K, KeyRow<V>>();
   private readonly byPid = new Map<string, PidRow<K>>();
+  private nextId = 0;
   /** Number of entries (registrations). */
   size = 0;
 
   constructor(readonly unique: boolean) {}
 
   lookup(key: K): readonly RegistryEntry<V>[] {
-    return this.byKey.get(key) ?? EMPTY;
+    const row = this.byKey.get(key);
+    return row === undefined ? EMPTY : snapshot(row);
   }
 
   /** The pid holding a unique key (the first entry of a duplicate one). */
   whereis(key: K): Pid | undefined {
-    return this.byKey.get(key)?.[0]?.pid;
+    return this.byKey.get(key)?.entries.values().next().value?.pid;
   }
 
   keysOf(pid: Pid): readonly K[] {
@@ -47,49 +58,69 @@ export class RegistryTable<K, V> {
   }
 
   /** Every entry, as `[key, entries]` pairs. */
-  entries(): IterableIterator<[K, readonly RegistryEntry<V>[]]> {
-    return this.byKey.entries();
+  *entries(): IterableIterator<[K, readonly RegistryEntry<V>[]]> {
+    for (const [key, row] of this.byKey) yield [key, snapshot(row)];
   }
 
   /** Adds an entry; the caller has checked uniqueness. */
   add(key: K, pid: Pid, value: V): RegistryEntry<V> {
     const entry: RegistryEntry<V> = Object.freeze({ pid, value });
-    const old = this.byKey.get(key);
-    this.byKey.set(key, Object.freeze(old ? [...old, entry] : [entry]));
+    const id = this.nextId++;
+    let krow = this.byKey.get(key);
+    if (!krow) this.byKey.set(key, (krow = { entries: new Map(), snapshot: null }));
+    krow.entries.set(id, entry);
+    krow.snapshot = null;
     let row = this.byPid.get(pid.key);
-    if (!row) this.byPid.set(pid.key, (row = { pid, keys: [] }));
+    if (!row) this.byPid.set(pid.key, (row = { pid, keys: [], ids: [] }));
+    // A new array for the keys (a process holds few): `keysOf` handed out the old one.
     row.keys = [...row.keys, key];
+    row.ids.push(id);
     this.size++;
     return entry;
   }
 
   /** Replaces the value of `pid`'s entries under `key`; returns the old entries (none: nothing changed). */
   update(key: K, pid: Pid, value: V): RegistryEntry<V>[] {
-    const old = this.byKey.get(key);
-    if (!old) return [];
+    const krow = this.byKey.get(key);
+    const row = this.byPid.get(pid.key);
+    if (!krow || !row) return [];
     const replaced: RegistryEntry<V>[] = [];
-    const next = old.map((e) => {
-      if (!e.pid.equals(pid)) return e;
-      replaced.push(e);
-      return Object.freeze({ pid, value });
+    row.keys.forEach((k, i) => {
+      if (k !== key) return;
+      const id = row.ids[i]!;
+      replaced.push(krow.entries.get(id)!);
+      krow.entries.set(id, Object.freeze({ pid, value })); // same id: its place in the order is kept
     });
-    if (replaced.length > 0) this.byKey.set(key, Object.freeze(next));
+    if (replaced.length > 0) krow.snapshot = null;
     return replaced;
   }
 
   /** Removes every entry of `pid` under `key`; returns them. */
   remove(key: K, pid: Pid): RegistryEntry<V>[] {
-    const old = this.byKey.get(key);
-    if (!old) return [];
-    const kept: RegistryEntry<V>[] = [];
+    const krow = this.byKey.get(key);
+    const row = this.byPid.get(pid.key);
+    if (!krow || !row) return [];
     const removed: RegistryEntry<V>[] = [];
-    for (const e of old) (e.pid.equals(pid) ? removed : kept).push(e);
+    const keys: K[] = [];
+    const ids: number[] = [];
+    row.keys.forEach((k, i) => {
+      const id = row.ids[i]!;
+      if (k !== key) {
+        keys.push(k);
+        ids.push(id);
+        return;
+      }
+      removed.push(krow.entries.get(id)!);
+      krow.entries.delete(id);
+    });
     if (removed.length === 0) return removed;
-    if (kept.length === 0) this.byKey.delete(key);
-    else this.byKey.set(key, Object.freeze(kept));
-    const row = this.byPid.get(pid.key)!;
-    row.keys = row.keys.filter((k) => k !== key);
-    if (row.keys.length === 0) this.byPid.delete(pid.key);
+    krow.snapshot = null;
+    if (krow.entries.size === 0) this.byKey.delete(key);
+    if (keys.length === 0) this.byPid.delete(pid.key);
+    else {
+      row.keys = keys;
+      row.ids = ids;
+    }
     this.size -= removed.length;
     return removed;
   }
@@ -108,4 +139,9 @@ export class RegistryTable<K, V> {
     this.byPid.clear();
     this.size = 0;
   }
+}
+
+/** A key's entries as a frozen array, made once per change. */
+function snapshot<V>(row: KeyRow<V>): readonly RegistryEntry<V>[] {
+  return (row.snapshot ??= Object.freeze([...row.entries.values()]));
 }
