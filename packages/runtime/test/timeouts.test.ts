@@ -19,6 +19,22 @@ class Entry implements TimeoutEntry {
 }
 
 describe('TimeoutQueue', () => {
+  test('keeps no list per duration it ever saw: 10,000 distinct durations, removed or fired, leave at most 65 lists', () => {
+    const clock = new SimulatedClock();
+    const q = new TimeoutQueue(clock);
+    for (let ms = 1; ms <= 5000; ms++) {
+      const e = new Entry(ms, clock);
+      q.add(e, ms);
+      q.remove(e);
+    }
+    expect(q.size).toBeLessThanOrEqual(65);
+    const fired = Array.from({ length: 5000 }, (_, i) => new Entry(i, clock));
+    fired.forEach((e, i) => q.add(e, 10_000 + i));
+    clock.advance(20_000);
+    expect(fired.every((e) => e.firedAt.length === 1)).toBe(true);
+    expect(q.size).toBeLessThanOrEqual(65);
+  });
+
   test('every entry not removed fires exactly once, at its deadline; removed ones never fire', () => {
     fc.assert(
       fc.property(

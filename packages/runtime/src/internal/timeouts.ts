@@ -11,6 +11,9 @@ export interface TimeoutEntry {
   onTimeout(): void;
 }
 
+/** How many lists (durations) are kept for reuse once empty. */
+const IDLE_LISTS = 64;
+
 /** Entries with one duration, oldest first: their deadlines are in order. */
 export class TimeoutList {
   head: TimeoutEntry | null = null;
@@ -24,10 +27,17 @@ export class TimeoutList {
  * Timeouts for many pending operations (calls) at the price of one clock timer per distinct
  * duration: entries go into a list per duration (deadlines then come in order), removal is
  * O(1) through intrusive links, and nothing is allocated per entry. Node's own timers work
- * this way too, but each costs a Timeout object.
+ * this way too, but each costs a Timeout object. An emptied list is kept for reuse while there
+ * are few (the common durations: no allocation per call), and dropped past IDLE_LISTS: a
+ * program that uses many distinct durations keeps no list per duration it ever used.
  */
 export class TimeoutQueue {
   private readonly lists = new Map<number, TimeoutList>();
+
+  /** Lists held: those with entries, and at most IDLE_LISTS + 1 empty ones. */
+  get size(): number {
+    return this.lists.size;
+  }
 
   constructor(private readonly clock: Clock) {}
 
@@ -52,10 +62,13 @@ export class TimeoutQueue {
     if (e.$tnext !== null) e.$tnext.$tprev = e.$tprev;
     else list.tail = e.$tprev;
     e.$tprev = e.$tnext = e.$tlist = null;
-    if (list.head === null && list.timer !== null) {
-      // Nothing left to time out: no timer may keep the process alive for it.
-      this.clock.clearTimeout(list.timer);
-      list.timer = null;
+    if (list.head === null) {
+      if (list.timer !== null) {
+        // Nothing left to time out: no timer may keep the process alive for it.
+        this.clock.clearTimeout(list.timer);
+        list.timer = null;
+      }
+      if (this.lists.size > IDLE_LISTS && this.lists.get(list.ms) === list) this.lists.delete(list.ms);
     }
   }
 
