@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { InvalidArgumentError, MemoryNetwork, NoProcessError, Pid, StoppedError, type Node } from '@foundation/runtime';
 import { ProcessGroups, isGroupEvent, isGroupJoined, isGroupLeft, type GroupEvent } from '@foundation/registry';
 import { Idle, failure, ids, startNode, until } from './support.js';
+import { diff, subtract } from '../src/internal/pg-table.js';
 
 const idle = (node: Node) => node.spawn(Idle, undefined);
 
@@ -252,5 +253,19 @@ describe('process groups across nodes', () => {
     const pid = idle(b);
     await pgB.join('g', pid);
     await until(() => expect(pgA.members('g')).toEqual([pid]));
+  });
+});
+
+describe('membership lists as multisets', () => {
+  const p = (id: number) => new Pid('n', id, 1);
+  test('subtract takes out the earliest occurrences, keeps the rest in order, and lists the removed in the order asked', () => {
+    const [kept, removed] = subtract([p(1), p(2), p(1), p(3), p(2)], [p(2), p(9), p(1), p(2), p(2)]);
+    expect(kept.map((x) => x.id)).toEqual([1, 3]);
+    expect(removed.map((x) => x.id)).toEqual([2, 1, 2]);
+  });
+  test('diff says who joined and who left, counting duplicates', () => {
+    const [joined, left] = diff([p(1), p(2), p(2), p(3)], [p(2), p(3), p(3), p(4)]);
+    expect(joined.map((x) => x.id)).toEqual([3, 4]);
+    expect(left.map((x) => x.id)).toEqual([1, 2]);
   });
 });

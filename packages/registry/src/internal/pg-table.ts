@@ -88,13 +88,29 @@ export class GroupTable {
   }
 }
 
-/** `from` minus `minus`, one occurrence per listed pid: [kept, removed]. */
+/**
+ * `from` minus `minus`, one occurrence per listed pid: [kept (in `from`'s order, the earliest
+ * occurrences taken out), removed (in `minus`'s order)]. Linear: counts by pid key, not a
+ * search of `from` per pid (a group of n members left by n pids was O(n²)).
+ */
 export function subtract(from: readonly Pid[], minus: readonly Pid[]): [Pid[], Pid[]] {
-  const kept = [...from];
+  const available = new Map<string, number>();
+  for (const pid of from) available.set(pid.key, (available.get(pid.key) ?? 0) + 1);
   const removed: Pid[] = [];
+  const owed = new Map<string, number>();
   for (const pid of minus) {
-    const i = kept.findIndex((p) => p.equals(pid));
-    if (i >= 0) removed.push(...kept.splice(i, 1));
+    const n = available.get(pid.key) ?? 0;
+    if (n === 0) continue;
+    available.set(pid.key, n - 1);
+    owed.set(pid.key, (owed.get(pid.key) ?? 0) + 1);
+    removed.push(pid);
+  }
+  if (removed.length === 0) return [[...from], removed];
+  const kept: Pid[] = [];
+  for (const pid of from) {
+    const n = owed.get(pid.key) ?? 0;
+    if (n > 0) owed.set(pid.key, n - 1);
+    else kept.push(pid);
   }
   return [kept, removed];
 }
