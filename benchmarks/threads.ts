@@ -15,7 +15,7 @@
  *             an Inbox; also with the sender awaiting the next event-loop turn after each burst
  *             (`-yield`). Baselines: the same pair on scheduler 0; raw postMessage, one message
  *             per postMessage, an array of 1,000 per postMessage, a msgpackr buffer of 1,000
- *             transferred. Then 100 round trips as in `rtt` (`foundation-2sched-after-oneway`).
+ *             transferred.
  *                                                                                      msgs/s
  *
  * One node (`schedulers: 2`) serves all the foundation runs: each run spawns fresh actors on it,
@@ -53,9 +53,6 @@ const RAW_SINGLE_MSGS = 500_000;
 const RAW_BATCH = 1_000;
 const RTT_ROUNDS = 20_000;
 const RTT_WARMUP = 1_000;
-/** Round trips measured after `oneway` (each may cost a copy of a large codec buffer: few). */
-const AFTER_ROUNDS = 100;
-const AFTER_WARMUP = 10;
 const CRUNCHERS = 8;
 const CRUNCH_K = 60;
 const FIB_N = 27;
@@ -268,16 +265,6 @@ async function oneway(node: Node, raw: RawThread): Promise<void> {
     }
   }
 
-  // The same round trip as `rtt`, now that the big batches have been sent: one short run.
-  const only = process.env.BENCH_IMPLS;
-  if (medians.has('foundation-2sched') && (!only || only.includes('foundation-2sched-after-oneway'))) {
-    log(`[${W}] foundation-2sched-after-oneway: ${AFTER_ROUNDS} round trips, one run`);
-    const rttUs = await pingPong(node, box, 1, AFTER_ROUNDS, AFTER_WARMUP);
-    for (const p of [50, 99]) {
-      const v = round1(percentile(rttUs, p));
-      line({ workload: `threads-rtt-p${p}`, impl: 'foundation-2sched-after-oneway', unit: 'µs', median: v, runs: [v] });
-    }
-  }
   box.close();
 }
 
