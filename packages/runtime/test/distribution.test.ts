@@ -13,7 +13,7 @@ import {
   type Inbox,
   type Pid,
 } from '@foundation/runtime';
-import { downFor, exitFrom } from './support.js';
+import { downFor, exitFrom, failure } from './support.js';
 
 const nodes: Node[] = [];
 async function start(net: MemoryNetwork, name: string): Promise<Node> {
@@ -26,15 +26,6 @@ afterEach(async () => {
 });
 
 const until = (fn: () => unknown) => vi.waitFor(fn, { interval: 1, timeout: 2000 });
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 type Cmd = 'self' | 'hold' | { link: Pid } | { call: Pid | { name: string; node: string }; msg: unknown } | unknown;
 

@@ -10,6 +10,7 @@ import {
   type Pid,
   type StandardSchemaV1,
 } from '@foundation/runtime';
+import { failure } from './support.js';
 
 const nodes: Node[] = [];
 async function pair(): Promise<{ a: Node; b: Node }> {
@@ -22,15 +23,6 @@ async function pair(): Promise<{ a: Node; b: Node }> {
 afterEach(async () => {
   for (const node of nodes.splice(0).reverse()) await node.stop();
 });
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const CounterMsg = v.union([v.object({ inc: v.number() }), v.literal('get'), v.literal('seen')]);
 type CounterMsg = v.InferOutput<typeof CounterMsg>;

@@ -24,6 +24,7 @@ import {
   type NodeOptions,
   Pid,
 } from '@foundation/runtime';
+import { failure } from './support.js';
 
 const nodes: Node[] = [];
 async function start(opts: NodeOptions = {}): Promise<Node> {
@@ -34,16 +35,6 @@ async function start(opts: NodeOptions = {}): Promise<Node> {
 afterEach(async () => {
   for (const node of nodes.splice(0).reverse()) await node.stop();
 });
-
-/** Rejects (or throws) `fn` with: the error, for assertions on its kind and message. */
-async function failure(fn: () => unknown): Promise<Error> {
-  try {
-    await fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a failure, got none');
-}
 
 async function downOf(node: Node, pid: Pid): Promise<DownMessage> {
   const inbox = node.inbox();

@@ -18,6 +18,7 @@ import {
 } from '@foundation/runtime';
 import { ThreadProbe, Where, type ProbeReport } from './fixtures/thread-actors.js';
 import { ask, schedulerNode, schedulerOf } from './fixtures/scheduler-node.js';
+import { failure } from './support.js';
 
 /*
  * A node with two schedulers (the main thread and one worker thread): pids, names, messages,
@@ -25,16 +26,6 @@ import { ask, schedulerNode, schedulerOf } from './fixtures/scheduler-node.js';
  * different schedulers. Links, monitors, a crashed worker thread and stop are in
  * schedulers-signals.test.ts.
  */
-
-/** What `fn` throws (or its promise rejects with); fails the test if it does not. */
-async function failure(fn: () => unknown): Promise<Error> {
-  try {
-    await fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a failure');
-}
 
 const downOf =
   (pid: Pid) =>

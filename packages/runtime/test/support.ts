@@ -20,3 +20,13 @@ export async function until(cond: () => boolean | Promise<boolean>, what: string
     await new Promise<void>((r) => setImmediate(r));
   }
 }
+
+/** The error `x` rejects with (a promise) or throws or rejects with (a function); fails the test when there is none. */
+export async function failure(x: Promise<unknown> | (() => unknown)): Promise<Error> {
+  try {
+    await (typeof x === 'function' ? x() : x);
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a failure, got none');
+}
