@@ -44,8 +44,8 @@ export class PendingCall implements WatchEntry, MonitorEntry, TimeoutEntry {
     readonly ref: Ref,
     readonly dest: Pid | RemoteName,
     readonly ms: number,
-    readonly resolve: (value: unknown) => void,
-    readonly reject: (error: Error) => void,
+    private readonly fulfil: (value: unknown) => void,
+    private readonly fail: (error: Error) => void,
   ) {
     this.target = watchTarget(dest);
     this.name = dest instanceof Pid ? undefined : dest.name;
@@ -58,6 +58,18 @@ export class PendingCall implements WatchEntry, MonitorEntry, TimeoutEntry {
 
   onTimeout(): void {
     if (settle(this)) this.reject(new CallTimeoutError(describe(this.dest), this.ms));
+  }
+
+  /** Settles the caller's promise with the reply (the abort listener, if any, goes first). */
+  resolve(value: unknown): void {
+    this.release();
+    this.fulfil(value);
+  }
+
+  /** Settles the caller's promise with `error` (the abort listener, if any, goes first). */
+  reject(error: Error): void {
+    this.release();
+    this.fail(error);
   }
 
   /** Removes the abort listener: the call has ended (or its caller has). */
@@ -115,14 +127,7 @@ export function call(p: ProcessCore, target: Target, msg: unknown, opts?: number
   if (to === undefined) return Promise.reject(new CallExitError(k.describe(target), 'noproc'));
   const dest = to;
   return new Promise((resolve, reject) => {
-    const pc: PendingCall = new PendingCall(
-      p,
-      k.makeRef(),
-      dest,
-      timeoutMs,
-      (v) => (pc.release(), resolve(v)),
-      (e) => (pc.release(), reject(e)),
-    );
+    const pc = new PendingCall(p, k.makeRef(), dest, timeoutMs, resolve, reject);
     monitor(p, dest, pc.ref, pc);
     if (pc.caller.$ext!.watching!.get(pc.ref.id) !== pc) return; // DOWN at once: noproc or noconnection
     if (timeoutMs !== Infinity) k.timeouts.add(pc, timeoutMs);
