@@ -1,7 +1,7 @@
 /**
  * Warnings said once per subject (a peer node and what it did), so that a peer sending the same
  * bad thing every tick fills no log. Bounded: subjects come from the network, so past `max`
- * distinct ones it says so once and goes quiet until `forget` or `clear` makes room.
+ * distinct ones it says so once and goes quiet until `forget` makes room.
  */
 export class WarnOnce {
   private readonly said = new Set<string>();
