@@ -1,4 +1,4 @@
-import { ReceiveTimeoutError, StoppedError } from './errors.js';
+import { InvalidArgumentError, ReceiveTimeoutError, StoppedError } from './errors.js';
 import { Flag } from './internal/process.js';
 import { checkTimeout } from './internal/calls.js';
 import { guarded } from './internal/warn.js';
@@ -10,6 +10,16 @@ interface Waiter {
   resolve(msg: unknown): void;
   reject(e: Error): void;
   timer: unknown;
+}
+
+/** Whether a waiting receive takes `msg`: true, false, or the error its predicate threw. */
+function matches(w: Waiter, msg: unknown): boolean | Error {
+  if (w.predicate === undefined) return true;
+  try {
+    return Boolean(w.predicate(msg));
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
 }
 
 /**
@@ -40,19 +50,23 @@ export class Inbox extends BaseProcess {
   /**
    * The oldest queued message that matches `predicate` (any message without one), waiting for
    * it up to `timeoutMs` (Infinity by default: no timer; at most MAX_DURATION_MS otherwise).
-   * Rejects with ReceiveTimeoutError.
+   * Rejects with ReceiveTimeoutError; a predicate that throws rejects this receive with its
+   * error (the message it was looking at stays for other receives), never the sender.
    */
   receive<T = unknown>(predicate?: (msg: unknown) => msg is T, timeoutMs?: number): Promise<T>;
   receive<T = unknown>(predicate?: (msg: unknown) => boolean, timeoutMs?: number): Promise<T>;
   receive(predicate?: (msg: unknown) => boolean, timeoutMs = Infinity): Promise<unknown> {
+    const q = this.queue;
     try {
+      if (predicate !== undefined && typeof predicate !== 'function') {
+        throw new InvalidArgumentError('predicate', 'a function of the message (or undefined)', predicate);
+      }
       checkTimeout('timeoutMs', timeoutMs);
+      for (let i = 0; i < q.length; i++) {
+        if (!predicate || predicate(q[i])) return Promise.resolve(q.splice(i, 1)[0]);
+      }
     } catch (e) {
       return Promise.reject(e);
-    }
-    const q = this.queue;
-    for (let i = 0; i < q.length; i++) {
-      if (!predicate || predicate(q[i])) return Promise.resolve(q.splice(i, 1)[0]);
     }
     if (this.$flags & Flag.Dead) return Promise.reject(new StoppedError(`inbox ${this.$pid}`));
     return new Promise((resolve, reject) => {
@@ -86,12 +100,17 @@ export class Inbox extends BaseProcess {
     }
     for (let i = 0; i < this.waiters.length; i++) {
       const w = this.waiters[i]!;
-      if (!w.predicate || w.predicate(payload)) {
-        this.waiters.splice(i, 1);
-        if (w.timer !== null) this.$k.clock.clearTimeout(w.timer);
+      const match = matches(w, payload);
+      if (match === false) continue;
+      this.waiters.splice(i, 1);
+      if (w.timer !== null) this.$k.clock.clearTimeout(w.timer);
+      if (match === true) {
         w.resolve(payload);
         return;
       }
+      // The predicate threw: its receive fails with the error, in this receiver, not in the sender.
+      w.reject(match);
+      i--;
     }
     this.queue.push(payload);
   }

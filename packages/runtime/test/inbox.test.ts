@@ -2,6 +2,7 @@ import { afterEach, expect, test } from 'vitest';
 import {
   Actor,
   Inbox,
+  InvalidArgumentError,
   Node,
   ReceiveTimeoutError,
   SimulatedClock,
@@ -181,3 +182,34 @@ test('calls pending on an inbox reject with StoppedError when it closes or is ki
   await expect(killed).rejects.toBeInstanceOf(StoppedError);
   expect(holder.pending).toBe(0);
 });
+
+test('receive refuses a predicate that is not a function with InvalidArgumentError', async () => {
+  const node = await start();
+  const inbox = node.inbox();
+  // A timeout given where the predicate goes (an easy slip from plain JavaScript).
+  await expect(inbox.receive(5000 as unknown as undefined)).rejects.toThrow(InvalidArgumentError);
+  await expect(inbox.receive(5000 as unknown as undefined)).rejects.toThrow(/predicate.*5000/);
+  node.send(inbox.self, 'still delivered');
+  expect(await inbox.receive(undefined, 1000)).toBe('still delivered');
+});
+
+test('a predicate that throws fails its own receive, not the actor that sent the message', async () => {
+  const node = await start();
+  const inbox = node.inbox();
+  const boom = new Error('predicate boom');
+  const failing = inbox.receive(() => {
+    throw boom;
+  }, 1000);
+  const other = inbox.receive((m) => m === 'hello', 1000);
+  const sender = node.spawn(Sender, inbox.self);
+  await expect(failing).rejects.toBe(boom);
+  expect(await other).toBe('hello');
+  expect(node.isAlive(sender)).toBe(true);
+});
+
+/** Sends 'hello' to the pid it is given, from its init. */
+class Sender extends Actor<never, never, Pid> {
+  override init(to: Pid) {
+    this.send(to, 'hello');
+  }
+}
