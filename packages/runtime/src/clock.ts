@@ -4,6 +4,11 @@ export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /**
+   * Whether a timer keeps the process alive (Node's `ref`/`unref`). Optional: without it the
+   * runtime clears a timer it no longer needs instead of keeping it armed for reuse.
+   */
+  refTimer?(handle: unknown, keepAlive: boolean): void;
 }
 
 /**
@@ -14,12 +19,17 @@ export const systemClock: Clock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  refTimer: (handle, keepAlive) => {
+    if (keepAlive) (handle as NodeJS.Timeout).ref();
+    else (handle as NodeJS.Timeout).unref();
+  },
 };
 
 interface SimTimer {
   at: number;
   seq: number;
   fn: () => void;
+  keepAlive: boolean;
 }
 
 /** A clock that moves only when told to (`advance`): for tests of timers and timeouts. */
@@ -33,13 +43,17 @@ export class SimulatedClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): unknown {
-    const timer: SimTimer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn };
+    const timer: SimTimer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, keepAlive: true };
     this.timers.add(timer);
     return timer;
   }
 
   clearTimeout(handle: unknown): void {
     this.timers.delete(handle as SimTimer);
+  }
+
+  refTimer(handle: unknown, keepAlive: boolean): void {
+    (handle as SimTimer).keepAlive = keepAlive;
   }
 
   /** Moves time forward by `ms`, firing due timers in deadline order. */
@@ -63,5 +77,12 @@ export class SimulatedClock implements Clock {
   /** Number of timers not yet fired or cancelled. */
   get pending(): number {
     return this.timers.size;
+  }
+
+  /** Number of pending timers that would keep a real process alive (not unref'd). */
+  get keepingAlive(): number {
+    let n = 0;
+    for (const timer of this.timers) if (timer.keepAlive) n++;
+    return n;
   }
 }

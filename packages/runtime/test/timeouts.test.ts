@@ -1,7 +1,12 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { SimulatedClock } from '@foundation/runtime';
 import { TimeoutQueue, type TimeoutEntry } from '../src/internal/timeouts.js';
+
+const run = promisify(execFile);
 
 class Entry implements TimeoutEntry {
   $deadline = 0;
@@ -66,21 +71,57 @@ describe('TimeoutQueue', () => {
             const removedFirst = p.removeAfter !== null && p.at + p.removeAfter < deadline;
             expect(entries[i]!.firedAt).toEqual(removedFirst ? [] : [deadline]);
           });
-          expect(clock.pending).toBe(0);
+          expect(clock.keepingAlive).toBe(0);
         },
       ),
       { numRuns: 200 },
     );
   });
 
-  test('a queue with nothing pending holds no timer', () => {
+  test('a queue with nothing pending holds no timer that keeps the process alive', () => {
     const clock = new SimulatedClock();
     const q = new TimeoutQueue(clock);
     const e = new Entry(1, clock);
     q.add(e, 5000);
-    expect(clock.pending).toBe(1);
+    expect(clock.keepingAlive).toBe(1);
+    q.remove(e);
+    expect(clock.keepingAlive).toBe(0);
+    // The kept timer fires once, finds nothing, and is gone.
+    clock.advance(5000);
+    expect(clock.pending).toBe(0);
+  });
+
+  test('a clock that cannot unref gets its timer cleared when the queue empties', () => {
+    const clock = new SimulatedClock();
+    const plain = { now: () => clock.now(), setTimeout: clock.setTimeout.bind(clock), clearTimeout: clock.clearTimeout.bind(clock) };
+    const q = new TimeoutQueue(plain);
+    const e = new Entry(1, clock);
+    q.add(e, 5000);
     q.remove(e);
     expect(clock.pending).toBe(0);
+  });
+
+  test('one entry after another with one duration arms one timer, not one per entry', () => {
+    const clock = new SimulatedClock();
+    let armed = 0;
+    const counting = {
+      now: () => clock.now(),
+      setTimeout: (fn: () => void, ms: number) => (armed++, clock.setTimeout(fn, ms)),
+      clearTimeout: clock.clearTimeout.bind(clock),
+      refTimer: clock.refTimer.bind(clock),
+    };
+    const q = new TimeoutQueue(counting);
+    for (let i = 0; i < 1000; i++) {
+      const e = new Entry(i, clock);
+      q.add(e, 5000);
+      clock.advance(1);
+      q.remove(e);
+    }
+    expect(armed).toBe(1);
+    const last = new Entry(-1, clock);
+    q.add(last, 5000);
+    clock.advance(5000);
+    expect(last.firedAt).toEqual([6000]);
   });
 
   test('an entry whose onTimeout throws is reported; the others due fire, and later ones stay armed', () => {
@@ -101,4 +142,13 @@ describe('TimeoutQueue', () => {
     clock.advance(5);
     expect(later.firedAt).toEqual([15]);
   });
+});
+
+test('a process whose calls have all been answered exits at once: the kept call timer does not hold it', async () => {
+  const script = fileURLToPath(new URL('./fixtures/one-call-then-exit.ts', import.meta.url));
+  const t0 = performance.now();
+  const { stdout } = await run(process.execPath, ['--conditions=@foundation/source', '--import', 'tsx', script], { timeout: 20_000 });
+  expect(stdout).toBe('called\n');
+  // The call timeout is 5 s; tsx's start-up alone takes well under that.
+  expect(performance.now() - t0).toBeLessThan(4500);
 });

@@ -19,7 +19,8 @@ export class TimeoutList {
   head: TimeoutEntry | null = null;
   tail: TimeoutEntry | null = null;
   timer: unknown = null;
-  armedFor = Infinity;
+  /** False while the list is empty and its timer is kept armed, unref'd, for the next entry. */
+  keepsAlive = false;
   constructor(readonly ms: number) {}
 }
 
@@ -30,6 +31,11 @@ export class TimeoutList {
  * this way too, but each costs a Timeout object. An emptied list is kept for reuse while there
  * are few (the common durations: no allocation per call), and dropped past IDLE_LISTS: a
  * program that uses many distinct durations keeps no list per duration it ever used.
+ *
+ * An emptied list keeps its timer armed but unref'd (when the clock can unref): a caller that
+ * makes one call after another would otherwise clear and re-arm a Node timer per call, which
+ * costs more than the rest of the call. The timer then fires once, finds nothing due, and
+ * stops. It never keeps the process alive for an empty list.
  */
 export class TimeoutQueue {
   private readonly lists = new Map<number, TimeoutList>();
@@ -52,6 +58,7 @@ export class TimeoutQueue {
     else list.head = e;
     list.tail = e;
     if (list.timer === null) this.arm(list, ms);
+    else if (!list.keepsAlive) this.keepAlive(list, true);
   }
 
   remove(e: TimeoutEntry): void {
@@ -63,21 +70,31 @@ export class TimeoutQueue {
     else list.tail = e.$tprev;
     e.$tprev = e.$tnext = e.$tlist = null;
     if (list.head === null) {
+      const drop = this.lists.size > IDLE_LISTS && this.lists.get(list.ms) === list;
+      if (drop) this.lists.delete(list.ms);
+      // Nothing left to time out: no timer may keep the process alive for it.
       if (list.timer !== null) {
-        // Nothing left to time out: no timer may keep the process alive for it.
-        this.clock.clearTimeout(list.timer);
-        list.timer = null;
+        if (drop || this.clock.refTimer === undefined) {
+          this.clock.clearTimeout(list.timer);
+          list.timer = null;
+        } else this.keepAlive(list, false);
       }
-      if (this.lists.size > IDLE_LISTS && this.lists.get(list.ms) === list) this.lists.delete(list.ms);
     }
   }
 
   private arm(list: TimeoutList, ms: number): void {
     list.timer = this.clock.setTimeout(() => this.fire(list), Math.max(0, ms));
+    list.keepsAlive = true;
+  }
+
+  private keepAlive(list: TimeoutList, on: boolean): void {
+    list.keepsAlive = on;
+    this.clock.refTimer!(list.timer, on);
   }
 
   private fire(list: TimeoutList): void {
     list.timer = null;
+    list.keepsAlive = false;
     const now = this.clock.now();
     let e = list.head;
     while (e !== null && e.$deadline <= now) {
