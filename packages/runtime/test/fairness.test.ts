@@ -5,8 +5,9 @@ import { Actor, Node, type Pid } from '@foundation/runtime';
 import { until } from './support.js';
 
 /*
- * Fairness: a hot actor that sends itself a message from every handleInfo, forever, must not
- * starve other actors, timers or I/O. Nothing here asserts a latency: each check waits for
+ * Fairness: a hot actor that sends itself a message from every handleInfo, forever — or one
+ * that calls another in a loop, each reply resuming it from a microtask — must not starve
+ * other actors, timers or I/O. Nothing here asserts a latency: each check waits for
  * its event to happen at all within a generous bound (2 s) and then checks the hot actor was
  * still running and busy. The hot actor ends itself after HOT_LIMIT_MS, so a scheduler that
  * never yields ends up failing these checks instead of hanging the test run.
@@ -33,6 +34,34 @@ class Hot extends Actor<unknown, never, { stopAt: number }> {
     this.send(this.self, 'tick');
   }
 }
+
+/** Calls `server` in a loop (each call awaited) until `stopAt` (Date.now()) has passed. */
+class CallLoop extends Actor<never, never, { server: Pid; stopAt: number }> {
+  override init(args: { server: Pid; stopAt: number }): void {
+    this.send(this.self, args);
+  }
+
+  override async handleInfo({ server, stopAt }: { server: Pid; stopAt: number }): Promise<void> {
+    for (let n = 1; (n & 1023) !== 0 || Date.now() <= stopAt; n++) await this.call(server, 'loop');
+    this.exit(server, 'normal');
+  }
+}
+
+/**
+ * The process whose messagesHandled shows the hot work going on: the self-messaging actor, or
+ * the server a CallLoop calls.
+ */
+const HOT_KINDS: [string, (node: Node, stopAt: number) => Pid][] = [
+  ['a self-messaging hot actor', (node, stopAt) => node.spawn(Hot, { stopAt })],
+  [
+    'an actor calling another in a loop',
+    (node, stopAt) => {
+      const server = node.spawn(Echo, undefined);
+      node.spawn(CallLoop, { server, stopAt });
+      return server;
+    },
+  ],
+];
 
 class Echo extends Actor<string, string> {
   override handleCall(msg: string): string {
@@ -62,7 +91,7 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, guard]).finally(() => clearTimeout(timer));
 }
 
-describe('scheduler fairness with a self-messaging hot actor', () => {
+describe.each(HOT_KINDS)('scheduler fairness with %s', (_kind, spawnHot) => {
   let node: Node;
   let hot: Pid;
   const handled = async (): Promise<number> => (await node.processInfo(hot))?.messagesHandled ?? -1;
@@ -73,7 +102,7 @@ describe('scheduler fairness with a self-messaging hot actor', () => {
 
   beforeEach(async () => {
     node = await Node.start({ name: 'fair' });
-    hot = node.spawn(Hot, { stopAt: Date.now() + HOT_LIMIT_MS });
+    hot = spawnHot(node, Date.now() + HOT_LIMIT_MS);
     await until(async () => (await handled()) > 10_000, 'the hot actor to get going', BOUND_MS);
     atStart = await handled();
   });

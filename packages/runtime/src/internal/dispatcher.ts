@@ -13,18 +13,33 @@ const WORK_PER_CHECK = 64;
 export const DEFAULT_SLICE_MS = 4;
 
 /**
- * Schedules process turns. A ring of runnable processes, drained in FIFO order from one
- * `setImmediate` per event-loop turn (never one per message). Each process turn is bounded by
- * the invoker's message budget, and the drain stops after `sliceMs`, yielding to I/O and
- * timers, so one hot actor cannot starve the others or the event loop.
+ * Schedules process turns. A ring of runnable processes, drained in FIFO order (never one
+ * task per message). Each process turn is bounded by the invoker's message budget, and the
+ * drain stops after `sliceMs`, yielding to I/O and timers, so one hot actor cannot starve the
+ * others or the event loop.
+ *
+ * Work that arrives outside a drain — a call's reply resuming its caller, which then calls
+ * again; a send from plain code — is drained from a microtask, not after a whole event-loop
+ * turn: `setImmediate` per call round trip cost more than the call itself. Microtask drains
+ * chain only within one slice: a chain starts with a `setImmediate` marker, and once it has run
+ * `sliceMs` without the event loop turning (the marker not yet run), the next drain waits for
+ * `setImmediate` like a drain that used up its slice.
  */
 export class Dispatcher {
   private ring: (Runnable | undefined)[] = new Array<Runnable | undefined>(1024);
   private head = 0;
   private len = 0;
   private scheduled = false;
-  private readonly drainFn = () => this.drain();
+  private readonly drainFn = () => this.drain(false);
+  private readonly microDrainFn = () => this.drain(true);
   private draining = false;
+  /** A chain of microtask drains is open: its marker immediate has not run yet. */
+  private chainOpen = false;
+  /** When the open chain's first drain started (-1: not yet). */
+  private chainStart = -1;
+  private readonly endChainFn = () => {
+    this.chainOpen = false;
+  };
   /** Number of drains that stopped on the time slice (fairness diagnostics). */
   yields = 0;
   /** Runs after each drain (the threads layer sends the frames the drain queued). */
@@ -40,9 +55,15 @@ export class Dispatcher {
     if (this.len === cap) this.grow(cap);
     this.ring[(this.head + this.len) & (this.ring.length - 1)] = r;
     this.len++;
-    if (!this.scheduled) {
+    if (!this.scheduled && !this.draining) {
+      // (During a drain the loop takes it, and the drain schedules what it leaves.)
       this.scheduled = true;
-      setImmediate(this.drainFn);
+      if (!this.chainOpen) {
+        this.chainOpen = true;
+        this.chainStart = -1;
+        setImmediate(this.endChainFn);
+      }
+      queueMicrotask(this.microDrainFn);
     }
   }
 
@@ -53,13 +74,22 @@ export class Dispatcher {
 
   /** Drains now, if there is work and no drain is running (after a batch from another thread arrived). */
   drainNow(): void {
-    if (this.len > 0 && !this.draining) this.drain();
+    if (this.len > 0 && !this.draining) this.drain(false);
   }
 
-  private drain(): void {
-    this.scheduled = false;
-    this.draining = true;
+  private drain(micro: boolean): void {
     const start = performance.now();
+    if (micro && this.chainOpen) {
+      if (this.chainStart < 0) this.chainStart = start;
+      else if (start - this.chainStart >= this.sliceMs) {
+        // This chain has held the event loop for a slice: wait for it to turn.
+        setImmediate(this.drainFn);
+        return;
+      }
+    }
+    this.scheduled = false;
+    if (this.draining) return; // a drainNow() got there first
+    this.draining = true;
     let work = 0;
     let mask = this.ring.length - 1;
     while (this.len > 0) {
