@@ -102,7 +102,10 @@ function startServerNode(erl: string, work: string, env: NodeJS.ProcessEnv, chil
   children.push(child);
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`node ${SERVER_NODE} not ready after ${START_TIMEOUT_MS} ms: ${output.trim()}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`node ${SERVER_NODE} not ready after ${START_TIMEOUT_MS} ms: ${output.trim()}`)),
+      START_TIMEOUT_MS,
+    );
     const lines = lineSplitter((line) => {
       if (line.trim() !== 'ready') return;
       clearTimeout(timer);
