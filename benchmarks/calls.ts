@@ -13,13 +13,24 @@
  *   distribution on 127.0.0.1, p50/p99 µs — the peer of `mesh.ts`'s `mesh-call-rtt`.
  *
  * Every call has the default timeout (5 s), as `gen_server:call` has. Unit: calls/s; lines via
- * the harness, with the ratio `foundation/erlang`.
+ * the harness, with the ratio `foundation/erlang`. The Foundation and Erlang runs alternate (one
+ * of each per round, `benchmarkInterleaved`), so the noise of a shared machine falls on both.
  *
  *   pnpm tsx benchmarks/calls.ts                      (all three parts)
  *   pnpm tsx benchmarks/calls.ts seq concurrent       (some of them: seq | concurrent | dist)
  */
 import { Actor, Node, type Pid } from '@foundation/runtime';
-import { benchmark, checkNoDeadLetters, erlangBaseline, log, main, now, rate, waitQuiescent, type Sample } from './lib/harness.js';
+import {
+  benchmarkInterleaved,
+  checkNoDeadLetters,
+  erlangBaseline,
+  log,
+  main,
+  now,
+  rate,
+  waitQuiescent,
+  type Sample,
+} from './lib/harness.js';
 
 const SEQ_CALLS = 1_000_000;
 const CALLERS = 1_000;
@@ -88,13 +99,13 @@ async function foundationCalls(callers: number, perCaller: number, servers: numb
 
 const PARTS = {
   seq: () =>
-    benchmark({
+    benchmarkInterleaved({
       workload: 'call-seq',
       unit: 'calls/s',
       impls: [{ impl: 'foundation', once: () => foundationCalls(1, SEQ_CALLS, 1) }],
     }),
   concurrent: () =>
-    benchmark({
+    benchmarkInterleaved({
       workload: 'call-concurrent',
       unit: 'calls/s',
       impls: [{ impl: 'foundation', once: () => foundationCalls(CALLERS, CALLS_PER_CALLER, SERVERS) }],
