@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${formatTable(rows)}\n`);
   if (subset && rows.length < TARGETS.length)
     process.stdout.write(`(${TARGETS.length - rows.length} targets of workloads not run are not checked)\n`);
+  if (rows.length === 0) process.stdout.write('no target covers the workloads that ran: nothing was checked\n');
   if (failed.length > 0) process.stdout.write(`benchmarks that failed: ${failed.join(', ')}\n`);
   if (!allMet(rows) || failed.length > 0 || rows.length === 0) process.exitCode = 1;
 }
