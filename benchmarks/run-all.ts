@@ -1,125 +1,63 @@
 /**
- * Runs the four workload benchmarks in sequence, each in a fresh Node process (with
- * `--expose-gc` and the same loader flags as this one), and passes their JSON lines through to
- * stdout unchanged. Their progress (stderr) is passed through as well; at the end a summary
- * table with the targets is written to stderr. Exits non-zero when any benchmark failed.
+ * Runs the benchmark scripts in sequence, each in a fresh Node process (with `--expose-gc` and
+ * the same loader flags as this one), and passes their JSON lines through to stdout unchanged.
+ * Their progress (stderr) is passed through as well; at the end, a table of every result and
+ * the targets of the workloads that ran (`targets.ts`) are written to stderr. Exits non-zero
+ * when any benchmark failed (a missed target does not fail it: that is `pnpm bench:check`).
  *
- *   pnpm bench                                  (all four)
- *   pnpm tsx benchmarks/run-all.ts ring spawn   (a subset, in the order given)
+ *   pnpm bench                                  (the suite of targets.ts: SUITE)
+ *   pnpm tsx benchmarks/run-all.ts ring calls   (some scripts, in the order given)
  *
  * BENCH_RUNS, BENCH_WARMUP, BENCH_ERLANG and BENCH_IMPLS are passed on (see lib/harness.ts).
  */
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { evaluate, formatTable, parseBenchLines, type BenchFigures } from './lib/check-table.js';
+import { runSuite } from './lib/suite.js';
+import { SUITE, TARGETS } from './targets.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const WORKLOADS = ['pingpong', 'ring', 'spawn', 'fanout', 'threads'] as const;
+const fmt = (n: number | undefined): string =>
+  n === undefined ? '' : Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumSignificantDigits: 4 });
 
-/** Targets: Foundation ≥ 2× Erlang's message rates, ≥ 2M spawns/s, ≤ 300 B per idle actor. */
-const TARGET_MSG_RATIO = 2;
-const TARGET_SPAWNS = 2_000_000;
-const TARGET_BYTES = 300;
-
-interface Line {
-  workload: string;
-  impl?: string;
-  unit?: string;
-  median?: number;
-  bytesPerItem?: number;
-  ratio?: string;
-  metric?: string;
-  value?: number;
-}
-
-/** Node flags for the children: ours (tsx loader, conditions), plus what they need. */
-function childNodeArgs(): string[] {
-  const args = [...process.execArgv];
-  if (!args.some((a) => a.includes('tsx'))) args.push('--import', import.meta.resolve('tsx'));
-  if (!args.some((a) => a.includes('@foundation/source'))) args.push('--conditions=@foundation/source');
-  if (!args.includes('--expose-gc')) args.push('--expose-gc');
-  return args;
-}
-
-function runScript(workload: string, onLine: (line: string) => void): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const script = join(HERE, `${workload}.ts`);
-    const child = spawn(process.execPath, [...childNodeArgs(), script], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: process.env,
-    });
-    let pending = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        onLine(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (pending) onLine(pending);
-      resolve(code ?? (signal ? 1 : 0));
-    });
-  });
-}
-
-const fmt = (n: number | undefined): string => (n === undefined ? '—' : n.toLocaleString('en-US'));
-const fmtRatio = (n: number | undefined): string => (n === undefined ? '—' : `${n.toFixed(2)}×`);
-const check = (ok: boolean | undefined): string => (ok === undefined ? '' : ok ? ' ✓' : ' ✗');
-
-function summary(lines: Line[], workloads: string[]): string {
-  const out: string[] = ['', '| workload | impl | median | vs erlang | vs bare | bytes/item |', '|---|---|---:|---:|---:|---:|'];
-  for (const w of workloads) {
-    const results = lines.filter((l) => l.workload === w && l.impl !== undefined);
-    const ratio = (name: string, metric = 'median') =>
-      lines.find((l) => l.workload === w && l.ratio === name && l.metric === metric)?.value;
-    for (const r of results) {
-      const vsErlang = ratio(`${r.impl}/erlang`);
-      const isFoundation = r.impl!.startsWith('foundation');
-      const msgTarget = isFoundation && r.unit === 'msgs/s' && vsErlang !== undefined ? vsErlang >= TARGET_MSG_RATIO : undefined;
-      const spawnTarget = isFoundation && r.unit === 'spawns/s' ? r.median! >= TARGET_SPAWNS : undefined;
-      const bytesTarget = isFoundation && r.bytesPerItem !== undefined ? r.bytesPerItem <= TARGET_BYTES : undefined;
-      out.push(
-        `| ${w} | ${r.impl} | ${fmt(r.median)} ${r.unit}${check(spawnTarget)} | ${isFoundation ? fmtRatio(vsErlang) + check(msgTarget) : ''} | ${isFoundation ? fmtRatio(ratio(`${r.impl}/bare`)) : ''} | ${r.bytesPerItem === undefined ? '' : `${r.bytesPerItem} B${check(bytesTarget)}`} |`,
-      );
-    }
+/** Every result line, with its ratios to `erlang` and `bare` when the script printed them. */
+function resultsTable(figures: readonly BenchFigures[], ratios: Map<string, number>): string {
+  const out = ['| workload | impl | median | p99 | bytes/item | vs erlang | vs bare |', '|---|---|---:|---:|---:|---:|---:|'];
+  for (const f of figures) {
+    const v = f.values;
+    const vs = (den: string): string => {
+      const r = ratios.get(`${f.workload} ${f.impl}/${den}`);
+      return r === undefined ? '' : `${r.toFixed(2)}×`;
+    };
+    out.push(
+      `| ${f.workload} | ${f.impl} | ${fmt(v.median)} ${f.unit ?? ''} | ${fmt(v.p99)} | ${v.bytesPerItem === undefined ? '' : `${v.bytesPerItem} B`} | ${vs('erlang')} | ${vs('bare')} |`,
+    );
   }
-  out.push(
-    '',
-    `targets: foundation ≥ ${TARGET_MSG_RATIO}× erlang msgs/s, ≥ ${fmt(TARGET_SPAWNS)} spawns/s, ≤ ${TARGET_BYTES} B per idle actor (✓ met, ✗ missed)`,
-  );
   return out.join('\n');
 }
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2);
-  for (const w of asked) {
-    if (!(WORKLOADS as readonly string[]).includes(w)) {
-      throw new Error(`unknown workload "${w}" (expected some of ${WORKLOADS.join(', ')})`);
-    }
-  }
-  const workloads = asked.length > 0 ? asked : [...WORKLOADS];
-  const lines: Line[] = [];
-  const failed: string[] = [];
+  const scripts = asked.length > 0 ? asked : SUITE;
+  const jsonLines: string[] = [];
+  const ratios = new Map<string, number>();
   const t0 = performance.now();
-  for (const w of workloads) {
-    const t = performance.now();
-    const code = await runScript(w, (line) => {
-      process.stdout.write(`${line}\n`);
-      if (!line.trim().startsWith('{')) return;
-      try {
-        lines.push(JSON.parse(line) as Line);
-      } catch {
-        // not ours to judge: passed through as is
-      }
-    });
-    if (code !== 0) failed.push(`${w} (exit ${code})`);
-    process.stderr.write(`[run-all] ${w}: ${((performance.now() - t) / 1000).toFixed(1)} s${code === 0 ? '' : `, exit code ${code}`}\n`);
-  }
-  process.stderr.write(`${summary(lines, workloads)}\n`);
+  const failed = await runSuite(scripts, (line) => {
+    process.stdout.write(`${line}\n`);
+    try {
+      const o = JSON.parse(line) as { workload?: unknown; ratio?: unknown; metric?: unknown; value?: unknown };
+      jsonLines.push(line);
+      if (typeof o.ratio === 'string' && o.metric === 'median' && typeof o.value === 'number')
+        ratios.set(`${String(o.workload)} ${o.ratio}`, o.value);
+    } catch {
+      // not JSON: passed through as is, not ours to judge
+    }
+  });
+  const figures = parseBenchLines(jsonLines.join('\n'));
+  const seen = new Set(figures.map((f) => f.workload));
+  process.stderr.write(`\n${resultsTable(figures, ratios)}\n`);
+  const rows = evaluate(
+    TARGETS.filter((t) => seen.has(t.workload)),
+    figures,
+  );
+  if (rows.length > 0) process.stderr.write(`\ntargets (targets.ts) of the workloads that ran:\n${formatTable(rows)}\n`);
   process.stderr.write(`[run-all] total ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   if (failed.length > 0) {
     process.stderr.write(`[run-all] failed: ${failed.join(', ')}\n`);

@@ -1,18 +1,25 @@
 %% Erlang/OTP baseline benchmarks for the actor runtime.
 %%
 %% Compile into a scratch directory and run with ONE scheduler, e.g.
-%%   erlc -o /tmp/b benchmarks/erlang/bench.erl
+%%   erlc -o /tmp/b benchmarks/erlang/bench.erl benchmarks/erlang/bench_server.erl
 %%   erl +S 1 +P 2000000 -noshell -pa /tmp/b -run bench main 3 pingpong ring
 %% Arguments (any order): an integer = number of timed runs (default 3);
-%% workload names (pingpong | ring | spawn | fanout | all; default all).
+%% workload names (pingpong | ring | spawn | fanout | call_seq |
+%% call_concurrent | all; default all; `-` may stand for `_`).
 %% `+P` must exceed 1,000,000 for the spawn workload (default limit: 262144).
+%%
+%% dist_call_rtt (not in `all`) needs two distributed nodes: node b runs
+%% `-run bench dist_serve` (a registered gen_server, then prints `ready`), and
+%% node a runs `-run bench main N dist_call_rtt peer=b@127.0.0.1`. run.ts
+%% starts both, with their own epmd.
 %%
 %% Every workload does one untimed warm-up run, then N timed runs, each in a
 %% fresh runner process. Set-up and tear-down (spawning rings/workers, killing
 %% processes) are outside the timed section except in `spawn`, where spawning
-%% is the thing being timed. Prints one JSON line per workload on stdout.
+%% is the thing being timed. Prints one JSON line per workload on stdout; the
+%% workload is named with `-` for `_` (call-seq), as the TypeScript side names it.
 -module(bench).
--export([main/0, main/1]).
+-export([main/0, main/1, dist_serve/0]).
 
 -define(PINGPONG_MSGS, 1000000).
 -define(RING_SIZE, 10000).
@@ -20,7 +27,15 @@
 -define(SPAWN_COUNT, 1000000).
 -define(FANOUT_WORKERS, 10000).
 -define(FANOUT_ROUNDS, 100).
--define(ALL, [pingpong, ring, spawn, fanout]).
+-define(CALLS_SEQ, 1000000).
+-define(CALL_CLIENTS, 1000).
+-define(CALLS_PER_CLIENT, 1000).
+-define(CALL_SERVERS, 100).
+-define(DIST_WARMUP, 1000).
+-define(DIST_CALLS, 20000).
+-define(DIST_SERVER, bench_dist_server).
+-define(ALL, [pingpong, ring, spawn, fanout, call_seq, call_concurrent]).
+-define(KNOWN, ?ALL ++ [dist_call_rtt]).
 
 main() -> main([]).
 
@@ -52,11 +67,15 @@ parse_args([A | Rest], Runs, Ws) ->
         _ ->
             case A of
                 "all" -> parse_args(Rest, Runs, lists:reverse(?ALL) ++ Ws);
+                "peer=" ++ Peer ->
+                    persistent_term:put({?MODULE, peer}, list_to_atom(Peer)),
+                    parse_args(Rest, Runs, Ws);
                 _ ->
-                    W = list_to_atom(A),
-                    lists:member(W, ?ALL) orelse
+                    W = list_to_atom(lists:flatten(string:replace(A, "-", "_", all))),
+                    lists:member(W, ?KNOWN) orelse
                         throw({usage, "unknown workload " ++ A ++
-                                   " (expected pingpong|ring|spawn|fanout|all)"}),
+                                   " (expected pingpong|ring|spawn|fanout|call_seq|"
+                                   "call_concurrent|dist_call_rtt|all)"}),
                     parse_args(Rest, Runs, [W | Ws])
             end
     end.
@@ -71,11 +90,22 @@ dedup([H | T], Acc) ->
 
 %% ---------------------------------------------------------------- driver
 
+run_workload(dist_call_rtt = W, Runs) ->
+    _ = isolated(W),                                   % warm-up, discarded
+    Results = [isolated(W) || _ <- lists:seq(1, Runs)],
+    P50s = [P50 || {P50, _} <- Results],
+    P99s = [P99 || {_, P99} <- Results],
+    %% "\\u00b5s": JSON's escape for µs, whatever encoding standard_io has.
+    Line = [{"workload", str(json_name(W))}, {"impl", str("erlang")},
+            {"unit", {raw, "\"\\u00b5s\""}}, {"median", median_f(P50s)},
+            {"p50", median_f(P50s)}, {"p99", median_f(P99s)},
+            {"runs", P50s}, {"p99Runs", P99s}],
+    io:put_chars([json(Line), $\n]);
 run_workload(W, Runs) ->
     _ = isolated(W),                                   % warm-up, discarded
     Results = [isolated(W) || _ <- lists:seq(1, Runs)],
     Rates = [R || {R, _} <- Results],
-    Base = [{"workload", str(W)}, {"impl", str("erlang")},
+    Base = [{"workload", str(json_name(W))}, {"impl", str("erlang")},
             {"unit", str(unit(W))}, {"median", median(Rates)}, {"runs", Rates}],
     Extra = case W of
                 spawn -> [{"bytesPerItem", median([B || {_, B} <- Results])}];
@@ -84,7 +114,12 @@ run_workload(W, Runs) ->
     io:put_chars([json(Base ++ Extra), $\n]).
 
 unit(spawn) -> "spawns/s";
+unit(call_seq) -> "calls/s";
+unit(call_concurrent) -> "calls/s";
 unit(_) -> "msgs/s".
+
+%% The workload's name in JSON: `call-seq` for `call_seq`, as benchmarks/*.ts name theirs.
+json_name(W) -> lists:flatten(string:replace(atom_to_list(W), "_", "-", all)).
 
 %% Run one measurement in a fresh process (clean heap/mailbox) and return
 %% {Rate, Extra}.
@@ -102,7 +137,10 @@ isolated(W) ->
 once(pingpong) -> {pingpong(?PINGPONG_MSGS), undefined};
 once(ring) -> {ring(?RING_SIZE, ?RING_LAPS), undefined};
 once(spawn) -> spawn_bench(?SPAWN_COUNT);
-once(fanout) -> {fanout(?FANOUT_WORKERS, ?FANOUT_ROUNDS), undefined}.
+once(fanout) -> {fanout(?FANOUT_WORKERS, ?FANOUT_ROUNDS), undefined};
+once(call_seq) -> {call_seq(?CALLS_SEQ), undefined};
+once(call_concurrent) -> {call_concurrent(?CALL_CLIENTS, ?CALLS_PER_CLIENT, ?CALL_SERVERS), undefined};
+once(dist_call_rtt) -> dist_call_rtt(persistent_term:get({?MODULE, peer}, undefined)).
 
 now_ns() -> erlang:monotonic_time(nanosecond).
 
@@ -225,6 +263,81 @@ fan_collect(N) -> receive reply -> fan_collect(N - 1) end.
 fan_worker() ->
     receive {req, From} -> From ! reply, fan_worker() end.
 
+%% ---------------------------------------------------------------- call_seq
+%% One client (this runner process) makes Total sequential gen_server:call(Server, get)
+%% (default 5 s timeout) to one bench_server.
+
+call_seq(Total) ->
+    {ok, Server} = gen_server:start(bench_server, 42, []),
+    T0 = now_ns(),
+    ok = call_loop(Server, Total),
+    T1 = now_ns(),
+    gen_server:stop(Server),
+    rate(Total, T1 - T0).
+
+call_loop(_Server, 0) -> ok;
+call_loop(Server, N) ->
+    42 = gen_server:call(Server, get),
+    call_loop(Server, N - 1).
+
+%% ---------------------------------------------------------------- call_concurrent
+%% Clients processes make PerClient sequential calls each; client i calls server
+%% i rem Servers. Clients are spawned (and wait for `go`) before the clock starts;
+%% timed from the first `go` until every client has reported.
+
+call_concurrent(Clients, PerClient, Servers) ->
+    Self = self(),
+    ServerPids = list_to_tuple([begin {ok, S} = gen_server:start(bench_server, 42, []), S end
+                                || _ <- lists:seq(1, Servers)]),
+    ClientPids = [spawn(fun() ->
+                                receive go -> ok end,
+                                ok = call_loop(element(I rem Servers + 1, ServerPids), PerClient),
+                                Self ! call_client_done
+                        end) || I <- lists:seq(0, Clients - 1)],
+    T0 = now_ns(),
+    lists:foreach(fun(C) -> C ! go end, ClientPids),
+    collect(call_client_done, Clients),
+    T1 = now_ns(),
+    lists:foreach(fun gen_server:stop/1, tuple_to_list(ServerPids)),
+    rate(Clients * PerClient, T1 - T0).
+
+collect(_Msg, 0) -> ok;
+collect(Msg, N) -> receive Msg -> collect(Msg, N - 1) end.
+
+%% ---------------------------------------------------------------- dist_call_rtt
+%% Sequential gen_server:call from this node to the registered bench_server on
+%% Peer (another BEAM): Warmup untimed calls, then Calls timed one by one.
+%% Returns {P50, P99} in microseconds.
+
+%% Node b's entry: a registered bench_server that outlives this function, then
+%% `ready` on stdout for the runner to wait on.
+dist_serve() ->
+    {ok, _} = gen_server:start({local, ?DIST_SERVER}, bench_server, 42, []),
+    io:put_chars("ready\n").
+
+dist_call_rtt(undefined) -> error({usage, "dist_call_rtt needs peer=Node"});
+dist_call_rtt(Peer) ->
+    case net_kernel:connect_node(Peer) of
+        true -> ok;
+        Other -> error({cannot_connect, Peer, Other})    % false, or ignored: not distributed
+    end,
+    Server = {?DIST_SERVER, Peer},
+    ok = call_loop(Server, ?DIST_WARMUP),
+    Times = lists:sort(timed_calls(Server, ?DIST_CALLS, [])),
+    {percentile(Times, 50), percentile(Times, 99)}.
+
+timed_calls(_Server, 0, Acc) -> Acc;
+timed_calls(Server, N, Acc) ->
+    T0 = now_ns(),
+    42 = gen_server:call(Server, get),
+    T1 = now_ns(),
+    timed_calls(Server, N - 1, [(T1 - T0) / 1000 | Acc]).
+
+%% Nearest-rank percentile of a sorted, non-empty list.
+percentile(Sorted, P) ->
+    Rank = max(1, ceil(P / 100 * length(Sorted))),
+    lists:nth(Rank, Sorted).
+
 %% ---------------------------------------------------------------- output
 
 median([]) -> 0;
@@ -236,6 +349,16 @@ median(L) ->
         0 -> round((lists:nth(Len div 2, S) + lists:nth(Len div 2 + 1, S)) / 2)
     end.
 
+%% Median of floats (microseconds), rounded to 0.1.
+median_f(L) ->
+    S = lists:sort(L),
+    Len = length(S),
+    M = case Len rem 2 of
+            1 -> lists:nth(Len div 2 + 1, S);
+            0 -> (lists:nth(Len div 2, S) + lists:nth(Len div 2 + 1, S)) / 2
+        end,
+    round(M * 10) / 10.
+
 str(A) when is_atom(A) -> str(atom_to_list(A));
 str(S) -> {str, S}.
 
@@ -243,5 +366,7 @@ json(Pairs) when is_list(Pairs) ->
     ["{", lists:join(",", [[$", K, $", $:, json_val(V)] || {K, V} <- Pairs]), "}"].
 
 json_val({str, S}) -> [$", S, $"];
+json_val({raw, S}) -> S;
+json_val(F) when is_float(F) -> float_to_list(F, [{decimals, 1}, compact]);
 json_val(N) when is_integer(N) -> integer_to_list(N);
 json_val(L) when is_list(L) -> ["[", lists:join(",", [json_val(V) || V <- L]), "]"].

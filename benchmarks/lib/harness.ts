@@ -223,6 +223,12 @@ export async function benchmark(spec: { workload: string; unit: string; impls: I
   }
   log(`[${workload}] erlang baseline`);
   const erlang = await erlangBaseline(workload);
+  emitRatios(workload, results, erlang);
+  log(`[${workload}] done in ${((now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** Ratio lines: every `foundation*` result over `erlang` and over `bare`, rate and bytes. */
+function emitRatios(workload: string, results: Result[], erlang: ErlangResult | null): void {
   const bare = results.find((r) => r.impl === 'bare');
   for (const r of results) {
     if (!r.impl.startsWith('foundation')) continue;
@@ -234,6 +240,76 @@ export async function benchmark(spec: { workload: string; unit: string; impls: I
       }
     }
   }
+}
+
+/** One timed Erlang run of `workload` (a fresh BEAM with its own warm-up); null when missing or failed. */
+async function erlangOnce(workload: string): Promise<number | null> {
+  try {
+    const results = await runErlangBaselines({ workloads: [workload], runs: 1 });
+    if (results === null) {
+      log(`[${workload}] erl/erlc not on PATH: no Erlang baseline, no foundation/erlang ratio`);
+      return null;
+    }
+    const r = results.find((x) => x.workload === workload);
+    if (!r || r.runs.length !== 1) throw new Error(`bench.erl printed no run of ${workload}`);
+    return r.runs[0]!;
+  } catch (err) {
+    log(`[${workload}] Erlang baseline failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+    return null;
+  }
+}
+
+/**
+ * Like `benchmark`, but with the Erlang peer interleaved: each implementation's warm-up, then
+ * `RUNS` rounds of one timed run of each implementation followed by one Erlang run (a fresh
+ * `erl +S 1` with its own warm-up), so that the noise of a shared machine falls on both sides
+ * alike. Prints the same lines as `benchmark` (the Erlang line's `runs` are the rounds' runs).
+ * For workloads with an Erlang twin measured as a rate; not for bytes per item.
+ */
+export async function benchmarkInterleaved(spec: { workload: string; unit: string; impls: Impl[] }): Promise<void> {
+  const { workload, unit } = spec;
+  const only = process.env.BENCH_IMPLS?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const impls = only?.length ? spec.impls.filter((i) => only.includes(i.impl)) : spec.impls;
+  const t0 = now();
+  let withErlang = process.env.BENCH_ERLANG !== '0';
+  if (!withErlang) log(`[${workload}] BENCH_ERLANG=0: skipping the Erlang baseline`);
+  log(
+    `[${workload}] ${[...impls.map((i) => i.impl), ...(withErlang ? ['erlang'] : [])].join(', ')}: ${WARMUP} warm-up + ${RUNS} timed run(s) each, interleaved`,
+  );
+  for (const impl of impls) {
+    for (let i = 0; i < WARMUP; i++) {
+      collectGarbage();
+      await impl.once();
+    }
+  }
+  const runs = new Map<string, number[]>(impls.map((i) => [i.impl, []]));
+  const erlangRuns: number[] = [];
+  for (let round = 0; round < RUNS; round++) {
+    for (const impl of impls) {
+      collectGarbage();
+      await nextImmediate();
+      runs.get(impl.impl)!.push((await impl.once()).rate);
+    }
+    if (withErlang) {
+      const r = await erlangOnce(workload);
+      if (r === null) withErlang = false;
+      else erlangRuns.push(r);
+    }
+  }
+  const results: Result[] = impls.map((i) => {
+    const rs = runs.get(i.impl)!;
+    return { workload, impl: i.impl, unit, median: median(rs), runs: rs };
+  });
+  for (const r of results) emit(r);
+  let erlang: ErlangResult | null = null;
+  if (withErlang && erlangRuns.length === RUNS) {
+    erlang = { workload, impl: 'erlang', unit, median: median(erlangRuns), runs: erlangRuns };
+    emit(erlang);
+  }
+  emitRatios(workload, results, erlang);
   log(`[${workload}] done in ${((now() - t0) / 1000).toFixed(1)} s`);
 }
 
