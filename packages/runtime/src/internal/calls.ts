@@ -114,6 +114,10 @@ export function callOptions(opts: number | CallOptions | undefined): { timeoutMs
  */
 export function call(p: ProcessCore, target: Target, msg: unknown, opts?: number | CallOptions): Promise<unknown> {
   const k = p.$k;
+  if (target instanceof Pid && (opts === undefined || typeof opts === 'number')) {
+    const callee = k.local(target);
+    if (callee !== null) return localCall(p, callee, target, msg, opts);
+  }
   let to: Pid | RemoteName | undefined;
   let timeoutMs: number;
   let signal: AbortSignal | null;
@@ -151,14 +155,50 @@ export function call(p: ProcessCore, target: Target, msg: unknown, opts?: number
   });
 }
 
+/**
+ * The common case, a call to a live process of this thread with at most a timeout: the same
+ * records as `call` (the monitor on both sides, the timeout), without the general path's
+ * option object, target resolution and checks for remote and dead targets.
+ */
+function localCall(p: ProcessCore, callee: ProcessCore, target: Pid, msg: unknown, timeout: number | undefined): Promise<unknown> {
+  let ms = DEFAULT_CALL_TIMEOUT;
+  if (timeout !== undefined) {
+    try {
+      ms = checkTimeout('timeoutMs', timeout);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  const k = p.$k;
+  return new Promise((resolve, reject) => {
+    const ref = k.makeRef();
+    const pc = new PendingCall(p, ref, target, ms, resolve, reject);
+    (p.$x().watching ??= new Map()).set(ref.id, pc);
+    (callee.$x().monitoredBy ??= new Map()).set(ref.id, pc);
+    if (ms !== Infinity) k.timeouts.add(pc, ms);
+    const envelope: CallEnvelope = { msg, from: { pid: p.$pid, ref } };
+    try {
+      callee.$accept(Kind.Call, envelope);
+    } catch (e) {
+      settle(pc);
+      pc.reject(e as Error);
+    }
+  });
+}
+
 /** Ends a pending call's monitor and timeout; false when it had already ended. */
 function settle(pc: PendingCall): boolean {
   const watching = pc.caller.$ext?.watching;
   if (watching?.get(pc.ref.id) !== pc) return false;
-  watching.delete(pc.ref.id);
-  pc.caller.$k.timeouts.remove(pc);
-  unwatch(pc.caller.$k, pc);
+  end(pc, watching);
   return true;
+}
+
+/** Removes a pending call's records: the caller's monitor (`watching`), the timeout, the callee's monitor. */
+function end(pc: PendingCall, watching: Map<number, WatchEntry>): void {
+  watching.delete(pc.ref.id);
+  if (pc.$tlist !== null) pc.caller.$k.timeouts.remove(pc);
+  unwatch(pc.caller.$k, pc);
 }
 
 /** A DOWN arrived for a pending call's monitor (already removed): the call fails with the callee's reason. */
@@ -192,9 +232,13 @@ export function refuseCall(callee: ProcessCore, envelope: CallEnvelope, reason: 
 
 /** A reply arrived for process `p`: settles its pending call (late replies are dropped). */
 export function settleReply(p: ProcessCore, ref: Ref, value: unknown): void {
-  if (ref.node !== p.$k.name) return;
-  const pc = p.$ext?.watching?.get(ref.id);
-  if (pc instanceof PendingCall && pc.ref.incarnation === ref.incarnation && settle(pc)) pc.resolve(value);
+  const watching = p.$ext?.watching;
+  if (watching == null || ref.node !== p.$k.name) return;
+  const pc = watching.get(ref.id);
+  if (pc instanceof PendingCall && pc.ref.incarnation === ref.incarnation) {
+    end(pc, watching);
+    pc.resolve(value);
+  }
 }
 
 /** Sends `value` as the reply to the call `from`, wherever its caller is. */

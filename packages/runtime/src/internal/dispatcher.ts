@@ -9,6 +9,9 @@ export interface Runnable {
 /** Messages (turns count one more) between two readings of the clock in a drain. */
 const WORK_PER_CHECK = 64;
 
+/** A settled promise: `then` on it queues a microtask. */
+const RESOLVED = Promise.resolve();
+
 /** How long one drain may run before yielding to timers and I/O. */
 export const DEFAULT_SLICE_MS = 4;
 
@@ -21,9 +24,9 @@ export const DEFAULT_SLICE_MS = 4;
  * Work that arrives outside a drain — a call's reply resuming its caller, which then calls
  * again; a send from plain code — is drained from a microtask, not after a whole event-loop
  * turn: `setImmediate` per call round trip cost more than the call itself. Microtask drains
- * chain only within one slice: a chain starts with a `setImmediate` marker, and once it has run
- * `sliceMs` without the event loop turning (the marker not yet run), the next drain waits for
- * `setImmediate` like a drain that used up its slice.
+ * share one slice with the drains before them until the event loop turns (a `setImmediate`
+ * marker tells): once the slice is used up, what comes next waits for `setImmediate`, as the
+ * rest of a drain that used up its slice always has.
  */
 export class Dispatcher {
   private ring: (Runnable | undefined)[] = new Array<Runnable | undefined>(1024);
@@ -33,12 +36,14 @@ export class Dispatcher {
   private readonly drainFn = () => this.drain(false);
   private readonly microDrainFn = () => this.drain(true);
   private draining = false;
-  /** A chain of microtask drains is open: its marker immediate has not run yet. */
-  private chainOpen = false;
-  /** When the open chain's first drain started (-1: not yet). */
-  private chainStart = -1;
-  private readonly endChainFn = () => {
-    this.chainOpen = false;
+  /** A slice is open: drains since its start ran without the event loop turning (its marker immediate has not run). */
+  private sliceOpen = false;
+  /** When the open slice began. */
+  private sliceStart = 0;
+  /** Work done in the open slice since the clock was last read. */
+  private work = 0;
+  private readonly endSliceFn = () => {
+    this.sliceOpen = false;
   };
   /** Number of drains that stopped on the time slice (fairness diagnostics). */
   yields = 0;
@@ -58,12 +63,8 @@ export class Dispatcher {
     if (!this.scheduled && !this.draining) {
       // (During a drain the loop takes it, and the drain schedules what it leaves.)
       this.scheduled = true;
-      if (!this.chainOpen) {
-        this.chainOpen = true;
-        this.chainStart = -1;
-        setImmediate(this.endChainFn);
-      }
-      queueMicrotask(this.microDrainFn);
+      // A native promise job: queueMicrotask costs more (argument checks, async-hooks wrapping).
+      void RESOLVED.then(this.microDrainFn);
     }
   }
 
@@ -77,20 +78,17 @@ export class Dispatcher {
     if (this.len > 0 && !this.draining) this.drain(false);
   }
 
+  /**
+   * Runs turns until the ring is empty or the slice is used up. A drain from the event loop
+   * (`micro` false) starts a slice; microtask drains continue the open one, carrying its work
+   * count, so the clock is read every WORK_PER_CHECK messages of the slice, not per drain.
+   */
   private drain(micro: boolean): void {
-    const start = performance.now();
-    if (micro && this.chainOpen) {
-      if (this.chainStart < 0) this.chainStart = start;
-      else if (start - this.chainStart >= this.sliceMs) {
-        // This chain has held the event loop for a slice: wait for it to turn.
-        setImmediate(this.drainFn);
-        return;
-      }
-    }
+    if (micro && this.scheduled === false) return; // a drainNow() got there first
     this.scheduled = false;
-    if (this.draining) return; // a drainNow() got there first
+    if (!micro || !this.sliceOpen) this.openSlice();
     this.draining = true;
-    let work = 0;
+    let work = this.work;
     let mask = this.ring.length - 1;
     while (this.len > 0) {
       const i = this.head;
@@ -104,18 +102,27 @@ export class Dispatcher {
       // The clock is read every WORK_PER_CHECK messages, not per message: it costs more than one.
       if (work >= WORK_PER_CHECK) {
         work = 0;
-        if (performance.now() - start >= this.sliceMs) {
+        if (performance.now() - this.sliceStart >= this.sliceMs) {
           if (this.len > 0) this.yields++;
+          // The slice is over: whatever comes next waits for the event loop to turn.
+          this.scheduled = true;
+          setImmediate(this.drainFn);
           break;
         }
       }
     }
+    this.work = work;
     this.draining = false;
-    if (this.len > 0 && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.drainFn);
-    }
     if (this.afterDrain !== null) this.afterDrain();
+  }
+
+  private openSlice(): void {
+    this.sliceStart = performance.now();
+    this.work = 0;
+    if (!this.sliceOpen) {
+      this.sliceOpen = true;
+      setImmediate(this.endSliceFn);
+    }
   }
 
   private grow(cap: number): void {
