@@ -24,11 +24,17 @@ export class Dispatcher {
   private len = 0;
   private scheduled = false;
   private readonly drainFn = () => this.drain();
-  private draining = false;
+  /** True while a drain runs process turns (the threads layer reads it: see beforeTurn). */
+  draining = false;
   /** Number of drains that stopped on the time slice (fairness diagnostics). */
   yields = 0;
   /** Runs after each drain (the threads layer sends the frames the drain queued). */
   afterDrain: (() => void) | null = null;
+  /**
+   * While set, runs before each turn of a drain: the threads layer sets it while frames wait to
+   * be sent, so that they leave between two turns instead of after the whole drain.
+   */
+  beforeTurn: (() => void) | null = null;
 
   constructor(private readonly sliceMs = DEFAULT_SLICE_MS) {}
 
@@ -69,6 +75,7 @@ export class Dispatcher {
       this.head = (i + 1) & mask;
       this.len--;
       r.$queued = false;
+      if (this.beforeTurn !== null) this.beforeTurn();
       work += r.$runTurn();
       mask = this.ring.length - 1;
       // The clock is read every WORK_PER_CHECK messages, not per message: it costs more than one.

@@ -78,6 +78,8 @@ export interface LinkHandlers {
   relink?(r: Relink): void;
   /** After a batch was handled (the scheduler runs the work it made, without another turn). */
   afterBatch(): void;
+  /** The link's queue was empty and now holds a frame (the scheduler decides when it leaves). */
+  queued?(): void;
 }
 
 /**
@@ -91,16 +93,22 @@ export function encodeOwned(value: unknown): Uint8Array {
 
 /**
  * One direction-pair of a MessagePort between two schedulers. Frames and control messages
- * are queued and sent as one encoded batch per event-loop turn (one postMessage for many
- * frames), so order between the two holds and the cost per message stays small. While the
- * other scheduler restarts the link holds what is sent, and sends it on the new port.
+ * are queued and sent as one encoded batch (one postMessage for many frames), so order between
+ * the two holds and the cost per message stays small. The scheduler flushes the link between
+ * turns and after a drain (see SchedulerPeer); what is queued outside a drain leaves by
+ * microtask, before the event loop runs anything else. While the other scheduler restarts the
+ * link holds what is sent, and sends it on the new port.
  */
 export class ThreadLink {
   private queue: (ThreadFrame | { t: 'ctl'; c: Control })[] = [];
   private scheduled = false;
   alive = true;
   private port: MessagePort | null = null;
-  private readonly flushFn = () => this.flush();
+  /** The microtask's flush (at most one pending: `scheduled`). */
+  private readonly flushFn = guarded("a thread link's flush", () => {
+    this.scheduled = false;
+    this.flush();
+  });
 
   constructor(
     port: MessagePort,
@@ -172,11 +180,16 @@ export class ThreadLink {
 
   send(frame: ThreadFrame): boolean {
     if (!this.alive) return false;
+    const n = this.queue.push(frame);
     // A long run of sends goes out in pieces, so that the other thread works meanwhile.
-    if (this.queue.push(frame) >= FLUSH_FRAMES) this.flush();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flushFn);
+    if (n >= FLUSH_FRAMES) this.flush();
+    else if (n === 1) {
+      // A microtask runs after the current drain, or before any other callback outside one.
+      if (!this.scheduled) {
+        this.scheduled = true;
+        queueMicrotask(this.flushFn);
+      }
+      this.on.queued?.();
     }
     return true;
   }
@@ -195,7 +208,6 @@ export class ThreadLink {
   }
 
   flush(): void {
-    this.scheduled = false;
     if (this.queue.length === 0 || !this.alive || this.port === null) return;
     const batch = this.queue;
     this.queue = [];
