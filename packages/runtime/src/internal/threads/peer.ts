@@ -16,13 +16,6 @@ import { Arrivals } from './arrivals.js';
 import type { Board } from './board.js';
 import type { Control, LinkHandlers, Question, SpawnFrame, ThreadFrame, ThreadLink } from './thread-link.js';
 
-/**
- * The least time between two flushes of a scheduler's links from between turns of a drain (ms):
- * each flush costs an encode and a postMessage on this thread and a message event on the other,
- * a few µs, so batches of at least this much work keep that cost to a few per cent.
- */
-const FLUSH_GAP_MS = 0.05;
-
 /** Why the processes of a scheduler thread that died exited. */
 export function schedulerDownReason(scheduler: number, error: unknown): { schedulerDown: { scheduler: number; error: string } } {
   return { schedulerDown: { scheduler, error: error instanceof Error ? error.message : String(error) } };
@@ -61,15 +54,9 @@ export abstract class SchedulerPeer implements ThreadRouter {
     control: (c, from) => this.onControl(c, from),
     // After a batch from another scheduler: run the work it made now.
     afterBatch: () => this.k.dispatcher.drainNow(),
-    queued: () => this.queued(),
+    // A link's frames leave by the node's rules for everything it sends (see outgoing.ts).
+    queued: () => this.k.outgoing.queued(),
   };
-  /** Some link has frames queued since the last flushAll (the dispatcher's beforeTurn is set). */
-  private pending = false;
-  /** Frames were queued outside a drain: they leave before the next turn runs, whatever else. */
-  private urgent = false;
-  /** When flushAll last posted (performance.now()). */
-  private lastFlush = 0;
-  private readonly beforeTurnFn = () => this.beforeTurn();
 
   constructor(
     readonly k: Kernel,
@@ -79,10 +66,7 @@ export abstract class SchedulerPeer implements ThreadRouter {
     this.links = new Array<ThreadLink | null>(n).fill(null);
     this.arrivals = new Arrivals(k.scheduler, n, board);
     k.threads = this;
-    // Frames queued during a drain go out when it ends at the latest, not one event-loop turn later.
-    k.dispatcher.afterDrain = () => {
-      if (this.pending) this.flushAll();
-    };
+    k.outgoing.add(() => this.flushAll());
   }
 
   // ThreadRouter
@@ -157,38 +141,8 @@ export abstract class SchedulerPeer implements ThreadRouter {
   }
 
   /** Sends every queued frame now. */
-  flushAll(now = performance.now()): void {
-    this.pending = false;
-    this.urgent = false;
-    this.lastFlush = now;
-    this.k.dispatcher.beforeTurn = null;
+  flushAll(): void {
     for (const link of this.links) link?.flush();
-  }
-
-  /**
-   * A link's queue went from empty to not: its frames leave before the next turn if they were
-   * queued outside a drain (the link's microtask sends them too, unless a drain runs first), or
-   * between two turns of this drain (see beforeTurn), or when the drain ends.
-   */
-  private queued(): void {
-    const d = this.k.dispatcher;
-    if (!d.draining) this.urgent = true;
-    if (!this.pending) {
-      this.pending = true;
-      d.beforeTurn = this.beforeTurnFn;
-    }
-  }
-
-  /**
-   * Between two turns with frames queued: they leave now unless a batch left less than
-   * FLUSH_GAP_MS ago. So a frame a handler sends does not wait for the other processes' turns
-   * after it (a long handler among them would hold it back for as long as it runs), while a
-   * drain of many short turns that each send still goes out in batches of FLUSH_GAP_MS of work.
-   */
-  private beforeTurn(): void {
-    if (this.urgent) return this.flushAll();
-    const now = performance.now();
-    if (now - this.lastFlush >= FLUSH_GAP_MS) this.flushAll(now);
   }
 
   // Questions to other schedulers, answered from their event loops: nobody waits.
