@@ -116,10 +116,13 @@ const pct = (sorted: number[], p: number) => Math.round(sorted[Math.min(sorted.l
 
 /** Round trips of both implementations, runs interleaved; one JSON line each (p50 as the median) and their ratio. */
 async function callRtts(node: Node, raw: RawWsClient, W: string): Promise<void> {
-  const impls: [string, () => Promise<number[]>][] = [
-    ['foundation-mesh', () => callRtt(node, CALLS)],
-    ['raw-ws', async () => (await raw.roundTrips(CALLS)).sort((a, b) => a - b)],
-  ];
+  const only = process.env.BENCH_IMPLS?.split(',').map((x) => x.trim());
+  const impls = (
+    [
+      ['foundation-mesh', () => callRtt(node, CALLS)],
+      ['raw-ws', async () => (await raw.roundTrips(CALLS)).sort((a, b) => a - b)],
+    ] as [string, () => Promise<number[]>][]
+  ).filter(([impl]) => !only?.length || only.includes(impl));
   await callRtt(node, 2000); // warm-up
   await raw.roundTrips(2000);
   const p50s = new Map<string, number[]>(impls.map(([i]) => [i, []]));
@@ -147,6 +150,7 @@ async function callRtts(node: Node, raw: RawWsClient, W: string): Promise<void> 
     };
     emit(line);
   }
+  if (impls.length < 2) return;
   const f = median(p50s.get('foundation-mesh')!);
   const w = median(p50s.get('raw-ws')!);
   // Latency: above 1 means foundation is slower (the harness's Ratio type knows only rates and bytes).

@@ -159,15 +159,18 @@ export class Connection {
   }
 
   /** Queues an encoded record; the owner flushes it soon (see MeshTransport.schedule). */
-  push(kind: number, payload: Uint8Array): void {
+  push(kind: number, payload: Uint8Array, lazy = false): void {
     this.outbox.pushRecord(kind, payload);
-    if (!this.scheduled) this.owner.schedule(this);
+    if (!this.scheduled && !lazy) this.owner.schedule(this);
   }
 
-  /** Queues a flat frame snapshot (see snapshot.ts) whose encoding takes at most `bound` bytes. */
-  pushFrame(flat: unknown[], n: number, bound: number): void {
+  /**
+   * Queues a flat frame snapshot (see snapshot.ts) whose encoding takes at most `bound` bytes.
+   * A `lazy` one asks for no flush of its own: it leaves with the next frame or heartbeat.
+   */
+  pushFrame(flat: unknown[], n: number, bound: number, lazy = false): void {
     this.outbox.pushFrame(flat, n, bound);
-    if (!this.scheduled) this.owner.schedule(this);
+    if (!this.scheduled && !lazy) this.owner.schedule(this);
   }
 
   sendControl(m: Control): void {
