@@ -24,15 +24,15 @@ export class Dispatcher {
   private len = 0;
   private scheduled = false;
   private readonly drainFn = () => this.drain();
-  /** True while a drain runs process turns (the threads layer reads it: see beforeTurn). */
+  /** True while a drain runs process turns (read by outgoing.ts). */
   draining = false;
   /** Number of drains that stopped on the time slice (fairness diagnostics). */
   yields = 0;
-  /** Runs after each drain (the threads layer sends the frames the drain queued). */
+  /** Runs after each drain (outgoing.ts sends the frames the drain queued). */
   afterDrain: (() => void) | null = null;
   /**
-   * While set, runs before each turn of a drain: the threads layer sets it while frames wait to
-   * be sent, so that they leave between two turns instead of after the whole drain.
+   * While set, runs before each turn of a drain: outgoing.ts sets it while frames wait to be
+   * sent, so that they leave between two turns instead of after the whole drain.
    */
   beforeTurn: (() => void) | null = null;
 

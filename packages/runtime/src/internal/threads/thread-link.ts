@@ -166,7 +166,11 @@ export class ThreadLink {
       }
       i += width;
     }
-    guarded(`the end of a batch from scheduler ${this.peer}`, () => this.on.afterBatch())();
+    try {
+      this.on.afterBatch();
+    } catch (e) {
+      warn('FOUNDATION_TIMER_THREW', `the end of a batch from scheduler ${this.peer} threw and was dropped: ${describeValue(e)}`);
+    }
   }
 
   /** Hands the frame starting at `flat[i]` to its handler. */
