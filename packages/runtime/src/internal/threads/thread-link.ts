@@ -223,7 +223,7 @@ export class ThreadLink {
       return;
     }
     const bytes = new Uint8Array(view); // a copy: posting the view would clone the codec's whole buffer
-    this.port.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+    this.port.postMessage(bytes, [bytes.buffer]);
   }
 
   /** The other scheduler's thread died: keep what is sent until `rebind` gives the new one's port. */
