@@ -5,23 +5,31 @@
  * - `mesh-oneway`: an actor on node A sends `{ seq }` messages to an actor on node B (another
  *   OS process), 2,000,000 in rounds of 5,000, each ended by an ack that B returns after the
  *   round's messages (per-pair order); 8 rounds in flight (40,000 messages, about 1 MB).
- * - `mesh-call-rtt`: sequential `node.call`s from A to an actor on B, 20,000 of them; p50/p99 in µs.
+ * - `mesh-call-rtt`: sequential `node.call`s from A to an actor on B, 20,000 per run; p50/p99 in µs.
+ *   Peer `raw-ws`, in the same run (runs interleaved): a bare `ws` ping-pong of a small msgpackr
+ *   message between the same two processes (lib/raw-ws.ts). Then `mesh-call-rtt-busy`: the same
+ *   with a hog thread burning each core (the same load for both).
  * - `mesh-full-mesh`: 5 nodes started in this process, each given only the first one's URL:
  *   ms from the first start until every node sees the other four.
  *
  *   pnpm tsx benchmarks/mesh.ts             (BENCH_RUNS=5 for more timed runs)
+ *   pnpm tsx benchmarks/mesh.ts call-rtt    (some of: oneway, call-rtt, full-mesh)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Actor, Node, type Pid } from '@foundation/runtime';
 import { mesh, staticPeers } from '@foundation/cluster';
-import { RUNS, WARMUP, emit, log, median, now, rate } from './lib/harness.js';
+import { RUNS, WARMUP, emit, log, median, now, rate, type Result } from './lib/harness.js';
+import { startHogs } from './lib/raw-thread.js';
+import { rawWsClient, rawWsServer, type RawWsClient } from './lib/raw-ws.js';
 
 const COOKIE = 'bench';
 const ONEWAY = 2_000_000;
 const ROUND = 5_000;
 const IN_FLIGHT = 8;
 const CALLS = 20_000;
+/** Hog threads of the `-busy` runs: one per core of the machine this was written on. */
+const HOGS = 2;
 
 /** Counts what it is sent; answers 'count' after everything sent before it, 'self' with its pid. */
 class Sink extends Actor<'count' | 'self', number | Pid, undefined> {
@@ -54,12 +62,13 @@ async function runChild(): Promise<void> {
   const node = await Node.start({ name: 'far', transport: mesh({ cookie: COOKIE }) });
   node.spawn(Sink, undefined, { name: 'sink' });
   node.spawn(Pong, undefined, { name: 'pong' });
-  process.stdout.write(`${JSON.stringify({ url: node.url })}\n`);
+  const rawPort = await rawWsServer();
+  process.stdout.write(`${JSON.stringify({ url: node.url, rawPort })}\n`);
   process.stdin.resume();
   process.stdin.on('end', () => void node.stop().then(() => process.exit(0)));
 }
 
-function startChild(): Promise<{ proc: ChildProcess; url: string }> {
+function startChild(): Promise<{ proc: ChildProcess; url: string; rawPort: number }> {
   const file = fileURLToPath(import.meta.url);
   const proc = spawn(process.execPath, [...process.execArgv, file, 'child'], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
@@ -67,7 +76,7 @@ function startChild(): Promise<{ proc: ChildProcess; url: string }> {
     proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ proc, url: (JSON.parse(line) as { url: string }).url });
+      if (line) resolve({ proc, ...(JSON.parse(line) as { url: string; rawPort: number }) });
     });
     proc.once('exit', (code) => reject(new Error(`the far node exited with ${code}`)));
   });
@@ -105,6 +114,51 @@ async function callRtt(node: Node, count: number): Promise<number[]> {
 
 const pct = (sorted: number[], p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!);
 
+/** Round trips of both implementations, runs interleaved; one JSON line each (p50 as the median) and their ratio. */
+async function callRtts(node: Node, raw: RawWsClient, W: string): Promise<void> {
+  const only = process.env.BENCH_IMPLS?.split(',').map((x) => x.trim());
+  const impls = (
+    [
+      ['foundation-mesh', () => callRtt(node, CALLS)],
+      ['raw-ws', async () => (await raw.roundTrips(CALLS)).sort((a, b) => a - b)],
+    ] as [string, () => Promise<number[]>][]
+  ).filter(([impl]) => !only?.length || only.includes(impl));
+  await callRtt(node, 2000); // warm-up
+  await raw.roundTrips(2000);
+  const p50s = new Map<string, number[]>(impls.map(([i]) => [i, []]));
+  const p99s = new Map<string, number[]>(impls.map(([i]) => [i, []]));
+  for (let r = 0; r < RUNS; r++) {
+    for (const [impl, once] of impls) {
+      const lat = await once();
+      p50s.get(impl)!.push(pct(lat, 0.5));
+      p99s.get(impl)!.push(pct(lat, 0.99));
+      log(`${W} ${impl} run ${r + 1}: p50 ${pct(lat, 0.5)} µs, p99 ${pct(lat, 0.99)} µs`);
+    }
+  }
+  for (const [impl] of impls) {
+    const runs = p50s.get(impl)!;
+    const p99Runs = p99s.get(impl)!;
+    const line: Result & { p50: number; p99: number; p99Runs: number[] } = {
+      workload: W,
+      impl,
+      unit: 'µs',
+      median: median(runs),
+      p50: median(runs),
+      p99: median(p99Runs),
+      runs,
+      p99Runs,
+    };
+    emit(line);
+  }
+  if (impls.length < 2) return;
+  const f = median(p50s.get('foundation-mesh')!);
+  const w = median(p50s.get('raw-ws')!);
+  // Latency: above 1 means foundation is slower (the harness's Ratio type knows only rates and bytes).
+  process.stdout.write(
+    `${JSON.stringify({ workload: W, ratio: 'foundation-mesh/raw-ws', metric: 'p50', value: Math.round((f / w) * 1000) / 1000 })}\n`,
+  );
+}
+
 async function fullMesh(): Promise<number> {
   const t0 = now();
   const first = await Node.start({ name: 'm0', transport: mesh({ cookie: COOKIE }) });
@@ -118,38 +172,46 @@ async function fullMesh(): Promise<number> {
   return ms;
 }
 
+const PARTS = ['oneway', 'call-rtt', 'full-mesh'] as const;
+
 async function main(): Promise<void> {
-  const { proc, url } = await startChild();
+  const asked = process.argv.slice(2);
+  for (const a of asked)
+    if (!(PARTS as readonly string[]).includes(a)) throw new Error(`unknown part "${a}" (expected some of ${PARTS.join(', ')})`);
+  const want = (part: (typeof PARTS)[number]) => asked.length === 0 || asked.includes(part);
+  const { proc, url, rawPort } = await startChild();
   const node = await Node.start({ name: 'near', transport: mesh({ cookie: COOKIE }) });
   await node.connect(url);
   const sinkPid = await node.call<Pid>({ name: 'sink', node: 'far' }, 'self', 5000);
   const blaster = node.spawn(Blaster, undefined);
 
-  const rates: number[] = [];
-  for (let r = 0; r < WARMUP + RUNS; r++) {
-    const v = await oneway(node, blaster, sinkPid, r < WARMUP ? ROUND * 4 : ONEWAY);
-    if (r >= WARMUP) rates.push(v);
-    log(`mesh-oneway run ${r + 1}: ${v} msgs/s${r < WARMUP ? ' (warm-up)' : ''}`);
+  if (want('oneway')) {
+    const rates: number[] = [];
+    for (let r = 0; r < WARMUP + RUNS; r++) {
+      const v = await oneway(node, blaster, sinkPid, r < WARMUP ? ROUND * 4 : ONEWAY);
+      if (r >= WARMUP) rates.push(v);
+      log(`mesh-oneway run ${r + 1}: ${v} msgs/s${r < WARMUP ? ' (warm-up)' : ''}`);
+    }
+    emit({ workload: 'mesh-oneway', impl: 'foundation-mesh', unit: 'msgs/s', median: median(rates), runs: rates });
   }
-  emit({ workload: 'mesh-oneway', impl: 'foundation-mesh', unit: 'msgs/s', median: median(rates), runs: rates });
 
-  await callRtt(node, 2000); // warm-up
-  const p50s: number[] = [];
-  const p99s: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const lat = await callRtt(node, CALLS);
-    p50s.push(pct(lat, 0.5));
-    p99s.push(pct(lat, 0.99));
-    log(`mesh-call-rtt run ${r + 1}: p50 ${pct(lat, 0.5)} µs, p99 ${pct(lat, 0.99)} µs`);
+  if (want('call-rtt')) {
+    const raw = await rawWsClient(rawPort);
+    await callRtts(node, raw, 'mesh-call-rtt');
+    const hogs = await startHogs(HOGS);
+    try {
+      await callRtts(node, raw, 'mesh-call-rtt-busy');
+    } finally {
+      await hogs.stop();
+    }
+    raw.close();
   }
-  process.stdout.write(
-    `${JSON.stringify({ workload: 'mesh-call-rtt', impl: 'foundation-mesh', unit: 'µs', median: median(p50s), p50: median(p50s), p99: median(p99s), runs: p50s, p99Runs: p99s })}\n`,
-  );
   const stats = node.stats();
   if (stats.deadLetters > 0) log(`warning: ${stats.deadLetters} dead letters`);
   await node.stop();
   proc.stdin!.end();
 
+  if (!want('full-mesh')) return;
   const times: number[] = [];
   for (let r = 0; r < WARMUP + RUNS; r++) {
     const ms = await fullMesh();

@@ -2,9 +2,14 @@
  * threads: actors on two schedulers (the main thread and one worker thread) of one node, against
  * the same actors on one scheduler and against raw `worker_threads` in the same script.
  *
- *   rtt       ping-pong with one message in flight, 20,000 timed round trips (after 1,000 untimed)
- *             between an actor on scheduler 0 and one on scheduler 1; p50 and p99. Baselines:
- *             the same pair on one scheduler; raw postMessage main ↔ worker.              µs
+ *   rtt       `thread-rtt`: ping-pong with one message in flight, 20,000 timed round trips (after
+ *             1,000 untimed) between an actor on scheduler 0 and one on scheduler 1; p50 and p99.
+ *             Baselines: the same pair on one scheduler; raw postMessage main ↔ worker. Then
+ *             `thread-rtt-busy`: the same, with a hog thread burning each core.            µs
+ *   frame-wait  how long a call to an actor on scheduler 1 waits before its handler starts while
+ *             scheduler 0 runs 20 handlers of 2 ms and one of 200 ms queued ahead of it: issued
+ *             from plain code together with the call to the long one (`foundation`), or sent by
+ *             an actor's handler on scheduler 0 (`foundation-from-handler`).               ms
  *   scaling   8 actors each computing fib(27) 60 times (one per message): all on scheduler 0,
  *             spread over both schedulers (`scheduler: 'auto'`), and on scheduler 0 with each
  *             fib(27) awaited from the dirty pool (`this.runTask`, 2 threads). Baselines: the
@@ -23,34 +28,48 @@
  * a cold worker isolate every run). Implementations of a workload are interleaved run by run,
  * so that the noise of a shared machine falls on all of them alike; ratios are of medians.
  *
- *   pnpm tsx benchmarks/threads.ts                  (all three, in this order, ~50 s)
+ *   pnpm tsx benchmarks/threads.ts                  (all four, in this order, ~80 s)
  *   pnpm tsx benchmarks/threads.ts rtt scaling      (a subset; still in this order)
  *
  * BENCH_RUNS, BENCH_WARMUP and BENCH_IMPLS as in lib/harness.ts.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { Node, type Inbox, type Pid } from '@foundation/runtime';
-import { RUNS, WARMUP, collectGarbage, log, main, median, nextImmediate, now, rate, waitQuiescent } from './lib/harness.js';
+import {
+  RUNS,
+  WARMUP,
+  collectGarbage,
+  emit,
+  log,
+  main,
+  median,
+  nextImmediate,
+  now,
+  rate,
+  waitQuiescent,
+  type Result,
+} from './lib/harness.js';
+import { rawOneway, rawRoundTrips, startHogs, startRawThread, type RawThread } from './lib/raw-thread.js';
 import {
   BenchCruncher,
   BenchDirtyCruncher,
   BenchPinger,
+  BenchRelay,
   BenchSink,
   BenchSource,
+  BenchSpinner,
   THREAD_ACTORS_URL,
   fib,
+  wallNow,
   type CruncherDone,
   type PingerDone,
   type SinkDone,
+  type Spun,
 } from './lib/thread-actors.js';
 
 const ONEWAY_MSGS = 1_000_000;
 const ONEWAY_BURST = 1_000;
 /** One postMessage per message is slow (~0.8M/s): fewer messages keep the run short. */
 const RAW_SINGLE_MSGS = 500_000;
-const RAW_BATCH = 1_000;
 const RTT_ROUNDS = 20_000;
 const RTT_WARMUP = 1_000;
 const CRUNCHERS = 8;
@@ -58,6 +77,11 @@ const CRUNCH_K = 60;
 const FIB_N = 27;
 const FIB_VALUE = fib(FIB_N);
 const RECEIVE_TIMEOUT_MS = 60_000;
+/** Hog threads of the `-busy` runs: one per core of the machine this was written on. */
+const HOGS = 2;
+const FRAME_WAIT_LONG_MS = 200;
+const FRAME_WAIT_SHORTS = 20;
+const FRAME_WAIT_SHORT_MS = 2;
 
 /**
  * Always run in this order, whatever the order asked: `oneway` last, because its large batches
@@ -65,7 +89,7 @@ const RECEIVE_TIMEOUT_MS = 60_000;
  * later cross-thread batch is posted as a view of that buffer, so postMessage copies all of it —
  * a round trip measured after `oneway` times that copy, not the steady state.
  */
-const WORKLOADS = ['rtt', 'scaling', 'oneway'] as const;
+const WORKLOADS = ['rtt', 'frame-wait', 'scaling', 'oneway'] as const;
 
 /** A JSON line on stdout (results carry extra fields here: p99, wall time). */
 function line(obj: Record<string, unknown>): void {
@@ -138,87 +162,6 @@ async function killAll(node: Node, pids: Pid[]): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Raw worker_threads: the floor
-
-const RAW_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { Packr } = require(workerData.msgpackr);
-const packr = new Packr(workerData.packrOptions);
-function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
-let expect = 0, count = 0;
-parentPort.on('message', (m) => {
-  if (typeof m === 'number') { parentPort.postMessage(m); return; }          // ping → pong
-  if (m instanceof Uint8Array) count += packr.unpack(m).length;                 // msgpackr batch
-  else if (Array.isArray(m)) count += m.length;                                // structured-clone batch
-  else if (m.expect !== undefined) { expect = m.expect; count = 0; parentPort.postMessage('ready'); return; }
-  else if (m.fib !== undefined) { let acc = 0; for (let i = 0; i < m.times; i++) acc += fib(m.fib); parentPort.postMessage({ acc }); return; }
-  else count++;                                                                // one message
-  if (count === expect) parentPort.postMessage('done');
-});
-`;
-
-/** Same options as the runtime's codec (packages/runtime/src/codec.ts). */
-const PACKR_OPTIONS = { structuredClone: true, moreTypes: true };
-
-interface RawThread {
-  worker: Worker;
-  next: () => Promise<unknown>;
-  packr: { pack(v: unknown): Uint8Array };
-}
-
-async function startRawThread(): Promise<RawThread> {
-  // msgpackr is the runtime's dependency, not the benchmarks': resolve it from there.
-  const require = createRequire(fileURLToPath(import.meta.resolve('@foundation/runtime')));
-  const msgpackr = require.resolve('msgpackr');
-  const { Packr } = require('msgpackr') as { Packr: new (o: object) => { pack(v: unknown): Uint8Array } };
-  const worker = new Worker(RAW_WORKER, { eval: true, execArgv: [], workerData: { msgpackr, packrOptions: PACKR_OPTIONS } });
-  let waiter: ((m: unknown) => void) | null = null;
-  worker.on('message', (m: unknown) => {
-    const w = waiter;
-    waiter = null;
-    w?.(m);
-  });
-  worker.on('error', (e) => log(`raw worker: ${e instanceof Error ? e.message : String(e)}`));
-  const next = () => new Promise<unknown>((resolve) => (waiter = resolve));
-  return { worker, next, packr: new Packr(PACKR_OPTIONS) };
-}
-
-async function rawOneway(raw: RawThread, total: number, mode: 'single' | 'array' | 'msgpackr'): Promise<number> {
-  const ready = raw.next();
-  raw.worker.postMessage({ expect: total });
-  await ready;
-  const done = raw.next();
-  const t0 = now();
-  if (mode === 'single') {
-    for (let i = 0; i < total; i++) raw.worker.postMessage({ i });
-  } else {
-    for (let start = 0; start < total; start += RAW_BATCH) {
-      const batch: { i: number }[] = [];
-      for (let i = start; i < start + RAW_BATCH; i++) batch.push({ i });
-      if (mode === 'array') raw.worker.postMessage(batch);
-      else {
-        const bytes = Uint8Array.from(raw.packr.pack(batch)); // own the bytes: pack() reuses its buffer
-        raw.worker.postMessage(bytes, [bytes.buffer]);
-      }
-    }
-  }
-  await done;
-  return rate(total, now() - t0);
-}
-
-async function rawRoundTrips(raw: RawThread, rounds: number, warmup: number): Promise<number[]> {
-  const rtt: number[] = [];
-  for (let n = 1; n <= warmup + rounds; n++) {
-    const reply = raw.next();
-    const t0 = now();
-    raw.worker.postMessage(n);
-    await reply;
-    if (n > warmup) rtt.push((now() - t0) * 1000);
-  }
-  return rtt;
-}
-
-// ---------------------------------------------------------------------------------------------
 // oneway
 
 async function oneway(node: Node, raw: RawThread): Promise<void> {
@@ -283,25 +226,90 @@ async function pingPong(node: Node, box: Inbox, pongScheduler: number, rounds: n
   return done.rttUs;
 }
 
+/** Round trips of both implementations, interleaved: `thread-rtt` idle, then `thread-rtt-busy` with every core burnt by a hog thread. */
 async function rtt(node: Node, raw: RawThread): Promise<void> {
   const box = node.inbox();
-  const results = await interleaved<number[]>('threads-rtt', [
+  const impls = [
     { impl: 'foundation-2sched', once: () => pingPong(node, box, 1, RTT_ROUNDS, RTT_WARMUP) },
     { impl: 'foundation-1sched', once: () => pingPong(node, box, 0, RTT_ROUNDS, RTT_WARMUP) },
     { impl: 'raw-postmessage', once: () => rawRoundTrips(raw, RTT_ROUNDS, RTT_WARMUP) },
+  ];
+  reportRtt('thread-rtt', await interleaved<number[]>('thread-rtt', impls));
+  // The same load for every implementation: one thread spinning per core, outside both.
+  const hogs = await startHogs(HOGS);
+  try {
+    reportRtt('thread-rtt-busy', await interleaved<number[]>('thread-rtt-busy', impls));
+  } finally {
+    await hogs.stop();
+  }
+  box.close();
+}
+
+/** One JSON line per implementation: p50 (also as the median) and p99, medians over the runs. */
+function reportRtt(W: string, results: Map<string, number[][]>): void {
+  const p50s = new Map<string, number>();
+  for (const [impl, samples] of results) {
+    const runs = samples.map((s) => round1(percentile(s, 50)));
+    const p99Runs = samples.map((s) => round1(percentile(s, 99)));
+    const p50 = median1(runs);
+    p50s.set(impl, p50);
+    const r: Result & { p50: number; p99: number; p99Runs: number[] } = {
+      workload: W,
+      impl,
+      unit: 'µs',
+      median: p50,
+      p50,
+      p99: median1(p99Runs),
+      runs,
+      p99Runs,
+    };
+    emit(r);
+  }
+  // Latency: above 1 means the numerator is slower.
+  const m2 = p50s.get('foundation-2sched');
+  const d = p50s.get('raw-postmessage');
+  if (m2 !== undefined && d !== undefined) ratio(W, 'foundation-2sched', 'raw-postmessage', m2 / d, 'p50');
+}
+
+// ---------------------------------------------------------------------------------------------
+// frame-wait
+
+/**
+ * How long a frame to scheduler 1 waits (ms) before its handler starts, while scheduler 0 runs
+ * other actors' handlers: FRAME_WAIT_SHORTS of FRAME_WAIT_SHORT_MS each, then one of
+ * FRAME_WAIT_LONG_MS, all queued ahead of it. `from` says who sends it: plain code (a call issued
+ * together with the call to scheduler 0's long handler), or an actor's handler on scheduler 0
+ * that runs first in the same drain.
+ */
+async function frameWaitOnce(node: Node, box: Inbox, from: 'plain' | 'handler'): Promise<number> {
+  const far = node.spawn('BenchSpinner', undefined, { scheduler: 1 });
+  const long = node.spawn(BenchSpinner, undefined);
+  const relay = node.spawn(BenchRelay, undefined);
+  const shorts = Array.from({ length: FRAME_WAIT_SHORTS }, () => node.spawn(BenchSpinner, undefined));
+  await waitQuiescent(node);
+  const t0 = wallNow();
+  let farSpun: Promise<Spun>;
+  if (from === 'handler') {
+    node.send(relay, { to: far, req: { ms: FRAME_WAIT_LONG_MS, report: box.self }, thenMs: 0 });
+    farSpun = receive<Spun>(box, 'frame-wait');
+  }
+  for (const s of shorts) node.send(s, { ms: FRAME_WAIT_SHORT_MS });
+  const longSpun = node.call(long, { ms: FRAME_WAIT_LONG_MS }, RECEIVE_TIMEOUT_MS);
+  if (from === 'plain') farSpun = node.call<Spun>(far, { ms: FRAME_WAIT_LONG_MS }, RECEIVE_TIMEOUT_MS);
+  const [spun] = await Promise.all([farSpun!, longSpun]);
+  await killAll(node, [far, long, relay, ...shorts]);
+  return round3(spun.start - t0);
+}
+
+async function frameWait(node: Node): Promise<void> {
+  const W = 'frame-wait';
+  const box = node.inbox();
+  const results = await interleaved<number>(W, [
+    { impl: 'foundation', once: () => frameWaitOnce(node, box, 'plain') },
+    { impl: 'foundation-from-handler', once: () => frameWaitOnce(node, box, 'handler') },
   ]);
-  for (const p of [50, 99]) {
-    const W = `threads-rtt-p${p}`;
-    const medians = new Map<string, number>();
-    for (const [impl, samples] of results) {
-      const runs = samples.map((s) => round1(percentile(s, p)));
-      medians.set(impl, median1(runs));
-      line({ workload: W, impl, unit: 'µs', median: median1(runs), runs });
-    }
-    // Latency: above 1 means the numerator is slower.
-    const m2 = medians.get('foundation-2sched');
-    const d = medians.get('raw-postmessage');
-    if (m2 !== undefined && d !== undefined) ratio(W, 'foundation-2sched', 'raw-postmessage', m2 / d);
+  for (const [impl, runs] of results) {
+    emit({ workload: W, impl, unit: 'ms', median: round3(median(runs.map((x) => x * 1000)) / 1000), runs });
   }
   box.close();
 }
@@ -423,6 +431,7 @@ main(async () => {
       const t = now();
       if (part === 'oneway') await oneway(node, raw);
       else if (part === 'rtt') await rtt(node, raw);
+      else if (part === 'frame-wait') await frameWait(node);
       else await scaling(node, raw);
       log(`[threads-${part}] done in ${((now() - t) / 1000).toFixed(1)} s`);
     }

@@ -183,3 +183,64 @@ export class BenchDirtyCruncher extends Actor<never, never, CrunchArgs> {
   }
 }
 defineActor('BenchDirtyCruncher', BenchDirtyCruncher);
+
+// ---------------------------------------------------------------------------------------------
+// Frame wait
+
+/** A point in time comparable across the threads of one process (ms since the epoch, sub-ms). */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** When a `BenchSpinner` handler started and ended (`wallNow`). */
+export interface Spun {
+  start: number;
+  end: number;
+}
+
+/** A request to a `BenchSpinner`: spin for `ms`; as an info message, report to `report`. */
+export interface SpinRequest {
+  ms: number;
+  report?: Pid;
+}
+
+/** Burns `ms` of CPU without yielding: a handler that holds its scheduler. */
+export function burn(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+/**
+ * Spins for the asked time in its handler and says when the handler started and ended: by
+ * reply to a call, or by a message to `report` when sent.
+ */
+export class BenchSpinner extends Actor<SpinRequest, Spun, void> {
+  override handleCall(req: SpinRequest): Spun {
+    const start = wallNow();
+    burn(req.ms);
+    return { start, end: wallNow() };
+  }
+
+  override handleInfo(req: SpinRequest): void {
+    const start = wallNow();
+    burn(req.ms);
+    if (req.report) this.send(req.report, { start, end: wallNow() } satisfies Spun);
+  }
+}
+defineActor('BenchSpinner', BenchSpinner);
+
+/** What a `BenchRelay` is told: send `req` to `to` (from its handler, on its scheduler), then spin `thenMs`. */
+export interface RelayRequest {
+  to: Pid;
+  req: SpinRequest;
+  thenMs: number;
+}
+
+/** Sends a spin request to another actor from inside its own handler, then spins `thenMs` itself. */
+export class BenchRelay extends Actor<never, never, void> {
+  override handleInfo(m: RelayRequest): void {
+    this.send(m.to, m.req);
+    burn(m.thenMs);
+  }
+}
+defineActor('BenchRelay', BenchRelay);

@@ -103,3 +103,26 @@ describe('over maxBufferedBytes the connection drops, never a frame from the mid
     expect(aDown && bDown).toBe(true);
   });
 });
+
+describe('a demonitor waits for the next frame to its node', () => {
+  test("a finished remote call's monitor goes from the callee once anything else reaches its node, and a DOWN crossing it is dropped", async () => {
+    const { a, b } = await pair();
+    const inbox = a.inbox();
+    const echo = b.spawn(Echo, inbox.self);
+    const other = b.spawn(Echo, undefined);
+    await a.call(echo, 'one', 2000);
+    const ref = inbox.monitor(echo);
+    await a.call(other, 'sync', 2000); // the monitor is in place on b
+    inbox.demonitor(ref);
+    await a.call(other, 'sync', 2000); // carries the call's and the monitor's demonitors
+    expect((await b.processInfo(echo))!.monitoredBy).toEqual([]);
+    // A DOWN sent by b before a demonitor reached it is dropped at a.
+    const late = inbox.monitor(echo);
+    await a.call(other, 'sync', 2000);
+    inbox.demonitor(late);
+    b.exit(echo, 'kill');
+    b.send(b.spawn(Echo, inbox.self), 'marker'); // ordered after echo's DOWN, if any
+    const m = await inbox.receive(undefined, 5000);
+    expect(m).toEqual(['info', 'marker']);
+  });
+});

@@ -145,17 +145,14 @@ export class Node extends EventEmitter {
   private async attach(transport: Transport): Promise<void> {
     const k = this.k;
     k.transport = transport;
-    if (transport.flush) {
-      // What a drain sent goes out when the drain ends, not one event-loop turn later.
-      const flush = transport.flush.bind(transport);
-      const before = k.dispatcher.afterDrain;
-      k.dispatcher.afterDrain = before ? () => (before(), flush()) : flush;
-    }
+    // What a drain sent goes out between its turns or when it ends, not one event-loop turn later.
+    if (transport.flush) k.outgoing.add(transport.flush.bind(transport));
     this.urlValue = await transport.start({
       name: k.name,
       incarnation: k.incarnation,
       receive: (_from, frame) => receiveFrame(k, frame),
       batchDone: () => k.dispatcher.drainNow(),
+      queued: () => k.outgoing.queued(),
       nodeUp: (name) => {
         this.threads?.nodeEvent(name, true);
         k.nodeEvent(name, true);

@@ -37,6 +37,12 @@ export interface TransportHost {
   nodeDown(name: string, reason: unknown): void;
   /** A batch of frames has been handed to `receive`: the node runs the work they made now. */
   batchDone(): void;
+  /**
+   * Frames were queued for sending, and nothing was queued before them since the last flush:
+   * the node calls `flush` before its next process turn (or between turns, see Transport.flush),
+   * so they do not wait for other processes' handlers. Optional for a transport to call.
+   */
+  queued?(): void;
 }
 
 /**
@@ -60,6 +66,9 @@ export interface Transport {
   nodes(): string[];
   /** Flushes what is queued and closes every connection. */
   stop(): Promise<void>;
-  /** Sends what is queued now (the node calls it when a scheduler drain ends); optional. */
+  /**
+   * Sends what is queued now; optional. The node calls it when a drain of process turns ends,
+   * and between two turns after the transport said `host.queued()`.
+   */
   flush?(): void;
 }

@@ -326,6 +326,41 @@ describe('send, cast and call across schedulers', () => {
   });
 });
 
+describe('frames to another scheduler do not wait behind other turns', () => {
+  const node = schedulerNode('frame-wait');
+  // Generous bounds (a 400 ms handler, 200 ms allowed): before frames left on their own they
+  // waited for the whole drain, 400 ms and more; a loaded machine does not come near 200.
+  const LONG_MS = 400;
+  const BOUND_MS = 200;
+
+  test("a call from plain code reaches scheduler 1 while scheduler 0 runs another actor's long handler", async () => {
+    const p0 = node().spawn('ThreadProbe', undefined, { scheduler: 0 });
+    const p1 = node().spawn('ThreadProbe', undefined, { scheduler: 1 });
+    await ask(node(), p1, 'ping');
+    // From an event-loop turn of its own, once the ping's demonitor is sent: nothing is queued for scheduler 1 before.
+    await new Promise((resolve) => setImmediate(resolve));
+    const t0 = Date.now();
+    // Issued together, the long one first: its turn is queued on scheduler 0 ahead of everything.
+    const long = ask(node(), p0, { spin: LONG_MS, channel: 'frame-wait-plain' }, 5000);
+    const arrived = ask<number>(node(), p1, 'now', 5000);
+    const [, at] = await Promise.all([long, arrived]);
+    expect(at - t0).toBeLessThan(BOUND_MS);
+  });
+
+  test("a frame an actor's handler sends leaves when its turn ends, not after the next actor's long turn", async () => {
+    const sender = node().spawn('ThreadProbe', undefined, { scheduler: 0 });
+    const spinner = node().spawn('ThreadProbe', undefined, { scheduler: 0 });
+    const p1 = node().spawn('ThreadProbe', undefined, { scheduler: 1 });
+    await ask(node(), p1, 'ping');
+    const t0 = Date.now();
+    // One drain on scheduler 0: the sender's turn (it calls p1), then the spinner's long turn.
+    const arrived = ask<{ ok: number }>(node(), sender, { call: p1, msg: 'now' }, 5000);
+    const long = ask(node(), spinner, { spin: LONG_MS, channel: 'frame-wait-handler' }, 5000);
+    const [{ ok: at }] = await Promise.all([arrived, long]);
+    expect(at - t0).toBeLessThan(BOUND_MS);
+  });
+});
+
 describe('per-pair order across schedulers', () => {
   const node = schedulerNode('order', { dirtyPool: { threads: 1 } });
 

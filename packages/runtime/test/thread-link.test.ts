@@ -10,11 +10,15 @@ const handlers = (frame: (f: ThreadFrame) => void = () => {}, control: (c: Contr
   afterBatch: () => {},
 });
 
+/** What a post carried: [bytes of the batch, bytes copied to the other thread] (a small batch goes as a latin1 string). */
+const posted = (data: Uint8Array | string): [number, number] =>
+  typeof data === 'string' ? [data.length, data.length] : [data.byteLength, data.buffer.byteLength];
+
 describe('ThreadLink', () => {
   test('frames arrive in order, in batches, each batch posted as its own bytes (not the codec buffer behind it)', async () => {
     const { port1, port2 } = new MessageChannel();
     const sizes: [number, number][] = [];
-    port2.on('message', (data: Uint8Array) => sizes.push([data.byteLength, data.buffer.byteLength]));
+    port2.on('message', (data: Uint8Array | string) => sizes.push(posted(data)));
     const got: number[] = [];
     const sender = new ThreadLink(port1, 1, handlers(), false);
     const to = new Pid('n', 1, 1);
@@ -34,6 +38,29 @@ describe('ThreadLink', () => {
     expect(sizes.length).toBeGreaterThan(2); // sent in pieces of at most 1024 frames
     for (const [view, buffer] of sizes) expect(buffer).toBe(view);
     expect(sizes.at(-1)![0]).toBeLessThan(100);
+    sender.close();
+    receiver.close();
+  });
+
+  test('a small batch, posted as a latin1 string of its bytes, carries every byte value and any text', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const kinds: string[] = [];
+    port2.on('message', (data: unknown) => kinds.push(typeof data));
+    const got: unknown[] = [];
+    const sender = new ThreadLink(port1, 1, handlers(), false);
+    const receiver = new ThreadLink(
+      port2,
+      0,
+      handlers((f) => got.push((f as { msg: unknown }).msg)),
+      false,
+    );
+    const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const msg = { bytes, text: 'ÿ€😀\u0000é', n: -0.5 };
+    sender.send({ t: 'msg', to: new Pid('n', 1, 1), kind: 0, msg });
+    sender.flush();
+    await expect.poll(() => got.length, { interval: 1 }).toBe(1);
+    expect(kinds).toEqual(['string']);
+    expect(got[0]).toEqual(msg);
     sender.close();
     receiver.close();
   });
@@ -75,7 +102,7 @@ describe('ThreadLink', () => {
     encode({ big: new Uint8Array(10 * 1024 * 1024) }); // grows the codec's shared buffer
     const { port1, port2 } = new MessageChannel();
     const buffers: number[] = [];
-    port2.on('message', (data: Uint8Array) => buffers.push(data.buffer.byteLength));
+    port2.on('message', (data: Uint8Array | string) => buffers.push(posted(data)[1]));
     const got: unknown[] = [];
     const sender = new ThreadLink(port1, 1, handlers(), false);
     const receiver = new ThreadLink(

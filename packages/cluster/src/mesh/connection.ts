@@ -42,7 +42,7 @@ export interface ConnectionOwner {
   onClosed(c: Connection, code: number, reason: string, byUs: boolean): void;
   /** The connected peers, for the welcome (all but `exclude`). */
   peerList(exclude: string): PeerInfo[];
-  /** Asks for a flush of `c`'s outbox at the end of this event-loop turn. */
+  /** Asks for a flush of `c`'s outbox once the code running now is done (see MeshTransport.schedule). */
   schedule(c: Connection): void;
   log(level: 'debug' | 'info' | 'warn', msg: string): void;
 }
@@ -158,16 +158,19 @@ export class Connection {
     return p ? `${p.name} (${this.where})` : this.where;
   }
 
-  /** Queues an encoded record; the owner flushes at the end of the turn. */
-  push(kind: number, payload: Uint8Array): void {
+  /** Queues an encoded record; the owner flushes it soon (see MeshTransport.schedule). */
+  push(kind: number, payload: Uint8Array, lazy = false): void {
     this.outbox.pushRecord(kind, payload);
-    if (!this.scheduled) this.owner.schedule(this);
+    if (!this.scheduled && !lazy) this.owner.schedule(this);
   }
 
-  /** Queues a flat frame snapshot (see snapshot.ts) whose encoding takes at most `bound` bytes. */
-  pushFrame(flat: unknown[], n: number, bound: number): void {
+  /**
+   * Queues a flat frame snapshot (see snapshot.ts) whose encoding takes at most `bound` bytes.
+   * A `lazy` one asks for no flush of its own: it leaves with the next frame or heartbeat.
+   */
+  pushFrame(flat: unknown[], n: number, bound: number, lazy = false): void {
     this.outbox.pushFrame(flat, n, bound);
-    if (!this.scheduled) this.owner.schedule(this);
+    if (!this.scheduled && !lazy) this.owner.schedule(this);
   }
 
   sendControl(m: Control): void {

@@ -21,7 +21,8 @@ import type { Challenge, Control, Hello, PeerInfo } from './wire.js';
 /**
  * The WebSocket mesh: a Transport that listens with `ws`, dials what discovery finds (and
  * what peers know: full mesh), authenticates every connection with the cookie, and carries
- * frames batched per event-loop turn, one connection per pair of nodes.
+ * frames in batches — what one run of code queued, flushed before the node's next process turn
+ * — one connection per pair of nodes.
  *
  * ```ts
  * const a = await Node.start({ name: 'a', transport: mesh({ cookie: 's3cret' }) });
@@ -45,7 +46,7 @@ export class MeshTransport implements Transport, ConnectionOwner {
   private stopped = false;
   /** Every socket not yet gone (stop waits for them). */
   private readonly sockets = new Set<WebSocket>();
-  /** Connections with records queued for the end of this turn. */
+  /** Connections with records queued, until the next flush. */
   private readonly dirty = new Set<Connection>();
   private flushing = false;
   private readonly flushAll = () => this.flush();
@@ -324,7 +325,10 @@ export class MeshTransport implements Transport, ConnectionOwner {
     this.dirty.add(c);
     if (!this.flushing) {
       this.flushing = true;
-      setImmediate(this.flushAll);
+      // Sent after this synchronous run of code (a drain, a callback), before the event loop
+      // runs anything else; and the node flushes between process turns once told (see queued).
+      queueMicrotask(this.flushAll);
+      this.host?.queued?.();
     }
   }
 

@@ -18,6 +18,7 @@ const REASON_CHARS = [1000, 200, 40, 0];
  *   except an exit or down signal, whose reason is shortened (runtime's `shortReason`: the
  *   error's name and the start of its message) until it fits — a link or monitor fires exactly
  *   once, always.
+ * - A demonitor waits for the next frame or heartbeat to the peer instead of asking for a flush.
  * - Bytes queued for the peer (the outbox, and the socket's buffer) are bounded by
  *   maxBufferedBytes. A frame that would pass the bound (unless nothing is queued) is not sent,
  *   and the connection is dropped (CloseCode.slowPeer) with everything queued: every link and
@@ -50,8 +51,12 @@ export class SendPolicy {
       size = bytes.length + REC_HEADER;
     }
     if (!this.room(c, size)) return false;
-    if (bytes === null) c.pushFrame(snaps.flat, snaps.flatLength, size);
-    else c.push(REC_FRAME, bytes);
+    // A demonitor changes nothing the peer must see soon (a DOWN crossing it is dropped here):
+    // it waits for the next frame. Sent alone, it cost a write and a wake-up of the peer after
+    // every remote call, on the way of the caller's next one.
+    const lazy = frame.t === 'demonitor';
+    if (bytes === null) c.pushFrame(snaps.flat, snaps.flatLength, size, lazy);
+    else c.push(REC_FRAME, bytes, lazy);
     return true;
   }
 

@@ -35,7 +35,8 @@ export class Dispatcher {
   private scheduled = false;
   private readonly drainFn = () => this.drain(false);
   private readonly microDrainFn = () => this.drain(true);
-  private draining = false;
+  /** True while a drain runs process turns (read by outgoing.ts). */
+  draining = false;
   /** A slice is open: drains since its start ran without the event loop turning (its marker immediate has not run). */
   private sliceOpen = false;
   /** When the open slice began. */
@@ -47,8 +48,13 @@ export class Dispatcher {
   };
   /** Number of drains that stopped on the time slice (fairness diagnostics). */
   yields = 0;
-  /** Runs after each drain (the threads layer sends the frames the drain queued). */
+  /** Runs after each drain (outgoing.ts sends the frames the drain queued). */
   afterDrain: (() => void) | null = null;
+  /**
+   * While set, runs before each turn of a drain: outgoing.ts sets it while frames wait to be
+   * sent, so that they leave between two turns instead of after the whole drain.
+   */
+  beforeTurn: (() => void) | null = null;
 
   constructor(private readonly sliceMs = DEFAULT_SLICE_MS) {}
 
@@ -80,13 +86,20 @@ export class Dispatcher {
 
   /**
    * Runs turns until the ring is empty or the slice is used up. A drain from the event loop
-   * (`micro` false) starts a slice; microtask drains continue the open one, carrying its work
-   * count, so the clock is read every WORK_PER_CHECK messages of the slice, not per drain.
+   * (`micro` false) has a slice of its own; microtask drains open one (with its marker) or
+   * continue the open one, carrying its work count, so the clock is read every WORK_PER_CHECK
+   * messages of the slice, not per drain.
    */
   private drain(micro: boolean): void {
-    if (micro && this.scheduled === false) return; // a drainNow() got there first
+    if (micro) {
+      if (!this.scheduled) return; // a drainNow() got there first
+      if (!this.sliceOpen) this.openSlice();
+    } else {
+      // From the event loop: a fresh slice. (No marker: the microtask drains after it open their own.)
+      this.sliceStart = performance.now();
+      this.work = 0;
+    }
     this.scheduled = false;
-    if (!micro || !this.sliceOpen) this.openSlice();
     this.draining = true;
     let work = this.work;
     let mask = this.ring.length - 1;
@@ -97,6 +110,7 @@ export class Dispatcher {
       this.head = (i + 1) & mask;
       this.len--;
       r.$queued = false;
+      if (this.beforeTurn !== null) this.beforeTurn();
       work += r.$runTurn();
       mask = this.ring.length - 1;
       // The clock is read every WORK_PER_CHECK messages, not per message: it costs more than one.
@@ -119,10 +133,8 @@ export class Dispatcher {
   private openSlice(): void {
     this.sliceStart = performance.now();
     this.work = 0;
-    if (!this.sliceOpen) {
-      this.sliceOpen = true;
-      setImmediate(this.endSliceFn);
-    }
+    this.sliceOpen = true;
+    setImmediate(this.endSliceFn);
   }
 
   private grow(cap: number): void {

@@ -2,6 +2,7 @@ import { Pid, Ref } from '../pid.js';
 import type { Clock } from '../clock.js';
 import { AlreadyRegisteredError, InvalidArgumentError, NoProcessError, UnknownNameError } from '../errors.js';
 import { Dispatcher } from './dispatcher.js';
+import { Outgoing } from './outgoing.js';
 import { checkEncodable, encodableReason } from '../encodable.js';
 import { TimeoutQueue } from './timeouts.js';
 import { Flag, type ProcessCore } from './process.js';
@@ -47,6 +48,8 @@ export function allocatorOf(id: number): number {
  */
 export class Kernel {
   readonly dispatcher: Dispatcher;
+  /** When frames queued for other schedulers and nodes leave. */
+  readonly outgoing: Outgoing;
   /** Call timeouts. */
   readonly timeouts: TimeoutQueue;
   /** Next pid sequence number, by target scheduler (only this one's on a single-scheduler node). */
@@ -81,6 +84,7 @@ export class Kernel {
     sliceMs?: number,
   ) {
     this.dispatcher = new Dispatcher(sliceMs);
+    this.outgoing = new Outgoing(this.dispatcher);
     this.timeouts = new TimeoutQueue(clock);
   }
 

@@ -54,6 +54,8 @@ export abstract class SchedulerPeer implements ThreadRouter {
     control: (c, from) => this.onControl(c, from),
     // After a batch from another scheduler: run the work it made now.
     afterBatch: () => this.k.dispatcher.drainNow(),
+    // A link's frames leave by the node's rules for everything it sends (see outgoing.ts).
+    queued: () => this.k.outgoing.queued(),
   };
 
   constructor(
@@ -64,8 +66,7 @@ export abstract class SchedulerPeer implements ThreadRouter {
     this.links = new Array<ThreadLink | null>(n).fill(null);
     this.arrivals = new Arrivals(k.scheduler, n, board);
     k.threads = this;
-    // Frames queued during a drain go out when it ends, not one event-loop turn later.
-    k.dispatcher.afterDrain = () => this.flushAll();
+    k.outgoing.add(() => this.flushAll());
   }
 
   // ThreadRouter
