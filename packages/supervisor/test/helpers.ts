@@ -14,6 +14,8 @@ export interface WorkerArgs {
   trap?: boolean;
   /** When trapping, let terminate take this long (a child that ignores shutdown). */
   slowTerminateMs?: number;
+  /** Let terminate end a microtask later (async, yet within the turn's macrotask: no timer). */
+  asyncTerminate?: boolean;
   /** Also log `end:id` when terminate finishes (shows whether stops overlap). */
   logEnd?: boolean;
 }
@@ -40,6 +42,7 @@ export class Worker extends Actor<WorkerMsg, string, WorkerArgs> {
   override async terminate(): Promise<void> {
     this.a.log?.push(`stop:${this.a.id}`);
     if (this.a.slowTerminateMs !== undefined) await new Promise((r) => setTimeout(r, this.a.slowTerminateMs));
+    else if (this.a.asyncTerminate) await Promise.resolve();
     if (this.a.logEnd) this.a.log?.push(`end:${this.a.id}`);
   }
 }
