@@ -1,3 +1,5 @@
+import type { Scheduling } from '../scheduling.js';
+
 /** Anything the dispatcher can run: one turn of one process. */
 export interface Runnable {
   /** Dispatcher-owned bit: set while the runnable sits in the run queue. */
@@ -45,7 +47,14 @@ export class Dispatcher {
   /** Runs after each drain (the threads layer sends the frames the drain queued). */
   afterDrain: (() => void) | null = null;
 
-  constructor(private readonly sliceMs = DEFAULT_SLICE_MS) {}
+  /**
+   * @param scheduling a simulator's hooks: it is asked to run each drain (no microtask or
+   * immediate is used), and a drain is bounded by work instead of `sliceMs`.
+   */
+  constructor(
+    private readonly sliceMs = DEFAULT_SLICE_MS,
+    private readonly scheduling: Scheduling | null = null,
+  ) {}
 
   /** Queues a process for a turn (no-op if already queued). */
   enqueue(r: Runnable): void {
@@ -58,6 +67,10 @@ export class Dispatcher {
     if (!this.scheduled && !this.draining) {
       // (During a drain the loop takes it, and the drain schedules what it leaves.)
       this.scheduled = true;
+      if (this.scheduling !== null) {
+        this.scheduling.schedule(this.drainFn);
+        return;
+      }
       if (!this.chainOpen) {
         this.chainOpen = true;
         this.chainStart = -1;
@@ -92,6 +105,7 @@ export class Dispatcher {
     this.draining = true;
     let work = 0;
     let mask = this.ring.length - 1;
+    const budget = this.scheduling?.workPerDrain ?? 0;
     while (this.len > 0) {
       const i = this.head;
       const r = this.ring[i]!;
@@ -101,6 +115,10 @@ export class Dispatcher {
       r.$queued = false;
       work += r.$runTurn();
       mask = this.ring.length - 1;
+      if (budget > 0) {
+        if (work >= budget) break;
+        continue;
+      }
       // The clock is read every WORK_PER_CHECK messages, not per message: it costs more than one.
       if (work >= WORK_PER_CHECK) {
         work = 0;
@@ -113,7 +131,8 @@ export class Dispatcher {
     this.draining = false;
     if (this.len > 0 && !this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.drainFn);
+      if (this.scheduling !== null) this.scheduling.schedule(this.drainFn);
+      else setImmediate(this.drainFn);
     }
     if (this.afterDrain !== null) this.afterDrain();
   }
