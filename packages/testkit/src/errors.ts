@@ -56,13 +56,15 @@ export class SimulatedNodeError extends taggedError('SimulatedNodeError') {
 }
 
 /**
- * A property over simulations failed: `seed` and `faults` (shrunk by fast-check) replay it with
- * `assertSimulation({ ..., replay: { seed, faults } })`. `cause` is what the run threw.
+ * A property over simulations failed: `seed`, `faults` and `ops` (shrunk by fast-check) replay
+ * it with `assertSimulation({ ...sameOptions, replay: { seed, faults, ops } })`. `cause` is
+ * what the failing run threw.
  */
 export class SimulationPropertyError extends taggedError('SimulationPropertyError') {
   constructor(
     readonly seed: number,
     readonly faults: unknown,
+    readonly ops: unknown,
     readonly runs: number,
     override readonly cause: unknown,
   ) {
@@ -70,7 +72,8 @@ export class SimulationPropertyError extends taggedError('SimulationPropertyErro
       `simulation property failed after ${runs} run(s)\n` +
         `  seed:   ${seed}\n` +
         `  faults: ${JSON.stringify(faults)}\n` +
-        `  replay: assertSimulation({ ...sameOptions, replay: { seed: ${seed}, faults: <the faults above> } })\n` +
+        (ops === undefined ? '' : `  ops:    ${JSON.stringify(ops)}\n`) +
+        `  replay: assertSimulation({ ...sameOptions, replay: { seed: ${seed}, faults, ops } }) with the values above\n` +
         `cause: ${cause instanceof Error ? cause.message : describeValue(cause)}`,
     );
   }
