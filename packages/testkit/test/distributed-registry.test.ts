@@ -19,9 +19,13 @@ const NAMES = ['x', 'y'];
 const SYNC_MS = 20;
 type Op = { node: string; name: string };
 
+/** The replica's table (internal: the public API does not show timestamps or candidates). */
+const tableOf = (reg: DistributedRegistry) =>
+  (reg as unknown as { table: { cands: Map<string, Map<string, unknown>>; candidates(k: string): unknown[] } }).table;
+
 /** The seeded bug: the candidates of a key in arrival order, not winner first (the owner settles conflicts by it). */
 function injectArrivalOrder(reg: DistributedRegistry): void {
-  const table = (reg as unknown as { table: { cands: Map<string, Map<string, unknown>>; candidates(k: string): unknown[] } }).table;
+  const table = tableOf(reg);
   table.candidates = (key: string) => [...(table.cands.get(key)?.values() ?? [])];
 }
 
@@ -88,9 +92,12 @@ describe('the DistributedRegistry in the simulation', () => {
             { at: 5, op: { node: 'b', name: 'x' } },
           ],
         });
-        return cluster.trace.join('\n');
+        // The timestamps the registry gave, as each node holds them: they come from Date.now().
+        const stamps = cluster.nodes.map((n) => JSON.stringify(tableOf(DistributedRegistry.of(n, 'global')).candidates('x')));
+        return [...cluster.trace, ...stamps].join('\n');
       });
     const first = await run();
+    expect(first).toContain('"ms":1893456000');
     expect(first).toContain('partition a | b,c');
     expect(await run()).toBe(first);
   });
