@@ -110,7 +110,11 @@ export class Node extends EventEmitter {
     this.dirtyPoolOptions = opts.dirtyPool;
     const scheduling = opts.scheduling === undefined ? null : checkScheduling(opts.scheduling);
     if (scheduling !== null && place.schedulers > 1) {
-      throw new InvalidArgumentError('schedulers', '1 when a scheduling option is given (a simulation runs on one thread)', opts.schedulers);
+      throw new InvalidArgumentError(
+        'schedulers',
+        '1 when a scheduling option is given (a simulation runs on one thread)',
+        opts.schedulers,
+      );
     }
     const incarnation = place.incarnation ?? scheduling?.incarnation ?? nextIncarnation(name);
     this.k = new Kernel(this, name, incarnation, opts.clock ?? systemClock, opts.sliceMs, scheduling);

@@ -31,7 +31,7 @@ export function faultSchedule(opts: FaultScheduleOptions): fc.Arbitrary<Fault[]>
   const maxFaults = positiveInt('maxFaults', opts.maxFaults ?? 8);
   const maxMs = positiveInt('maxMs', opts.maxMs ?? 200);
   const kinds: readonly FaultKind[] = opts.kinds ?? FAULT_KINDS;
-  if (!Array.isArray(kinds) || kinds.length === 0 || !kinds.every((k) => FAULT_KINDS.includes(k))) {
+  if (!Array.isArray(kinds) || kinds.length === 0 || !kinds.every((k: unknown) => FAULT_KINDS.includes(k as FaultKind))) {
     throw new InvalidArgumentError('faultSchedule kinds', `a non-empty list of ${FAULT_KINDS.join(', ')}`, kinds);
   }
   const at = fc.integer({ min: 0, max: withinMs });
@@ -59,7 +59,10 @@ export function faultSchedule(opts: FaultScheduleOptions): fc.Arbitrary<Fault[]>
  * Gives each operation drawn by `op` a time within `withinMs`, in time order: a sequence of
  * operations to run against the cluster while faults happen.
  */
-export function timed<T>(op: fc.Arbitrary<T>, opts: { readonly withinMs?: number; readonly maxLength?: number } = {}): fc.Arbitrary<{ at: number; op: T }[]> {
+export function timed<T>(
+  op: fc.Arbitrary<T>,
+  opts: { readonly withinMs?: number; readonly maxLength?: number } = {},
+): fc.Arbitrary<{ at: number; op: T }[]> {
   checkKnownOptions('timed', opts, ['withinMs', 'maxLength']);
   const withinMs = positiveInt('withinMs', opts.withinMs ?? 1000);
   const maxLength = positiveInt('maxLength', opts.maxLength ?? 10);

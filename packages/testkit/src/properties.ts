@@ -20,7 +20,12 @@ export function checkAlways(cluster: Cluster, name: string, invariant: () => boo
  * ("eventually every node agrees"). Rejects with EventuallyError when it still does not hold
  * `withinMs` of simulated time from now (default 10,000).
  */
-export function checkEventually(cluster: Cluster, name: string, condition: () => boolean, opts: { readonly withinMs?: number } = {}): Promise<void> {
+export function checkEventually(
+  cluster: Cluster,
+  name: string,
+  condition: () => boolean,
+  opts: { readonly withinMs?: number } = {},
+): Promise<void> {
   checkKnownOptions('checkEventually', opts, ['withinMs']);
   if (typeof condition !== 'function') throw new InvalidArgumentError('checkEventually condition', 'a function', condition);
   const withinMs = checkDuration('checkEventually withinMs', opts.withinMs ?? 10_000);

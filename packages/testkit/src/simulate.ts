@@ -52,7 +52,8 @@ export async function simulate<T>(opts: SimulateOptions, body: (cluster: Cluster
   if (opts.setup !== undefined && typeof opts.setup !== 'function') {
     throw new InvalidArgumentError('simulate option setup', 'a function of (node, cluster)', opts.setup);
   }
-  if (running) throw new SimulatedNodeError('simulate', 'a second simulation', 'one simulation at a time in a process (Date.now is simulated)');
+  if (running)
+    throw new SimulatedNodeError('simulate', 'a second simulation', 'one simulation at a time in a process (Date.now is simulated)');
   running = true;
   const realNow = Date.now;
   Date.now = () => engine.dateNow();
@@ -94,7 +95,8 @@ function withSeed(e: unknown, seed: number, tail: readonly string[]): unknown {
 
 function nodeNames(nodes: unknown): string[] {
   if (typeof nodes === 'number') {
-    if (!Number.isSafeInteger(nodes) || nodes < 1 || nodes > 64) throw new InvalidArgumentError('simulate option nodes', 'an integer in [1, 64]', nodes);
+    if (!Number.isSafeInteger(nodes) || nodes < 1 || nodes > 64)
+      throw new InvalidArgumentError('simulate option nodes', 'an integer in [1, 64]', nodes);
     return Array.from({ length: nodes }, (_, i) => (nodes <= 26 ? String.fromCharCode(97 + i) : `n${i + 1}`));
   }
   if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every((n) => typeof n === 'string' && NAME_RE.test(n))) {
@@ -106,6 +108,7 @@ function nodeNames(nodes: unknown): string[] {
 
 function count(field: string, v: unknown, dflt: number): number {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new InvalidArgumentError(`simulate option ${field}`, 'an integer ≥ 1', v);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+    throw new InvalidArgumentError(`simulate option ${field}`, 'an integer ≥ 1', v);
   return v;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { Actor, isNodeUp, type Node, type Pid } from '@foundation/runtime';
+import { Actor, isNodeUp, type Node } from '@foundation/runtime';
 import { SimulationPropertyError, assertSimulation, faultSchedule, timed, type Cluster } from '@foundation/testkit';
 
 /*
@@ -104,7 +104,14 @@ const setupWith = (rule: Rule) => (node: Node) => void node.spawn(Names, rule, {
 
 describe('conflict resolution of unique names under faults (issue #13 acceptance)', () => {
   test('the registry rule (greatest timestamp, ties by node) passes: every node names the holder the model picks', async () => {
-    await assertSimulation({ nodes: NODES, setup: setupWith('timestamp'), faults, ops, property: everyNodeNamesTheModelsHolder, numRuns: 60 });
+    await assertSimulation({
+      nodes: NODES,
+      setup: setupWith('timestamp'),
+      faults,
+      ops,
+      property: everyNodeNamesTheModelsHolder,
+      numRuns: 60,
+    });
   });
 
   test('a seeded bug (the first claim to arrive wins) is found by a schedule within a minute, and replays from its seed', async () => {

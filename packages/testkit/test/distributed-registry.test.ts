@@ -2,7 +2,15 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { Actor, isDown, type Inbox, type Node, type Pid } from '@foundation/runtime';
 import { DistributedRegistry, isNameConflict } from '@foundation/registry';
-import { SimulationPropertyError, assertSimulation, checkEventually, faultSchedule, simulate, timed, type Cluster } from '@foundation/testkit';
+import {
+  SimulationPropertyError,
+  assertSimulation,
+  checkEventually,
+  faultSchedule,
+  simulate,
+  timed,
+  type Cluster,
+} from '@foundation/testkit';
 
 /*
  * The real DistributedRegistry (its owner actors, delta-CRDT replication, HLC timestamps read

@@ -123,23 +123,20 @@ describe('simulate', () => {
 
   test('crash stops a node for good and its peers see noconnection; restart starts a new incarnation with setup run again', async () => {
     const started: string[] = [];
-    await simulate(
-      { nodes: 2, seed: 2, setup: (node: Node) => void started.push(`${node.name}:${node.incarnation}`) },
-      async (cluster) => {
-        const before = cluster.node('b');
-        const box = cluster.node('a').inbox();
-        box.monitorNodes();
-        cluster.crash('b');
-        expect(isNodeDown(await box.receive())).toBe(true);
-        expect(cluster.nodes.map((n) => n.name)).toEqual(['a']);
-        const after = await cluster.restart('b');
-        expect(after.incarnation).not.toBe(before.incarnation);
-        expect(await box.receive()).toEqual({ nodeup: 'b' });
-        expect(started).toHaveLength(3);
-        expect(() => cluster.crash('nope')).toThrow(SimulatedNodeError);
-        await expect(cluster.restart('b')).rejects.toThrow(SimulatedNodeError);
-      },
-    );
+    await simulate({ nodes: 2, seed: 2, setup: (node: Node) => void started.push(`${node.name}:${node.incarnation}`) }, async (cluster) => {
+      const before = cluster.node('b');
+      const box = cluster.node('a').inbox();
+      box.monitorNodes();
+      cluster.crash('b');
+      expect(isNodeDown(await box.receive())).toBe(true);
+      expect(cluster.nodes.map((n) => n.name)).toEqual(['a']);
+      const after = await cluster.restart('b');
+      expect(after.incarnation).not.toBe(before.incarnation);
+      expect(await box.receive()).toEqual({ nodeup: 'b' });
+      expect(started).toHaveLength(3);
+      expect(() => cluster.crash('nope')).toThrow(SimulatedNodeError);
+      await expect(cluster.restart('b')).rejects.toThrow(SimulatedNodeError);
+    });
   });
 
   test('disconnect drops the link, and the nodes reconnect after the wait given', async () => {

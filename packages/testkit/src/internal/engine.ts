@@ -59,7 +59,7 @@ export class Engine {
   current = '';
   private readonly waiters: Waiter[] = [];
   private readonly invariants: { name: string; check: () => boolean | void }[] = [];
-  private failure: unknown = undefined;
+  private failure: InvariantError | undefined = undefined;
 
   constructor(
     readonly seed: number,
@@ -134,7 +134,8 @@ export class Engine {
       // Nothing can happen now: move time to the next event, or to what a waiter waits for.
       let to = minOf(this.timeline.nextAt(), this.net.nextReadyAt());
       for (const w of this.waiters) if (w.kind !== 'quiet') to = minOf(to, w.target);
-      if (to === undefined) this.stall('the test waits, but nothing in the cluster can happen (no process to run, frame in flight or timer)');
+      if (to === undefined)
+        this.stall('the test waits, but nothing in the cluster can happen (no process to run, frame in flight or timer)');
       if (to > this.limits.maxTimeMs) this.stall(`simulated time would pass ${this.limits.maxTimeMs} ms`);
       this.timeline.now = Math.max(this.timeline.now, to);
     }
