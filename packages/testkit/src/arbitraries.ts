@@ -18,7 +18,7 @@ export interface FaultScheduleOptions {
 
 /**
  * A fast-check arbitrary of fault schedules for the nodes given: partitions, heals,
- * disconnects, delays, clock skews, crashes and restarts, in time order. fast-check shrinks a
+ * disconnects, delays, clock skews, slow nodes, crashes and restarts, in time order. fast-check shrinks a
  * failing schedule toward fewer, earlier, simpler faults, so the one a failure prints is small.
  */
 export function faultSchedule(opts: FaultScheduleOptions): fc.Arbitrary<Fault[]> {
@@ -47,6 +47,7 @@ export function faultSchedule(opts: FaultScheduleOptions): fc.Arbitrary<Fault[]>
     disconnect: fc.tuple(at, pair, ms).map(([at, [a, b], afterMs]) => ({ at, kind: 'disconnect', a, b, afterMs })),
     delay: fc.tuple(at, pair, ms).map(([at, [a, b], ms]) => ({ at, kind: 'delay', a, b, ms })),
     skew: fc.tuple(at, node, fc.integer({ min: -maxMs, max: maxMs })).map(([at, node, ms]) => ({ at, kind: 'skew', node, ms })),
+    slow: fc.tuple(at, node, fc.integer({ min: 1, max: 8 })).map(([at, node, factor]) => ({ at, kind: 'slow', node, factor })),
     crash: fc.tuple(at, node).map(([at, node]) => ({ at, kind: 'crash', node })),
     restart: fc.tuple(at, node).map(([at, node]) => ({ at, kind: 'restart', node })),
   };

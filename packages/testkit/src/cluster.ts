@@ -116,6 +116,20 @@ export class Cluster {
     n.skew = ms;
   }
 
+  /**
+   * Makes the node `factor` times slower than the others (1: back to normal): when it and others
+   * could run, its process turns are picked 1/factor as often, so it lags behind — its replies,
+   * acks and timers' effects come late relative to the rest of the cluster.
+   */
+  slow(name: string, factor: number): void {
+    const n = this.simNode('slow', name);
+    if (typeof factor !== 'number' || !Number.isSafeInteger(factor) || factor < 1) {
+      throw new SimulatedNodeError('slow', factor, 'an integer factor ≥ 1');
+    }
+    this.engine.log(`slow ${name} x${factor}`);
+    n.slowness = factor;
+  }
+
   /** The node's machine dies: nothing of it runs any more, its peers see it go ('noconnection'). */
   crash(name: string): void {
     const n = this.simNode('crash', name);
@@ -179,6 +193,8 @@ export class Cluster {
         return this.delay(f.a, f.b, f.ms);
       case 'skew':
         return this.skew(f.node, f.ms);
+      case 'slow':
+        return this.slow(f.node, f.factor);
       case 'crash':
         return this.isUp(f.node) ? this.crash(f.node) : skip(`${f.node} is down`);
       case 'restart':

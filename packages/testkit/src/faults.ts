@@ -13,6 +13,8 @@ export type Fault =
   | { readonly at: number; readonly kind: 'delay'; readonly a: string; readonly b: string; readonly ms: number }
   /** The node's clock runs `ms` ahead (negative: behind). */
   | { readonly at: number; readonly kind: 'skew'; readonly node: string; readonly ms: number }
+  /** The node runs `factor` times slower than the others (1: normal again). */
+  | { readonly at: number; readonly kind: 'slow'; readonly node: string; readonly factor: number }
   /** The node's machine dies (skipped if it is down). */
   | { readonly at: number; readonly kind: 'crash'; readonly node: string }
   /** A new incarnation of a crashed node starts (skipped if it is up). */
@@ -22,4 +24,13 @@ export type Fault =
 export type FaultKind = Fault['kind'];
 
 /** Every kind of fault. */
-export const FAULT_KINDS: readonly FaultKind[] = Object.freeze(['partition', 'heal', 'disconnect', 'delay', 'skew', 'crash', 'restart']);
+export const FAULT_KINDS: readonly FaultKind[] = Object.freeze([
+  'partition',
+  'heal',
+  'disconnect',
+  'delay',
+  'skew',
+  'slow',
+  'crash',
+  'restart',
+]);

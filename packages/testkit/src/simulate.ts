@@ -65,7 +65,7 @@ export async function simulate<T>(opts: SimulateOptions, body: (cluster: Cluster
     let error: unknown;
     const run = async () => {
       for (const name of names) {
-        const n: SimNode = { name, node: null, up: false, drain: null, skew: 0, epoch: 0 };
+        const n: SimNode = { name, node: null, up: false, drain: null, skew: 0, slowness: 1, epoch: 0 };
         engine.nodes.set(name, n);
       }
       engine.log(`start ${names.join(',')} seed=${opts.seed}`);

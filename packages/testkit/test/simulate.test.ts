@@ -9,6 +9,19 @@ class Ticker extends Actor<never, never, { to: Pid; ms: number }> {
   }
 }
 
+/** Sends `to` n messages named by its node, one per turn. */
+class Sender extends Actor<number, never, { to: Pid; n: number }> {
+  private to!: Pid;
+  override init({ to, n }: { to: Pid; n: number }): void {
+    this.to = to;
+    this.send(this.self, n);
+  }
+  override handleInfo(left: number): void {
+    this.send(this.to, `${this.node.name}${left}`);
+    if (left > 1) this.send(this.self, left - 1);
+  }
+}
+
 /** Answers with Date.now() as its node reads it. */
 class WallClock extends Actor<never, number> {
   override handleCall(): number {
@@ -160,6 +173,38 @@ describe('simulate', () => {
       expect(box.pending).toBe(0);
       await cluster.advance(30);
       expect([await box.receive(), await box.receive()]).toEqual([1, 2]);
+    });
+  });
+
+  test("a slow node lags: its actors' messages arrive later in the interleaving than the others', on average", async () => {
+    const positionsOfB = async (slow: boolean) => {
+      let sum = 0;
+      for (let seed = 0; seed < 30; seed++) {
+        const got = await simulate({ nodes: 3, seed }, async (cluster) => {
+          if (slow) cluster.slow('b', 8);
+          const box = cluster.node('a').inbox();
+          for (const node of cluster.nodes) node.spawn(Sender, { to: box.self, n: 3 });
+          await cluster.runUntilQuiet();
+          const got: string[] = [];
+          while (box.pending > 0) got.push((await box.receive()) as string);
+          return got;
+        });
+        got.forEach((m, i) => (sum += m.startsWith('b') ? i : 0));
+      }
+      return sum;
+    };
+    expect(await positionsOfB(true)).toBeGreaterThan(await positionsOfB(false));
+  });
+
+  test('node.stop() in the simulation: what it queued still arrives, then its peers see it go with shutdown', async () => {
+    await simulate({ nodes: 2, seed: 6 }, async (cluster) => {
+      const box = cluster.node('a').inbox();
+      box.monitorNodes();
+      const b = cluster.node('b');
+      b.send(box.self, 'last words');
+      await b.stop();
+      expect(await box.receive()).toBe('last words');
+      expect(await box.receive()).toEqual({ nodedown: 'b', reason: 'shutdown' });
     });
   });
 

@@ -12,6 +12,8 @@ export interface SimNode {
   /** The dispatcher's pending drain (it asks once until it has run). */
   drain: (() => void) | null;
   skew: number;
+  /** How much less often its drains are picked than others' (1: as often). */
+  slowness: number;
   /** Counts starts: hooks of an earlier incarnation see a different number and stay silent. */
   epoch: number;
 }
@@ -200,7 +202,7 @@ export class Engine {
     for (const l of this.net.readyLinks()) choices.push({ k: 'deliver', l });
     for (const t of this.timeline.due()) choices.push({ k: 'timer', t });
     if (choices.length === 0) return false;
-    const c = choices[this.prng.int(choices.length)]!;
+    const c = this.choose(choices);
     this.steps++;
     switch (c.k) {
       case 'drain': {
@@ -223,6 +225,20 @@ export class Engine {
         break;
     }
     return true;
+  }
+
+  /**
+   * Picks a step. A slow node's drain, when picked, runs only with probability 1/slowness;
+   * otherwise another step is picked (it runs anyway when it is the only one): that node lags
+   * behind the others, as an overloaded machine does, without time being spent on it.
+   */
+  private choose(choices: Choice[]): Choice {
+    for (;;) {
+      const i = this.prng.int(choices.length);
+      const c = choices[i]!;
+      if (c.k !== 'drain' || c.n.slowness <= 1 || choices.length === 1 || this.prng.int(c.n.slowness) === 0) return c;
+      choices.splice(i, 1);
+    }
   }
 
   /** Runs a callback of a step: a throw ends that callback, is traced, and the run goes on. */
