@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { Actor, Node, type Pid } from '@foundation/runtime';
+import { Actor, Node, type Pid, type Transport, type TransportHost } from '@foundation/runtime';
 
 /*
  * When the dispatcher runs turns: work that arrives outside a drain runs from a microtask, not
@@ -106,9 +106,44 @@ describe('scheduling hooks (a deterministic simulator drives the node)', () => {
   });
 });
 
-/** Sends `report` one message from its init. */
-class Pinger extends Actor<never, never, Pid> {
+test("under scheduling hooks a transport's batchDone does not drain the node: the simulator alone runs it", async () => {
+  const drains: (() => void)[] = [];
+  let host: TransportHost | undefined;
+  const transport: Transport = {
+    start: async (h) => ((host = h), 'test://sim2'),
+    send: () => false,
+    connect: async () => {},
+    disconnect: () => {},
+    nodes: () => [],
+    stop: async () => {},
+  };
+  const node = await Node.start({ name: 'sim2', transport, scheduling: { schedule: (d) => void drains.push(d), workPerDrain: 1 } });
+  const box = node.inbox();
+  const pinger = node.spawn(Pinger, box.self);
+  drains.splice(0).forEach((d) => d()); // its init runs
+  expect(box.pending).toBe(1);
+  host!.receive('peer', { t: 'msg', to: pinger, kind: 0, msg: 'hello' });
+  host!.batchDone();
+  expect(box.pending).toBe(1); // not forwarded yet: the drain was asked for, not run
+  drains.splice(0).forEach((d) => d());
+  expect(box.pending).toBe(2);
+  let stopped = false;
+  const stopping = node.stop().then(() => (stopped = true));
+  while (!stopped) {
+    drains.splice(0).forEach((drain) => drain());
+    await new Promise((r) => setImmediate(r));
+  }
+  await stopping;
+});
+
+/** Sends `report` one message from its init, and forwards it what it gets. */
+class Pinger extends Actor<unknown, never, Pid> {
+  private report!: Pid;
   override init(report: Pid): void {
+    this.report = report;
     this.send(report, 'ping');
+  }
+  override handleInfo(msg: unknown): void {
+    this.send(this.report, msg);
   }
 }

@@ -85,9 +85,12 @@ export class Dispatcher {
     return this.len;
   }
 
-  /** Drains now, if there is work and no drain is running (after a batch from another thread arrived). */
+  /**
+   * Drains now, if there is work and no drain is running (after a batch from another thread
+   * arrived). Not under a simulator's scheduling: it alone decides when the node runs.
+   */
   drainNow(): void {
-    if (this.len > 0 && !this.draining) this.drain(false);
+    if (this.len > 0 && !this.draining && this.scheduling === null) this.drain(false);
   }
 
   private drain(micro: boolean): void {
