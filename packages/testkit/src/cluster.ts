@@ -156,7 +156,10 @@ export class Cluster {
     for (const n of this.engine.nodes.values()) if (!n.up) await this.restart(n.name);
   }
 
-  /** Lets the cluster run until nothing more can happen without time passing. */
+  /**
+   * Lets the cluster run until every frame in flight has arrived (time moves for delayed ones)
+   * and nothing more can happen without time passing (timers due later do not fire).
+   */
   runUntilQuiet(): Promise<void> {
     return this.engine.quiet();
   }

@@ -90,7 +90,10 @@ export class Engine {
     this.invariants.push({ name, check });
   }
 
-  /** Resolves once nothing can happen without time passing. */
+  /**
+   * Resolves once every frame in flight has arrived (time moves for delayed ones) and nothing
+   * more can happen without time passing.
+   */
   quiet(): Promise<void> {
     return this.wait('quiet', this.timeline.now);
   }
@@ -156,7 +159,7 @@ export class Engine {
       const w = this.waiters[i]!;
       let outcome: 'resolve' | 'reject' | null = null;
       let error: unknown;
-      if (w.kind === 'quiet') outcome = ready ? null : 'resolve';
+      if (w.kind === 'quiet') outcome = ready || this.net.inFlight > 0 ? null : 'resolve';
       else if (w.kind === 'advance') outcome = !ready && this.timeline.now >= w.target ? 'resolve' : null;
       else {
         try {
@@ -220,7 +223,7 @@ export class Engine {
       case 'timer':
         this.timeline.remove(c.t);
         this.current = c.t.owner;
-        this.log(`timer ${c.t.owner || 'sim'} ${c.t.label}`);
+        this.log(c.t.owner === '' ? c.t.label : `timer ${c.t.owner}`);
         this.guard(`a timer of ${c.t.owner || 'the simulation'}`, c.t.fn);
         break;
     }

@@ -6,6 +6,7 @@ export interface SimTimer {
   readonly seq: number;
   /** The node whose clock set it, or `''` for the simulator's own (faults, reconnects). */
   readonly owner: string;
+  /** What it is for, in the trace (the simulator's own: a fault, a reconnect; a node's: empty). */
   readonly label: string;
   readonly fn: () => void;
   keepAlive: boolean;
@@ -65,7 +66,7 @@ export class Timeline {
     let last = -Infinity;
     return {
       now: () => (last = Math.max(last, this.now + skew())),
-      setTimeout: (fn, ms) => (alive() ? this.add(owner, 'timer', ms, fn) : DEAD_TIMER),
+      setTimeout: (fn, ms) => (alive() ? this.add(owner, '', ms, fn) : DEAD_TIMER),
       clearTimeout: (handle) => this.remove(handle as SimTimer),
       refTimer: (handle, keepAlive) => {
         if (handle !== DEAD_TIMER) (handle as SimTimer).keepAlive = keepAlive;
