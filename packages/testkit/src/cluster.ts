@@ -1,7 +1,7 @@
 import { Node, checkDuration } from '@foundation/runtime';
 import { SimulatedNodeError } from './errors.js';
 import type { Engine, SimNode } from './internal/engine.js';
-import type { Fault } from './faults.js';
+import { checkFaults, type Fault } from './faults.js';
 
 /**
  * A simulated cluster, handed to the body of `simulate`: its nodes, the faults it can suffer,
@@ -173,10 +173,11 @@ export class Cluster {
   /**
    * Applies `faults` at their times (`at`, ms from now) while the body and the cluster go on:
    * each one is a step of the simulation like any other. A fault that cannot apply (a crash
-   * of a crashed node, a restart of one that is up) is skipped and traced.
+   * of a crashed node, a restart of one that is up) is skipped and traced. A malformed schedule
+   * is refused at once with InvalidArgumentError naming the field.
    */
   inject(faults: readonly Fault[]): void {
-    for (const f of faults) {
+    for (const f of checkFaults(faults, this.names)) {
       this.engine.timeline.add('', `fault ${f.kind}`, f.at, () => {
         this.apply(f);
       });

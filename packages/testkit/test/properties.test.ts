@@ -92,6 +92,27 @@ describe('faultSchedule', () => {
   });
 });
 
+describe('cluster.inject', () => {
+  test.each([
+    [[{ at: 0, kind: 'meteor' }], 'faults[0].kind'],
+    [[{ at: -1, kind: 'heal' }], 'faults[0].at'],
+    [[{ at: 0, kind: 'crash', node: 'z' }], 'faults[0].node'],
+    [
+      [
+        { at: 0, kind: 'heal' },
+        { at: 0, kind: 'partition', groups: [['a'], ['q']] },
+      ],
+      'faults[1].groups',
+    ],
+    [[{ at: 0, kind: 'slow', node: 'a', factor: 0 }], 'faults[0].factor'],
+    ['crash a', 'faults'],
+  ])('refuses the malformed schedule %j with InvalidArgumentError naming %s', async (faults, field) => {
+    await simulate({ nodes: 2, seed: 1 }, async (cluster) => {
+      expect(() => cluster.inject(faults as never)).toThrow(expect.objectContaining({ name: 'InvalidArgumentError', field }));
+    });
+  });
+});
+
 describe('assertSimulation', () => {
   test('a failing property throws SimulationPropertyError with the seed and the shrunk faults; the replay fails the same way', async () => {
     const nodes = ['a', 'b', 'c'];
