@@ -95,8 +95,9 @@ export class Cluster {
     this.simNode('disconnect', b);
     checkDuration('disconnect afterMs', afterMs);
     this.engine.log(`disconnect ${a}-${b}`);
-    this.engine.net.cut(a, b);
-    this.engine.timeline.add('', `reconnect ${a}-${b}`, afterMs, () => this.engine.net.heal(a, b));
+    this.engine.net.unlinkPair(a, b, 'noconnection');
+    // Not a cut: a partition between them meanwhile stays until healed.
+    this.engine.timeline.add('', `reconnect ${a}-${b}`, afterMs, () => this.engine.net.linkPair(a, b));
   }
 
   /** Frames sent between `a` and `b` from now on arrive `ms` later (still in order); 0 ends the delay. */

@@ -163,6 +163,17 @@ describe('simulate', () => {
     });
   });
 
+  test('a reconnect after a disconnect does not heal a partition made meanwhile', async () => {
+    await simulate({ nodes: 2, seed: 9 }, async (cluster) => {
+      cluster.disconnect('a', 'b', 50);
+      cluster.partition(['a'], ['b']);
+      await cluster.advance(100);
+      expect(cluster.node('a').nodes()).toEqual([]);
+      cluster.heal();
+      expect(cluster.node('a').nodes()).toEqual(['b']);
+    });
+  });
+
   test('delay holds frames of a link (still in order) until their time', async () => {
     await simulate({ nodes: 2, seed: 4 }, async (cluster) => {
       const box = cluster.node('b').inbox();
