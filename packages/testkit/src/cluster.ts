@@ -55,7 +55,7 @@ export class Cluster {
     return n.node;
   }
 
-  /** True while the node `name` is up (not crashed). */
+  /** True while the node `name` is up (neither crashed nor stopped). */
   isUp(name: string): boolean {
     return this.simNode('isUp', name).up;
   }
@@ -142,10 +142,10 @@ export class Cluster {
     this.engine.net.crash(name);
   }
 
-  /** Starts a new incarnation of a crashed node (and runs the `setup` given to `simulate` on it). */
+  /** Starts a new incarnation of a crashed (or stopped) node, and runs the `setup` given to `simulate` on it. */
   async restart(name: string): Promise<Node> {
     const n = this.simNode('restart', name);
-    if (n.up) throw new SimulatedNodeError('restart', name, 'a crashed node');
+    if (n.up) throw new SimulatedNodeError('restart', name, 'a crashed or stopped node');
     this.engine.log(`restart ${name}`);
     return this.start(n);
   }

@@ -219,7 +219,7 @@ describe('simulate', () => {
     expect(await positionsOfB(true)).toBeGreaterThan(await positionsOfB(false));
   });
 
-  test('node.stop() in the simulation: what it queued still arrives, then its peers see it go with shutdown', async () => {
+  test('node.stop() in the simulation: what it queued still arrives, its peers see it go with shutdown, and it may be restarted', async () => {
     await simulate({ nodes: 2, seed: 6 }, async (cluster) => {
       const box = cluster.node('a').inbox();
       box.monitorNodes();
@@ -228,6 +228,10 @@ describe('simulate', () => {
       await b.stop();
       expect(await box.receive()).toBe('last words');
       expect(await box.receive()).toEqual({ nodedown: 'b', reason: 'shutdown' });
+      expect(cluster.isUp('b')).toBe(false);
+      expect(cluster.nodes.map((n) => n.name)).toEqual(['a']);
+      await cluster.restart('b');
+      expect(await box.receive()).toEqual({ nodeup: 'b' });
     });
   });
 

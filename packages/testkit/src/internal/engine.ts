@@ -70,6 +70,15 @@ export class Engine {
     this.prng = new Prng(seed);
     this.net = new SimNetwork(this.timeline);
     this.net.onEvent = (line) => this.log(line);
+    // A node stopped by the test is down, as a crashed one is: it may be restarted.
+    this.net.onLeave = (name) => {
+      const n = this.nodes.get(name);
+      if (!n) return;
+      this.log(`stopped ${name}`);
+      n.up = false;
+      n.drain = null;
+      this.timeline.dropOwner(name);
+    };
   }
 
   /** Adds a line to the trace: step number, simulated time, what happened. */

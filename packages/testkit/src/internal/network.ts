@@ -31,6 +31,8 @@ export class SimNetwork {
   private readonly links = new Map<string, Link>();
   /** Called with a line for the trace when something happens outside a step (link up/down). */
   onEvent: (line: string) => void = () => {};
+  /** Called when a node's transport stops (the node was stopped). */
+  onLeave: (name: string) => void = () => {};
 
   constructor(private readonly timeline: Timeline) {}
 
@@ -136,6 +138,7 @@ export class SimNetwork {
     }
     for (const peer of [...t.peers].sort()) this.unlinkPair(t.name, peer, reason);
     this.members.delete(t.name);
+    this.onLeave(t.name);
   }
 
   send(from: string, to: string, frame: Frame): void {
