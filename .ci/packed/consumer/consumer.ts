@@ -4,6 +4,7 @@ import { Supervisor, type ChildSpec, type SupervisorHandle } from '@foundation/s
 import { HashRing, mesh, staticPeers } from '@foundation/cluster';
 import { AWORSet, Replicator, type MapReplicator } from '@foundation/crdt';
 import { Registry } from '@foundation/registry';
+import { faultSchedule, simulate, type Cluster, type Fault } from '@foundation/testkit';
 
 class Counter extends Actor<{ inc: number } | 'get', number, number> {
   n = 0;
@@ -39,5 +40,13 @@ export async function main(): Promise<number> {
   void set;
   void down.reason;
   new HashRing(['a', 'b']).owner('k');
+  const faults: Fault[] = [{ at: 0, kind: 'partition', groups: [['a'], ['b']] }];
+  void faultSchedule({ nodes: ['a', 'b'] });
+  const steps: number = await simulate({ nodes: 2, seed: 1 }, async (cluster: Cluster) => {
+    cluster.inject(faults);
+    await cluster.runUntilQuiet();
+    return cluster.trace.length;
+  });
+  void steps;
   return node.call<number>(pid, 'get');
 }

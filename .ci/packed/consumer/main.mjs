@@ -6,6 +6,7 @@ import { isMainThread } from 'node:worker_threads';
 import { Actor, Node, isDown } from '@foundation/runtime';
 import { Supervisor } from '@foundation/supervisor';
 import { mesh } from '@foundation/cluster';
+import { simulate } from '@foundation/testkit';
 import { Counter } from './actors.mjs';
 
 function check(what, got, want) {
@@ -55,6 +56,19 @@ class Crasher extends Actor {
   check('that actor runs on a worker thread', (await node.call(pid, 'where', 2000)) !== 0 && isMainThread, true);
   check('a dirty-pool task', await node.runTask(new URL('./tasks.mjs', import.meta.url), 'fib', 20), 6765);
   await node.stop();
+}
+
+// A deterministic simulation from dist/: a cross-node call, and the same trace for the same seed.
+{
+  const run = () =>
+    simulate({ nodes: 2, seed: 5 }, async (cluster) => {
+      const pid = cluster.node('b').spawn(Counter, 7);
+      const got = await cluster.node('a').call(pid, 'get', 1000);
+      return `${got}\n${cluster.trace.join('\n')}`;
+    });
+  const first = await run();
+  check('a simulated cross-node call', first.split('\n')[0], '7');
+  check('a simulation replays from its seed', await run(), first);
 }
 
 // Two nodes over the mesh, in two OS processes.

@@ -36,6 +36,7 @@ export {
 export { checkKnownOptions } from './known-options.js';
 export { resolvePidOf, stopProcess, type ProcessContext } from './context.js';
 export { systemClock, SimulatedClock, type Clock } from './clock.js';
+export type { Scheduling } from './scheduling.js';
 export { checkDuration, isDuration, durationExpected, MAX_DURATION_MS, type DurationRule } from './duration.js';
 export { isNodeUp, isNodeDown, type NodeUpMessage, type NodeDownMessage } from './node-events.js';
 export { isRemoteName, isVia, name, type Name, type Target, type RemoteName, type ViaName, type NameResolver } from './target.js';

@@ -42,8 +42,23 @@ export class MemoryNetwork {
     this.unlinkPair(a, b, 'noconnection');
   }
 
-  /** Heals a cut: the two connect again (nodeup on both sides). */
-  heal(a: string, b: string): void {
+  /**
+   * Heals the cut between `a` and `b`, or with no arguments every cut: the nodes connect again
+   * (nodeup on both sides).
+   */
+  heal(a?: string, b?: string): void {
+    if (a === undefined && b === undefined) {
+      const cuts = [...this.cuts];
+      this.cuts.clear();
+      for (const key of cuts) {
+        const [x, y] = key.split('\u0000') as [string, string];
+        this.linkPair(x, y);
+      }
+      return;
+    }
+    if (typeof a !== 'string' || typeof b !== 'string') {
+      throw new InvalidArgumentError('MemoryNetwork.heal(a, b)', 'two node names, or no argument (heal every cut)', [a, b]);
+    }
     this.cuts.delete(pairKey(a, b));
     this.linkPair(a, b);
   }

@@ -10,6 +10,7 @@ import type { Transport } from './transport.js';
 import type { ActorClass } from './actor.js';
 import { systemClock, type Clock } from './clock.js';
 import { checkKnownOptions } from './known-options.js';
+import { checkScheduling, type Scheduling } from './scheduling.js';
 import { InvalidArgumentError, StoppedError } from './errors.js';
 import { MAX_DURATION_MS, checkDuration } from './duration.js';
 import { Inbox } from './inbox.js';
@@ -54,6 +55,11 @@ export interface NodeOptions {
    * 5000; at most MAX_DURATION_MS, or Infinity to wait as long as it takes).
    */
   shutdownTimeoutMs?: number;
+  /**
+   * A deterministic simulator's hooks (`@foundation/testkit`): it decides when this node's
+   * actors run and gives its incarnation. Only with one scheduler. Default: none.
+   */
+  scheduling?: Scheduling;
 }
 
 /** Options of `node.inbox()`. */
@@ -72,6 +78,7 @@ const START_OPTIONS: ReadonlySet<string> = new Set([
   'modules',
   'dirtyPool',
   'shutdownTimeoutMs',
+  'scheduling',
 ]);
 
 /**
@@ -101,7 +108,16 @@ export class Node extends EventEmitter {
     const st = opts.shutdownTimeoutMs;
     this.shutdownTimeoutMs = st === undefined ? 5000 : checkDuration('shutdownTimeoutMs', st, { infinity: true });
     this.dirtyPoolOptions = opts.dirtyPool;
-    this.k = new Kernel(this, name, place.incarnation ?? nextIncarnation(name), opts.clock ?? systemClock, opts.sliceMs);
+    const scheduling = opts.scheduling === undefined ? null : checkScheduling(opts.scheduling);
+    if (scheduling !== null && place.schedulers > 1) {
+      throw new InvalidArgumentError(
+        'schedulers',
+        '1 when a scheduling option is given (a simulation runs on one thread)',
+        opts.schedulers,
+      );
+    }
+    const incarnation = place.incarnation ?? scheduling?.incarnation ?? nextIncarnation(name);
+    this.k = new Kernel(this, name, incarnation, opts.clock ?? systemClock, opts.sliceMs, scheduling);
     this.k.scheduler = place.scheduler;
     this.k.schedulers = place.schedulers;
     const root = new RootProcess();

@@ -278,6 +278,22 @@ describe('lost connections', () => {
     expect((await a.processInfo(inbox.self))!.monitors).toEqual([{ ref: monC, pid: onC }]);
   });
 
+  test('heal() with no arguments heals every cut (nodeup on both sides of each)', async () => {
+    const net = new MemoryNetwork();
+    const a = await start(net, 'a');
+    const b = await start(net, 'b');
+    const c = await start(net, 'c');
+    net.cut('a', 'b');
+    net.cut('b', 'c');
+    expect(b.nodes()).toEqual([]);
+    net.heal();
+    expect(a.nodes().sort()).toEqual(['b', 'c']);
+    expect(b.nodes().sort()).toEqual(['a', 'c']);
+    expect(c.nodes().sort()).toEqual(['a', 'b']);
+    expect(net.isCut('a', 'b') || net.isCut('b', 'c')).toBe(false);
+    expect(() => net.heal('a')).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }));
+  });
+
   test('nodeup and nodedown report peers joining, leaving and being cut off', async () => {
     const net = new MemoryNetwork();
     const a = await start(net, 'a');

@@ -84,6 +84,10 @@ describe('Node.start', () => {
     [{ sliceMs: 2 ** 31 }, 'sliceMs'],
     [{ schedulers: 0 }, '0'],
     [{ modules: 'actors.ts' }, 'actors.ts'],
+    [{ scheduling: { schedule: 'soon', workPerDrain: 1 } }, 'soon'],
+    [{ scheduling: { schedule: () => {}, workPerDrain: 0 } }, 'workPerDrain'],
+    [{ scheduling: { schedule: () => {}, workPerDrain: 1, incarnation: 2 ** 48 } }, 'incarnation'],
+    [{ scheduling: { schedule: () => {}, workPerDrain: 1 }, schedulers: 2 }, 'schedulers'],
     [null, 'null'],
   ])('rejects bad options %j with InvalidArgumentError saying what was given', async (opts, given) => {
     const e = await failure(() => Node.start(opts as NodeOptions));
@@ -93,7 +97,7 @@ describe('Node.start', () => {
 
   test.each([
     [
-      "Node.start: unknown option 'shedulers' (known: name, transport, clock, sliceMs, schedulers, modules, dirtyPool, shutdownTimeoutMs)",
+      "Node.start: unknown option 'shedulers' (known: name, transport, clock, sliceMs, schedulers, modules, dirtyPool, shutdownTimeoutMs, scheduling)",
       () => Node.start({ shedulers: 2 } as NodeOptions),
     ],
     [

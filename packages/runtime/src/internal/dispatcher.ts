@@ -1,3 +1,5 @@
+import type { Scheduling } from '../scheduling.js';
+
 /** Anything the dispatcher can run: one turn of one process. */
 export interface Runnable {
   /** Dispatcher-owned bit: set while the runnable sits in the run queue. */
@@ -56,7 +58,14 @@ export class Dispatcher {
    */
   beforeTurn: (() => void) | null = null;
 
-  constructor(private readonly sliceMs = DEFAULT_SLICE_MS) {}
+  /**
+   * @param scheduling a simulator's hooks: it is asked to run each drain (no microtask or
+   * immediate is used), and a drain is bounded by work instead of `sliceMs`.
+   */
+  constructor(
+    private readonly sliceMs = DEFAULT_SLICE_MS,
+    private readonly scheduling: Scheduling | null = null,
+  ) {}
 
   /** Queues a process for a turn (no-op if already queued). */
   enqueue(r: Runnable): void {
@@ -69,6 +78,10 @@ export class Dispatcher {
     if (!this.scheduled && !this.draining) {
       // (During a drain the loop takes it, and the drain schedules what it leaves.)
       this.scheduled = true;
+      if (this.scheduling !== null) {
+        this.scheduling.schedule(this.drainFn);
+        return;
+      }
       // A native promise job: queueMicrotask costs more (argument checks, async-hooks wrapping).
       void RESOLVED.then(this.microDrainFn);
     }
@@ -79,9 +92,12 @@ export class Dispatcher {
     return this.len;
   }
 
-  /** Drains now, if there is work and no drain is running (after a batch from another thread arrived). */
+  /**
+   * Drains now, if there is work and no drain is running (after a batch from another thread
+   * arrived). Not under a simulator's scheduling: it alone decides when the node runs.
+   */
   drainNow(): void {
-    if (this.len > 0 && !this.draining) this.drain(false);
+    if (this.len > 0 && !this.draining && this.scheduling === null) this.drain(false);
   }
 
   /**
@@ -103,6 +119,7 @@ export class Dispatcher {
     this.draining = true;
     let work = this.work;
     let mask = this.ring.length - 1;
+    const budget = this.scheduling?.workPerDrain ?? 0;
     while (this.len > 0) {
       const i = this.head;
       const r = this.ring[i]!;
@@ -113,6 +130,17 @@ export class Dispatcher {
       if (this.beforeTurn !== null) this.beforeTurn();
       work += r.$runTurn();
       mask = this.ring.length - 1;
+      if (budget > 0) {
+        // Under a simulator: bounded by work, and what is left waits for it to call again.
+        if (work >= budget) {
+          if (this.len > 0) {
+            this.scheduled = true;
+            this.scheduling!.schedule(this.drainFn);
+          }
+          break;
+        }
+        continue;
+      }
       // The clock is read every WORK_PER_CHECK messages, not per message: it costs more than one.
       if (work >= WORK_PER_CHECK) {
         work = 0;

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { AlreadyRegisteredError, InvalidArgumentError, NoProcessError, UnknownNameError } from '../errors.js';
 import { Dispatcher } from './dispatcher.js';
 import { Outgoing } from './outgoing.js';
+import type { Scheduling } from '../scheduling.js';
 import { checkEncodable, encodableReason } from '../encodable.js';
 import { TimeoutQueue } from './timeouts.js';
 import { Flag, type ProcessCore } from './process.js';
@@ -82,8 +83,9 @@ export class Kernel {
     readonly incarnation: number,
     readonly clock: Clock,
     sliceMs?: number,
+    scheduling: Scheduling | null = null,
   ) {
-    this.dispatcher = new Dispatcher(sliceMs);
+    this.dispatcher = new Dispatcher(sliceMs, scheduling);
     this.outgoing = new Outgoing(this.dispatcher);
     this.timeouts = new TimeoutQueue(clock);
   }

@@ -3,22 +3,19 @@ import type { Dispatcher } from './dispatcher.js';
 import { warn } from './warn.js';
 
 /**
- * The least time between two flushes from between the turns of a drain (ms). A flush costs an
- * encode and a postMessage or socket write here and a message event at the other end, a few
- * µs: batches of at least this much work keep that to a few per cent of a busy thread.
- */
-export const FLUSH_GAP_MS = 0.05;
-
-/**
  * When frames queued for other schedulers and nodes leave. The threads layer and the transport
  * queue frames and say so (`queued`); this decides when their flushers run, so that a frame
  * never waits behind other processes' turns:
  *
  * - queued outside a drain (plain code, a timer, a socket callback): before the next turn runs
  *   (each queue also flushes by microtask, which comes first unless a drain does);
- * - queued by a handler: between its turn and the next, unless a batch left less than
- *   FLUSH_GAP_MS ago — a long handler after it would otherwise hold it back for as long as it
- *   runs, while a drain of many short turns that each send still goes out in batches;
+ * - queued by a handler: when its turn ends, before the next turn runs — nothing tells a long
+ *   turn from a short one before it has run, and a frame must not wait for another process's
+ *   turn. What one turn sends still leaves as one batch (a sender of 1,000 messages per turn
+ *   posts once); only many turns in a row that each send cost a flush each. (Leaving a batch
+ *   open for 50 µs after the last flush saved those flushes, but let a frame wait for a whole
+ *   long turn whenever one came within 50 µs of a flush — often, once drains ran from
+ *   microtasks.)
  * - at the latest when the drain ends.
  *
  * It owns the dispatcher's afterDrain and beforeTurn hooks; beforeTurn is set only while
@@ -28,11 +25,7 @@ export class Outgoing {
   private readonly flushers: (() => void)[] = [];
   /** Something was queued since the last flush (beforeTurn is set). */
   private pending = false;
-  /** Something was queued outside a drain: it leaves before the next turn, whatever else. */
-  private urgent = false;
-  /** When the last flush ran (performance.now()). */
-  private lastFlush = 0;
-  private readonly beforeTurnFn = () => this.beforeTurn();
+  private readonly beforeTurnFn = () => this.flush();
 
   constructor(private readonly dispatcher: Dispatcher) {
     dispatcher.afterDrain = () => {
@@ -47,19 +40,15 @@ export class Outgoing {
 
   /** A queue went from empty to not: its frames leave by the rules above. */
   queued(): void {
-    const d = this.dispatcher;
-    if (!d.draining) this.urgent = true;
     if (!this.pending) {
       this.pending = true;
-      d.beforeTurn = this.beforeTurnFn;
+      this.dispatcher.beforeTurn = this.beforeTurnFn;
     }
   }
 
   /** Runs every flusher now; one that throws (a bug) is reported, and the others still run. */
-  flush(now = performance.now()): void {
+  flush(): void {
     this.pending = false;
-    this.urgent = false;
-    this.lastFlush = now;
     this.dispatcher.beforeTurn = null;
     for (const f of this.flushers) {
       try {
@@ -68,11 +57,5 @@ export class Outgoing {
         warn('FOUNDATION_FLUSH_THREW', `sending queued frames threw: ${describeValue(e)}`);
       }
     }
-  }
-
-  private beforeTurn(): void {
-    if (this.urgent) return this.flush();
-    const now = performance.now();
-    if (now - this.lastFlush >= FLUSH_GAP_MS) this.flush(now);
   }
 }
