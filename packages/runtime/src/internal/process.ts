@@ -67,8 +67,12 @@ export class ProcessExt {
 }
 
 /**
- * The runtime state every process carries (actors and inboxes alike). It lives on the actor
- * object itself so that spawning allocates only the actor and its pid.
+ * The runtime's record of a process: an actor's (ActorProcess), an inbox's (InboxProcess) or
+ * the node's own (RootProcess). The runtime owns it and the user's classes never extend it, so
+ * every runtime path sees these few shapes however many actor classes an application has (the
+ * state once lived on the user's actor object: each actor class was one more hidden class at
+ * every runtime access, and spawning slowed down 5× once eight classes had been seen). The
+ * user's object (an Actor or an Inbox) reaches its record through its one field, `$p`.
  */
 export abstract class ProcessCore {
   /** @internal */ $k!: Kernel;
@@ -99,4 +103,17 @@ export abstract class ProcessCore {
 
   /** @internal Last act of a process: subclasses release what they hold. */
   abstract $onDead(reason: unknown): void;
+
+  /** @internal The object whose class the user wrote (the actor, the inbox), or this record for the node's own process. */
+  abstract $object(): object;
+}
+
+/**
+ * The user's side of a process (what Actor and Inbox extend): it holds only the runtime's
+ * record of the process, set right after construction. Declared, not initialised: a class
+ * field would be defined on every instance of every actor class by one store site, which V8
+ * cannot cache across that many shapes (a runtime call per spawn); an assignment it can.
+ */
+export abstract class ProcessHandle {
+  /** @internal */ declare $p: ProcessCore;
 }

@@ -1,7 +1,8 @@
 import { Pid } from '../pid.js';
 import type { ActorClass } from '../actor.js';
 import { AlreadyRegisteredError, InvalidArgumentError, NotAnActorError, StoppedError, describeValue } from '../errors.js';
-import { Flag, type ProcessCore } from './process.js';
+import { Flag } from './process.js';
+import { ActorProcess } from './actor-process.js';
 import { isActorClass } from './spawn-check.js';
 import { actorClass, actorName } from '../actor-registry.js';
 import type { Kernel } from './kernel.js';
@@ -115,20 +116,22 @@ export function create(
   parent: Pid,
   args: unknown,
   o: Pick<SpawnOptions, 'trapExit' | 'mailbox'>,
-): ProcessCore {
+): ActorProcess {
   const a = new cls();
-  a.$k = k;
-  a.$pid = id === null ? k.newPid(a) : new Pid(k.name, id, k.incarnation, a);
-  a.$parent = parent;
-  a.$args = args;
-  a.$flags = Flag.InitPending | (o.trapExit ? Flag.Trap : 0);
+  const p = new ActorProcess(a);
+  a.$p = p;
+  p.$k = k;
+  p.$pid = id === null ? k.newPid(p) : new Pid(k.name, id, k.incarnation, p);
+  p.$parent = parent;
+  p.$args = args;
+  p.$flags = Flag.InitPending | (o.trapExit ? Flag.Trap : 0);
   if (o.mailbox) {
-    const ext = a.$x();
+    const ext = p.$x();
     ext.capacity = o.mailbox.capacity;
     ext.overflow = o.mailbox.overflow ?? 'drop_newest';
   }
-  k.add(a);
-  return a;
+  k.add(p);
+  return p;
 }
 
 /**
