@@ -28,12 +28,13 @@ export interface SpawnOptions {
   scheduler?: number | 'auto';
 }
 
+const NO_OPTIONS: SpawnOptions = Object.freeze({});
 const OPTION_KEYS = new Set(['name', 'link', 'trapExit', 'mailbox', 'node', 'scheduler']);
 const OVERFLOWS = new Set(['drop_newest', 'drop_oldest', 'reject']);
 
 /** Validates spawn options field by field; throws InvalidArgumentError naming the field. */
 export function checkSpawnOptions(opts: unknown): SpawnOptions {
-  if (opts === undefined) return {};
+  if (opts === undefined) return NO_OPTIONS;
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
     throw new InvalidArgumentError('spawn options', 'an object', opts);
   }
@@ -91,11 +92,11 @@ export function spawn(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?
     }
     if (s !== k.scheduler) return spawnElsewhere(k, s, parent, cls, args, o);
   }
-  if (typeof cls === 'string') cls = actorClass(cls);
-  if (!isActorClass(cls)) throw new NotAnActorError(cls);
+  // Checked once: a class passed the check above, and defineActor checked what a name gives.
+  const c = typeof cls === 'string' ? actorClass(cls) : (cls as ActorClass);
   const holder = o.name === undefined ? undefined : k.whereis(o.name);
   if (holder !== undefined) throw new AlreadyRegisteredError(o.name!, holder.toString());
-  const a = create(k, cls, null, parent, args, o);
+  const a = create(k, c, null, parent, args, o);
   if (o.name !== undefined) k.register(o.name, a.$pid);
   if (o.link) {
     const p = k.local(parent);
