@@ -33,7 +33,6 @@ function isThenable(r: unknown): r is PromiseLike<unknown> {
  * Returns the work done (1 + messages handled), for the dispatcher's time slice.
  */
 export function runTurn(a: ActorProcess): number {
-  const before = a.$handled;
   if (a.$ext !== null && a.$ext.signals !== null) {
     handleSignals(a);
     if (a.$flags & Flag.Dead) return 1;
@@ -41,21 +40,23 @@ export function runTurn(a: ActorProcess): number {
   if (a.$flags & Flag.Suspended) return 1;
   a.$flags |= Flag.Running;
   if (a.$flags & Flag.InitPending && !runInit(a)) return 1;
+  let handled = 0;
   try {
     const mb = a.$mbox;
     let budget = TURN_BUDGET;
     while (mb !== null && mb.length > 0 && budget-- > 0 && (a.$flags & (Flag.Suspended | Flag.Stopping | Flag.Dead)) === 0) {
       if (a.$ext !== null && a.$ext.signals !== null) break; // signals overtake messages
+      handled++;
       if (invoke(a, mb)) break;
     }
   } catch (e) {
     a.$flags &= ~Flag.Running;
     beginTerminate(a, e);
-    return 1 + a.$handled - before;
+    return 1 + handled;
   }
   a.$flags &= ~Flag.Running;
   afterTurn(a);
-  return 1 + a.$handled - before;
+  return 1 + handled;
 }
 
 /** Runs init; a throw (or rejection) ends the actor with that error, without terminate. */
@@ -100,7 +101,6 @@ function initDone(a: ActorProcess): void {
 function invoke(a: ActorProcess, mb: Mailbox): boolean {
   const kind = mb.peekKind();
   const payload = mb.shift();
-  a.$handled++;
   let r: unknown;
   let from: From | null = null;
   switch (kind) {

@@ -81,7 +81,6 @@ export abstract class ProcessCore {
   /** @internal */ $mbox: Mailbox | null = null;
   /** @internal */ $flags = 0;
   /** @internal */ $queued = false;
-  /** @internal */ $handled = 0;
   /** @internal Intrusive list of the node's live processes. */
   $prev: ProcessCore | null = null;
   /** @internal */ $next: ProcessCore | null = null;
