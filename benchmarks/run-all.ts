@@ -70,9 +70,10 @@ const fmt = (n: number | undefined): string => (n === undefined ? '—' : n.toLo
 const fmtRatio = (n: number | undefined): string => (n === undefined ? '—' : `${n.toFixed(2)}×`);
 const check = (ok: boolean | undefined): string => (ok === undefined ? '' : ok ? ' ✓' : ' ✗');
 
-function summary(lines: Line[], workloads: string[]): string {
+function summary(lines: Line[]): string {
   const out: string[] = ['', '| workload | impl | median | vs erlang | vs bare | bytes/item |', '|---|---|---:|---:|---:|---:|'];
-  for (const w of workloads) {
+  // The workloads the scripts reported, in order (spawn.ts reports two: spawn and spawn-classes).
+  for (const w of new Set(lines.map((l) => l.workload))) {
     const results = lines.filter((l) => l.workload === w && l.impl !== undefined);
     const ratio = (name: string, metric = 'median') =>
       lines.find((l) => l.workload === w && l.ratio === name && l.metric === metric)?.value;
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
     if (code !== 0) failed.push(`${w} (exit ${code})`);
     process.stderr.write(`[run-all] ${w}: ${((performance.now() - t) / 1000).toFixed(1)} s${code === 0 ? '' : `, exit code ${code}`}\n`);
   }
-  process.stderr.write(`${summary(lines, workloads)}\n`);
+  process.stderr.write(`${summary(lines)}\n`);
   process.stderr.write(`[run-all] total ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   if (failed.length > 0) {
     process.stderr.write(`[run-all] failed: ${failed.join(', ')}\n`);
