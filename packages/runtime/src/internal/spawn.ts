@@ -93,7 +93,7 @@ export function spawn(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?
     if (s !== k.scheduler) return spawnElsewhere(k, s, parent, cls, args, o);
   }
   // Checked once: a class passed the check above, and defineActor checked what a name gives.
-  const c = typeof cls === 'string' ? actorClass(cls) : (cls as ActorClass);
+  const c = typeof cls === 'string' ? actorClass(cls) : cls;
   const holder = o.name === undefined ? undefined : k.whereis(o.name);
   if (holder !== undefined) throw new AlreadyRegisteredError(o.name!, holder.toString());
   const a = create(k, c, null, parent, args, o);
