@@ -16,6 +16,8 @@ export const enum Flag {
   Inbox = 256,
   /** An async init is under way. */
   InitAsync = 512,
+  /** In the dispatcher's run queue (read and written by the dispatcher as `$queued`). */
+  Queued = 1024,
 }
 
 /** An exit signal waiting to be handled by its target (signals overtake user messages). */
@@ -80,11 +82,19 @@ export abstract class ProcessCore {
   /** @internal */ $parent: Pid | null = null;
   /** @internal */ $mbox: Mailbox | null = null;
   /** @internal */ $flags = 0;
-  /** @internal */ $queued = false;
   /** @internal Intrusive list of the node's live processes. */
   $prev: ProcessCore | null = null;
   /** @internal */ $next: ProcessCore | null = null;
   /** @internal */ $ext: ProcessExt | null = null;
+
+  /** @internal The dispatcher's bit, kept in the flags: one field less on every process. */
+  get $queued(): boolean {
+    return (this.$flags & Flag.Queued) !== 0;
+  }
+
+  set $queued(on: boolean) {
+    this.$flags = on ? this.$flags | Flag.Queued : this.$flags & ~Flag.Queued;
+  }
 
   /** @internal */
   $x(): ProcessExt {
