@@ -19,8 +19,8 @@ interface RingArgs {
 }
 
 class RingNode extends Actor<never, never, RingArgs> {
-  // Not `next`: Actor instances carry the runtime's own fields (`next`/`prev` link the node's
-  // process list), and a subclass field of the same name would overwrite them.
+  // The next actor in the ring (an Actor instance holds only its own fields and `$p`, the
+  // runtime's record of its process: any other name is free).
   private successor: Pid | null = null;
   private report!: Pid;
 

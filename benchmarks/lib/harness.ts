@@ -209,7 +209,13 @@ function ratioLine(workload: string, num: Result | ErlangResult, den: Result | E
  * then Erlang's baseline, then ratio lines: every `foundation*` implementation over `erlang`
  * and over `bare`, for the rate and (when measured) for bytes per item.
  */
-export async function benchmark(spec: { workload: string; unit: string; impls: Impl[] }): Promise<void> {
+export async function benchmark(spec: {
+  workload: string;
+  unit: string;
+  impls: Impl[];
+  /** Erlang's workload to compare with (default: `workload`); null when Erlang has none. */
+  erlang?: string | null;
+}): Promise<void> {
   const { workload, unit } = spec;
   const only = process.env.BENCH_IMPLS?.split(',')
     .map((x) => x.trim())
@@ -221,8 +227,9 @@ export async function benchmark(spec: { workload: string; unit: string; impls: I
     log(`[${workload}] ${impl.impl}: ${WARMUP} warm-up + ${RUNS} timed run(s)`);
     results.push(await measure(workload, unit, impl));
   }
-  log(`[${workload}] erlang baseline`);
-  const erlang = await erlangBaseline(workload);
+  const erlangWorkload = spec.erlang === undefined ? workload : spec.erlang;
+  if (erlangWorkload !== null) log(`[${workload}] erlang baseline`);
+  const erlang = erlangWorkload === null ? null : await erlangBaseline(erlangWorkload);
   emitRatios(workload, results, erlang);
   log(`[${workload}] done in ${((now() - t0) / 1000).toFixed(1)} s`);
 }

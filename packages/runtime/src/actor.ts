@@ -1,12 +1,10 @@
 import type { Pid, Ref } from './pid.js';
 import type { Target } from './target.js';
-import { MailboxFullError } from './errors.js';
-import { DROPPED, Kind, Mailbox } from './internal/mailbox.js';
 import { Flag } from './internal/process.js';
-import { afterTurn, runTurn } from './internal/invoker.js';
-import { refuseCall, type CallEnvelope, type From } from './internal/calls.js';
+import { afterTurn } from './internal/invoker.js';
+import type { From } from './internal/calls.js';
+import type { ActorProcess } from './internal/actor-process.js';
 import { startTimer } from './internal/send-after.js';
-import { die } from './internal/signals.js';
 import { BaseProcess } from './process-api.js';
 import type { InfoOf, ReplyValue } from './protocol.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
@@ -35,8 +33,7 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
   /** Types only, never set: the Reply type argument, which gives a call its per-request reply type. */
   declare readonly '~reply'?: Reply;
 
-  /** @internal The init argument, until init has run. */
-  $args: unknown = undefined;
+  /** @internal */ declare $p: ActorProcess;
 
   /** Runs first, with the spawn argument; messages queue until it ends. May be async. */
   init(_args: Args): void | Promise<void> {}
@@ -57,9 +54,10 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
 
   /** Stops this actor after the current message: `terminate(reason)` runs, then it exits. */
   stop(reason: unknown = 'normal'): void {
-    this.$x().stopReason = reason;
-    this.$flags |= Flag.Stopping;
-    if ((this.$flags & (Flag.Running | Flag.Suspended)) === 0) afterTurn(this);
+    const p = this.$p;
+    p.$x().stopReason = reason;
+    p.$flags |= Flag.Stopping;
+    if ((p.$flags & (Flag.Running | Flag.Suspended)) === 0) afterTurn(p);
   }
 
   /**
@@ -69,65 +67,19 @@ export abstract class Actor<Msg = unknown, Reply = unknown, Args = void> extends
    * its handleInfo takes.
    */
   sendAfter<To extends Target = Pid>(msg: InfoOf<To>, ms: number, to?: To): Ref {
-    return startTimer(this, msg, ms, to === undefined ? this.$pid : to);
+    const p = this.$p;
+    return startTimer(p, msg, ms, to === undefined ? p.$pid : to);
   }
 
   /** Cancels a timer from `sendAfter`; false when it already fired or was cancelled. */
   cancelTimer(ref: Ref): boolean {
-    const timers = this.$ext?.timers;
+    const p = this.$p;
+    const timers = p.$ext?.timers;
     const t = timers?.get(ref.id);
-    if (t === undefined || ref.node !== this.$k.name) return false;
+    if (t === undefined || ref.node !== p.$k.name) return false;
     timers!.delete(ref.id);
-    this.$k.clock.clearTimeout(t);
+    p.$k.clock.clearTimeout(t);
     return true;
-  }
-
-  /** @internal */
-  $runTurn(): number {
-    return runTurn(this);
-  }
-
-  /** @internal */
-  $accept(kind: number, payload: unknown): void {
-    if (this.$flags & Flag.Dead) {
-      this.$k.deadLetters++;
-      return;
-    }
-    const mb = this.$mbox ?? this.$newMailbox();
-    const ext = this.$ext;
-    if (ext !== null && mb.length - mb.system >= ext.capacity && kind < Kind.Exit) {
-      // A call is never dropped in silence: its caller, wherever it is, fails at once with 'mailbox_full'.
-      if (kind === Kind.Call && ext.overflow !== 'drop_oldest') {
-        refuseCall(this, payload as CallEnvelope, 'mailbox_full');
-        return;
-      }
-      if (ext.overflow === 'reject') throw new MailboxFullError(this.$pid.toString(), ext.capacity);
-      ext.dropped++;
-      if (ext.overflow === 'drop_newest') return;
-      // drop_oldest evicts the oldest user message, never a queued DOWN or EXIT (it always finds
-      // one: `capacity` ≥ 1 of them are queued); an evicted call's caller fails at once.
-      const evicted = mb.dropOldestUser();
-      if (evicted !== null && evicted !== DROPPED) refuseCall(this, evicted as CallEnvelope, 'mailbox_full');
-    }
-    mb.push(kind, payload);
-    if (!this.$queued && (this.$flags & (Flag.Running | Flag.Suspended)) === 0) this.$k.dispatcher.enqueue(this);
-  }
-
-  /** @internal */
-  $wake(): void {
-    if (!this.$queued && (this.$flags & (Flag.Running | Flag.Dead)) === 0) this.$k.dispatcher.enqueue(this);
-  }
-
-  /** @internal */
-  $onDead(): void {}
-
-  /** @internal Ends this actor at once (no terminate): used by node stop. */
-  $kill(reason: unknown): void {
-    die(this, reason);
-  }
-
-  private $newMailbox() {
-    return (this.$mbox = new Mailbox());
   }
 }
 

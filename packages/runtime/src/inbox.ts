@@ -1,5 +1,7 @@
 import { InvalidArgumentError, ReceiveTimeoutError, StoppedError } from './errors.js';
-import { Flag } from './internal/process.js';
+import { Pid } from './pid.js';
+import { Flag, ProcessCore } from './internal/process.js';
+import type { Kernel } from './internal/kernel.js';
 import { checkTimeout } from './internal/calls.js';
 import { guarded } from './internal/warn.js';
 import { die, handleSignals } from './internal/signals.js';
@@ -32,19 +34,18 @@ function matches(w: Waiter, msg: unknown): boolean | Error {
  * calls as `{ msg, from }` (answer with `reply(from, value)`).
  */
 export class Inbox extends BaseProcess {
-  private queue: unknown[] = [];
-  private waiters: Waiter[] = [];
+  /** @internal */ declare $p: InboxProcess;
   /** Why the inbox ended, once it has. */
   exitReason: unknown = undefined;
 
   /** Number of messages queued and not yet received. */
   get pending(): number {
-    return this.queue.length;
+    return this.$p.queue.length;
   }
 
   /** True once closed or killed. */
   get closed(): boolean {
-    return (this.$flags & Flag.Dead) !== 0;
+    return (this.$p.$flags & Flag.Dead) !== 0;
   }
 
   /**
@@ -56,7 +57,8 @@ export class Inbox extends BaseProcess {
   receive<T = unknown>(predicate?: (msg: unknown) => msg is T, timeoutMs?: number): Promise<T>;
   receive<T = unknown>(predicate?: (msg: unknown) => boolean, timeoutMs?: number): Promise<T>;
   receive(predicate?: (msg: unknown) => boolean, timeoutMs = Infinity): Promise<unknown> {
-    const q = this.queue;
+    const p = this.$p;
+    const q = p.queue;
     try {
       if (predicate !== undefined && typeof predicate !== 'function') {
         throw new InvalidArgumentError('predicate', 'a function of the message (or undefined)', predicate);
@@ -68,31 +70,44 @@ export class Inbox extends BaseProcess {
     } catch (e) {
       return Promise.reject(e);
     }
-    if (this.$flags & Flag.Dead) return Promise.reject(new StoppedError(`inbox ${this.$pid}`));
+    if (p.$flags & Flag.Dead) return Promise.reject(new StoppedError(`inbox ${p.$pid}`));
     return new Promise((resolve, reject) => {
       const w: Waiter = { predicate, resolve, reject, timer: null };
       if (timeoutMs !== Infinity) {
         const expire = () => {
-          this.removeWaiter(w);
+          p.removeWaiter(w);
           reject(new ReceiveTimeoutError(timeoutMs));
         };
-        w.timer = this.$k.clock.setTimeout(guarded(`the receive timeout of ${this.$pid}`, expire), timeoutMs);
+        w.timer = p.$k.clock.setTimeout(guarded(`the receive timeout of ${p.$pid}`, expire), timeoutMs);
       }
-      this.waiters.push(w);
+      p.waiters.push(w);
     });
   }
 
   /** Ends the inbox: its links see `'normal'`; pending receives and calls reject with StoppedError. */
   close(): void {
-    die(this, 'normal');
+    die(this.$p, 'normal');
+  }
+}
+
+/** An inbox's process: what it has received and who waits in `receive`. */
+export class InboxProcess extends ProcessCore {
+  queue: unknown[] = [];
+  waiters: Waiter[] = [];
+
+  constructor(readonly box: Inbox) {
+    super();
   }
 
-  private removeWaiter(w: Waiter): void {
+  removeWaiter(w: Waiter): void {
     const i = this.waiters.indexOf(w);
     if (i >= 0) this.waiters.splice(i, 1);
   }
 
-  /** @internal */
+  $object(): object {
+    return this.box;
+  }
+
   $accept(_kind: number, payload: unknown): void {
     if (this.$flags & Flag.Dead) {
       this.$k.deadLetters++;
@@ -115,20 +130,18 @@ export class Inbox extends BaseProcess {
     this.queue.push(payload);
   }
 
-  /** @internal Inboxes are not scheduled: signals are handled as they arrive. */
+  /** Inboxes are not scheduled: signals are handled as they arrive. */
   $wake(): void {
     if (this.$ext?.signals && !(this.$flags & Flag.Dead)) handleSignals(this);
   }
 
-  /** @internal */
   $runTurn(): number {
     this.$wake();
     return 1;
   }
 
-  /** @internal */
   $onDead(reason: unknown): void {
-    this.exitReason = reason;
+    this.box.exitReason = reason;
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) {
@@ -136,4 +149,20 @@ export class Inbox extends BaseProcess {
       w.reject(new StoppedError(`inbox ${this.$pid} (exited: ${String(reason)})`));
     }
   }
+}
+
+/**
+ * A new inbox of `k`, added to its processes: with a fresh pid, or (`id`) the one another
+ * scheduler allocated. `trapExit` as `Node.inbox` takes it.
+ */
+export function createInbox(k: Kernel, parent: Pid | null, trapExit: boolean, id: number | null = null): Inbox {
+  const box = new Inbox();
+  const p = new InboxProcess(box);
+  box.$p = p;
+  p.$k = k;
+  p.$pid = id === null ? k.newPid(p) : new Pid(k.name, id, k.incarnation, p);
+  p.$parent = parent;
+  p.$flags = Flag.Inbox | (trapExit ? Flag.Trap : 0);
+  k.add(p);
+  return box;
 }

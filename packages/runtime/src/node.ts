@@ -13,12 +13,11 @@ import { checkKnownOptions } from './known-options.js';
 import { checkScheduling, type Scheduling } from './scheduling.js';
 import { InvalidArgumentError, StoppedError } from './errors.js';
 import { MAX_DURATION_MS, checkDuration } from './duration.js';
-import { Inbox } from './inbox.js';
+import { createInbox, type Inbox } from './inbox.js';
 import { DirtyPool, type DirtyPoolOptions } from './dirty-pool.js';
 import { Kernel } from './internal/kernel.js';
 import { Kind } from './internal/mailbox.js';
 import { RootProcess } from './internal/root.js';
-import { Flag } from './internal/process.js';
 import { call } from './internal/calls.js';
 import { nodeDown, sendExitSignal } from './internal/signals.js';
 import { spawn, type SpawnOptions } from './internal/spawn.js';
@@ -278,13 +277,7 @@ export class Node extends EventEmitter {
   inbox(opts: InboxOptions = {}): Inbox {
     checkKnownOptions('Node.inbox', opts, ['trapExit']);
     if (this.k.stopped) throw new StoppedError(`node ${this.name}`);
-    const box = new Inbox();
-    box.$k = this.k;
-    box.$pid = this.k.newPid(box);
-    box.$parent = this.root.$pid;
-    box.$flags = Flag.Inbox | (opts.trapExit === false ? 0 : Flag.Trap);
-    this.k.add(box);
-    return box;
+    return createInbox(this.k, this.root.$pid, opts.trapExit !== false);
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Node } from './node.js';
 import type { Target } from './target.js';
 import type { ActorClass } from './actor.js';
 import { Kind } from './internal/mailbox.js';
-import { Flag, ProcessCore } from './internal/process.js';
+import { Flag, ProcessHandle } from './internal/process.js';
 import { call, reply, type From } from './internal/calls.js';
 import { demonitor, link, monitor, sendExitSignal, unlink } from './internal/signals.js';
 import { spawn, type SpawnOptions } from './internal/spawn.js';
@@ -16,34 +16,35 @@ import type { CallOf, CallOptions, CallResult, CastOf, InfoOf, PidOf, SpawnArgOf
  * What every process can do, whether an Actor or an Inbox: send, call, spawn, link, monitor,
  * exit. These are the methods of OTP's `erlang` module that act on behalf of `self()`.
  */
-export abstract class BaseProcess extends ProcessCore {
+export abstract class BaseProcess extends ProcessHandle {
   /** This process's pid. */
   get self(): Pid {
-    return this.$pid;
+    return this.$p.$pid;
   }
 
   /** The node this process runs on. */
   get node(): Node {
-    return this.$k.node;
+    return this.$p.$k.node;
   }
 
   /** Whether exit signals arrive as `{ from, reason }` messages instead of ending the process. */
   get trapExit(): boolean {
-    return (this.$flags & Flag.Trap) !== 0;
+    return (this.$p.$flags & Flag.Trap) !== 0;
   }
 
   set trapExit(on: boolean) {
-    this.$flags = on ? this.$flags | Flag.Trap : this.$flags & ~Flag.Trap;
+    const p = this.$p;
+    p.$flags = on ? p.$flags | Flag.Trap : p.$flags & ~Flag.Trap;
   }
 
   /** Sends `msg` to `to` (arrives in `handleInfo`; a typed target takes what its handleInfo takes). Throws UnknownNameError for an unknown local name. */
   send<To extends Target>(to: To, msg: InfoOf<To>): void {
-    this.$k.sendTo(to, Kind.Info, msg);
+    this.$p.$k.sendTo(to, Kind.Info, msg);
   }
 
   /** Casts `msg` to `to` (arrives in `handleCast`; a typed target takes what its handleCast takes). */
   cast<To extends Target>(to: To, msg: CastOf<To>): void {
-    this.$k.sendTo(to, Kind.Cast, msg);
+    this.$p.$k.sendTo(to, Kind.Cast, msg);
   }
 
   /**
@@ -56,12 +57,12 @@ export abstract class BaseProcess extends ProcessCore {
     msg: M,
     opts?: number | CallOptions,
   ): Promise<CallResult<NoInfer<R>, To, M>> {
-    return call(this, to, msg, opts) as Promise<CallResult<NoInfer<R>, To, M>>;
+    return call(this.$p, to, msg, opts) as Promise<CallResult<NoInfer<R>, To, M>>;
   }
 
   /** Answers a call later (after returning `noReply` from `handleCall`). */
   reply(from: From, value: unknown): void {
-    reply(this.$k, from, value);
+    reply(this.$p.$k, from, value);
   }
 
   /**
@@ -74,23 +75,23 @@ export abstract class BaseProcess extends ProcessCore {
     args: SpawnArgOf<C>,
     opts?: O,
   ): SpawnResult<C, O> {
-    if (opts?.node !== undefined) return spawnOn(this, cls, args, opts) as SpawnResult<C, O>;
-    return spawn(this.$k, this.$pid, cls, args, opts) as SpawnResult<C, O>;
+    if (opts?.node !== undefined) return spawnOn(this.$p, cls, args, opts) as SpawnResult<C, O>;
+    return spawn(this.$p.$k, this.$p.$pid, cls, args, opts) as SpawnResult<C, O>;
   }
 
   /** Spawns a child and resolves with its pid once its init has succeeded (rejects with InitError). */
   spawnAndWait<C extends ActorClass | string>(cls: C, args: SpawnArgOf<C>, opts?: SpawnOptions): Promise<PidOf<C>> {
-    return spawnAndWait(this.$k, this.$pid, cls, args, opts) as Promise<PidOf<C>>;
+    return spawnAndWait(this.$p.$k, this.$p.$pid, cls, args, opts) as Promise<PidOf<C>>;
   }
 
   /** Spawns a child linked to this process. */
   spawnLink<C extends ActorClass | string>(cls: C, args: SpawnArgOf<C>, opts?: SpawnOptions): PidOf<C> {
-    return spawn(this.$k, this.$pid, cls, args, { ...opts, link: true }) as PidOf<C>;
+    return spawn(this.$p.$k, this.$p.$pid, cls, args, { ...opts, link: true }) as PidOf<C>;
   }
 
   /** Runs a CPU-bound task on the node's dirty pool (see `Node.runTask`); awaiting it suspends only this process. */
   runTask(moduleUrl: string | URL, exportName: string, input?: unknown): Promise<unknown> {
-    return this.$k.node.runTask(moduleUrl, exportName, input);
+    return this.$p.$k.node.runTask(moduleUrl, exportName, input);
   }
 
   /**
@@ -99,31 +100,31 @@ export abstract class BaseProcess extends ProcessCore {
    * what arrived from that node; `false` unsubscribes. It ends with the process.
    */
   monitorNodes(on = true): void {
-    if (on) this.$k.nodeWatchers.add(this);
-    else this.$k.nodeWatchers.delete(this);
+    if (on) this.$p.$k.nodeWatchers.add(this.$p);
+    else this.$p.$k.nodeWatchers.delete(this.$p);
   }
 
   /** Links this process with `to`: when either exits abnormally, so does the other (unless trapping). */
   link(to: Target): void {
-    link(this, resolvePid(this.$k, to));
+    link(this.$p, resolvePid(this.$p.$k, to));
   }
 
   unlink(to: Target): void {
-    unlink(this, resolvePid(this.$k, to));
+    unlink(this.$p, resolvePid(this.$p.$k, to));
   }
 
   /** Monitors `to`: one `{ ref, pid, reason }` message arrives when it exits. */
   monitor(to: Target): Ref {
-    return monitor(this, resolvePid(this.$k, to, true));
+    return monitor(this.$p, resolvePid(this.$p.$k, to, true));
   }
 
   /** Cancels a monitor; no DOWN for it arrives afterwards. */
   demonitor(ref: Ref): boolean {
-    return demonitor(this, ref);
+    return demonitor(this.$p, ref);
   }
 
   /** Sends the exit signal `reason` to `to` (`'kill'` cannot be trapped). */
   exit(to: Target, reason: unknown): void {
-    sendExitSignal(this.$k, this.$pid, resolvePid(this.$k, to), reason, false);
+    sendExitSignal(this.$p.$k, this.$p.$pid, resolvePid(this.$p.$k, to), reason, false);
   }
 }

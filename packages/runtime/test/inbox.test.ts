@@ -92,6 +92,16 @@ test('an inbox traps exits by default: a linked crash arrives as { from, reason 
   expect((await node.processInfo(inbox.self))!.trapExit).toBe(true);
 });
 
+test("processInfo of an inbox reports what it holds unreceived as its mailbox, and its class as 'Inbox'", async () => {
+  const node = await start();
+  const inbox = node.inbox();
+  node.send(inbox.self, 1);
+  node.send(inbox.self, 2);
+  expect(await node.processInfo(inbox.self)).toMatchObject({ className: 'Inbox', mailboxLength: 2, messagesHandled: 0 });
+  await inbox.receive();
+  expect((await node.processInfo(inbox.self))!.mailboxLength).toBe(1);
+});
+
 test('an inbox with trapExit false dies with a linked crash and rejects its receives', async () => {
   const node = await start();
   const watcher = node.inbox();

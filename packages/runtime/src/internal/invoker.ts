@@ -1,5 +1,6 @@
 import { Kind, type Mailbox } from './mailbox.js';
-import { Flag, type ProcessCore } from './process.js';
+import { Flag } from './process.js';
+import type { ActorProcess } from './actor-process.js';
 import { die, handleSignals } from './signals.js';
 import { reply, type CallEnvelope, type From } from './calls.js';
 import type { ExitMessage } from '../reasons.js';
@@ -13,8 +14,7 @@ export const noReply: unique symbol = Symbol('noReply');
 export const TURN_BUDGET = 64;
 
 /** The callbacks the invoker runs: what an Actor is, seen from the runtime. */
-export interface Behaviour extends ProcessCore {
-  $args: unknown;
+export interface Behaviour {
   init(args: unknown): unknown;
   handleCall(msg: unknown, from: From): unknown;
   handleCast(msg: unknown): unknown;
@@ -32,8 +32,7 @@ function isThenable(r: unknown): r is PromiseLike<unknown> {
  * with the error); a handler that returns a promise suspends this actor until it settles.
  * Returns the work done (1 + messages handled), for the dispatcher's time slice.
  */
-export function runTurn(a: Behaviour): number {
-  const before = a.$handled;
+export function runTurn(a: ActorProcess): number {
   if (a.$ext !== null && a.$ext.signals !== null) {
     handleSignals(a);
     if (a.$flags & Flag.Dead) return 1;
@@ -41,31 +40,33 @@ export function runTurn(a: Behaviour): number {
   if (a.$flags & Flag.Suspended) return 1;
   a.$flags |= Flag.Running;
   if (a.$flags & Flag.InitPending && !runInit(a)) return 1;
+  let handled = 0;
   try {
     const mb = a.$mbox;
     let budget = TURN_BUDGET;
     while (mb !== null && mb.length > 0 && budget-- > 0 && (a.$flags & (Flag.Suspended | Flag.Stopping | Flag.Dead)) === 0) {
       if (a.$ext !== null && a.$ext.signals !== null) break; // signals overtake messages
+      handled++;
       if (invoke(a, mb)) break;
     }
   } catch (e) {
     a.$flags &= ~Flag.Running;
     beginTerminate(a, e);
-    return 1 + a.$handled - before;
+    return 1 + handled;
   }
   a.$flags &= ~Flag.Running;
   afterTurn(a);
-  return 1 + a.$handled - before;
+  return 1 + handled;
 }
 
 /** Runs init; a throw (or rejection) ends the actor with that error, without terminate. */
-function runInit(a: Behaviour): boolean {
+function runInit(a: ActorProcess): boolean {
   a.$flags &= ~Flag.InitPending;
   const args = a.$args;
   a.$args = undefined;
   let r: unknown;
   try {
-    r = a.init(args);
+    r = a.actor.init(args);
   } catch (e) {
     a.$flags &= ~Flag.Running;
     die(a, e);
@@ -88,7 +89,7 @@ function runInit(a: Behaviour): boolean {
   return true;
 }
 
-function initDone(a: Behaviour): void {
+function initDone(a: ActorProcess): void {
   const w = a.$ext?.initWaiter;
   if (w) {
     a.$ext!.initWaiter = null;
@@ -97,19 +98,18 @@ function initDone(a: Behaviour): void {
 }
 
 /** Handles one message; true when the actor can take no more this turn. */
-function invoke(a: Behaviour, mb: Mailbox): boolean {
+function invoke(a: ActorProcess, mb: Mailbox): boolean {
   const kind = mb.peekKind();
   const payload = mb.shift();
-  a.$handled++;
   let r: unknown;
   let from: From | null = null;
   switch (kind) {
     case Kind.Info:
     case Kind.Down:
-      r = a.handleInfo(payload);
+      r = a.actor.handleInfo(payload);
       break;
     case Kind.Cast:
-      r = a.handleCast(payload);
+      r = a.actor.handleCast(payload);
       break;
     case Kind.Call: {
       const env = payload as CallEnvelope;
@@ -122,7 +122,7 @@ function invoke(a: Behaviour, mb: Mailbox): boolean {
         a.$flags |= Flag.Stopping;
         return true;
       }
-      r = isInitProbe(env.msg) ? true : a.handleCall(env.msg, from);
+      r = isInitProbe(env.msg) ? true : a.actor.handleCall(env.msg, from);
       break;
     }
     case Kind.Exit: {
@@ -133,7 +133,7 @@ function invoke(a: Behaviour, mb: Mailbox): boolean {
         a.$flags |= Flag.Stopping;
         return true;
       }
-      r = a.handleInfo(payload);
+      r = a.actor.handleInfo(payload);
       break;
     }
   }
@@ -145,7 +145,7 @@ function invoke(a: Behaviour, mb: Mailbox): boolean {
   return false;
 }
 
-function suspend(a: Behaviour, r: PromiseLike<unknown>, from: From | null): void {
+function suspend(a: ActorProcess, r: PromiseLike<unknown>, from: From | null): void {
   a.$flags |= Flag.Suspended;
   r.then(
     (v) => {
@@ -163,7 +163,7 @@ function suspend(a: Behaviour, r: PromiseLike<unknown>, from: From | null): void
 }
 
 /** After a turn or a resume: stop if asked to, or get another turn if there is work. */
-export function afterTurn(a: Behaviour): void {
+export function afterTurn(a: ActorProcess): void {
   const f = a.$flags;
   if (f & (Flag.Dead | Flag.Running | Flag.Terminating)) return;
   if ((f & (Flag.Stopping | Flag.Suspended)) === Flag.Stopping) {
@@ -181,12 +181,12 @@ export function afterTurn(a: Behaviour): void {
  * gen_server's end: `terminate(reason)` runs (it may be async; the actor can still be killed
  * meanwhile), then the actor exits with the reason — or with terminate's own error.
  */
-export function beginTerminate(a: Behaviour, reason: unknown): void {
+export function beginTerminate(a: ActorProcess, reason: unknown): void {
   if (a.$flags & (Flag.Terminating | Flag.Dead)) return;
   a.$flags = (a.$flags | Flag.Terminating | Flag.Suspended) & ~Flag.Stopping;
   let r: unknown;
   try {
-    r = a.terminate(reason);
+    r = a.actor.terminate(reason);
   } catch (e) {
     die(a, e);
     return;

@@ -27,6 +27,8 @@ export class Mailbox {
   length = 0;
   /** Of those, trapped EXITs and DOWNs (a bounded mailbox counts only the others). */
   system = 0;
+  /** Messages taken out with `shift` (handled) so far: kept here, not on every process, as only actors with a mailbox have any. */
+  handled = 0;
 
   constructor(initialCapacity = 4) {
     this.buf = new Array(initialCapacity);
@@ -56,6 +58,7 @@ export class Mailbox {
     this.buf[i] = undefined;
     this.head = (i + 1) & (this.buf.length - 1);
     this.length--;
+    this.handled++;
     return payload;
   }
 

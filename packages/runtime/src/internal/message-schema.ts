@@ -37,7 +37,7 @@ function issuesOf(issues: readonly StandardSchemaV1.Issue[]): MessageIssue[] {
 const warned = new WeakSet<object>();
 
 function schemaOf(p: ProcessCore): StandardSchemaV1 | undefined {
-  const cls = p.constructor;
+  const cls = p.$object().constructor;
   const schema = (cls as { schema?: unknown }).schema;
   if (schema === undefined || schema === null) return undefined;
   if (typeof schema === 'object' && typeof (schema as StandardSchemaV1)['~standard']?.validate === 'function')

@@ -16,6 +16,8 @@ export const enum Flag {
   Inbox = 256,
   /** An async init is under way. */
   InitAsync = 512,
+  /** In the dispatcher's run queue (read and written by the dispatcher as `$queued`). */
+  Queued = 1024,
 }
 
 /** An exit signal waiting to be handled by its target (signals overtake user messages). */
@@ -67,8 +69,12 @@ export class ProcessExt {
 }
 
 /**
- * The runtime state every process carries (actors and inboxes alike). It lives on the actor
- * object itself so that spawning allocates only the actor and its pid.
+ * The runtime's record of a process: an actor's (ActorProcess), an inbox's (InboxProcess) or
+ * the node's own (RootProcess). The runtime owns it and the user's classes never extend it, so
+ * every runtime path sees these few shapes however many actor classes an application has (the
+ * state once lived on the user's actor object: each actor class was one more hidden class at
+ * every runtime access, and spawning slowed down 5× once eight classes had been seen). The
+ * user's object (an Actor or an Inbox) reaches its record through its one field, `$p`.
  */
 export abstract class ProcessCore {
   /** @internal */ $k!: Kernel;
@@ -76,12 +82,19 @@ export abstract class ProcessCore {
   /** @internal */ $parent: Pid | null = null;
   /** @internal */ $mbox: Mailbox | null = null;
   /** @internal */ $flags = 0;
-  /** @internal */ $queued = false;
-  /** @internal */ $handled = 0;
   /** @internal Intrusive list of the node's live processes. */
   $prev: ProcessCore | null = null;
   /** @internal */ $next: ProcessCore | null = null;
   /** @internal */ $ext: ProcessExt | null = null;
+
+  /** @internal The dispatcher's bit, kept in the flags: one field less on every process. */
+  get $queued(): boolean {
+    return (this.$flags & Flag.Queued) !== 0;
+  }
+
+  set $queued(on: boolean) {
+    this.$flags = on ? this.$flags | Flag.Queued : this.$flags & ~Flag.Queued;
+  }
 
   /** @internal */
   $x(): ProcessExt {
@@ -99,4 +112,18 @@ export abstract class ProcessCore {
 
   /** @internal Last act of a process: subclasses release what they hold. */
   abstract $onDead(reason: unknown): void;
+
+  /** @internal The object whose class the user wrote (the actor, the inbox), or this record for the node's own process. */
+  abstract $object(): object;
+}
+
+/**
+ * The user's side of a process (what Actor and Inbox extend): it holds only the runtime's
+ * record of the process, assigned right after construction. Declared, not initialised: a class
+ * field is defined by one site on the instances of every actor class, and V8 takes a slow path
+ * for such a definition once the site has seen many shapes (measured with eight classes: it
+ * doubled the cost of constructing the object), where a plain assignment stays cached.
+ */
+export abstract class ProcessHandle {
+  /** @internal */ declare $p: ProcessCore;
 }

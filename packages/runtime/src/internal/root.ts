@@ -56,4 +56,8 @@ export class RootProcess extends ProcessCore {
   }
 
   $onDead(): void {}
+
+  $object(): object {
+    return this;
+  }
 }

@@ -1,5 +1,5 @@
 import { isDown } from '../reasons.js';
-import { Inbox } from '../inbox.js';
+import { createInbox, type Inbox } from '../inbox.js';
 import { MAX_SCHEDULERS, type Kernel } from './kernel.js';
 import type { Pid } from '../pid.js';
 import { Flag, type ProcessCore } from './process.js';
@@ -15,7 +15,7 @@ async function stopGroup(k: Kernel, waiter: Inbox, procs: ProcessCore[], timeout
   const refs = new Map<number, ProcessCore>();
   for (const p of procs) {
     if (p.$flags & Flag.Dead) continue;
-    refs.set(monitor(waiter, p.$pid).id, p);
+    refs.set(monitor(waiter.$p, p.$pid).id, p);
     sendExitSignal(k, p.$parent ?? k.root.$pid, p.$pid, 'shutdown', false);
   }
   const deadline = k.clock.now() + timeoutMs;
@@ -39,14 +39,10 @@ async function stopGroup(k: Kernel, waiter: Inbox, procs: ProcessCore[], timeout
  */
 export async function shutdownAll(k: Kernel, timeoutMs: number): Promise<void> {
   const root = k.root;
-  const waiter = new Inbox();
-  waiter.$k = k;
-  waiter.$pid = k.newPid(waiter);
-  waiter.$flags = Flag.Inbox | Flag.Trap;
-  k.add(waiter);
+  const waiter = createInbox(k, null, true);
   const top: ProcessCore[] = [];
   for (const p of k.all()) {
-    if (p !== root && p !== waiter && (p.$flags & Flag.Inbox) === 0 && p.$parent !== null && isRootPid(k, p.$parent)) top.push(p);
+    if (p !== root && p !== waiter.$p && (p.$flags & Flag.Inbox) === 0 && p.$parent !== null && isRootPid(k, p.$parent)) top.push(p);
   }
   top.sort((a, b) => b.$pid.id - a.$pid.id);
   let batch: ProcessCore[] = [];

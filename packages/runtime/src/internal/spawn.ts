@@ -1,7 +1,8 @@
 import { Pid } from '../pid.js';
 import type { ActorClass } from '../actor.js';
 import { AlreadyRegisteredError, InvalidArgumentError, NotAnActorError, StoppedError, describeValue } from '../errors.js';
-import { Flag, type ProcessCore } from './process.js';
+import { Flag } from './process.js';
+import { ActorProcess } from './actor-process.js';
 import { isActorClass } from './spawn-check.js';
 import { actorClass, actorName } from '../actor-registry.js';
 import type { Kernel } from './kernel.js';
@@ -27,12 +28,13 @@ export interface SpawnOptions {
   scheduler?: number | 'auto';
 }
 
+const NO_OPTIONS: SpawnOptions = Object.freeze({});
 const OPTION_KEYS = new Set(['name', 'link', 'trapExit', 'mailbox', 'node', 'scheduler']);
 const OVERFLOWS = new Set(['drop_newest', 'drop_oldest', 'reject']);
 
 /** Validates spawn options field by field; throws InvalidArgumentError naming the field. */
 export function checkSpawnOptions(opts: unknown): SpawnOptions {
-  if (opts === undefined) return {};
+  if (opts === undefined) return NO_OPTIONS;
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
     throw new InvalidArgumentError('spawn options', 'an object', opts);
   }
@@ -90,11 +92,11 @@ export function spawn(k: Kernel, parent: Pid, cls: unknown, args: unknown, opts?
     }
     if (s !== k.scheduler) return spawnElsewhere(k, s, parent, cls, args, o);
   }
-  if (typeof cls === 'string') cls = actorClass(cls);
-  if (!isActorClass(cls)) throw new NotAnActorError(cls);
+  // Checked once: a class passed the check above, and defineActor checked what a name gives.
+  const c = typeof cls === 'string' ? actorClass(cls) : cls;
   const holder = o.name === undefined ? undefined : k.whereis(o.name);
   if (holder !== undefined) throw new AlreadyRegisteredError(o.name!, holder.toString());
-  const a = create(k, cls, null, parent, args, o);
+  const a = create(k, c, null, parent, args, o);
   if (o.name !== undefined) k.register(o.name, a.$pid);
   if (o.link) {
     const p = k.local(parent);
@@ -115,20 +117,22 @@ export function create(
   parent: Pid,
   args: unknown,
   o: Pick<SpawnOptions, 'trapExit' | 'mailbox'>,
-): ProcessCore {
+): ActorProcess {
   const a = new cls();
-  a.$k = k;
-  a.$pid = id === null ? k.newPid(a) : new Pid(k.name, id, k.incarnation, a);
-  a.$parent = parent;
-  a.$args = args;
-  a.$flags = Flag.InitPending | (o.trapExit ? Flag.Trap : 0);
+  const p = new ActorProcess(a);
+  a.$p = p;
+  p.$k = k;
+  p.$pid = id === null ? k.newPid(p) : new Pid(k.name, id, k.incarnation, p);
+  p.$parent = parent;
+  p.$args = args;
+  p.$flags = Flag.InitPending | (o.trapExit ? Flag.Trap : 0);
   if (o.mailbox) {
-    const ext = a.$x();
+    const ext = p.$x();
     ext.capacity = o.mailbox.capacity;
     ext.overflow = o.mailbox.overflow ?? 'drop_newest';
   }
-  k.add(a);
-  return a;
+  k.add(p);
+  return p;
 }
 
 /**

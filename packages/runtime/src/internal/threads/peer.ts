@@ -4,11 +4,11 @@ import { NotAnActorError, StoppedError } from '../../errors.js';
 import type { Frame } from '../../transport.js';
 import { processInfoOf, type ProcessInfo } from '../../process-info.js';
 import { actorClass } from '../../actor-registry.js';
-import { Inbox } from '../../inbox.js';
+import { createInbox } from '../../inbox.js';
 import type { ActorClass } from '../../actor.js';
 import type { Kernel } from '../kernel.js';
 import type { ThreadRouter } from '../thread-router.js';
-import { Flag } from '../process.js';
+import type { ProcessCore } from '../process.js';
 import { receiveFrame } from '../remote.js';
 import { die, nodeDown, processesLost } from '../signals.js';
 import { create, type SpawnOptions } from '../spawn.js';
@@ -25,7 +25,7 @@ export function schedulerDownReason(scheduler: number, error: unknown): { schedu
 export function describe(k: Kernel, pid: Pid): ProcessInfo | undefined {
   const p = k.local(pid);
   if (!p) return undefined;
-  return processInfoOf(p, p === k.root ? 'Root' : p.constructor.name);
+  return processInfoOf(p, p === k.root ? 'Root' : p.$object().constructor.name);
 }
 
 /** A question waiting for another scheduler's answer. */
@@ -214,15 +214,8 @@ export abstract class SchedulerPeer implements ThreadRouter {
     else die(p, reason);
   }
 
-  private standIn(f: SpawnFrame): Inbox {
-    const k = this.k;
-    const box = new Inbox();
-    box.$k = k;
-    box.$pid = new Pid(k.name, f.pid.id, k.incarnation, box);
-    box.$parent = f.parent;
-    box.$flags = Flag.Inbox;
-    k.add(box);
-    return box;
+  private standIn(f: SpawnFrame): ProcessCore {
+    return createInbox(this.k, f.parent, false, f.pid.id).$p;
   }
 
   onControl(c: Control, from: number): void {
