@@ -38,6 +38,8 @@ export class PendingCall implements WatchEntry, MonitorEntry, TimeoutEntry {
   /** The call's AbortSignal and its listener, removed when the call ends however it ends. */
   signal: AbortSignal | null = null;
   onAbort: (() => void) | null = null;
+  /** The callee's record, for a call to a process of this thread (its monitor record is removed directly). */
+  callee: ProcessCore | null = null;
 
   constructor(
     readonly caller: ProcessCore,
@@ -173,6 +175,7 @@ function localCall(p: ProcessCore, callee: ProcessCore, target: Pid, msg: unknow
   return new Promise((resolve, reject) => {
     const ref = k.makeRef();
     const pc = new PendingCall(p, ref, target, ms, resolve, reject);
+    pc.callee = callee;
     (p.$x().watching ??= new Map()).set(ref.id, pc);
     (callee.$x().monitoredBy ??= new Map()).set(ref.id, pc);
     if (ms !== Infinity) k.timeouts.add(pc, ms);
@@ -198,7 +201,9 @@ function settle(pc: PendingCall): boolean {
 function end(pc: PendingCall, watching: Map<number, WatchEntry>): void {
   watching.delete(pc.ref.id);
   if (pc.$tlist !== null) pc.caller.$k.timeouts.remove(pc);
-  unwatch(pc.caller.$k, pc);
+  // (A dead callee's monitor records are gone with it: its monitoredBy is null.)
+  if (pc.callee !== null) pc.callee.$ext?.monitoredBy?.delete(pc.ref.id);
+  else unwatch(pc.caller.$k, pc);
 }
 
 /** A DOWN arrived for a pending call's monitor (already removed): the call fails with the callee's reason. */
