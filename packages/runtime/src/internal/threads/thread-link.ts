@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Pid } from '../../pid.js';
-import { decode, encode } from '../../codec.js';
+import { encode } from '../../codec.js';
+import { decodeValues, encodeValues } from '../../frame-codec.js';
 import { describeValue } from '../../errors.js';
 import { guarded, warn } from '../warn.js';
 import { FRAME_FIELDS, flattenFrame, unflattenFrame } from '../../frame-layout.js';
@@ -141,7 +142,7 @@ export class ThreadLink {
   private receive(data: Uint8Array): void {
     let flat: unknown[];
     try {
-      flat = decode(data) as unknown[];
+      flat = decodeValues(data);
     } catch (e) {
       warn('FOUNDATION_THREAD_BATCH', `a batch from scheduler ${this.peer} could not be decoded and was dropped: ${describeValue(e)}`);
       return;
@@ -217,7 +218,7 @@ export class ThreadLink {
     if (this.queue.length === 0 || !this.alive || this.port === null) return;
     const batch = this.queue;
     this.queue = [];
-    const view = encode(flatten(batch));
+    const view = encodeValues(flatten(batch));
     if (view.length <= STRING_BATCH_BYTES) {
       this.port.postMessage(latin1String(view));
       return;
