@@ -20,7 +20,9 @@ import { Pid, Ref } from './pid.js';
  *   0x84 int32 LE, 0x85 float64 LE, 0x86 string (uvarint byte length, UTF-8),
  *   0x87 array (uvarint length, values), 0x88 object (uvarint length, then interned key and value each),
  *   0x89 Pid (interned node, uvarint id, uvarint incarnation), 0x8a Ref (likewise),
- *   0x8b msgpackr blob (uvarint length, bytes).
+ *   0x8b msgpackr blob (uvarint length, bytes), 0x8c an interned string (short ones),
+ *   0x8d a Pid or Ref object met before in the batch: its index (one byte) in the batch's table
+ *   of the first MAX_IDS pids and refs written.
  * An interned string is a uvarint n: n odd, the string at index n >> 1 of this batch's table;
  * n even, n / 2 UTF-8 bytes follow, and the string takes the table's next index when it is at
  * most MAX_INTERNED_LENGTH characters long and the table holds fewer than MAX_INTERNED.
@@ -38,6 +40,8 @@ const T_OBJECT = 0x88;
 const T_PID = 0x89;
 const T_REF = 0x8a;
 const T_BLOB = 0x8b;
+const T_ISTRING = 0x8c;
+const T_IDREF = 0x8d;
 
 /** Bytes of a chunk batches are written into (see Writer.encode). */
 const CHUNK = 64 * 1024;
@@ -47,6 +51,10 @@ const MAX_OBJECTS = 64;
 const MAX_DEPTH = 32;
 /** Strings interned per batch (node names and keys); later ones are written inline. */
 const MAX_INTERNED = 32;
+/** Longest string value (not a key or node name) interned: frame tags, short words. */
+const MAX_INTERNED_VALUE = 16;
+/** Pids and refs remembered per batch (a frame's target, a caller: the same objects frame after frame). */
+const MAX_IDS = 16;
 /** Longest string interned. */
 const MAX_INTERNED_LENGTH = 64;
 
@@ -67,6 +75,8 @@ class Writer {
   private start = 0;
   /** Strings interned in this batch, by index (few: a linear search beats a Map's clear and hashing). */
   private readonly interned: string[] = [];
+  /** The first MAX_IDS Pid and Ref objects written in this batch, by index. */
+  private readonly ids: object[] = [];
   private readonly seen: Array<object | undefined> = new Array<object | undefined>(MAX_OBJECTS).fill(undefined);
   private nseen = 0;
   /** Most entries of `seen` used since the batch began: cleared at its end, not to hold on to payloads. */
@@ -78,6 +88,7 @@ class Writer {
     if (this.buf.length - this.pos < CHUNK / 4) this.fresh(CHUNK);
     this.start = this.pos = (this.pos + 7) & ~7;
     if (this.interned.length !== 0) this.interned.length = 0;
+    if (this.ids.length !== 0) this.ids.length = 0;
     this.uvarint(to - from);
     for (let i = from; i < to; i++) this.top(values[i]);
     if (this.maxSeen > 0) this.seen.fill(undefined, 0, this.maxSeen);
@@ -91,6 +102,7 @@ class Writer {
     // Offsets from the batch's start: room() may move the batch to another chunk.
     const rel = this.pos - this.start;
     const internedBefore = this.interned.length;
+    const idsBefore = this.ids.length;
     this.nseen = 0;
     try {
       this.value(v, 0);
@@ -99,6 +111,7 @@ class Writer {
       this.pos = this.start + rel;
       // Strings interned by the abandoned attempt must not be referenced: the reader never saw them.
       this.interned.length = internedBefore;
+      this.ids.length = idsBefore;
       const bytes = encode(v);
       this.room(bytes.length + 6);
       this.buf[this.pos++] = T_BLOB;
@@ -156,6 +169,11 @@ class Writer {
 
   private string(s: string): void {
     this.room(1);
+    if (s.length <= MAX_INTERNED_VALUE) {
+      this.buf[this.pos++] = T_ISTRING;
+      this.internedString(s);
+      return;
+    }
     this.buf[this.pos++] = T_STRING;
     this.stringBody(s);
   }
@@ -210,6 +228,15 @@ class Writer {
     const proto: unknown = Object.getPrototypeOf(o);
     if (proto === PID_PROTO || proto === REF_PROTO) {
       const id = o as Pid | Ref;
+      const ids = this.ids;
+      for (let i = 0; i < ids.length; i++) {
+        if (ids[i] === o) {
+          this.room(2);
+          this.buf[this.pos++] = T_IDREF;
+          this.buf[this.pos++] = i;
+          return;
+        }
+      }
       if (proto === PID_PROTO) {
         // A pid leaving its node must be resolvable by id when it comes back (as codec.ts does).
         const p = (id as Pid).proc;
@@ -222,6 +249,7 @@ class Writer {
       this.room(16);
       this.uvarint(id.id);
       this.uvarint(id.incarnation);
+      if (ids.length < MAX_IDS) ids.push(o);
       return;
     }
     if (proto !== OBJECT_PROTO && proto !== ARRAY_PROTO) throw BAIL; // eslint-disable-line @typescript-eslint/only-throw-error -- see BAIL
@@ -290,11 +318,13 @@ class Reader {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
   private strings: string[] = [];
+  private ids: Array<Pid | Ref> = [];
 
   decode(bytes: Uint8Array): unknown[] {
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = 0;
     this.strings = [];
+    this.ids = [];
     const n = this.uvarint();
     // Each value takes at least a byte: a count past the bytes left is a lie.
     if (n > this.buf.length - this.pos) throw new BadBatchError(`a batch claiming ${n} values in ${this.buf.length} bytes`);
@@ -331,6 +361,13 @@ class Reader {
       }
       case T_STRING:
         return this.stringBody(this.uvarint());
+      case T_ISTRING:
+        return this.internedString();
+      case T_IDREF: {
+        const id = this.ids[this.byte()];
+        if (id === undefined) throw new BadBatchError('a reference to a pid or ref not yet in the batch');
+        return id;
+      }
       case T_ARRAY: {
         if (depth > MAX_DEPTH) throw new BadBatchError('a value nested deeper than a batch holds');
         const n = this.uvarint();
@@ -355,7 +392,9 @@ class Reader {
         const node = this.internedString();
         const id = this.uvarint();
         const inc = this.uvarint();
-        return b === T_PID ? new Pid(node, id, inc) : new Ref(node, id, inc);
+        const v = b === T_PID ? new Pid(node, id, inc) : new Ref(node, id, inc);
+        if (this.ids.length < MAX_IDS) this.ids.push(v);
+        return v;
       }
       case T_BLOB: {
         const n = this.uvarint();

@@ -97,6 +97,16 @@ describe('frame codec', () => {
     expect(b.self).toBe(b);
   });
 
+  test('pids, refs and short strings met again in a batch, past the tables that remember them, decode equal', () => {
+    const pids = Array.from({ length: 40 }, (_, i) => new Pid(`node-${i % 20}`, i, 1));
+    const refs = Array.from({ length: 40 }, (_, i) => new Ref(`node-${i % 25}`, i, 2));
+    const words = Array.from({ length: 80 }, (_, i) => `w${i}`);
+    const values = [...pids, ...refs, ...words, ...pids, ...refs, ...words, { [words[50]!]: pids[30], [words[1]!]: refs[39] }];
+    const back = roundTrip(values);
+    expect(back).toStrictEqual(values);
+    expect(back[0]).toBe(back[160]); // the same pid object, twice in a batch: one decoded pid
+  });
+
   test('a value that falls back to msgpackr half-way leaves no string reference behind it', () => {
     // The writer interns 'zz' and 'k' before it meets the Map and starts the value over as a blob.
     const values = [{ k: new Pid('zz', 1, 1), m: new Map([[1, 2]]) }, new Pid('zz', 2, 2), { k: 1 }];
