@@ -82,7 +82,20 @@ class Writer {
   /** Most entries of `seen` used since the batch began: cleared at its end, not to hold on to payloads. */
   private maxSeen = 0;
 
+  /** The batch of `values[from..to)` as a view of the writer's chunk (never written again). */
   encode(values: readonly unknown[], from: number, to: number): Uint8Array {
+    this.write(values, from, to);
+    return this.u8.subarray(this.start, this.pos);
+  }
+
+  /** The batch as a string of its bytes, one character per byte, when it is at most `maxString` bytes; otherwise as `encode`. */
+  encodeLatin1(values: readonly unknown[], maxString: number): string | Uint8Array {
+    this.write(values, 0, values.length);
+    if (this.pos - this.start > maxString) return this.u8.subarray(this.start, this.pos);
+    return this.buf.toString('latin1', this.start, this.pos);
+  }
+
+  private write(values: readonly unknown[], from: number, to: number): void {
     // Batches are laid one after another in a chunk, as msgpackr does: a view of a shared chunk
     // costs no allocation of memory of its own (a small copy would, each time).
     if (this.buf.length - this.pos < CHUNK / 4) this.fresh(CHUNK);
@@ -93,8 +106,6 @@ class Writer {
     for (let i = from; i < to; i++) this.top(values[i]);
     if (this.maxSeen > 0) this.seen.fill(undefined, 0, this.maxSeen);
     this.maxSeen = 0;
-    // Never written again: the next batch starts after it (or in a fresh chunk).
-    return this.u8.subarray(this.start, this.pos);
   }
 
   /** One top-level value: as a tree, or (rewound) as a blob. */
@@ -317,20 +328,23 @@ export class BadBatchError extends Error {
 class Reader {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
+  /** Where the batch ends in `buf`. */
+  private end = 0;
   private strings: string[] = [];
   private ids: Array<Pid | Ref> = [];
 
-  decode(bytes: Uint8Array): unknown[] {
+  decode(bytes: Uint8Array, end = bytes.length): unknown[] {
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.end = end;
     this.pos = 0;
     this.strings = [];
     this.ids = [];
     const n = this.uvarint();
     // Each value takes at least a byte: a count past the bytes left is a lie.
-    if (n > this.buf.length - this.pos) throw new BadBatchError(`a batch claiming ${n} values in ${this.buf.length} bytes`);
+    if (n > this.end - this.pos) throw new BadBatchError(`a batch claiming ${n} values in ${this.end} bytes`);
     const out = new Array<unknown>(n);
     for (let i = 0; i < n; i++) out[i] = this.value(0);
-    if (this.pos !== this.buf.length) throw new BadBatchError(`${this.buf.length - this.pos} bytes after the last value of a batch`);
+    if (this.pos !== this.end) throw new BadBatchError(`${this.end - this.pos} bytes after the last value of a batch`);
     this.buf = EMPTY;
     return out;
   }
@@ -371,7 +385,7 @@ class Reader {
       case T_ARRAY: {
         if (depth > MAX_DEPTH) throw new BadBatchError('a value nested deeper than a batch holds');
         const n = this.uvarint();
-        if (n > this.buf.length - this.pos) throw new BadBatchError(`an array claiming ${n} items past the end of a batch`);
+        if (n > this.end - this.pos) throw new BadBatchError(`an array claiming ${n} items past the end of a batch`);
         const a = new Array<unknown>(n);
         for (let i = 0; i < n; i++) a[i] = this.value(depth + 1);
         return a;
@@ -399,7 +413,8 @@ class Reader {
       case T_BLOB: {
         const n = this.uvarint();
         this.need(n);
-        const v = decode(this.buf.subarray(this.pos, this.pos + n));
+        // A copy: msgpackr may decode binary data as views of its input, which may be reused (decodeValuesLatin1).
+        const v = decode(Uint8Array.prototype.slice.call(this.buf, this.pos, this.pos + n));
         this.pos += n;
         return v;
       }
@@ -448,12 +463,12 @@ class Reader {
   }
 
   private byte(): number {
-    if (this.pos >= this.buf.length) throw new BadBatchError('a truncated batch');
+    if (this.pos >= this.end) throw new BadBatchError('a truncated batch');
     return this.buf[this.pos++]!;
   }
 
   private need(n: number): void {
-    if (this.buf.length - this.pos < n) throw new BadBatchError('a truncated batch');
+    if (this.end - this.pos < n) throw new BadBatchError('a truncated batch');
   }
 
   private uvarint(): number {
@@ -492,7 +507,30 @@ export function encodeValues(values: readonly unknown[], from = 0, to = values.l
   }
 }
 
-/** @internal Decodes a batch `encodeValues` wrote; BadBatchError (or a msgpackr error from a blob) when it is not one. */
+/** @internal Decodes a batch `encodeValues` wrote; BadBatchError (or a msgpackr error from a blob) when it is not one. Nothing decoded is a view of `bytes`. */
 export function decodeValues(bytes: Uint8Array): unknown[] {
   return reader.decode(bytes);
+}
+
+/** @internal
+ * `encodeValues`, but a batch of at most `maxString` bytes comes as a string of its bytes, one
+ * character per byte (cheap to post to another thread); a larger one as a view, as `encodeValues` gives it.
+ */
+export function encodeValuesLatin1(values: readonly unknown[], maxString: number): string | Uint8Array {
+  if (writing) return new Writer().encodeLatin1(values, maxString);
+  writing = true;
+  try {
+    return writer.encodeLatin1(values, maxString);
+  } finally {
+    writing = false;
+  }
+}
+
+let scratch = Buffer.allocUnsafeSlow(CHUNK);
+
+/** @internal Decodes a batch given as `encodeValuesLatin1` wrote it, through a buffer reused from batch to batch. */
+export function decodeValuesLatin1(s: string): unknown[] {
+  if (s.length > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(s.length, 2 * scratch.length));
+  const n = scratch.write(s, 0, s.length, 'latin1');
+  return reader.decode(scratch, n);
 }

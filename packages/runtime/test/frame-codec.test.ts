@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
+import { decodeValuesLatin1, encodeValuesLatin1 } from '../src/frame-codec.js';
 import {
   BadBatchError,
   FRAME_FIELDS,
@@ -163,6 +164,19 @@ describe('frame codec', () => {
     expect(roundTrip(values)).toStrictEqual(values);
     // Enough values to fill several of the writer's chunks, one batch after another.
     for (let i = 0; i < 200; i++) expect(roundTrip([i, 'y'.repeat(i * 50)])).toStrictEqual([i, 'y'.repeat(i * 50)]);
+  });
+
+  test('a batch posted as a string decodes through a reused buffer, yet binary values decoded from it stay as they were', () => {
+    const first = encodeValuesLatin1([Buffer.from([1, 2, 3]), 'x'], 8192); // msgpackr decodes a Buffer as a view of its input
+    expect(typeof first).toBe('string');
+    const [bytes] = decodeValuesLatin1(first as string) as [Uint8Array];
+    decodeValuesLatin1(
+      encodeValuesLatin1([new Uint8Array([9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9])], 8192) as string,
+    );
+    expect([...bytes]).toEqual([1, 2, 3]);
+    const large = encodeValuesLatin1(['y'.repeat(100)], 50);
+    expect(large).toBeInstanceOf(Uint8Array);
+    expect(decodeValues(large as Uint8Array)).toEqual(['y'.repeat(100)]);
   });
 
   test('a batch that is not one is refused with BadBatchError, never decoded as something else', () => {
