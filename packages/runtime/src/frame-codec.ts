@@ -1,7 +1,5 @@
 import { decode, encode } from './codec.js';
 import { Pid, Ref } from './pid.js';
-import { FRAME_FIELDS } from './frame-layout.js';
-import type { Frame } from './transport.js';
 
 /** @internal
  * The codec of flat frame batches (frame-layout.ts) between schedulers and between nodes.
@@ -16,8 +14,7 @@ import type { Frame } from './transport.js';
  * blob of that value alone, which keeps every structured-clone semantic. Strings that tend to
  * repeat within a batch (node names, object keys) are written once and referenced after.
  *
- * Layout: [count uvarint] then `count` values; batches may follow each other, and then decode as
- * one list of values (each with tables of its own). A value is one byte `b`:
+ * Layout: [count uvarint] then `count` values. A value is one byte `b`:
  *   b < 0x80: the integer b;
  *   0x80 undefined, 0x81 null, 0x82 false, 0x83 true,
  *   0x84 int32 LE, 0x85 float64 LE, 0x86 string (uvarint byte length, UTF-8),
@@ -98,34 +95,15 @@ class Writer {
     return this.buf.toString('latin1', this.start, this.pos);
   }
 
-  /** One frame as a batch of its own, laid out flat (frame-layout.ts): a view of the writer's chunk. */
-  encodeFrame(frame: Frame): Uint8Array {
-    const fields = FRAME_FIELDS[frame.t]!;
-    const f = frame as unknown as Record<string, unknown>;
-    this.begin(1 + fields.length);
-    this.top(frame.t);
-    for (let i = 0; i < fields.length; i++) this.top(f[fields[i]!]);
-    this.end();
-    return this.u8.subarray(this.start, this.pos);
-  }
-
   private write(values: readonly unknown[], from: number, to: number): void {
-    this.begin(to - from);
-    for (let i = from; i < to; i++) this.top(values[i]);
-    this.end();
-  }
-
-  private begin(count: number): void {
     // Batches are laid one after another in a chunk, as msgpackr does: a view of a shared chunk
     // costs no allocation of memory of its own (a small copy would, each time).
     if (this.buf.length - this.pos < CHUNK / 4) this.fresh(CHUNK);
     this.start = this.pos = (this.pos + 7) & ~7;
     if (this.interned.length !== 0) this.interned.length = 0;
     if (this.ids.length !== 0) this.ids.length = 0;
-    this.uvarint(count);
-  }
-
-  private end(): void {
+    this.uvarint(to - from);
+    for (let i = from; i < to; i++) this.top(values[i]);
     if (this.maxSeen > 0) this.seen.fill(undefined, 0, this.maxSeen);
     this.maxSeen = 0;
   }
@@ -366,14 +344,7 @@ class Reader {
     if (n > this.end - this.pos) throw new BadBatchError(`a batch claiming ${n} values in ${this.end} bytes`);
     const out = new Array<unknown>(n);
     for (let i = 0; i < n; i++) out[i] = this.value(0);
-    // Batches back to back (frames encoded one by one at send, see encodeFrame): one list of values.
-    while (this.pos < this.end) {
-      this.strings = [];
-      this.ids = [];
-      const more = this.uvarint();
-      if (more > this.end - this.pos) throw new BadBatchError(`a batch claiming ${more} values in ${this.end - this.pos} bytes`);
-      for (let i = 0; i < more; i++) out.push(this.value(0));
-    }
+    if (this.pos !== this.end) throw new BadBatchError(`${this.end - this.pos} bytes after the last value of a batch`);
     this.buf = EMPTY;
     return out;
   }
@@ -536,18 +507,7 @@ export function encodeValues(values: readonly unknown[], from = 0, to = values.l
   }
 }
 
-/** @internal One frame encoded as a batch of its own (flat: its tag, then its fields in FRAME_FIELDS order); batches so made may be sent back to back and decoded as one by `decodeValues`. */
-export function encodeFrame(frame: Frame): Uint8Array {
-  if (writing) return new Writer().encodeFrame(frame);
-  writing = true;
-  try {
-    return writer.encodeFrame(frame);
-  } finally {
-    writing = false;
-  }
-}
-
-/** @internal Decodes a batch `encodeValues` wrote (or several back to back, as one list); BadBatchError (or a msgpackr error from a blob) when it is not one. Nothing decoded is a view of `bytes`. */
+/** @internal Decodes a batch `encodeValues` wrote; BadBatchError (or a msgpackr error from a blob) when it is not one. Nothing decoded is a view of `bytes`. */
 export function decodeValues(bytes: Uint8Array): unknown[] {
   return reader.decode(bytes);
 }

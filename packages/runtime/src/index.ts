@@ -65,4 +65,4 @@ export type { StandardSchemaV1 } from './standard-schema.js';
 export { DirtyPool, type DirtyPoolOptions } from './dirty-pool.js';
 /** @internal The flat frame layout, shared with the mesh transport: not part of the public API. */
 export { FRAME_FIELDS, flattenFrame, unflattenFrame } from './frame-layout.js';
-export { encodeValues, decodeValues, encodeFrame, BadBatchError } from './frame-codec.js';
+export { encodeValues, decodeValues, BadBatchError } from './frame-codec.js';

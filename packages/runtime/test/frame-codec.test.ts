@@ -187,7 +187,7 @@ describe('frame codec', () => {
     // { "__proto__": 1 }: a key that would set the decoded object's prototype.
     expect(() => decodeValues(Uint8Array.of(1, 0x88, 1, 18, ...Buffer.from('__proto__'), 1))).toThrow(/__proto__/);
     expect(() => decodeValues(Uint8Array.of(200, 1))).toThrow(/claiming 200 values/);
-    expect(() => decodeValues(Uint8Array.of(1, 1, 1))).toThrow(/claiming 1 values in 0 bytes/); // a second batch, cut short
+    expect(() => decodeValues(Uint8Array.of(1, 1, 1))).toThrow(/after the last value/);
     // 40 arrays of one, nested: deeper than a writer ever writes.
     const deep = [1, ...Array.from({ length: 40 }, () => [0x87, 1]).flat(), 7];
     expect(() => decodeValues(Uint8Array.from(deep))).toThrow(/deeper/);

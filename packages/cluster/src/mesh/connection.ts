@@ -35,6 +35,8 @@ export interface ConnectionOwner {
   onFrame(c: Connection, f: Frame): void;
   /** Every frame of one WebSocket message has been handed over. */
   onBatchEnd(): void;
+  /** A queued frame came out larger than maxFrameBytes when encoded at the flush: dropped. */
+  onDropped(c: Connection, tag: unknown, bytes: number): void;
   onControl(c: Connection, m: Control): void;
   /** Called once per connection, whoever closed it. */
   onClosed(c: Connection, code: number, reason: string, byUs: boolean): void;
@@ -80,7 +82,7 @@ export class Connection {
     handshakeTimeoutMs: number,
   ) {
     this.hs = new Handshake(owner.self, owner.cookie);
-    this.outbox = new Outbox();
+    this.outbox = new Outbox((tag, bytes) => owner.onDropped(this, tag, bytes));
     this.hsTimer = setTimeout(
       this.guard('the handshake timer', () => this.close(CloseCode.handshakeTimeout, `no handshake within ${handshakeTimeoutMs} ms`)),
       handshakeTimeoutMs,
@@ -163,11 +165,11 @@ export class Connection {
   }
 
   /**
-   * Queues a frame's encoding (the runtime's `encodeFrame`, see outbox.ts).
+   * Queues a flat frame snapshot (see snapshot.ts) whose encoding takes at most `bound` bytes.
    * A `lazy` one asks for no flush of its own: it leaves with the next frame or heartbeat.
    */
-  pushFrame(frame: Uint8Array, lazy = false): void {
-    this.outbox.pushFrame(frame);
+  pushFrame(flat: unknown[], n: number, bound: number, lazy = false): void {
+    this.outbox.pushFrame(flat, n, bound);
     if (!this.scheduled && !lazy) this.owner.schedule(this);
   }
 

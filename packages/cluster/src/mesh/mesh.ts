@@ -285,6 +285,11 @@ export class MeshTransport implements Transport, ConnectionOwner {
     this.callHost(() => this.host?.batchDone());
   }
 
+  onDropped(c: Connection, tag: unknown, bytes: number): void {
+    // Not expected (a snapshot's bound keeps it under the limit): logged, and lost like a dead letter.
+    this.log('warn', `a '${String(tag)}' frame to ${c.peerName} encoded to ${bytes} bytes, over a frames record's limit: dropped`);
+  }
+
   onControl(_c: Connection, m: Control): void {
     if (m.c === 'peers') this.gossip.learn(m.peers);
   }

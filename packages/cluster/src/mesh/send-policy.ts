@@ -1,6 +1,10 @@
-import { FrameTooLargeError, encodeFrame, shortReason, type Frame } from '@foundation/runtime';
+import { FrameTooLargeError, encode, shortReason, type Frame } from '@foundation/runtime';
 import type { Connection } from './connection.js';
-import { CloseCode, REC_HEADER } from './protocol.js';
+import { CloseCode, REC_FRAME, REC_HEADER } from './protocol.js';
+import { Snapshotter } from './snapshot.js';
+
+/** Frames whose encoding could pass this many bytes are encoded at send, not snapshotted. */
+export const SNAPSHOT_MAX_BYTES = 1024;
 
 /** Message lengths tried, longest first, when an exit reason is shortened to fit maxFrameBytes. */
 const REASON_CHARS = [1000, 200, 40, 0];
@@ -8,8 +12,8 @@ const REASON_CHARS = [1000, 200, 40, 0];
 /**
  * What happens to a frame handed to the mesh for a connected peer, in send order:
  *
- * - A frame is encoded at once (the runtime's `encodeFrame`), so what arrives is the frame as
- *   it was when sent (OTP copies at send). One over maxFrameBytes is refused with FrameTooLargeError, thrown to the sender (a send or cast
+ * - A small plain frame is snapshotted (see snapshot.ts), any other encoded at once: one over
+ *   maxFrameBytes is refused with FrameTooLargeError, thrown to the sender (a send or cast
  *   throws, a call rejects, a reply crashes the replier so its caller's call fails at once),
  *   except an exit or down signal, whose reason is shortened (runtime's `shortReason`: the
  *   error's name and the start of its message) until it fits — a link or monitor fires exactly
@@ -23,6 +27,8 @@ const REASON_CHARS = [1000, 200, 40, 0];
  *   one between the pair arrived.
  */
 export class SendPolicy {
+  private readonly snapshots = new Snapshotter(SNAPSHOT_MAX_BYTES);
+
   constructor(
     private readonly maxFrameBytes: number,
     private readonly maxBufferedBytes: number,
@@ -32,18 +38,25 @@ export class SendPolicy {
   /** Queues `frame` on `c` (the connection to `node`); false when it was not sent, FrameTooLargeError when it never can be (see above). */
   send(c: Connection, node: string, frame: Frame): boolean {
     if (c.doomed) return false;
-    let bytes: Uint8Array | null = encodeFrame(frame);
-    if (bytes.length > this.maxFrameBytes) {
-      bytes = this.oversized(c, node, frame, bytes.length);
-      if (bytes === null) return false;
+    const snaps = this.snapshots;
+    let bytes: Uint8Array | null = null;
+    let size: number;
+    if (snaps.takeFrame(frame)) size = snaps.bound;
+    else {
+      bytes = encode(frame);
+      if (bytes.length > this.maxFrameBytes) {
+        bytes = this.oversized(c, node, frame, bytes.length);
+        if (bytes === null) return false;
+      }
+      size = bytes.length + REC_HEADER;
     }
-    // A record header at most: the frame may open a run.
-    if (!this.room(c, bytes.length + REC_HEADER)) return false;
+    if (!this.room(c, size)) return false;
     // A demonitor changes nothing the peer must see soon (a DOWN crossing it is dropped here):
     // it waits for the next frame. Sent alone, it cost a write and a wake-up of the peer after
     // every remote call, on the way of the caller's next one.
     const lazy = frame.t === 'demonitor';
-    c.pushFrame(bytes, lazy);
+    if (bytes === null) c.pushFrame(snaps.flat, snaps.flatLength, size, lazy);
+    else c.push(REC_FRAME, bytes, lazy);
     return true;
   }
 
@@ -52,7 +65,7 @@ export class SendPolicy {
     const max = this.maxFrameBytes;
     if (frame.t !== 'exit' && frame.t !== 'down') throw new FrameTooLargeError(frame.t, length, max);
     for (const chars of REASON_CHARS) {
-      const bytes = encodeFrame({ ...frame, reason: shortReason(frame.reason, chars) });
+      const bytes = encode({ ...frame, reason: shortReason(frame.reason, chars) });
       if (bytes.length <= max) {
         this.log(
           'warn',
