@@ -320,7 +320,7 @@ class Writer {
   }
 }
 
-/** A batch that is not what `encodeValues` writes: truncated, an unknown tag, too deep... */
+/** @internal A batch that is not what `encodeValues` writes: truncated, an unknown tag, too deep... */
 export class BadBatchError extends Error {
   override name = 'BadBatchError';
 }
