@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { Pid, decode, encode, type Node } from '@foundation/runtime';
+import { Pid, decode, decodeValues, encode, encodeValues, type Node } from '@foundation/runtime';
 import { staticPeers } from '../src/index.js';
 import { Outbox, splitBatch } from '../src/mesh/outbox.js';
 import { CloseCode, REC_FRAME, REC_FRAMES } from '../src/mesh/protocol.js';
@@ -85,12 +85,12 @@ describe("a turn's frames travel as one batch", () => {
     const { a, log } = await pair();
     const pid = new Pid('a', 1, a.incarnation);
     const bad: Array<[Buffer, RegExp]> = [
-      [record(encode({ t: 'msg' }), REC_FRAMES), /not a non-empty array/],
-      [record(encode([]), REC_FRAMES), /not a non-empty array/],
-      [record(encode(['nonsense', 1, 2]), REC_FRAMES), /wrong shape \(t: "nonsense"\)/],
-      [record(encode(['msg', pid, 0]), REC_FRAMES), /wrong shape/],
-      [record(encode(['msg', 'not a pid', 0, 1]), REC_FRAMES), /wrong shape/],
-      [record(encode([{ t: 'msg', to: pid, kind: 0, msg: 1 }]), REC_FRAMES), /wrong shape/],
+      [record(encode(['msg', pid, 0, 1]), REC_FRAMES), /not a batch of frames/],
+      [record(encodeValues([]), REC_FRAMES), /not a non-empty array/],
+      [record(encodeValues(['nonsense', 1, 2]), REC_FRAMES), /wrong shape \(t: "nonsense"\)/],
+      [record(encodeValues(['msg', pid, 0]), REC_FRAMES), /wrong shape/],
+      [record(encodeValues(['msg', 'not a pid', 0, 1]), REC_FRAMES), /wrong shape/],
+      [record(encodeValues([{ t: 'msg', to: pid, kind: 0, msg: 1 }]), REC_FRAMES), /wrong shape/],
     ];
     for (const [i, [bytes, why]] of bad.entries()) {
       const p = await rawPeer(a.url, `raw${i}`);
@@ -113,7 +113,7 @@ describe('Snapshotter', () => {
     expect(s.flat[1]).toBe(pid);
     expect(s.flat[3]).not.toBe(msg);
     expect((s.flat[3] as typeof msg).a).not.toBe(msg.a);
-    expect(encode(s.flat.slice(0, s.flatLength)).length).toBeLessThanOrEqual(s.bound);
+    expect(encodeValues(s.flat.slice(0, s.flatLength)).length).toBeLessThanOrEqual(s.bound);
   });
 
   test('leaves to the encoder what a copy would change or what may be large', () => {
@@ -147,7 +147,7 @@ describe('Outbox', () => {
     bufs.flatMap((b) => {
       const recs = splitBatch(b, 1 << 30);
       if (typeof recs === 'string') throw new Error(recs);
-      return recs.map((r) => ({ kind: r.kind, value: decode(r.payload) }));
+      return recs.map((r) => ({ kind: r.kind, value: r.kind === REC_FRAMES ? decodeValues(r.payload) : decode(r.payload) }));
     });
 
   test('keeps send order across snapshot runs and encoded records', () => {

@@ -127,6 +127,18 @@ describe('refused connections', () => {
     await stillFine();
   });
 
+  test('a peer of protocol version 3 (frame batches in msgpack) is refused as an unknown version', async () => {
+    const { log, stillFine } = await bystanders();
+    const url = (await startNode('c', {}, log)).node.url;
+    const c = await rawClient(url);
+    await c.next(); // the challenge
+    c.ws.send(encode({ h: 'hello', v: 3, name: 'x', inc: 1, url: 'ws://127.0.0.1:1' }));
+    const closed = await c.closed;
+    expect(closed.code).toBe(CloseCode.version);
+    expect(closed.reason).toMatch(/unknown protocol version 3 \(this node speaks 4\)/);
+    await stillFine();
+  });
+
   test('a second node with a name already connected is refused as a duplicate', async () => {
     const { a, stillFine } = await bystanders();
     const { node: b2, log } = await startNode('b');

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { Pid, Ref, decode, encode, type Node } from '@foundation/runtime';
+import { Pid, Ref, decode, decodeValues, encode, encodeValues, type Node } from '@foundation/runtime';
 import { CloseCode } from '../src/index.js';
 import { Handshake } from '../src/mesh/handshake.js';
 import { splitBatch } from '../src/mesh/outbox.js';
@@ -211,8 +211,7 @@ async function afterAuth(bytes: Buffer): Promise<{ open: true } | { open: false;
     if (typeof recs === 'string') throw new Error(`the target sent a bad batch: ${recs}`);
     for (const r of recs) {
       if (r.kind === REC_CONTROL) continue;
-      const m = decode(r.payload);
-      const frames = r.kind === REC_FRAMES ? (m as unknown[]) : [(m as { t: string }).t];
+      const frames = r.kind === REC_FRAMES ? decodeValues(r.payload) : [(decode(r.payload) as { t: string }).t];
       if (frames.includes('reply')) {
         peer.ws.close();
         return { open: true };
@@ -223,7 +222,8 @@ async function afterAuth(bytes: Buffer): Promise<{ open: true } | { open: false;
 
 const control = (m: unknown) => record(encode(m), REC_CONTROL);
 const frame = (m: unknown) => record(encode(m), REC_FRAME);
-const frames = (m: unknown) => record(encode(m), REC_FRAMES);
+/** A frames record: a batch of the runtime's frame codec (anything else as msgpack, which is not one). */
+const frames = (m: unknown) => record(Array.isArray(m) ? encodeValues(m) : encode(m), REC_FRAMES);
 
 describe('after the cookie proof', () => {
   test('unknown control tags, peers lists that are not arrays, and peers of the wrong shape close the connection', async () => {
@@ -332,11 +332,19 @@ describe('after the cookie proof', () => {
     const tags = fc.constantFrom('msg', 'named', 'reply', 'link', 'unlink', 'exit', 'monitor', 'demonitor', 'down', 'x');
     const flat = fc.array(fc.oneof(tags, value, fc.constant(new Pid('target', 1, a.incarnation))), { maxLength: 12 });
     await fc.assert(
-      fc.asyncProperty(fc.oneof(value.map(control), value.map(frame), flat.map(frames)), async (bytes) => {
-        const r = await afterAuth(bytes);
-        if (!r.open) expect([CloseCode.badFrame]).toContain(r.code);
-        expect(crashes).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          value.map(control),
+          value.map(frame),
+          flat.map(frames),
+          fc.uint8Array({ maxLength: 64 }).map((b) => record(Buffer.from(b), REC_FRAMES)),
+        ),
+        async (bytes) => {
+          const r = await afterAuth(bytes);
+          if (!r.open) expect([CloseCode.badFrame]).toContain(r.code);
+          expect(crashes).toEqual([]);
+        },
+      ),
       { numRuns: 60 },
     );
     await fc.assert(

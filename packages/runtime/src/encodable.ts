@@ -7,7 +7,8 @@ import { Pid, Ref } from './pid.js';
  * RegExp, ArrayBuffer, DataView, typed arrays, Buffer, Pid, Ref, and errors (by name,
  * message, stack, cause and own fields), with shared and cyclic references. Anything else it
  * silently drops or flattens: a function field decodes as undefined, a class instance as a
- * plain object, a Map subclass as `{}`, a symbol-keyed property vanishes. `checkEncodable`
+ * plain object, a Map subclass as `{}`, a symbol-keyed property vanishes, an own '__proto__' key
+ * is renamed. `checkEncodable`
  * refuses those before they are sent, so the loss is an error at the sender, not a surprise
  * at the receiver.
  *
@@ -138,6 +139,8 @@ function walkFields(o: object, w: Walk, depth: number): Failure | undefined {
     // for-in is the fast path in V8; an inherited enumerable key means a polluted prototype,
     // whose fields msgpackr would not send either.
     if (!Object.prototype.hasOwnProperty.call(rec, key)) continue;
+    // An own '__proto__' key (JSON.parse makes them): msgpackr renames it '__proto_'.
+    if (key === '__proto__') return { given: "a '__proto__' key, which the codec renames", segments: [] };
     const f = walk(rec[key], w, depth + 1);
     if (f !== undefined) {
       f.segments.push(fieldSegment(key));

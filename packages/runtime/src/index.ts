@@ -65,3 +65,5 @@ export type { StandardSchemaV1 } from './standard-schema.js';
 export { DirtyPool, type DirtyPoolOptions } from './dirty-pool.js';
 /** @internal The flat frame layout, shared with the mesh transport: not part of the public API. */
 export { FRAME_FIELDS, flattenFrame, unflattenFrame } from './frame-layout.js';
+/** @internal The codec of flat frame batches, shared with the mesh transport: not part of the public API. */
+export { encodeValues, decodeValues, BadBatchError } from './frame-codec.js';

@@ -89,6 +89,7 @@ describe('what the codec would lose or alter is refused with its path', () => {
     ['an arrow function in an array', { items: [1, 2, 3, () => 0] }, 'message.items[3]', /function/],
     ['a symbol value', { s: Symbol('tag') }, 'message.s', /symbol \(Symbol\(tag\)\)/],
     ['a symbol-keyed property', { a: 1, [Symbol('meta')]: 1 }, 'message', /symbol-keyed property/],
+    ['an own __proto__ key, which the codec renames', { a: JSON.parse('{"__proto__": 1}') }, 'message.a', /'__proto__' key/],
     ['a class instance', { at: new Point(1) }, 'message.at', /instance of Point/],
     ['a Map subclass', { m: new MyMap() }, 'message.m', /subclass of Map/],
     ['a WeakMap', { w: new WeakMap() }, 'message.w', /WeakMap/],
@@ -128,6 +129,7 @@ describe('what the codec would lose or alter is refused with its path', () => {
     const back = roundTrip({ handler: () => 0, at: new Point(1) }) as Record<string, unknown>;
     expect(back.handler).toBeUndefined();
     expect(back.at).not.toBeInstanceOf(Point);
+    expect(Object.keys(roundTrip(JSON.parse('{"__proto__": 1}')) as object)).not.toContain('__proto__');
   });
 });
 

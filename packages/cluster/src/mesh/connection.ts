@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import { FRAME_FIELDS, decode, encode, unflattenFrame, type Frame } from '@foundation/runtime';
+import { FRAME_FIELDS, decode, decodeValues, encode, unflattenFrame, type Frame } from '@foundation/runtime';
 import { Handshake, type LocalIdentity } from './handshake.js';
 import { Outbox, splitBatch } from './outbox.js';
 import { isFrame } from './frame-guard.js';
@@ -311,9 +311,10 @@ export class Connection {
       }
       let m: unknown;
       try {
-        m = decode(rec.payload);
+        // A frames record is a batch of the runtime's frame codec; a single frame is msgpack.
+        m = rec.kind === REC_FRAMES ? decodeValues(rec.payload) : decode(rec.payload);
       } catch {
-        return this.bad('a record that is not msgpack');
+        return this.bad(rec.kind === REC_FRAMES ? 'a frames record that is not a batch of frames' : 'a record that is not msgpack');
       }
       if (rec.kind === REC_FRAMES) {
         if (!Array.isArray(m) || m.length === 0) return this.bad('a frames record that is not a non-empty array');

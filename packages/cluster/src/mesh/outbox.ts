@@ -1,4 +1,4 @@
-import { encode } from '@foundation/runtime';
+import { encodeValues } from '@foundation/runtime';
 import { FRAME_FIELDS } from '@foundation/runtime';
 import { BATCH_TARGET_BYTES, MAX_FRAMES_RECORD, REC_FRAMES, REC_HEADER } from './protocol.js';
 
@@ -88,7 +88,7 @@ export class Outbox {
 
   /** Encodes a run as one REC_FRAMES record; splits it (at a frame) should the bounds have been wrong. */
   private encodeRun(run: unknown[], kinds: number[], payloads: Uint8Array[]): void {
-    const bytes = encode(run);
+    const bytes = encodeValues(run);
     if (bytes.length <= this.maxRecord) {
       kinds.push(REC_FRAMES);
       payloads.push(bytes);

@@ -15,12 +15,13 @@
  * cookie itself never travels. A refusal is a WebSocket close with one of the CloseCode values
  * below and a reason text. What a peer sends is parsed in wire.ts, and only there.
  *
- * Version 3 added `inst`.
+ * Version 3 added `inst`; version 4 writes kind-3 records with the runtime's frame codec
+ * (frame-codec.ts) instead of msgpack.
  *
  * After the handshake each message is a batch of records: [kind u8][length u32 BE][payload].
  * Kind 1 is one runtime Frame (msgpack, the runtime's codec); kind 2 a Control message; kind 3
- * several Frames as one msgpack array (one `encode` per batch: most frames travel this way, see
- * snapshot.ts), flat: each frame as its tag then its fields in FRAME_FIELDS order, e.g.
+ * several Frames as one batch of the runtime's frame codec (`encodeValues`, one call per batch:
+ * most frames travel this way, see snapshot.ts), flat: each frame as its tag then its fields in FRAME_FIELDS order, e.g.
  * ['msg', to, kind, msg, 'msg', to, kind, msg, 'link', from, to]. A kind 1 or 2 record may be
  * as long as the receiver's maxFrameBytes; a kind 3 record as long as that or MAX_FRAMES_RECORD,
  * whichever is larger (whatever either side's maxFrameBytes: a sender only batches frames that
@@ -30,7 +31,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** The protocol version this build speaks. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Record kinds inside a batch. */
 export const REC_FRAME = 1;

@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Pid } from '../../pid.js';
-import { decode, encode } from '../../codec.js';
+import { encode } from '../../codec.js';
+import { decodeValues, decodeValuesLatin1, encodeValuesLatin1 } from '../../frame-codec.js';
 import { describeValue } from '../../errors.js';
 import { guarded, warn } from '../warn.js';
 import { FRAME_FIELDS, flattenFrame, unflattenFrame } from '../../frame-layout.js';
@@ -125,8 +126,7 @@ export class ThreadLink {
   private attach(port: MessagePort): void {
     this.port = port;
     port.on('message', (data: unknown) => {
-      if (typeof data === 'string') this.receive(latin1Bytes(data));
-      else if (data instanceof Uint8Array) this.receive(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) this.receive(data);
       else if (this.on.relink) this.on.relink(data as Relink);
     });
     if (!this.keepAlive) port.unref();
@@ -138,10 +138,10 @@ export class ThreadLink {
    * and reported, and the rest of the batch still arrives, in order — this runs in the port's
    * callback, where a throw would be the whole process's uncaught exception.
    */
-  private receive(data: Uint8Array): void {
+  private receive(data: Uint8Array | string): void {
     let flat: unknown[];
     try {
-      flat = decode(data) as unknown[];
+      flat = typeof data === 'string' ? decodeValuesLatin1(data) : decodeValues(data);
     } catch (e) {
       warn('FOUNDATION_THREAD_BATCH', `a batch from scheduler ${this.peer} could not be decoded and was dropped: ${describeValue(e)}`);
       return;
@@ -217,9 +217,9 @@ export class ThreadLink {
     if (this.queue.length === 0 || !this.alive || this.port === null) return;
     const batch = this.queue;
     this.queue = [];
-    const view = encode(flatten(batch));
-    if (view.length <= STRING_BATCH_BYTES) {
-      this.port.postMessage(latin1String(view));
+    const view = encodeValuesLatin1(flatten(batch), STRING_BATCH_BYTES);
+    if (typeof view === 'string') {
+      this.port.postMessage(view);
       return;
     }
     const bytes = new Uint8Array(view); // a copy: posting the view would clone the codec's whole buffer
@@ -254,19 +254,6 @@ export class ThreadLink {
  * way), which is most of a small round trip's overhead. Larger ones transfer their own bytes.
  */
 const STRING_BATCH_BYTES = 8192;
-
-/** The bytes of `view` as a string, one character per byte. */
-function latin1String(view: Uint8Array): string {
-  const b = Buffer.isBuffer(view) ? view : Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-  return b.toString('latin1');
-}
-
-/** The bytes a latin1 string of bytes stands for, in memory of their own (decoded binary values may be views of it). */
-function latin1Bytes(s: string): Buffer {
-  const b = Buffer.allocUnsafeSlow(s.length);
-  b.write(s, 0, s.length, 'latin1');
-  return b;
-}
 
 /** Frames queued for one thread before they are sent without waiting for the end of the turn. */
 const FLUSH_FRAMES = 1024;
