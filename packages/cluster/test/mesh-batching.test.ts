@@ -3,7 +3,7 @@ import { Pid, decode, decodeValues, encode, encodeValues, type Node } from '@fou
 import { staticPeers } from '../src/index.js';
 import { Outbox, splitBatch } from '../src/mesh/outbox.js';
 import { CloseCode, REC_FRAME, REC_FRAMES } from '../src/mesh/protocol.js';
-import { Snapshotter } from '../src/mesh/snapshot.js';
+import { Snapshotter } from '@foundation/runtime';
 import { Echo, rawPeer, record, startNode, stopAll, until } from './mesh-helpers.js';
 
 afterEach(stopAll);

@@ -29,6 +29,14 @@ const ARRAY_PROTO = Array.prototype;
 const PID_PROTO = Pid.prototype;
 const REF_PROTO = Ref.prototype;
 
+/**
+ * A top-level value already encoded (with the wire codec, `encode`) when it was queued: the
+ * batch carries its bytes as a blob, and the reader returns the value. A sender queues one for
+ * a message it must copy at send but cannot copy as a plain tree.
+ */
+export class PreEncoded {
+  constructor(readonly bytes: Uint8Array) {}
+}
 /** Unwinds a value that is not a plain tree, to be written as a blob instead. */
 const BAIL: unique symbol = Symbol('not a plain tree');
 
@@ -79,6 +87,7 @@ export class Writer {
 
   /** One top-level value: as a tree, or (rewound) as a blob. */
   private top(v: unknown): void {
+    if (v instanceof PreEncoded) return this.blob(v.bytes);
     // Offsets from the batch's start: room() may move the batch to another chunk.
     const rel = this.pos - this.start;
     const internedBefore = this.interned.length;
@@ -92,14 +101,18 @@ export class Writer {
       // Strings interned by the abandoned attempt must not be referenced: the reader never saw them.
       this.interned.length = internedBefore;
       this.ids.length = idsBefore;
-      const bytes = encode(v);
-      this.room(bytes.length + 6);
-      this.buf[this.pos++] = T_BLOB;
-      this.uvarint(bytes.length);
-      this.buf.set(bytes, this.pos);
-      this.pos += bytes.length;
+      this.blob(encode(v));
     }
     if (this.nseen > this.maxSeen) this.maxSeen = this.nseen;
+  }
+
+  /** A value's msgpackr bytes, read back as that value. */
+  private blob(bytes: Uint8Array): void {
+    this.room(bytes.length + 6);
+    this.buf[this.pos++] = T_BLOB;
+    this.uvarint(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
   }
 
   private value(v: unknown, depth: number): void {

@@ -67,3 +67,5 @@ export { DirtyPool, type DirtyPoolOptions } from './dirty-pool.js';
 export { FRAME_FIELDS, flattenFrame, unflattenFrame } from './frame-layout.js';
 /** @internal The codec of flat frame batches, shared with the mesh transport: not part of the public API. */
 export { encodeValues, decodeValues, BadBatchError } from './frame-codec.js';
+/** @internal Frames captured at send without encoding them, shared with the mesh transport: not part of the public API. */
+export { Snapshotter } from './snapshot.js';

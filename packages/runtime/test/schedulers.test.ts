@@ -269,6 +269,24 @@ describe('send, cast and call across schedulers', () => {
     expect(await node().call(counter0, 'where')).toEqual({ threadId, n: 3 });
   });
 
+  test('a message is copied at send: mutating it afterwards, before the batch leaves, changes nothing that arrives', async () => {
+    const box = node().inbox();
+    const p1 = node().spawn('ThreadProbe', { reportTo: box.self }, { scheduler: 1 });
+    await ask(node(), p1, 'ping');
+    // A plain tree (copied at send) and one with a Map (encoded at send); both queued, then changed in the same turn.
+    const plain = { n: 1, list: [1], nested: { tag: 'before' } };
+    const rich = { map: new Map([['k', 1]]), list: [1] };
+    node().send(p1, { plain });
+    node().send(p1, { rich });
+    plain.n = 2;
+    plain.list.push(2);
+    plain.nested.tag = 'after';
+    rich.map.set('k', 2);
+    rich.list.push(2);
+    expect((await box.receive(reportFrom(p1), 2000)).info).toEqual({ plain: { n: 1, list: [1], nested: { tag: 'before' } } });
+    expect((await box.receive(reportFrom(p1), 2000)).info).toEqual({ rich: { map: new Map([['k', 1]]), list: [1] } });
+  });
+
   test('calls cross both ways, nested ones too', async () => {
     const w0 = node().spawn(Where, 10, { scheduler: 0 });
     const w1 = node().spawn('Where', 11, { scheduler: 1 });

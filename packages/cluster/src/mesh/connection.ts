@@ -165,7 +165,7 @@ export class Connection {
   }
 
   /**
-   * Queues a flat frame snapshot (see snapshot.ts) whose encoding takes at most `bound` bytes.
+   * Queues a flat frame snapshot (see runtime/src/snapshot.ts) whose encoding takes at most `bound` bytes.
    * A `lazy` one asks for no flush of its own: it leaves with the next frame or heartbeat.
    */
   pushFrame(flat: unknown[], n: number, bound: number, lazy = false): void {

@@ -12,7 +12,7 @@ class Encoded {
 
 /**
  * What is queued for one peer until the end of the event-loop turn, in send order: runs of
- * flat frame snapshots (see snapshot.ts), each the value list of one REC_FRAMES record, and
+ * flat frame snapshots (see runtime/src/snapshot.ts), each the value list of one REC_FRAMES record, and
  * records encoded when queued. A run is closed when its frames' bounds would pass `maxRecord`
  * (MAX_FRAMES_RECORD), so its encoding fits one record. The flush encodes each run with one
  * `encode` call, then packs the records into as few WebSocket messages as fit

@@ -21,7 +21,7 @@
  * After the handshake each message is a batch of records: [kind u8][length u32 BE][payload].
  * Kind 1 is one runtime Frame (msgpack, the runtime's codec); kind 2 a Control message; kind 3
  * several Frames as one batch of the runtime's frame codec (`encodeValues`, one call per batch:
- * most frames travel this way, see snapshot.ts), flat: each frame as its tag then its fields in FRAME_FIELDS order, e.g.
+ * most frames travel this way, see runtime/src/snapshot.ts), flat: each frame as its tag then its fields in FRAME_FIELDS order, e.g.
  * ['msg', to, kind, msg, 'msg', to, kind, msg, 'link', from, to]. A kind 1 or 2 record may be
  * as long as the receiver's maxFrameBytes; a kind 3 record as long as that or MAX_FRAMES_RECORD,
  * whichever is larger (whatever either side's maxFrameBytes: a sender only batches frames that

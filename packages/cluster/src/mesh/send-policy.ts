@@ -1,7 +1,6 @@
-import { FrameTooLargeError, encode, shortReason, type Frame } from '@foundation/runtime';
+import { FrameTooLargeError, Snapshotter, encode, shortReason, type Frame } from '@foundation/runtime';
 import type { Connection } from './connection.js';
 import { CloseCode, REC_FRAME, REC_HEADER } from './protocol.js';
-import { Snapshotter } from './snapshot.js';
 
 /** Frames whose encoding could pass this many bytes are encoded at send, not snapshotted. */
 export const SNAPSHOT_MAX_BYTES = 1024;
@@ -12,7 +11,7 @@ const REASON_CHARS = [1000, 200, 40, 0];
 /**
  * What happens to a frame handed to the mesh for a connected peer, in send order:
  *
- * - A small plain frame is snapshotted (see snapshot.ts), any other encoded at once: one over
+ * - A small plain frame is snapshotted (see runtime/src/snapshot.ts), any other encoded at once: one over
  *   maxFrameBytes is refused with FrameTooLargeError, thrown to the sender (a send or cast
  *   throws, a call rejects, a reply crashes the replier so its caller's call fails at once),
  *   except an exit or down signal, whose reason is shortened (runtime's `shortReason`: the

@@ -1,7 +1,9 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { Pid } from '../../pid.js';
+import { Pid, Ref } from '../../pid.js';
 import { encode } from '../../codec.js';
 import { decodeValues, decodeValuesLatin1, encodeValuesLatin1 } from '../../frame-codec.js';
+import { PreEncoded } from '../../frame-writer.js';
+import { NOT_COPIED, Snapshotter } from '../../snapshot.js';
 import { describeValue } from '../../errors.js';
 import { guarded, warn } from '../warn.js';
 import { FRAME_FIELDS, flattenFrame, unflattenFrame } from '../../frame-layout.js';
@@ -102,7 +104,12 @@ export function encodeOwned(value: unknown): Uint8Array {
  * link holds what is sent, and sends it on the new port.
  */
 export class ThreadLink {
-  private queue: (ThreadFrame | { t: 'ctl'; c: Control })[] = [];
+  /** What waits to be sent, laid out flat (see `layOut`; a control as 'ctl', control), frames as copied at send. */
+  private queue: unknown[] = [];
+  /** Frames in `queue`. */
+  private frames = 0;
+  /** Copies what a frame carries when it is sent (OTP copies at send): see `copyAtSend`. */
+  private readonly copier = new Snapshotter(Infinity);
   private scheduled = false;
   alive = true;
   private port: MessagePort | null = null;
@@ -186,7 +193,8 @@ export class ThreadLink {
 
   send(frame: ThreadFrame): boolean {
     if (!this.alive) return false;
-    const n = this.queue.push(frame);
+    this.copyAtSend(frame);
+    const n = ++this.frames;
     // A long run of sends goes out in pieces, so that the other thread works meanwhile.
     if (n >= FLUSH_FRAMES) this.flush();
     else if (n === 1) {
@@ -200,10 +208,33 @@ export class ThreadLink {
     return true;
   }
 
+  /**
+   * The frame as it is now, laid out flat: a message mutated after its send (later in the same
+   * turn, before the flush) must not arrive mutated. Plain trees are copied (pids and refs are
+   * immutable and kept); anything else — a Map, a class instance, shared or cyclic structure —
+   * is encoded now and travels as those bytes.
+   */
+  private copyAtSend(frame: ThreadFrame): void {
+    const q = this.queue;
+    const start = q.length;
+    layOut(frame, q);
+    for (let i = start + 1; i < q.length; i++) {
+      const x = q[i];
+      if (typeof x !== 'object' || x === null || x instanceof Pid || x instanceof Ref) continue;
+      const flat = copyFlat(x);
+      if (flat !== null) {
+        q[i] = flat;
+        continue;
+      }
+      const copy = this.copier.copy(x);
+      q[i] = copy === NOT_COPIED ? new PreEncoded(encode(x)) : copy;
+    }
+  }
+
   /** Sends a control message now, after the frames queued so far. */
   control(c: Control): void {
     if (!this.alive) return;
-    this.queue.push({ t: 'ctl', c });
+    this.queue.push('ctl', c);
     this.flush();
   }
 
@@ -217,7 +248,8 @@ export class ThreadLink {
     if (this.queue.length === 0 || !this.alive || this.port === null) return;
     const batch = this.queue;
     this.queue = [];
-    const view = encodeValuesLatin1(flatten(batch), STRING_BATCH_BYTES);
+    this.frames = 0;
+    const view = encodeValuesLatin1(batch, STRING_BATCH_BYTES);
     if (typeof view === 'string') {
       this.port.postMessage(view);
       return;
@@ -235,7 +267,7 @@ export class ThreadLink {
   /** The restarted scheduler's port: `first` goes before everything held meanwhile. */
   rebind(port: MessagePort, first: Control): void {
     this.port?.close();
-    this.queue.unshift({ t: 'ctl', c: first });
+    this.queue.unshift('ctl', first);
     this.attach(port);
     this.flush();
   }
@@ -243,6 +275,7 @@ export class ThreadLink {
   close(): void {
     this.alive = false;
     this.queue = [];
+    this.frames = 0;
     this.port?.close();
     this.port = null;
   }
@@ -258,19 +291,34 @@ const STRING_BATCH_BYTES = 8192;
 /** Frames queued for one thread before they are sent without waiting for the end of the turn. */
 const FLUSH_FRAMES = 1024;
 
+const OBJECT_PROTO = Object.prototype;
+
 /**
- * Lays frames out flat (see frame-layout.ts); a relay goes as 'relay', node, frame, a spawn as
- * 'spawn' and its fields, a control as 'ctl', control. Every frame is encodable: messages,
- * replies and spawn arguments are checked at send, exit reasons made encodable by Kernel.route
- * (and by the threads layer for the reasons it sends itself).
+ * A copy of the commonest message, a plain object of primitives, pids and refs (`{ i }`,
+ * `{ from, n }`), without the general copier's bookkeeping; null for anything else.
  */
-function flatten(batch: (ThreadFrame | { t: 'ctl'; c: Control })[]): unknown[] {
-  const out: unknown[] = [];
-  for (const f of batch) {
-    if (f.t === 'relay') out.push('relay', f.node, f.frame);
-    else if (f.t === 'spawn') out.push('spawn', f.pid, f.parent, f.cls, f.args, f.opts);
-    else if (f.t === 'ctl') out.push('ctl', f.c);
-    else flattenFrame(f, out);
+function copyFlat(o: object): Record<string, unknown> | null {
+  if (Object.getPrototypeOf(o) !== OBJECT_PROTO) return null;
+  const src = o as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k in src) {
+    const x = src[k];
+    if (typeof x === 'object' && x !== null && !(x instanceof Pid) && !(x instanceof Ref)) return null;
+    // Inherited enumerable keys are not sent (as the encoder does); '__proto__' would set the copy's prototype.
+    if (k === '__proto__' || !Object.hasOwn(src, k)) return null;
+    out[k] = x;
   }
   return out;
+}
+
+/**
+ * Lays one frame out flat onto `out` (see frame-layout.ts): a relay as 'relay', node, frame; a
+ * spawn as 'spawn' and its fields (a control goes as 'ctl', control). Every frame is encodable:
+ * messages, replies and spawn arguments are checked at send, exit reasons made encodable by
+ * Kernel.route (and by the threads layer for the reasons it sends itself).
+ */
+function layOut(f: ThreadFrame, out: unknown[]): void {
+  if (f.t === 'relay') out.push('relay', f.node, f.frame);
+  else if (f.t === 'spawn') out.push('spawn', f.pid, f.parent, f.cls, f.args, f.opts);
+  else flattenFrame(f, out);
 }

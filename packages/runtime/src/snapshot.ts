@@ -1,5 +1,6 @@
-import { Pid, Ref, type Frame } from '@foundation/runtime';
-import { FRAME_FIELDS } from '@foundation/runtime';
+import { Pid, Ref } from './pid.js';
+import type { Frame } from './transport.js';
+import { FRAME_FIELDS } from './frame-layout.js';
 
 /*
  * Capturing a frame at send time without encoding it.
@@ -34,6 +35,9 @@ const REF_PROTO = Ref.prototype;
 const MAX_OBJECTS = 64;
 const BAIL = -1;
 
+/** What `Snapshotter.copy` returns for a value it cannot copy (it must be encoded instead). */
+export const NOT_COPIED: unique symbol = Symbol('not copied');
+
 export class Snapshotter {
   /** Bound of the last snapshot taken (see above). */
   bound = 0;
@@ -65,6 +69,19 @@ export class Snapshotter {
     for (let i = 0; i < fields.length && this.budget >= 0; i++) flat[i + 1] = this.val(f[fields[i]!]);
     if (this.nseen > 0) this.seen.fill(undefined, 0, this.nseen);
     return this.budget >= 0 && this.bound <= this.limit;
+  }
+
+  /**
+   * A copy of one value as a snapshot takes it (plain objects and arrays copied, primitives,
+   * pids and refs as they are), or NOT_COPIED for anything a snapshot would not take.
+   */
+  copy(v: unknown): unknown {
+    this.bound = 0;
+    this.budget = MAX_OBJECTS;
+    this.nseen = 0;
+    const out = this.val(v);
+    if (this.nseen > 0) this.seen.fill(undefined, 0, this.nseen);
+    return this.budget >= 0 && this.bound <= this.limit ? out : NOT_COPIED;
   }
 
   private val(v: unknown): unknown {
