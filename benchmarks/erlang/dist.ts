@@ -14,7 +14,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileBench, describeFailure, exec, findOnPath, lineSplitter } from './proc.js';
-import { parseResultLine, type ErlangResult } from './result.js';
+import { resultCollector, type ErlangResult } from './result.js';
 
 const COOKIE = 'foundation_bench';
 const SERVER_NODE = 'b@127.0.0.1';
@@ -150,8 +150,7 @@ export async function runDistCallRtt(opts: {
     const port = await startEpmd(epmd, children);
     const env = { ...process.env, ERL_EPMD_PORT: String(port) };
     await startServerNode(erl, work, env, children);
-    const results: ErlangResult[] = [];
-    let parseError: Error | null = null;
+    const collected = resultCollector(opts.onResult);
     const remaining = Math.max(1, deadline - Date.now());
     const ran = await exec(
       erl,
@@ -160,23 +159,11 @@ export async function runDistCallRtt(opts: {
         cwd: work,
         env,
         timeoutMs: remaining,
-        onLine: (line) => {
-          if (parseError) return;
-          try {
-            const r = parseResultLine(line);
-            if (r) {
-              results.push(r);
-              opts.onResult?.(r, line.trim());
-            }
-          } catch (err) {
-            parseError = err instanceof Error ? err : new Error(String(err));
-          }
-        },
+        onLine: collected.onLine,
       },
     );
     if (ran.code !== 0) throw describeFailure(`erl bench (node ${CLIENT_NODE})`, ran, remaining);
-    if (parseError) throw parseError;
-    return results;
+    return collected.results();
   } finally {
     await killAll(children);
     rmSync(work, { recursive: true, force: true });

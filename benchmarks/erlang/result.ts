@@ -66,3 +66,33 @@ export function parseResultLine(line: string): ErlangResult | null {
   if (isNumbers(o.p99Runs)) result.p99Runs = o.p99Runs;
   return result;
 }
+
+/**
+ * Collects the result lines of one `erl` run as they arrive: `onLine` for `exec`, then
+ * `results()` once it ended, which throws the first line that did not parse.
+ */
+export function resultCollector(onResult?: (result: ErlangResult, line: string) => void): {
+  onLine: (line: string) => void;
+  results: () => ErlangResult[];
+} {
+  const results: ErlangResult[] = [];
+  let parseError: Error | null = null;
+  return {
+    onLine: (line) => {
+      if (parseError) return;
+      try {
+        const r = parseResultLine(line);
+        if (r) {
+          results.push(r);
+          onResult?.(r, line.trim());
+        }
+      } catch (err) {
+        parseError = err instanceof Error ? err : new Error(String(err));
+      }
+    },
+    results: () => {
+      if (parseError) throw parseError;
+      return results;
+    },
+  };
+}

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runDistCallRtt } from './dist.js';
 import { compileBench, describeFailure, exec, findOnPath } from './proc.js';
-import { parseResultLine, type ErlangResult } from './result.js';
+import { resultCollector, type ErlangResult } from './result.js';
 
 export type { ErlangResult } from './result.js';
 export { ErlangOutputError } from './result.js';
@@ -40,8 +40,7 @@ async function runLocal(
   const work = mkdtempSync(join(tmpdir(), 'erlang-bench-'));
   try {
     await compileBench(erlc, work, timeoutMs);
-    const results: ErlangResult[] = [];
-    let parseError: Error | null = null;
+    const collected = resultCollector(onResult);
     const remaining = Math.max(1, deadline - Date.now());
     const ran = await exec(
       erl,
@@ -50,23 +49,11 @@ async function runLocal(
       {
         cwd: work,
         timeoutMs: remaining,
-        onLine: (line) => {
-          if (parseError) return;
-          try {
-            const r = parseResultLine(line);
-            if (r) {
-              results.push(r);
-              onResult?.(r, line.trim());
-            }
-          } catch (err) {
-            parseError = err instanceof Error ? err : new Error(String(err));
-          }
-        },
+        onLine: collected.onLine,
       },
     );
     if (ran.code !== 0) throw describeFailure('erl bench', ran, remaining);
-    if (parseError) throw parseError;
-    return results;
+    return collected.results();
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -96,13 +96,7 @@ describe('scheduling hooks (a deterministic simulator drives the node)', () => {
     expect(box.pending).toBe(2);
     expect(drains).toHaveLength(0);
     // Stopping needs turns too: the test plays the simulator until the node is down.
-    let stopped = false;
-    const stopping = node.stop().then(() => (stopped = true));
-    while (!stopped) {
-      drains.splice(0).forEach((drain) => drain());
-      await new Promise((r) => setImmediate(r));
-    }
-    await stopping;
+    await stopPlaying(node, drains);
   });
 });
 
@@ -127,13 +121,7 @@ test("under scheduling hooks a transport's batchDone does not drain the node: th
   expect(box.pending).toBe(1); // not forwarded yet: the drain was asked for, not run
   drains.splice(0).forEach((d) => d());
   expect(box.pending).toBe(2);
-  let stopped = false;
-  const stopping = node.stop().then(() => (stopped = true));
-  while (!stopped) {
-    drains.splice(0).forEach((drain) => drain());
-    await new Promise((r) => setImmediate(r));
-  }
-  await stopping;
+  await stopPlaying(node, drains);
 });
 
 /** Sends `report` one message from its init, and forwards it what it gets. */
@@ -146,4 +134,15 @@ class Pinger extends Actor<unknown, never, Pid> {
   override handleInfo(msg: unknown): void {
     this.send(this.report, msg);
   }
+}
+
+/** Stops a node under scheduling hooks, running the drains it asks for (as a simulator would) until it is down. */
+async function stopPlaying(node: Node, drains: (() => void)[]): Promise<void> {
+  let stopped = false;
+  const stopping = node.stop().then(() => (stopped = true));
+  while (!stopped) {
+    drains.splice(0).forEach((drain) => drain());
+    await new Promise((r) => setImmediate(r));
+  }
+  await stopping;
 }
