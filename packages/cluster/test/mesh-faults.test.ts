@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { Actor, UnknownOptionError, encode } from '@foundation/runtime';
+import { Node, UnknownOptionError, encode } from '@foundation/runtime';
 import { CloseCode, MeshConnectError, MeshOptionsError, dns, kubernetes, mdns, mesh } from '../src/index.js';
 import { Handshake } from '../src/mesh/handshake.js';
 import { REC_CONTROL, instanceId } from '../src/mesh/protocol.js';
 import { parseHandshake } from '../src/mesh/wire.js';
+import { BigReply } from './fixtures/big-reply.js';
 import {
   COOKIE,
   Echo,
@@ -246,14 +247,30 @@ describe('bad frames close that one connection', () => {
       expect.stringMatching(/a 'reply' frame of \d+ bytes is over .* 1024 bytes/),
     ]);
   });
-});
 
-/** Answers a call for n with a string of n characters. */
-class BigReply extends Actor<number, string, undefined> {
-  override handleCall(n: number): string {
-    return 'z'.repeat(n);
-  }
-}
+  test('a too-large reply from an actor on a worker scheduler fails the call at once too (the main thread relays it)', async () => {
+    const { node: a } = await startNode('a');
+    const b = await Node.start({
+      name: 'b',
+      schedulers: 2,
+      modules: [new URL('./fixtures/big-reply.ts', import.meta.url)],
+      transport: mesh({ cookie: COOKIE, maxFrameBytes: 1024, logger: () => {} }),
+    });
+    try {
+      await b.connect(a.url);
+      const big = b.spawn('BigReply', undefined, { scheduler: 1 });
+      expect(await a.call(big, 10, 5000)).toBe('z'.repeat(10));
+      const started = performance.now();
+      const err = await a.call(big, 4096, 10_000).catch((e: unknown) => e);
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(err).toMatchObject({ name: 'CallExitError' });
+      expect((err as { reason: Error }).reason.name).toBe('FrameTooLargeError');
+      expect(await a.call(big, 20, 5000)).toBe('z'.repeat(20));
+    } finally {
+      await b.stop();
+    }
+  });
+});
 
 describe('liveness and limits', () => {
   test("a peer silent for 4 ticks is down: nodedown 'noconnection'", async () => {

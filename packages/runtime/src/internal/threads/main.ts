@@ -1,6 +1,6 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import type { Pid } from '../../pid.js';
+import type { Pid, Ref } from '../../pid.js';
 import { encodableReason } from '../../encodable.js';
 import { AlreadyRegisteredError, InvalidArgumentError, NoProcessError } from '../../errors.js';
 import type { Frame } from '../../transport.js';
@@ -280,12 +280,31 @@ export class MainScheduler extends SchedulerPeer {
       // caller learns through its call's monitor, at once; anything else is a dead letter.
       const env = (f.t === 'msg' || f.t === 'named') && f.kind === Kind.Call ? (f.msg as CallEnvelope) : null;
       if (env !== null) deliverDown(k, env.from.pid, env.from.ref, f.t === 'msg' ? f.to : namePid(node), encodableReason(e));
+      else if (f.t === 'reply') this.failRemoteCall(node, f.to, f.ref, e);
       else k.deadLetters++;
       return;
     }
     if (f.t === 'monitor') deliverDown(k, f.from, f.ref, typeof f.to === 'string' ? namePid(node) : f.to, 'noconnection');
     else if (f.t === 'link') sendExitSignal(k, f.to, f.from, 'noconnection', true);
     else k.deadLetters++;
+  }
+
+  /**
+   * A worker's reply to a caller on `node` is too large for the transport. On one thread the
+   * replier crashes and its caller learns through its call's monitor; here the replier is on
+   * another thread and unknown to the frame, so the caller is told directly: a DOWN for its
+   * call's ref fails that call at once with the error (the pid in it is unused by a call:
+   * this node's own). The callee's record of the call's monitor stays until it exits.
+   */
+  private failRemoteCall(node: string, caller: Pid, ref: Ref, e: unknown): void {
+    const down: Frame = { t: 'down', to: caller, ref, pid: this.k.root.$pid, reason: encodableReason(e) };
+    let sent = false;
+    try {
+      sent = this.k.transport?.send(node, down) ?? false;
+    } catch {
+      // a DOWN's reason is shortened to fit (see the transport): not expected
+    }
+    if (!sent) this.k.deadLetters++;
   }
 
   /** nodeup / nodedown from the transport, passed on to the workers. */
