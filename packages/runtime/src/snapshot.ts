@@ -67,7 +67,7 @@ export class Snapshotter {
     flat[0] = frame.t;
     const f = frame as unknown as Record<string, unknown>;
     for (let i = 0; i < fields.length && this.budget >= 0; i++) flat[i + 1] = this.val(f[fields[i]!]);
-    if (this.nseen > 0) this.seen.fill(undefined, 0, this.nseen);
+    this.forget();
     return this.budget >= 0 && this.bound <= this.limit;
   }
 
@@ -80,8 +80,13 @@ export class Snapshotter {
     this.budget = MAX_OBJECTS;
     this.nseen = 0;
     const out = this.val(v);
-    if (this.nseen > 0) this.seen.fill(undefined, 0, this.nseen);
+    this.forget();
     return this.budget >= 0 && this.bound <= this.limit ? out : NOT_COPIED;
+  }
+
+  /** Clears the objects met (a loop: `fill` is a builtin call, dearer than the one or two there usually are). */
+  private forget(): void {
+    for (let i = 0; i < this.nseen; i++) this.seen[i] = undefined;
   }
 
   private val(v: unknown): unknown {

@@ -221,11 +221,6 @@ export class ThreadLink {
     for (let i = start + 1; i < q.length; i++) {
       const x = q[i];
       if (typeof x !== 'object' || x === null || x instanceof Pid || x instanceof Ref) continue;
-      const flat = copyFlat(x);
-      if (flat !== null) {
-        q[i] = flat;
-        continue;
-      }
       const copy = this.copier.copy(x);
       q[i] = copy === NOT_COPIED ? new PreEncoded(encode(x)) : copy;
     }
@@ -290,26 +285,6 @@ const STRING_BATCH_BYTES = 8192;
 
 /** Frames queued for one thread before they are sent without waiting for the end of the turn. */
 const FLUSH_FRAMES = 1024;
-
-const OBJECT_PROTO = Object.prototype;
-
-/**
- * A copy of the commonest message, a plain object of primitives, pids and refs (`{ i }`,
- * `{ from, n }`), without the general copier's bookkeeping; null for anything else.
- */
-function copyFlat(o: object): Record<string, unknown> | null {
-  if (Object.getPrototypeOf(o) !== OBJECT_PROTO) return null;
-  const src = o as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k in src) {
-    const x = src[k];
-    if (typeof x === 'object' && x !== null && !(x instanceof Pid) && !(x instanceof Ref)) return null;
-    // Inherited enumerable keys are not sent (as the encoder does); '__proto__' would set the copy's prototype.
-    if (k === '__proto__' || !Object.hasOwn(src, k)) return null;
-    out[k] = x;
-  }
-  return out;
-}
 
 /**
  * Lays one frame out flat onto `out` (see frame-layout.ts): a relay as 'relay', node, frame; a
