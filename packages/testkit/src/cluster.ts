@@ -150,11 +150,15 @@ export class Cluster {
     return this.start(n);
   }
 
-  /** Heals every cut, ends every delay and restarts every crashed node: the cluster whole again. */
+  /**
+   * Heals every cut, ends every delay, restarts every crashed node and reconnects every pair a
+   * disconnect left down (without waiting for its `afterMs`): the cluster whole again.
+   */
   async recover(): Promise<void> {
     this.heal();
     this.engine.net.clearDelays();
     for (const n of this.engine.nodes.values()) if (!n.up) await this.restart(n.name);
+    this.engine.net.linkAll();
   }
 
   /**

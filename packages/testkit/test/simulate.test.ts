@@ -174,6 +174,17 @@ describe('simulate', () => {
     });
   });
 
+  test('recover() reconnects a pair whose disconnect has not reconnected yet: the cluster is whole at once', async () => {
+    await simulate({ nodes: 3, seed: 9 }, async (cluster) => {
+      cluster.disconnect('a', 'b', 500);
+      await cluster.advance(100);
+      expect(cluster.node('a').nodes()).toEqual(['c']);
+      await cluster.recover();
+      expect(cluster.node('a').nodes().sort()).toEqual(['b', 'c']);
+      expect(cluster.node('b').nodes().sort()).toEqual(['a', 'c']);
+    });
+  });
+
   test('delay holds frames of a link (still in order) until their time', async () => {
     await simulate({ nodes: 2, seed: 4 }, async (cluster) => {
       const box = cluster.node('b').inbox();

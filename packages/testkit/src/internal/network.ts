@@ -103,6 +103,12 @@ export class SimNetwork {
     }
   }
 
+  /** Connects every pair of members not connected and not cut (a disconnect not yet reconnected), in name order. */
+  linkAll(): void {
+    const names = [...this.members.keys()].sort();
+    for (let i = 0; i < names.length; i++) for (let j = i + 1; j < names.length; j++) this.linkPair(names[i]!, names[j]!);
+  }
+
   /** Frames sent between `a` and `b` from now on are held `ms` (0: not held). */
   delay(a: string, b: string, ms: number): void {
     if (ms === 0) this.delays.delete(pairKey(a, b));
