@@ -1,4 +1,5 @@
 import { Pid, type Ref } from '../pid.js';
+import { SlotMap } from './slot-map.js';
 import { CallAbortedError, CallExitError, CallTimeoutError, InvalidArgumentError, InvalidMessageError, StoppedError } from '../errors.js';
 import { isInvalidMessageReason, type InvalidMessageReason } from './message-schema.js';
 import { checkKnownOptions } from '../known-options.js';
@@ -176,8 +177,8 @@ function localCall(p: ProcessCore, callee: ProcessCore, target: Pid, msg: unknow
     const ref = k.makeRef();
     const pc = new PendingCall(p, ref, target, ms, resolve, reject);
     pc.callee = callee;
-    (p.$x().watching ??= new Map()).set(ref.id, pc);
-    (callee.$x().monitoredBy ??= new Map()).set(ref.id, pc);
+    (p.$x().watching ??= new SlotMap()).set(ref.id, pc);
+    (callee.$x().monitoredBy ??= new SlotMap()).set(ref.id, pc);
     if (ms !== Infinity) k.timeouts.add(pc, ms);
     const envelope: CallEnvelope = { msg, from: { pid: p.$pid, ref } };
     try {
@@ -198,7 +199,7 @@ function settle(pc: PendingCall): boolean {
 }
 
 /** Removes a pending call's records: the caller's monitor (`watching`), the timeout, the callee's monitor. */
-function end(pc: PendingCall, watching: Map<number, WatchEntry>): void {
+function end(pc: PendingCall, watching: SlotMap<number, WatchEntry>): void {
   watching.delete(pc.ref.id);
   if (pc.$tlist !== null) pc.caller.$k.timeouts.remove(pc);
   // (A dead callee's monitor records are gone with it: its monitoredBy is null.)

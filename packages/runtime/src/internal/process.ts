@@ -2,6 +2,7 @@ import type { Pid, Ref } from '../pid.js';
 import type { Mailbox } from './mailbox.js';
 import type { Kernel } from './kernel.js';
 import type { From } from './calls.js';
+import type { SlotMap } from './slot-map.js';
 
 /** Bits of ProcessCore.flags. */
 export const enum Flag {
@@ -50,9 +51,9 @@ export class ProcessExt {
   /** Linked processes, keyed by pid.key. */
   links: Map<string, Pid> | null = null;
   /** Monitors others hold on this process, keyed by ref id (local refs) or ref.key (remote refs). */
-  monitoredBy: Map<number | string, MonitorEntry> | null = null;
+  monitoredBy: SlotMap<number | string, MonitorEntry> | null = null;
   /** Monitors this process holds (a pending call is one too), keyed by ref id. */
-  watching: Map<number, WatchEntry> | null = null;
+  watching: SlotMap<number, WatchEntry> | null = null;
   /** Timers started with sendAfter, keyed by ref id. */
   timers: Map<number, unknown> | null = null;
   /** Exit signals not yet handled. */

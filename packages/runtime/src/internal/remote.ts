@@ -1,4 +1,5 @@
 import { Pid } from '../pid.js';
+import { SlotMap } from './slot-map.js';
 import { MailboxFullError } from '../errors.js';
 import type { Frame } from '../transport.js';
 import type { Kernel } from './kernel.js';
@@ -89,7 +90,7 @@ export function receiveFrame(k: Kernel, f: Frame): void {
         return;
       }
       const q = pid === undefined ? null : k.local(pid);
-      if (q !== null) (q.$x().monitoredBy ??= new Map()).set(monitorKey(k, f.ref), { ref: f.ref, watcher: f.from });
+      if (q !== null) (q.$x().monitoredBy ??= new SlotMap()).set(monitorKey(k, f.ref), { ref: f.ref, watcher: f.from });
       else k.route(f.from, { t: 'down', to: f.from, ref: f.ref, pid: pid ?? namePid(k.name), reason: 'noproc' });
       return;
     }

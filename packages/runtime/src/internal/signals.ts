@@ -1,4 +1,5 @@
 import { Pid, Ref } from '../pid.js';
+import { SlotMap } from './slot-map.js';
 import type { DownMessage, ExitMessage } from '../reasons.js';
 import type { RemoteName } from '../target.js';
 import { Kind } from './mailbox.js';
@@ -84,7 +85,7 @@ export function monitor(p: ProcessCore, target: Pid | RemoteName, ref: Ref = p.$
   const k = p.$k;
   const isPid = target instanceof Pid;
   const pid = entry ? entry.target : watchTarget(target);
-  (p.$x().watching ??= new Map()).set(ref.id, entry ?? (isPid ? { ref, target: pid } : { ref, target: pid, name: target.name }));
+  (p.$x().watching ??= new SlotMap()).set(ref.id, entry ?? (isPid ? { ref, target: pid } : { ref, target: pid, name: target.name }));
   if (!isPid) {
     if (!k.sendFrame(target.node, { t: 'monitor', from: p.$pid, to: target.name, ref })) {
       deliverDown(k, p.$pid, ref, pid, 'noconnection');
@@ -93,7 +94,7 @@ export function monitor(p: ProcessCore, target: Pid | RemoteName, ref: Ref = p.$
   }
   const q = k.local(pid);
   if (q !== null) {
-    (q.$x().monitoredBy ??= new Map()).set(ref.id, entry ?? { ref, watcher: p.$pid });
+    (q.$x().monitoredBy ??= new SlotMap()).set(ref.id, entry ?? { ref, watcher: p.$pid });
   } else if (k.isLocal(pid)) {
     deliverDown(k, p.$pid, ref, pid, 'noproc');
   } else if (!k.route(pid, { t: 'monitor', from: p.$pid, to: pid, ref })) {
