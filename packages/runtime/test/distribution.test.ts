@@ -115,6 +115,19 @@ describe('messages', () => {
     expect(reply.self.equals(c.whereis('far'))).toBe(true);
   });
 
+  test("a call is one frame each way: it carries its caller's monitor, which holds until the reply", async () => {
+    const { net, a, b, echo } = await pair();
+    const monitors = async () => (await b.processInfo(echo))!.monitoredBy.map((p) => p.node);
+    await a.call(echo, 'warm', 1000);
+    await until(async () => expect(await monitors()).toEqual([])); // its demonitor has arrived
+    const before = net.framesCarried;
+    const pending = a.call(echo, 'hold', 5000);
+    await until(async () => expect(await monitors()).toEqual(['a']));
+    expect(net.framesCarried - before).toBe(1); // the call, and no monitor frame before it
+    b.exit(echo, 'gone');
+    expect(((await failure(pending)) as CallExitError).reason).toBe('gone');
+  });
+
   test("a call to an unknown remote name or a dead remote pid rejects with 'noproc'", async () => {
     const { a, b } = await pair();
     const e = await failure(a.call({ name: 'nobody', node: 'b' }, 'q', 1000));

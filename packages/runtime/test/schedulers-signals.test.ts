@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { BroadcastChannel } from 'node:worker_threads';
 import {
   CallExitError,
+  MemoryNetwork,
   Node,
   Pid,
   ReceiveTimeoutError,
@@ -14,7 +15,7 @@ import {
   type ExitMessage,
   type Ref,
 } from '@foundation/runtime';
-import type { ProbeArgs, ProbeReport } from './fixtures/thread-actors.js';
+import { ThreadProbe, type ProbeArgs, type ProbeReport } from './fixtures/thread-actors.js';
 import { MODULES, ask, schedulerNode, schedulerOf } from './fixtures/scheduler-node.js';
 import { downFor, exitFrom } from './support.js';
 
@@ -224,6 +225,28 @@ describe('monitors across schedulers', () => {
     expect(await box.receive(downFor(ref2), 3000)).toEqual({ ref: ref2, pid: pb, reason: 'bye' });
     await expect(box.receive(isDown, 20)).rejects.toSatisfy(ReceiveTimeoutError.is);
     expect((await node().processInfo(box.self))!.monitors).toEqual([]);
+  });
+});
+
+describe('calls from a worker scheduler to other nodes', () => {
+  test("reach a process there, and fail at once with 'noconnection' when the node is cut off", async () => {
+    const net = new MemoryNetwork();
+    const a = await Node.start({ name: 'wa', schedulers: 2, modules: MODULES, transport: net.transport() });
+    const b = await Node.start({ name: 'wb', transport: net.transport() });
+    try {
+      b.spawn(ThreadProbe, undefined, { name: 'far' });
+      const probe = a.spawn('ThreadProbe', undefined, { scheduler: 1 });
+      const far = { name: 'far', node: 'wb' };
+      expect(await ask(a, probe, { call: far, msg: 'now', timeoutMs: 5000 })).toEqual({ ok: expect.any(Number) });
+      net.cut('wa', 'wb');
+      // The call carries its monitor (no monitor frame goes first): the worker's nodedown fails it, no timeout.
+      const err = await ask(a, probe, { call: far, msg: 'now', timeoutMs: 5000 }).catch((e: unknown) => e);
+      // (It crossed a thread: a copy of the CallExitError, by its name.)
+      expect(err).toMatchObject({ name: 'CallExitError', reason: 'noconnection' });
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
   });
 });
 

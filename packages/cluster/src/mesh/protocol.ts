@@ -30,8 +30,11 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** The protocol version this build speaks. */
-export const PROTOCOL_VERSION = 4;
+/**
+ * The protocol version this build speaks. 5: a call ('msg' or 'named' of kind 2) carries its
+ * caller's monitor of the callee, which the receiving node records; no 'monitor' frame precedes it.
+ */
+export const PROTOCOL_VERSION = 5;
 
 /** Record kinds inside a batch. */
 export const REC_FRAME = 1;

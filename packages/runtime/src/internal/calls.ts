@@ -135,7 +135,7 @@ export function call(p: ProcessCore, target: Target, msg: unknown, opts?: number
   const dest = to;
   return new Promise((resolve, reject) => {
     const pc = new PendingCall(p, k.makeRef(), dest, timeoutMs, resolve, reject);
-    monitor(p, dest, pc.ref, pc);
+    monitor(p, dest, pc.ref, pc, true);
     if (pc.caller.$ext!.watching!.get(pc.ref.id) !== pc) return; // DOWN at once: noproc or noconnection
     if (timeoutMs !== Infinity) k.timeouts.add(pc, timeoutMs);
     if (signal !== null) {

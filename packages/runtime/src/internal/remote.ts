@@ -4,7 +4,8 @@ import { MailboxFullError } from '../errors.js';
 import type { Frame } from '../transport.js';
 import type { Kernel } from './kernel.js';
 import { deliverDown, monitorKey, namePid, sendExitSignal } from './signals.js';
-import { settleReply } from './calls.js';
+import { settleReply, type CallEnvelope } from './calls.js';
+import { Kind } from './mailbox.js';
 import { NODE_SERVICE } from './remote-spawn.js';
 import { REJECTED, checkIncoming } from './message-schema.js';
 
@@ -15,7 +16,15 @@ function byName(k: Kernel, name: string): Pid | undefined {
 
 function accept(k: Kernel, to: Pid, kind: number, msg: unknown): void {
   const q = k.local(to);
-  if (q === null) {
+  if (kind === Kind.Call) {
+    // A call carries its caller's monitor of the callee (calls.ts sends no monitor frame for it).
+    const { pid, ref } = (msg as CallEnvelope).from;
+    if (q === null) {
+      deliverDown(k, pid, ref, to, 'noproc');
+      return;
+    }
+    (q.$x().monitoredBy ??= new SlotMap()).set(monitorKey(k, ref), { ref, watcher: pid });
+  } else if (q === null) {
     k.deadLetters++;
     return;
   }
@@ -61,8 +70,10 @@ export function receiveFrame(k: Kernel, f: Frame): void {
       return;
     case 'named': {
       const pid = byName(k, f.name);
-      if (pid === undefined) k.deadLetters++;
-      else if (k.isLocal(pid)) accept(k, pid, f.kind, f.msg);
+      if (pid === undefined) {
+        if (f.kind !== Kind.Call) k.deadLetters++;
+        else deliverDown(k, (f.msg as CallEnvelope).from.pid, (f.msg as CallEnvelope).from.ref, namePid(k.name), 'noproc');
+      } else if (k.isLocal(pid)) accept(k, pid, f.kind, f.msg);
       else k.route(pid, { t: 'msg', to: pid, kind: f.kind, msg: f.msg });
       return;
     }

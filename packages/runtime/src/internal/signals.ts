@@ -79,14 +79,23 @@ export function watchTarget(target: Pid | RemoteName): Pid {
 /**
  * Makes `p` monitor `target` under `ref` (a fresh one unless given). A dead or unknown target
  * gives DOWN `'noproc'`; an unreachable node DOWN `'noconnection'`. `entry` (a pending call)
- * is stored on both sides instead of fresh records.
+ * is stored on both sides instead of fresh records. `carried`: the monitor of a call, whose
+ * message carries it to a process elsewhere (the receiving side records it, see remote.ts):
+ * only this side's record is made for such a target, no monitor frame is sent.
  */
-export function monitor(p: ProcessCore, target: Pid | RemoteName, ref: Ref = p.$k.makeRef(), entry?: WatchEntry & MonitorEntry): Ref {
+export function monitor(
+  p: ProcessCore,
+  target: Pid | RemoteName,
+  ref: Ref = p.$k.makeRef(),
+  entry?: WatchEntry & MonitorEntry,
+  carried = false,
+): Ref {
   const k = p.$k;
   const isPid = target instanceof Pid;
   const pid = entry ? entry.target : watchTarget(target);
   (p.$x().watching ??= new SlotMap()).set(ref.id, entry ?? (isPid ? { ref, target: pid } : { ref, target: pid, name: target.name }));
   if (!isPid) {
+    if (carried) return ref;
     if (!k.sendFrame(target.node, { t: 'monitor', from: p.$pid, to: target.name, ref })) {
       deliverDown(k, p.$pid, ref, pid, 'noconnection');
     }
@@ -97,6 +106,8 @@ export function monitor(p: ProcessCore, target: Pid | RemoteName, ref: Ref = p.$
     (q.$x().monitoredBy ??= new SlotMap()).set(ref.id, entry ?? { ref, watcher: p.$pid });
   } else if (k.isLocal(pid)) {
     deliverDown(k, p.$pid, ref, pid, 'noproc');
+  } else if (carried) {
+    return ref;
   } else if (!k.route(pid, { t: 'monitor', from: p.$pid, to: pid, ref })) {
     deliverDown(k, p.$pid, ref, pid, 'noconnection');
   }
