@@ -315,7 +315,7 @@ describe('after the cookie proof', () => {
       frame({ t: 'msg', to: ghost, kind: 0, msg: 1 }),
       frame({ t: 'msg', to: elsewhere, kind: 1, msg: 1 }),
       frame({ t: 'named', name: 'nobody-here', kind: 0, msg: 1 }),
-      frame({ t: 'reply', to: ghost, ref, value: 1 }),
+      frame({ t: 'reply', to: ghost, ref, value: 1, released: false }),
       frame({ t: 'link', from: elsewhere, to: ghost }),
       frame({ t: 'unlink', from: elsewhere, to: ghost }),
       frame({ t: 'exit', from: elsewhere, to: ghost, reason: 'kill', link: false }),

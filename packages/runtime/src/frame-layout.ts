@@ -8,7 +8,7 @@ import type { Frame } from './transport.js';
 export const FRAME_FIELDS: Readonly<Record<string, readonly string[] | undefined>> = Object.assign(Object.create(null) as object, {
   msg: ['to', 'kind', 'msg'],
   named: ['name', 'kind', 'msg'],
-  reply: ['to', 'ref', 'value'],
+  reply: ['to', 'ref', 'value', 'released'],
   link: ['from', 'to'],
   unlink: ['from', 'to'],
   exit: ['from', 'to', 'reason', 'link'],
@@ -38,7 +38,7 @@ export function unflattenFrame(a: readonly unknown[], i: number): Frame | undefi
   // Literal shapes for the hot variants: one hidden class each.
   if (t === 'msg') return { t, to: a[i + 1], kind: a[i + 2], msg: a[i + 3] } as Frame;
   if (t === 'named') return { t, name: a[i + 1], kind: a[i + 2], msg: a[i + 3] } as Frame;
-  if (t === 'reply') return { t, to: a[i + 1], ref: a[i + 2], value: a[i + 3] } as Frame;
+  if (t === 'reply') return { t, to: a[i + 1], ref: a[i + 2], value: a[i + 3], released: a[i + 4] } as Frame;
   const f: Record<string, unknown> = { t };
   for (let k = 0; k < fields.length; k++) f[fields[k]!] = a[i + 1 + k];
   return f as Frame;

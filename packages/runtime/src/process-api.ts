@@ -62,7 +62,7 @@ export abstract class BaseProcess extends ProcessHandle {
 
   /** Answers a call later (after returning `noReply` from `handleCall`). */
   reply(from: From, value: unknown): void {
-    reply(this.$p.$k, from, value);
+    reply(this.$p.$k, from, value, this.$p);
   }
 
   /**

@@ -11,7 +11,7 @@ export type Frame =
   /** A user message to a registered name on the receiving node. */
   | { t: 'named'; name: string; kind: number; msg: unknown }
   /** The reply to a call. */
-  | { t: 'reply'; to: Pid; ref: Ref; value: unknown }
+  | { t: 'reply'; to: Pid; ref: Ref; value: unknown; released: boolean }
   | { t: 'link'; from: Pid; to: Pid }
   | { t: 'unlink'; from: Pid; to: Pid }
   /** An exit signal: from a dying linked process (`link: true`) or from `exit(pid, reason)`. */

@@ -10,6 +10,7 @@ import {
   isNodeUp,
   ReceiveTimeoutError,
   UnencodableError,
+  type From,
   type Inbox,
   type Pid,
 } from '@foundation/runtime';
@@ -53,6 +54,24 @@ class Echo extends Actor<Cmd, unknown, Pid | undefined> {
   }
   override handleInfo(msg: unknown) {
     if (this.reportTo) this.send(this.reportTo, ['info', msg]);
+  }
+}
+
+/** Answers every call through ReplyHelper: it hands `from` on and returns noReply. */
+class Delegator extends Actor<unknown, string, Pid> {
+  helper!: Pid;
+  override init(helper: Pid) {
+    this.helper = helper;
+  }
+  override handleCall(_msg: unknown, from: From) {
+    this.send(this.helper, from);
+    return noReply;
+  }
+}
+
+class ReplyHelper extends Actor<From, never, undefined> {
+  override handleInfo(from: From) {
+    this.reply(from, 'answered by the helper');
   }
 }
 
@@ -115,17 +134,26 @@ describe('messages', () => {
     expect(reply.self.equals(c.whereis('far'))).toBe(true);
   });
 
-  test("a call is one frame each way: it carries its caller's monitor, which holds until the reply", async () => {
+  test("a call is one frame each way: it carries its caller's monitor, which holds until the callee's reply drops it", async () => {
     const { net, a, b, echo } = await pair();
     const monitors = async () => (await b.processInfo(echo))!.monitoredBy.map((p) => p.node);
-    await a.call(echo, 'warm', 1000);
-    await until(async () => expect(await monitors()).toEqual([])); // its demonitor has arrived
     const before = net.framesCarried;
+    await a.call(echo, 'q', 1000);
+    expect(await monitors()).toEqual([]); // dropped as the callee replied: no demonitor frame follows
     const pending = a.call(echo, 'hold', 5000);
     await until(async () => expect(await monitors()).toEqual(['a']));
-    expect(net.framesCarried - before).toBe(1); // the call, and no monitor frame before it
+    expect(net.framesCarried - before).toBe(3); // the first call and its reply, the second call
     b.exit(echo, 'gone');
     expect(((await failure(pending)) as CallExitError).reason).toBe('gone');
+  });
+
+  test('a reply given by another process than the callee leaves no monitor behind either', async () => {
+    const { a, b } = await pair();
+    const helper = b.spawn(ReplyHelper, undefined);
+    const delegator = b.spawn(Delegator, helper);
+    expect(await a.call(delegator, 'q', 1000)).toBe('answered by the helper');
+    // The caller's demonitor removes the callee's record (its reply did not).
+    await until(async () => expect((await b.processInfo(delegator))!.monitoredBy).toEqual([]));
   });
 
   test("a call to an unknown remote name or a dead remote pid rejects with 'noproc'", async () => {

@@ -50,7 +50,7 @@ const frame: fc.Arbitrary<Frame> = fc
   .oneof(
     fc.record({ t: fc.constant('msg'), to: pid, kind, msg: payload }),
     fc.record({ t: fc.constant('named'), name: fc.string({ minLength: 1 }), kind, msg: payload }),
-    fc.record({ t: fc.constant('reply'), to: pid, ref, value: payload }),
+    fc.record({ t: fc.constant('reply'), to: pid, ref, value: payload, released: fc.boolean() }),
     fc.record({ t: fc.constant('link'), from: pid, to: pid }),
     fc.record({ t: fc.constant('unlink'), from: pid, to: pid }),
     fc.record({ t: fc.constant('exit'), from: pid, to: pid, reason: payload, link: fc.boolean() }),

@@ -24,7 +24,7 @@ function isPayload(kind: number, msg: unknown): boolean {
 const guards: { [T in Frame['t']]: (f: Obj) => boolean } = {
   msg: (f) => isPid(f.to) && isKind(f.kind) && isPayload(f.kind, f.msg),
   named: (f) => isName(f.name) && isKind(f.kind) && isPayload(f.kind, f.msg),
-  reply: (f) => isPid(f.to) && isRef(f.ref) && 'value' in f,
+  reply: (f) => isPid(f.to) && isRef(f.ref) && 'value' in f && typeof f.released === 'boolean',
   link: (f) => isPid(f.from) && isPid(f.to),
   unlink: (f) => isPid(f.from) && isPid(f.to),
   exit: (f) => isPid(f.from) && isPid(f.to) && 'reason' in f && typeof f.link === 'boolean',

@@ -32,7 +32,9 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * The protocol version this build speaks. 5: a call ('msg' or 'named' of kind 2) carries its
- * caller's monitor of the callee, which the receiving node records; no 'monitor' frame precedes it.
+ * caller's monitor of the callee, which the receiving node records; no 'monitor' frame precedes
+ * it. A 'reply' says whether the callee dropped that record as it replied (`released`): then
+ * no 'demonitor' frame follows it.
  */
 export const PROTOCOL_VERSION = 5;
 

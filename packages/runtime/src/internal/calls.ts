@@ -198,13 +198,16 @@ function settle(pc: PendingCall): boolean {
   return true;
 }
 
-/** Removes a pending call's records: the caller's monitor (`watching`), the timeout, the callee's monitor. */
-function end(pc: PendingCall, watching: SlotMap<number, WatchEntry>): void {
+/**
+ * Removes a pending call's records: the caller's monitor (`watching`), the timeout, the
+ * callee's monitor — unless `released`: its reply said the callee's side dropped it already.
+ */
+function end(pc: PendingCall, watching: SlotMap<number, WatchEntry>, released = false): void {
   watching.delete(pc.ref.id);
   if (pc.$tlist !== null) pc.caller.$k.timeouts.remove(pc);
   // (A dead callee's monitor records are gone with it: its monitoredBy is null.)
   if (pc.callee !== null) pc.callee.$ext?.monitoredBy?.delete(pc.ref.id);
-  else unwatch(pc.caller.$k, pc);
+  else if (!released) unwatch(pc.caller.$k, pc);
 }
 
 /** A DOWN arrived for a pending call's monitor (already removed): the call fails with the callee's reason. */
@@ -236,23 +239,37 @@ export function refuseCall(callee: ProcessCore, envelope: CallEnvelope, reason: 
   deliverDown(k, pid, ref, callee.$pid, reason);
 }
 
-/** A reply arrived for process `p`: settles its pending call (late replies are dropped). */
-export function settleReply(p: ProcessCore, ref: Ref, value: unknown): void {
+/**
+ * A reply arrived for process `p`: settles its pending call (late replies are dropped).
+ * `released`: the callee replied itself and dropped the call's monitor on its side.
+ */
+export function settleReply(p: ProcessCore, ref: Ref, value: unknown, released = false): void {
   const watching = p.$ext?.watching;
   if (watching == null || ref.node !== p.$k.name) return;
   const pc = watching.get(ref.id);
   if (pc instanceof PendingCall && pc.ref.incarnation === ref.incarnation) {
-    end(pc, watching);
+    end(pc, watching, released);
     pc.resolve(value);
   }
 }
 
-/** Sends `value` as the reply to the call `from`, wherever its caller is. */
-export function reply(k: Kernel, from: From, value: unknown): void {
+/**
+ * Sends `value` as the reply to the call `from`, wherever its caller is. `replier`: the
+ * process answering. When it is the callee, whose record of the call's monitor its caller
+ * elsewhere would otherwise remove by a demonitor frame, it drops that record now and the
+ * reply says so (one frame per call each way, as Erlang's reply-demonitor alias does). A reply
+ * given by another process leaves the record to the caller's demonitor.
+ */
+export function reply(k: Kernel, from: From, value: unknown, replier: ProcessCore | null = null): void {
   const w = k.local(from.pid);
   if (w !== null) settleReply(w, from.ref, value);
   else if (!k.isLocal(from.pid)) {
     checkEncodable(value, 'reply');
-    k.route(from.pid, { t: 'reply', to: from.pid, ref: from.ref, value });
+    const monitors = replier?.$ext?.monitoredBy;
+    const key = monitors == null ? 0 : monitorKey(k, from.ref);
+    const released = monitors?.get(key)?.watcher.equals(from.pid) === true;
+    k.route(from.pid, { t: 'reply', to: from.pid, ref: from.ref, value, released });
+    // After the send: a reply too large to send crashes the replier, and the monitor tells its caller.
+    if (released) monitors!.delete(key);
   }
 }

@@ -141,7 +141,7 @@ function invoke(a: ActorProcess, mb: Mailbox): boolean {
     suspend(a, r, from);
     return true;
   }
-  if (from !== null && r !== noReply) reply(a.$k, from, r);
+  if (from !== null && r !== noReply) reply(a.$k, from, r, a);
   return false;
 }
 
@@ -151,7 +151,7 @@ function suspend(a: ActorProcess, r: PromiseLike<unknown>, from: From | null): v
     (v) => {
       if (a.$flags & Flag.Dead) return;
       a.$flags &= ~Flag.Suspended;
-      if (from !== null && v !== noReply) reply(a.$k, from, v);
+      if (from !== null && v !== noReply) reply(a.$k, from, v, a);
       afterTurn(a);
     },
     (e: unknown) => {

@@ -54,5 +54,5 @@ export function serveSpawn(k: Kernel, req: SpawnRequest, from: From): void {
   } catch (e) {
     r = { error: e as Error };
   }
-  reply(k, from, r);
+  reply(k, from, r, k.root);
 }

@@ -79,7 +79,7 @@ export function receiveFrame(k: Kernel, f: Frame): void {
     }
     case 'reply': {
       const w = k.local(f.to);
-      if (w !== null) settleReply(w, f.ref, f.value);
+      if (w !== null) settleReply(w, f.ref, f.value, f.released);
       return;
     }
     case 'link': {
