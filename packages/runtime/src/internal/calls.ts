@@ -173,21 +173,33 @@ function localCall(p: ProcessCore, callee: ProcessCore, target: Pid, msg: unknow
     }
   }
   const k = p.$k;
-  return new Promise((resolve, reject) => {
-    const ref = k.makeRef();
-    const pc = new PendingCall(p, ref, target, ms, resolve, reject);
-    pc.callee = callee;
-    (p.$x().watching ??= new SlotMap()).set(ref.id, pc);
-    (callee.$x().monitoredBy ??= new SlotMap()).set(ref.id, pc);
-    if (ms !== Infinity) k.timeouts.add(pc, ms);
-    const envelope: CallEnvelope = { msg, from: { pid: p.$pid, ref } };
-    try {
-      callee.$accept(Kind.Call, envelope);
-    } catch (e) {
-      settle(pc);
-      pc.reject(e as Error);
-    }
-  });
+  const promise = new Promise(captureSettlers);
+  const ref = k.makeRef();
+  const pc = new PendingCall(p, ref, target, ms, settlers.resolve!, settlers.reject!);
+  settlers.resolve = settlers.reject = null;
+  pc.callee = callee;
+  (p.$x().watching ??= new SlotMap()).set(ref.id, pc);
+  (callee.$x().monitoredBy ??= new SlotMap()).set(ref.id, pc);
+  if (ms !== Infinity) k.timeouts.add(pc, ms);
+  const envelope: CallEnvelope = { msg, from: { pid: p.$pid, ref } };
+  try {
+    callee.$accept(Kind.Call, envelope);
+  } catch (e) {
+    settle(pc);
+    pc.reject(e as Error);
+  }
+  return promise;
+}
+
+/**
+ * The settling functions of the promise `new Promise(captureSettlers)` just made. One executor
+ * shared by every call, instead of a closure per call over the call's variables: a call
+ * allocates its promise and PendingCall, and no executor with its context.
+ */
+const settlers: { resolve: ((value: unknown) => void) | null; reject: ((error: Error) => void) | null } = { resolve: null, reject: null };
+function captureSettlers(resolve: (value: unknown) => void, reject: (error: Error) => void): void {
+  settlers.resolve = resolve;
+  settlers.reject = reject;
 }
 
 /** Ends a pending call's monitor and timeout; false when it had already ended. */
@@ -270,6 +282,6 @@ export function reply(k: Kernel, from: From, value: unknown, replier: ProcessCor
     const released = monitors?.get(key)?.watcher.equals(from.pid) === true;
     k.route(from.pid, { t: 'reply', to: from.pid, ref: from.ref, value, released });
     // After the send: a reply too large to send crashes the replier, and the monitor tells its caller.
-    if (released) monitors!.delete(key);
+    if (released) monitors.delete(key);
   }
 }
