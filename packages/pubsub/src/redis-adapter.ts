@@ -35,6 +35,7 @@ class RedisAdapter implements Adapter {
   private readonly channel: string;
   private readonly nodeChannel: string;
   private down = false;
+  private stopping = false;
 
   constructor(
     private readonly host: AdapterHost,
@@ -54,7 +55,8 @@ class RedisAdapter implements Adapter {
     // The subscriber's SUBSCRIBE must wait out a reconnect: it is replayed, not refused.
     this.sub = new Redis(opts.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, connectionName: `${this.nodeChannel}:sub` });
     for (const conn of [this.pub, this.sub]) {
-      conn.on('error', (e: Error) => this.trouble(e));
+      conn.on('error', (e: Error) => this.trouble(e.message));
+      conn.on('close', () => this.trouble('connection closed'));
       conn.on('ready', () => this.back());
     }
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.received(channel, message));
@@ -92,7 +94,8 @@ class RedisAdapter implements Adapter {
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([this.sub.quit(), this.pub.quit()]);
+    this.stopping = true;
+    // Not QUIT: while Redis is away it would wait for the reconnect, and nothing is owed to it.
     this.sub.disconnect();
     this.pub.disconnect();
   }
@@ -140,10 +143,10 @@ class RedisAdapter implements Adapter {
     }
   }
 
-  private trouble(e: Error): void {
-    if (this.down) return;
+  private trouble(why: string): void {
+    if (this.down || this.stopping) return;
     this.down = true;
-    this.host.core.log('warn', `pubsub '${this.host.core.name}': Redis unreachable (${e.message}); reconnecting`);
+    this.host.core.log('warn', `pubsub '${this.host.core.name}': Redis unreachable (${why}); reconnecting`);
   }
 
   private back(): void {
