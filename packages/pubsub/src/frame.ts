@@ -9,7 +9,9 @@ import { parseTopic } from './topic.js';
 export interface BroadcastFrame {
   /** The PubSub's name (both ends run a PubSub of that name). */
   readonly pubsub: string;
+  /** The topic broadcast to (literal). */
   readonly topic: string;
+  /** What subscribers get. */
   readonly message: unknown;
   /** The `broadcastFrom` publisher, not delivered to. */
   readonly from: Pid | null;

@@ -6,7 +6,7 @@
 export { PubSub, type PubSubOptions, type SubscribeOptions, type BroadcastOptions } from './pubsub.js';
 export { clusterAdapter, clusterScope } from './cluster-adapter.js';
 export { redisAdapter, type RedisAdapterOptions } from './redis-adapter.js';
-export type { Adapter, AdapterFactory, AdapterHost } from './adapter.js';
+export type { AdapterFactory } from './adapter.js';
 export { plainDispatcher, withTopic, type Dispatcher, type Dispatch, type Subscriber, type TopicMessage } from './dispatcher.js';
 export { parseTopic, canonicalPattern, isWildcard, MAX_TOPIC_LENGTH } from './topic.js';
 export type { BroadcastFrame } from './frame.js';

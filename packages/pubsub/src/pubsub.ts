@@ -1,6 +1,7 @@
 import {
   InvalidArgumentError,
   StoppedError,
+  UnknownNameError,
   checkEncodable,
   checkKnownOptions,
   isPid,
@@ -120,11 +121,11 @@ export class PubSub {
     return ps;
   }
 
-  /** The running PubSub `name` on `ctx`'s node (UnknownNameError-like StoppedError when none). */
+  /** The running PubSub `name` on `ctx`'s node, calling from `ctx`; UnknownNameError (naming its server, `pubsub:<name>`) when none runs. */
   static of(ctx: ProcessContext, name: string): PubSub {
     const node = nodeOf(ctx, 'PubSub.of');
     const ps = running.get(node)?.get(name);
-    if (ps === undefined || !ps.alive) throw new StoppedError(`pubsub '${name}'`);
+    if (ps === undefined || !ps.alive) throw new UnknownNameError(serverName(name));
     if (ps.ctx === ctx) return ps;
     const send = (to: Pid | { name: string; node: string }, msg: unknown): void => ctx.send(to, msg as never);
     return new PubSub(ps.core, ps.pid, ps.adapter, ctx, send);

@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { InvalidArgumentError, UnencodableError, UnknownOptionError, type Pid } from '@foundation/runtime';
+import { AlreadyRegisteredError, InvalidArgumentError, StoppedError, UnencodableError, UnknownNameError, UnknownOptionError, type Pid } from '@foundation/runtime';
 import {
   InvalidPatternError,
   InvalidTopicError,
+  PubSub,
   UnknownDispatcherError,
   withTopic,
   type Dispatcher,
-  type PubSub,
 } from '@foundation/pubsub';
 import { Forwarder, Idle, clusterFlavour, failure, reaches, redisFlavour, until } from './support.js';
 
@@ -180,5 +180,35 @@ describe.each([clusterFlavour, redisFlavour])('PubSub over the $kind adapter', (
     await a!.broadcast('t', 2);
     expect(await inbox.receive(undefined, 2000)).toBe(2);
     expect(a!.alive).toBe(true);
+  });
+});
+
+describe('PubSub.start, of and stop', () => {
+  test('options are checked: unknown keys, a missing name, a wrong adapter', async () => {
+    const [ps] = await clusterFlavour.cluster(['a']);
+    const node = ps!.node;
+    expect(await failure(PubSub.start(node, { name: 'x', adaptr: 1 } as never))).toBeInstanceOf(UnknownOptionError);
+    expect(await failure(PubSub.start(node, {} as never))).toBeInstanceOf(InvalidArgumentError);
+    expect(await failure(PubSub.start(node, { name: 'x', adapter: 'redis' as never }))).toBeInstanceOf(InvalidArgumentError);
+    expect(await failure(PubSub.start(node, { name: 'x', dispatchers: { d: 1 as never } }))).toBeInstanceOf(InvalidArgumentError);
+    expect(await failure(PubSub.start(node, { name: 'ps' }))).toBeInstanceOf(AlreadyRegisteredError);
+  });
+
+  test('of gives the running PubSub; after stop, of and every call fail with named errors', async () => {
+    const [ps] = await clusterFlavour.cluster(['a']);
+    const node = ps!.node;
+    const inbox = node.inbox();
+    expect(PubSub.of(node, 'ps')).toBe(ps);
+    const viaInbox = PubSub.of(inbox, 'ps');
+    await viaInbox.subscribe(inbox.self, 't');
+    await ps!.broadcast('t', 1);
+    expect(await inbox.receive(undefined, 2000)).toBe(1);
+    await ps!.stop();
+    expect(ps!.alive).toBe(false);
+    expect(() => PubSub.of(node, 'ps')).toThrow(UnknownNameError);
+    expect(await failure(ps!.broadcast('t', 1))).toBeInstanceOf(StoppedError);
+    expect(await failure(ps!.subscribe(inbox.self, 't'))).toBeInstanceOf(StoppedError);
+    expect(() => ps!.localBroadcast('t', 1)).toThrow(StoppedError);
+    await ps!.stop(); // twice is fine
   });
 });
