@@ -22,14 +22,14 @@ function basic(text: unknown, field: string): string[] {
 
 /** The segments of a topic that is broadcast to; InvalidTopicError when it is not a literal topic. */
 export function parseTopic(text: unknown, field: string): string[] {
-  const segments = basic(text, field);
-  for (const s of segments) {
-    if (s.includes('*') || s.includes('#')) {
-      throw new InvalidTopicError(field, "must be a literal topic ('*' and '#' are for subscriptions)", text);
-    }
-  }
-  return segments;
+  // One scan of the string on the path every broadcast takes; the detailed checks only on failure.
+  if (typeof text === 'string' && text.length > 0 && text.length <= MAX_TOPIC_LENGTH && !BAD_TOPIC.test(text)) return text.split('.');
+  basic(text, field);
+  throw new InvalidTopicError(field, "must be a literal topic ('*' and '#' are for subscriptions)", text);
 }
+
+/** A wildcard character anywhere, or an empty segment (leading, trailing or doubled dot). */
+const BAD_TOPIC = /[*#]|^\.|\.$|\.\./;
 
 /**
  * A subscription's pattern in its canonical form (`#.#` and `#.#.#` are `#`: the same topics
