@@ -27,10 +27,31 @@ import { createServer, connect } from 'node:net';
 import { Actor, Node, encode, type Pid } from '@foundation/runtime';
 import { mesh } from '@foundation/cluster';
 import { PubSub, redisAdapter } from '@foundation/pubsub';
-import { RUNS, WARMUP, collectGarbage, emit, log, median, nextImmediate, now, rate, waitQuiescent, type Result, type Sample } from './lib/harness.js';
+import {
+  RUNS,
+  WARMUP,
+  collectGarbage,
+  emit,
+  log,
+  median,
+  nextImmediate,
+  now,
+  rate,
+  waitQuiescent,
+  type Result,
+  type Sample,
+} from './lib/harness.js';
 
 // ioredis is a dependency of the pubsub package, not of the workspace root: load it from there.
-const { Redis } = createRequire(new URL('../packages/pubsub/package.json', import.meta.url))('ioredis') as typeof import('ioredis');
+interface RedisClient {
+  subscribe(channel: string): Promise<unknown>;
+  publish(channel: string, message: Buffer): Promise<number>;
+  on(event: 'messageBuffer', cb: () => void): unknown;
+  disconnect(): void;
+}
+const { Redis } = createRequire(new URL('../packages/pubsub/package.json', import.meta.url))('ioredis') as {
+  Redis: new (url: string) => RedisClient;
+};
 
 interface Impl {
   impl: string;
@@ -185,7 +206,7 @@ async function clusterBroadcast(): Promise<void> {
     for (const n of nodes) await node.connect(n.url);
     nodes.push(node);
   }
-  const [a, b, c] = nodes as [Node, Node, Node];
+  const [, b, c] = nodes as [Node, Node, Node];
   const [pa, pb, pc] = await Promise.all(nodes.map((n) => PubSub.start(n, { name: 'bench' })));
   const PER_NODE = 1000;
   const N = 2000;
@@ -217,9 +238,21 @@ async function clusterBroadcast(): Promise<void> {
   await one;
   const after = pa!.stats();
   emit({ workload: 'pubsub-cluster', impl: 'foundation-mesh', unit: 'deliveries/s', median: median(rates), runs: rates });
-  emit({ workload: 'pubsub-cluster-frames', impl: 'foundation-mesh', unit: 'frames/broadcast (2 nodes with subscribers)', median: median(frames), runs: frames });
+  emit({
+    workload: 'pubsub-cluster-frames',
+    impl: 'foundation-mesh',
+    unit: 'frames/broadcast (2 nodes with subscribers)',
+    median: median(frames),
+    runs: frames,
+  });
   const single = (after.framesSent - before.framesSent) / (after.broadcasts - before.broadcasts);
-  emit({ workload: 'pubsub-cluster-frames-one-node', impl: 'foundation-mesh', unit: 'frames/broadcast (1 node with subscribers)', median: single, runs: [single] });
+  emit({
+    workload: 'pubsub-cluster-frames-one-node',
+    impl: 'foundation-mesh',
+    unit: 'frames/broadcast (1 node with subscribers)',
+    median: single,
+    runs: [single],
+  });
   for (const p of [pa, pb, pc]) await p!.stop();
   for (const n of nodes) await n.stop();
 }
@@ -234,7 +267,9 @@ async function freePort(): Promise<number> {
 
 async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   for (let i = 0; ; i++) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1');
@@ -281,7 +316,9 @@ async function redisAlone(url: string): Promise<Sample> {
   const pub = new Redis(url);
   const sub = new Redis(url);
   await sub.subscribe('bench:alone');
-  const frame = Buffer.from(encode({ pubsub: 'bench', topic: 'room.lobby', message: { i: 0 }, from: null, dispatcher: null, origin: 'ra' }));
+  const frame = Buffer.from(
+    encode({ pubsub: 'bench', topic: 'room.lobby', message: { i: 0 }, from: null, dispatcher: null, origin: 'ra' }),
+  );
   let got = 0;
   const done = new Promise<void>((resolve) =>
     sub.on('messageBuffer', () => {

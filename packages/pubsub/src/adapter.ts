@@ -27,9 +27,17 @@ export interface Adapter {
    * Hands `frame` to every other node that has a subscriber for it. Whatever it does
    * synchronously is ordered with the caller's other sends; a rejection means no node got it.
    */
-  broadcast(frame: BroadcastFrame, segments: readonly string[], send: (to: Pid | { name: string; node: string }, msg: unknown) => void): void | Promise<void>;
+  broadcast(
+    frame: BroadcastFrame,
+    segments: readonly string[],
+    send: (to: Pid | { name: string; node: string }, msg: unknown) => void,
+  ): void | Promise<void>;
   /** Hands `frame` to the PubSub of the node `nodeName` (not this node). */
-  direct(nodeName: string, frame: BroadcastFrame, send: (to: Pid | { name: string; node: string }, msg: unknown) => void): void | Promise<void>;
+  direct(
+    nodeName: string,
+    frame: BroadcastFrame,
+    send: (to: Pid | { name: string; node: string }, msg: unknown) => void,
+  ): void | Promise<void>;
   /** A message the server got that is not its own (the adapter's events); true when taken. */
   onInfo(msg: unknown): boolean;
   /** The other nodes a broadcast to the topic `segments` sends a frame to now. */

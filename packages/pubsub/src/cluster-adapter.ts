@@ -37,7 +37,9 @@ class ClusterAdapter implements Adapter {
   }
 
   async unsubscribed(pattern: string): Promise<void> {
-    await this.pg!.leave(pattern, this.host.server);
+    // After stop (or the node's shutdown, which may stop the scope first) no one is left to tell.
+    if (this.pg?.alive !== true) return;
+    await this.pg.leave(pattern, this.host.server);
   }
 
   broadcast(frame: BroadcastFrame, segments: readonly string[], send: Send): void {

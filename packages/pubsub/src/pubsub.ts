@@ -48,7 +48,6 @@ const START_OPTIONS = ['name', 'adapter', 'dispatchers', 'logger'];
 const SUBSCRIBE_OPTIONS = ['metadata'];
 const BROADCAST_OPTIONS = ['dispatcher'];
 
-// eslint-disable-next-line no-console
 const defaultLogger: PubSubLogger = (level, msg) => console.warn(`[${level}] ${msg}`);
 
 const running = new WeakMap<Node, Map<string, PubSub>>();
@@ -93,11 +92,13 @@ export class PubSub {
     checkKnownOptions('PubSub.start', opts, START_OPTIONS);
     if (opts === undefined) throw new InvalidArgumentError('PubSub.start options', 'an object with a name', opts);
     const { name, adapter = clusterAdapter(), dispatchers = {}, logger = defaultLogger } = opts;
-    if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('PubSub.start option name', 'a non-empty string', name);
+    if (typeof name !== 'string' || name.length === 0)
+      throw new InvalidArgumentError('PubSub.start option name', 'a non-empty string', name);
     if (typeof adapter !== 'object' || adapter === null || typeof adapter.create !== 'function') {
       throw new InvalidArgumentError('PubSub.start option adapter', 'clusterAdapter() or redisAdapter(...)', adapter);
     }
-    if (typeof dispatchers !== 'object' || dispatchers === null) throw new InvalidArgumentError('PubSub.start option dispatchers', 'an object of functions', dispatchers);
+    if (typeof dispatchers !== 'object' || dispatchers === null)
+      throw new InvalidArgumentError('PubSub.start option dispatchers', 'an object of functions', dispatchers);
     for (const [k, d] of Object.entries(dispatchers)) {
       if (typeof d !== 'function') throw new InvalidArgumentError(`PubSub.start option dispatchers.${k}`, 'a function', d);
     }
@@ -113,10 +114,10 @@ export class PubSub {
       await stopProcess(ctx, pid);
       throw e;
     }
-    const send = (to: Pid | { name: string; node: string }, msg: unknown): void => ctx.send(to, msg as never);
+    const send = (to: Pid | { name: string; node: string }, msg: unknown): void => ctx.send(to, msg);
     const ps = new PubSub(core, pid, a, ctx, send);
     let byName = running.get(node);
-    if (byName === undefined) running.set(node, (byName = new Map()));
+    if (byName === undefined) running.set(node, (byName = new Map<string, PubSub>()));
     byName.set(name, ps);
     return ps;
   }
@@ -127,7 +128,7 @@ export class PubSub {
     const ps = running.get(node)?.get(name);
     if (ps === undefined || !ps.alive) throw new UnknownNameError(serverName(name));
     if (ps.ctx === ctx) return ps;
-    const send = (to: Pid | { name: string; node: string }, msg: unknown): void => ctx.send(to, msg as never);
+    const send = (to: Pid | { name: string; node: string }, msg: unknown): void => ctx.send(to, msg);
     return new PubSub(ps.core, ps.pid, ps.adapter, ctx, send);
   }
 
@@ -155,7 +156,8 @@ export class PubSub {
   async subscribe(pid: Pid, topic: string, opts?: SubscribeOptions): Promise<void> {
     this.checkSubscriber(pid, 'subscribe(pid, topic)');
     const pattern = canonicalPattern(topic, 'subscribe(pid, topic): topic');
-    checkKnownOptions('subscribe', opts as unknown, SUBSCRIBE_OPTIONS);
+    const given: unknown = opts;
+    checkKnownOptions('subscribe', given, SUBSCRIBE_OPTIONS);
     await this.write({ op: 'subscribe', pid, pattern, metadata: opts?.metadata });
   }
 
@@ -263,7 +265,8 @@ export class PubSub {
   }
 
   private dispatcherOf(opts: BroadcastOptions | undefined): string | null {
-    checkKnownOptions('broadcast', opts as unknown, BROADCAST_OPTIONS);
+    const given: unknown = opts;
+    checkKnownOptions('broadcast', given, BROADCAST_OPTIONS);
     const d = opts?.dispatcher;
     if (d === undefined) return null;
     if (!this.core.dispatchers.has(d)) throw new UnknownDispatcherError(String(d), [...this.core.dispatchers.keys()]);
@@ -272,7 +275,8 @@ export class PubSub {
 
   private checkSubscriber(pid: Pid, where: string): void {
     if (!isPid(pid)) throw new InvalidArgumentError(`${where}: pid`, 'a Pid', pid);
-    if (pid.node !== this.core.node.name) throw new InvalidArgumentError(`${where}: pid`, `a process of this node (${this.core.node.name})`, pid);
+    if (pid.node !== this.core.node.name)
+      throw new InvalidArgumentError(`${where}: pid`, `a process of this node (${this.core.node.name})`, pid);
   }
 
   private checkAlive(): void {

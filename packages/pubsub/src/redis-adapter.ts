@@ -53,7 +53,12 @@ class RedisAdapter implements Adapter {
     };
     this.pub = new Redis(opts.url, { ...common, connectionName: `${this.nodeChannel}:pub` });
     // The subscriber's SUBSCRIBE must wait out a reconnect: it is replayed, not refused.
-    this.sub = new Redis(opts.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, connectionName: `${this.nodeChannel}:sub` });
+    this.sub = new Redis(opts.url, {
+      ...common,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      connectionName: `${this.nodeChannel}:sub`,
+    });
     for (const conn of [this.pub, this.sub]) {
       conn.on('error', (e: Error) => this.trouble(e.message));
       conn.on('close', () => this.trouble('connection closed'));
@@ -133,7 +138,7 @@ class RedisAdapter implements Adapter {
       const { frame, segments } = parsed;
       if (ch === this.channel && frame.origin === core.node.name) return;
       core.stats.framesReceived++;
-      const send = (pid: Pid, msg: unknown): void => core.node.send(pid, msg as never);
+      const send = (pid: Pid, msg: unknown): void => core.node.send(pid, msg);
       if (!core.deliver(send, frame.topic, segments, frame.message, frame.from, frame.dispatcher)) {
         core.stats.framesDropped++;
         core.log('warn', `pubsub '${core.name}': dropped a broadcast for unknown dispatcher '${String(frame.dispatcher)}'`);
@@ -161,16 +166,19 @@ export function redisAdapter(opts: RedisAdapterOptions = {}): AdapterFactory {
   checkKnownOptions('redisAdapter', opts, KNOWN);
   const o = opts as RedisAdapterOptions;
   const url = o.url ?? 'redis://127.0.0.1:6379';
-  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) throw new InvalidArgumentError('redisAdapter option url', 'a redis:// or rediss:// URL', url);
+  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url))
+    throw new InvalidArgumentError('redisAdapter option url', 'a redis:// or rediss:// URL', url);
   const channelPrefix = o.channelPrefix ?? 'foundation:pubsub';
-  if (typeof channelPrefix !== 'string' || channelPrefix.length === 0) throw new InvalidArgumentError('redisAdapter option channelPrefix', 'a non-empty string', channelPrefix);
+  if (typeof channelPrefix !== 'string' || channelPrefix.length === 0)
+    throw new InvalidArgumentError('redisAdapter option channelPrefix', 'a non-empty string', channelPrefix);
   const reconnectMaxMs = o.reconnectMaxMs ?? 1000;
   const connectTimeoutMs = o.connectTimeoutMs ?? 5000;
   for (const [k, v] of [
     ['reconnectMaxMs', reconnectMaxMs],
     ['connectTimeoutMs', connectTimeoutMs],
   ] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new InvalidArgumentError(`redisAdapter option ${k}`, 'a positive number of ms', v);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+      throw new InvalidArgumentError(`redisAdapter option ${k}`, 'a positive number of ms', v);
   }
   const full = { url, channelPrefix, reconnectMaxMs, connectTimeoutMs };
   return { kind: 'redis', create: (host) => new RedisAdapter(host, full) };

@@ -61,8 +61,14 @@ describe('the cluster adapter over a 3-node mesh', () => {
     const [a, b] = await clusterFlavour.cluster(['a', 'b']);
     const ib = b!.node.inbox();
     await b!.subscribe(ib.self, 't');
-    a!.node.send({ name: serverName('ps'), node: 'b' }, { pubsub: 'ps', topic: 'a..b', message: 1, from: null, dispatcher: null, origin: 'a' });
-    a!.node.send({ name: serverName('ps'), node: 'b' }, { pubsub: 'ps', topic: 't', message: 2, from: 'not a pid', dispatcher: null, origin: 'a' });
+    a!.node.send(
+      { name: serverName('ps'), node: 'b' },
+      { pubsub: 'ps', topic: 'a..b', message: 1, from: null, dispatcher: null, origin: 'a' },
+    );
+    a!.node.send(
+      { name: serverName('ps'), node: 'b' },
+      { pubsub: 'ps', topic: 't', message: 2, from: 'not a pid', dispatcher: null, origin: 'a' },
+    );
     await until(() => expect(b!.stats().framesDropped).toBe(2));
     await until(() => expect(a!.nodesFor('t')).toEqual(['b']));
     await a!.broadcast('t', 'fine');
@@ -71,8 +77,14 @@ describe('the cluster adapter over a 3-node mesh', () => {
 
   test('PubSubs of different names do not hear each other; stop leaves the others', async () => {
     const [na, nb] = await meshNodes(['a', 'b']);
-    const one = [await startPubSub(na!, 'one', clusterAdapter(), new LogLines()), await startPubSub(nb!, 'one', clusterAdapter(), new LogLines())];
-    const two = [await startPubSub(na!, 'two', clusterAdapter(), new LogLines()), await startPubSub(nb!, 'two', clusterAdapter(), new LogLines())];
+    const one = [
+      await startPubSub(na!, 'one', clusterAdapter(), new LogLines()),
+      await startPubSub(nb!, 'one', clusterAdapter(), new LogLines()),
+    ];
+    const two = [
+      await startPubSub(na!, 'two', clusterAdapter(), new LogLines()),
+      await startPubSub(nb!, 'two', clusterAdapter(), new LogLines()),
+    ];
     const inbox = nb!.inbox();
     await one[1]!.subscribe(inbox.self, 't');
     await until(() => expect(one[0]!.nodesFor('t')).toEqual(['b']));

@@ -1,13 +1,14 @@
 import { describe, expect, test } from 'vitest';
-import { AlreadyRegisteredError, InvalidArgumentError, StoppedError, UnencodableError, UnknownNameError, UnknownOptionError, type Pid } from '@foundation/runtime';
 import {
-  InvalidPatternError,
-  InvalidTopicError,
-  PubSub,
-  UnknownDispatcherError,
-  withTopic,
-  type Dispatcher,
-} from '@foundation/pubsub';
+  AlreadyRegisteredError,
+  InvalidArgumentError,
+  StoppedError,
+  UnencodableError,
+  UnknownNameError,
+  UnknownOptionError,
+  type Pid,
+} from '@foundation/runtime';
+import { InvalidPatternError, InvalidTopicError, PubSub, UnknownDispatcherError, withTopic, type Dispatcher } from '@foundation/pubsub';
 import { Forwarder, Idle, clusterFlavour, failure, reaches, redisFlavour, until } from './support.js';
 
 /** The behaviour suite: every test runs against both adapters. */

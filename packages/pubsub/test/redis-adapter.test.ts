@@ -49,7 +49,13 @@ describe('the Redis adapter against a real redis-server', () => {
   test('start fails with PubSubUnavailableError when Redis cannot be reached', async () => {
     const node = await soloNode('a');
     const port = await freePort();
-    const e = await failure(PubSub.start(node, { name: 'ps', adapter: redisAdapter({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 500 }), logger: () => {} }));
+    const e = await failure(
+      PubSub.start(node, {
+        name: 'ps',
+        adapter: redisAdapter({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 500 }),
+        logger: () => {},
+      }),
+    );
     expect(e).toBeInstanceOf(PubSubUnavailableError);
     expect(node.whereis('pubsub:ps')).toBeUndefined();
   });

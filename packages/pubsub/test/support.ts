@@ -50,7 +50,13 @@ export async function meshNode(name: string, peers: string[] = []): Promise<Node
 /** `n` mesh nodes, each connected to every other. */
 export async function meshNodes(names: string[]): Promise<Node[]> {
   const nodes: Node[] = [];
-  for (const name of names) nodes.push(await meshNode(name, nodes.map((n) => n.url)));
+  for (const name of names)
+    nodes.push(
+      await meshNode(
+        name,
+        nodes.map((n) => n.url),
+      ),
+    );
   for (const n of nodes) await until(() => expect(n.nodes().length).toBe(names.length - 1));
   return nodes;
 }
@@ -82,7 +88,9 @@ export class RedisServer {
 
   /** Starts the server (again) on its port and waits until it takes connections. */
   async restart(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     this.child = child;
     await until(() => canConnect(this.port), 10_000);
   }
@@ -147,7 +155,10 @@ export const redisFlavour: Flavour = {
 /** Waits until a broadcast to `topic` from `from` would reach a subscriber on every node of `on` (the cluster adapter learns of remote subscriptions a moment later). */
 export async function reaches(flavour: Flavour, from: PubSub, topic: string, on: PubSub[]): Promise<void> {
   if (flavour.kind === 'redis') return;
-  const want = on.filter((p) => p !== from).map((p) => p.node.name).sort();
+  const want = on
+    .filter((p) => p !== from)
+    .map((p) => p.node.name)
+    .sort();
   await until(() => expect(from.nodesFor(topic)).toEqual(expect.arrayContaining(want)));
 }
 

@@ -18,7 +18,9 @@ function matches(pattern: readonly string[], topic: readonly string[]): boolean 
 // A small alphabet, so that patterns and topics often meet.
 const word = fc.constantFrom('a', 'b', 'c');
 const topic = fc.array(word, { minLength: 1, maxLength: 5 });
-const pattern = fc.array(fc.oneof(word, fc.constant('*'), fc.constant('#')), { minLength: 1, maxLength: 5 }).map((s) => canonicalPattern(s.join('.'), 'p'));
+const pattern = fc
+  .array(fc.oneof(word, fc.constant('*'), fc.constant('#')), { minLength: 1, maxLength: 5 })
+  .map((s) => canonicalPattern(s.join('.'), 'p'));
 
 describe('the pattern trie', () => {
   test('a topic matches exactly the patterns the reference matcher says, each once', () => {
@@ -37,21 +39,29 @@ describe('the pattern trie', () => {
 
   test('removing patterns leaves exactly the others matching, and an emptied trie holds nothing', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(pattern, { maxLength: 30 }), fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }), fc.array(topic, { maxLength: 10 }), (patterns, drop, topics) => {
-        const trie = new PatternTrie<string>();
-        for (const p of patterns) trie.getOrCreate(p, () => p);
-        const kept = patterns.filter((p, i) => {
-          if (!drop[i]) return true;
-          expect(trie.delete(p)).toBe(true);
-          return false;
-        });
-        expect(trie.size).toBe(kept.length);
-        for (const t of topics) expect(trie.match(t).sort()).toEqual(kept.filter((p) => matches(p.split('.'), t)).sort());
-        for (const p of kept) trie.delete(p);
-        expect(trie.size).toBe(0);
-        expect((trie as unknown as { root: { children?: Map<string, unknown>; star?: unknown; hash?: unknown } }).root).toMatchObject({ star: undefined, hash: undefined });
-        expect((trie as unknown as { root: { children?: Map<string, unknown> } }).root.children?.size ?? 0).toBe(0);
-      }),
+      fc.property(
+        fc.uniqueArray(pattern, { maxLength: 30 }),
+        fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }),
+        fc.array(topic, { maxLength: 10 }),
+        (patterns, drop, topics) => {
+          const trie = new PatternTrie<string>();
+          for (const p of patterns) trie.getOrCreate(p, () => p);
+          const kept = patterns.filter((p, i) => {
+            if (!drop[i]) return true;
+            expect(trie.delete(p)).toBe(true);
+            return false;
+          });
+          expect(trie.size).toBe(kept.length);
+          for (const t of topics) expect(trie.match(t).sort()).toEqual(kept.filter((p) => matches(p.split('.'), t)).sort());
+          for (const p of kept) trie.delete(p);
+          expect(trie.size).toBe(0);
+          expect((trie as unknown as { root: { children?: Map<string, unknown>; star?: unknown; hash?: unknown } }).root).toMatchObject({
+            star: undefined,
+            hash: undefined,
+          });
+          expect((trie as unknown as { root: { children?: Map<string, unknown> } }).root.children?.size ?? 0).toBe(0);
+        },
+      ),
       { numRuns: 200 },
     );
   });

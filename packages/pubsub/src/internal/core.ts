@@ -63,7 +63,8 @@ export class PubSubCore {
     if (subscribers.length === 0) return true;
     try {
       custom({ subscribers, from: from ?? undefined, topic, message, send });
-      if (dispatcher === null) this.stats.deliveries += subscribers.length - (from !== null && subscribers.some((s) => s.pid.equals(from)) ? 1 : 0);
+      if (dispatcher === null)
+        this.stats.deliveries += subscribers.length - (from !== null && subscribers.some((s) => s.pid.equals(from)) ? 1 : 0);
     } catch (e) {
       this.log('error', `pubsub '${this.name}': dispatcher '${dispatcher}' threw on topic '${topic}': ${String(e)}`);
     }

@@ -35,7 +35,8 @@ export class SubscriptionTable {
   /** Removes one subscription; `removed` false when there was none. */
   remove(pid: Pid, pattern: string): { removed: boolean; patternGone: boolean; ref: Ref | undefined; pidGone: boolean } {
     const holder = this.holders.get(pid.key);
-    if (holder === undefined || !holder.patterns.delete(pattern)) return { removed: false, patternGone: false, ref: undefined, pidGone: false };
+    if (holder === undefined || !holder.patterns.delete(pattern))
+      return { removed: false, patternGone: false, ref: undefined, pidGone: false };
     const patternGone = this.dropFromPattern(pid, pattern);
     const pidGone = holder.patterns.size === 0;
     if (pidGone) this.holders.delete(pid.key);

@@ -63,7 +63,13 @@ export class PatternTrie<V> {
     if (at === undefined) return false;
     this.exact.delete(pattern);
     at.value = undefined;
-    while (at.parent !== undefined && at.value === undefined && at.star === undefined && at.hash === undefined && (at.children?.size ?? 0) === 0) {
+    while (
+      at.parent !== undefined &&
+      at.value === undefined &&
+      at.star === undefined &&
+      at.hash === undefined &&
+      (at.children?.size ?? 0) === 0
+    ) {
       const parent: TrieNode<V> = at.parent;
       if (at.segment === '*') parent.star = undefined;
       else if (at.segment === '#') parent.hash = undefined;
