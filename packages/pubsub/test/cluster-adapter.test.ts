@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { LogLines, clusterFlavour, meshNodes, startPubSub, until } from './support.js';
+import { Idle, LogLines, clusterFlavour, meshNodes, startPubSub, until } from './support.js';
 import { clusterAdapter, clusterScope } from '@foundation/pubsub';
 import { serverName } from '../src/internal/server.js';
 
@@ -73,6 +73,18 @@ describe('the cluster adapter over a 3-node mesh', () => {
     await until(() => expect(a!.nodesFor('t')).toEqual(['b']));
     await a!.broadcast('t', 'fine');
     expect(await ib.receive(undefined, 3000)).toBe('fine');
+  });
+
+  test('a node stopping with live subscribers logs nothing', async () => {
+    const [na] = await meshNodes(['a']);
+    const log = new LogLines();
+    const ps = await startPubSub(na!, 'ps', clusterAdapter(), log);
+    for (let n = 0; n < 3; n++) {
+      const pid = na!.spawn(Idle, undefined);
+      for (let i = 0; i < 3; i++) await ps.subscribe(pid, `t${n}.${i}`);
+    }
+    await na!.stop();
+    expect(log.lines).toEqual([]);
   });
 
   test('PubSubs of different names do not hear each other; stop leaves the others', async () => {
