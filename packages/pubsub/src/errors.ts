@@ -52,3 +52,15 @@ export class PubSubUnavailableError extends taggedError('PubSubUnavailableError'
     super(`pubsub '${pubsub}' cannot broadcast now: ${reason}`);
   }
 }
+
+/** `track` of a (process, topic, key) that is tracked already (Phoenix's `already_tracked`): use `update`. */
+export class AlreadyTrackedError extends taggedError('AlreadyTrackedError') {
+  constructor(
+    readonly presence: string,
+    readonly topic: string,
+    readonly key: string,
+    readonly pid: unknown,
+  ) {
+    super(`presence '${presence}': ${String(pid)} is already tracked under key '${key}' of topic '${topic}' (use update)`);
+  }
+}

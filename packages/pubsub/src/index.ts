@@ -11,4 +11,6 @@ export { plainDispatcher, withTopic, type Dispatcher, type Dispatch, type Subscr
 export { parseTopic, canonicalPattern, isWildcard, MAX_TOPIC_LENGTH } from './topic.js';
 export type { BroadcastFrame } from './frame.js';
 export type { PubSubLogger, PubSubStats } from './internal/core.js';
-export { InvalidTopicError, InvalidPatternError, UnknownDispatcherError, PubSubUnavailableError } from './errors.js';
+export { InvalidTopicError, InvalidPatternError, UnknownDispatcherError, PubSubUnavailableError, AlreadyTrackedError } from './errors.js';
+export { Presence, type PresenceOptions } from './presence.js';
+export { isPresenceDiff, type PresenceDiff, type PresenceEntry } from './presence-diff.js';
