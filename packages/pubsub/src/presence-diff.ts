@@ -24,7 +24,8 @@ export interface PresenceDiff<M = unknown> {
 export function isPresenceDiff(msg: unknown): msg is PresenceDiff {
   if (typeof msg !== 'object' || msg === null) return false;
   const m = msg as Record<string, unknown>;
-  const entries = (x: unknown) =>
-    Array.isArray(x) && x.every((e) => typeof e === 'object' && e !== null && typeof e.key === 'string' && isPid(e.pid));
+  const entry = (e: unknown) =>
+    typeof e === 'object' && e !== null && typeof (e as PresenceEntry).key === 'string' && isPid((e as PresenceEntry).pid);
+  const entries = (x: unknown) => Array.isArray(x) && x.every(entry);
   return typeof m.presenceDiff === 'string' && typeof m.topic === 'string' && entries(m.joins) && entries(m.leaves);
 }
