@@ -3,7 +3,8 @@
  * node `a` (this process) starts `b` and `c` as child processes that join it through a static
  * peer list. On each node a Member actor subscribes to `room.lobby`, and to `room.side.*` (broadcast
  * there with the `withTopic` dispatcher, so the topic comes along); each says three lines with `broadcastFrom` (so
- * it does not hear itself), and prints what the others said, in each speaker's order. Once every
+ * it does not hear itself), and prints what the others said, in each speaker's order. Presence
+ * tracks each member in the lobby: every member is told who joins (and would be told who left). Once every
  * member has heard all six lines of the other two it says so on `room.done`; once `a` has heard
  * that from everyone, it stops the children and exits.
  *
@@ -13,7 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Actor, Node, type Inbox, type Pid } from '@foundation/runtime';
 import { mesh, staticPeers } from '@foundation/cluster';
-import { PubSub, withTopic, type TopicMessage } from '@foundation/pubsub';
+import { Presence, PubSub, isPresenceDiff, withTopic, type TopicMessage } from '@foundation/pubsub';
 
 const COOKIE = 'chat-example';
 const NODES = ['a', 'b', 'c'];
@@ -35,6 +36,12 @@ class Member extends Actor<never, never, { report: Pid }> {
   }
 
   override handleInfo(msg: unknown): void {
+    if (isPresenceDiff(msg)) {
+      // Who came and went, as Phoenix.Presence tells it (a member's own join included).
+      for (const e of msg.joins) console.log(`[${this.node.name}] + ${e.key} is here`);
+      for (const e of msg.leaves) console.log(`[${this.node.name}] - ${e.key} left`);
+      return;
+    }
     if (isTopicMessage(msg)) {
       // The side rooms, delivered with their topic (the `withTopic` dispatcher).
       console.log(`[${this.node.name}] (mod) ${msg.topic}: ${JSON.stringify(msg.message)}`);
@@ -49,14 +56,16 @@ class Member extends Actor<never, never, { report: Pid }> {
 const isTopicMessage = (m: unknown): m is TopicMessage => typeof m === 'object' && m !== null && 'topic' in m && 'message' in m;
 
 /** Joins the room on `node`, waits until every other node's member is subscribed, then talks. */
-async function chat(node: Node): Promise<{ ps: PubSub; heard: Promise<unknown>; done: Inbox }> {
+async function chat(node: Node): Promise<{ ps: PubSub; presence: Presence; heard: Promise<unknown>; done: Inbox }> {
   const ps = await PubSub.start(node, { name: 'chat', dispatchers: { withTopic } });
+  const presence = await Presence.start(node, { name: 'chat', pubsub: ps });
   const inbox = node.inbox();
   const done = node.inbox();
   await ps.subscribe(done.self, 'room.done');
   const member = node.spawn(Member, { report: inbox.self });
   await ps.subscribe(member, 'room.lobby');
   await ps.subscribe(member, 'room.side.*', { metadata: 'moderation' });
+  await presence.track(member, 'room.lobby', `member@${node.name}`, { since: Date.now() });
   const others = NODES.filter((n) => n !== node.name);
   while (ps.nodesFor('room.lobby').length < others.length || ps.nodesFor('room.done').length < others.length) {
     await new Promise((r) => setTimeout(r, 10));
@@ -65,7 +74,7 @@ async function chat(node: Node): Promise<{ ps: PubSub; heard: Promise<unknown>; 
     await ps.broadcastFrom(member, 'room.lobby', { who: node.name, n, text: `hello from ${node.name}, line ${n}` });
   await ps.broadcast(`room.side.${node.name}`, `${node.name} was here`, { dispatcher: 'withTopic' });
   const heard = inbox.receive((m) => m === 'heard everyone', 30_000).then(() => ps.broadcast('room.done', node.name));
-  return { ps, heard, done };
+  return { ps, presence, heard, done };
 }
 
 /** A child process: a node that joins the seed, chats, reports, and lives until its stdin closes. */
@@ -89,12 +98,13 @@ async function main(): Promise<void> {
   const children = [startPeer('b', a.url), startPeer('c', a.url)];
   const exited = children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))));
   try {
-    const { heard, done } = await chat(a);
+    const { heard, done, presence } = await chat(a);
     await heard;
     console.log('[a] heard everyone');
     const finished = new Set<unknown>(['a']);
     while (finished.size < NODES.length) finished.add(await done.receive(undefined, 30_000));
     console.log('[a] everyone heard everyone');
+    console.log(`[a] in the lobby: ${[...presence.list('room.lobby').keys()].sort().join(', ')}`);
   } finally {
     for (const c of children) c.stdin?.end();
     await Promise.all(exited);
