@@ -119,6 +119,15 @@ describe.each([clusterFlavour, redisFlavour])('PubSub over the $kind adapter', (
     await until(() => expect(a!.nodesFor('x.y')).toEqual([]));
   });
 
+  test('a subscriber that is dead already is dropped at once', async () => {
+    const [a] = await flavour.cluster(['a']);
+    const pid = a!.node.spawn(Idle, undefined);
+    a!.node.exit(pid, 'kill');
+    await a!.subscribe(pid, 'gone');
+    await until(() => expect(a!.subscriptions(pid)).toEqual([]));
+    expect(a!.subscribers('gone')).toEqual([]);
+  });
+
   test('unsubscribe ends one subscription (false when there was none); the others stay', async () => {
     const [a] = await flavour.cluster(['a']);
     const inbox = a!.node.inbox();
