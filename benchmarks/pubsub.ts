@@ -16,7 +16,9 @@
  * - `pubsub-redis` (broadcasts/s, end to end): 20,000 broadcasts through the Redis adapter from
  *   node a to one subscriber on node b (a redis-server this script starts on a free loopback
  *   port); peer `ioredis`: the same number of publishes of the same encoded frame with ioredis
- *   alone, to a subscriber connection, timed until it received them all.
+ *   alone, to a subscriber connection, timed until it received them all; and `ioredis-2-subscribers`,
+ *   the same with a second subscriber connection (the adapter's publishing node is subscribed to
+ *   the channel too, as every node is, so Redis sends each broadcast to two connections).
  *
  *   pnpm tsx benchmarks/pubsub.ts                 (BENCH_RUNS=5 for more timed runs)
  *   pnpm tsx benchmarks/pubsub.ts match redis     (some of: local, match, cluster, redis)
@@ -312,10 +314,11 @@ async function redisPubSub(url: string): Promise<Sample> {
   return { rate: rate(REDIS_N, t1 - t0) };
 }
 
-async function redisAlone(url: string): Promise<Sample> {
+async function redisAlone(url: string, subscribers: number): Promise<Sample> {
   const pub = new Redis(url);
-  const sub = new Redis(url);
-  await sub.subscribe('bench:alone');
+  const subs = Array.from({ length: subscribers }, () => new Redis(url));
+  for (const sub of subs) await sub.subscribe('bench:alone');
+  const sub = subs[0]!;
   const frame = Buffer.from(
     encode({ pubsub: 'bench', topic: 'room.lobby', message: { i: 0 }, from: null, dispatcher: null, origin: 'ra' }),
   );
@@ -334,7 +337,7 @@ async function redisAlone(url: string): Promise<Sample> {
   await done;
   const t1 = now();
   pub.disconnect();
-  sub.disconnect();
+  for (const c of subs) c.disconnect();
   return { rate: rate(REDIS_N, t1 - t0) };
 }
 
@@ -383,7 +386,8 @@ async function run(): Promise<void> {
         'broadcasts/s',
         [
           { impl: 'foundation-redis', once: () => redisPubSub(redis.url) },
-          { impl: 'ioredis', once: () => redisAlone(redis.url) },
+          { impl: 'ioredis', once: () => redisAlone(redis.url, 1) },
+          { impl: 'ioredis-2-subscribers', once: () => redisAlone(redis.url, 2) },
         ],
         'ioredis',
       );
