@@ -37,9 +37,15 @@ class ClusterAdapter implements Adapter {
   }
 
   async unsubscribed(pattern: string): Promise<void> {
-    // After stop (or the node's shutdown, which may stop the scope first) no one is left to tell.
-    if (this.pg?.alive !== true) return;
-    await this.pg.leave(pattern, this.host.server);
+    // After stop (or the node's shutdown, which may stop the scope first, even while this call
+    // is in flight) no one is left to tell.
+    const pg = this.pg;
+    if (pg?.alive !== true) return;
+    try {
+      await pg.leave(pattern, this.host.server);
+    } catch (e) {
+      if (pg.alive) throw e;
+    }
   }
 
   broadcast(frame: BroadcastFrame, segments: readonly string[], send: Send): void {
