@@ -65,4 +65,13 @@ describe('the pattern trie', () => {
       { numRuns: 200 },
     );
   });
+
+  test('a pattern of many # against a long topic is matched without an exponential walk', () => {
+    const trie = new PatternTrie<string>();
+    const p = canonicalPattern(Array.from({ length: 8 }, () => '#.a').join('.') + '.b', 'p');
+    trie.getOrCreate(p, () => p);
+    const topic = Array.from({ length: 400 }, () => 'a');
+    expect(trie.match(topic)).toEqual([]); // no 'b' at the end: every split is tried, each (node, position) once
+    expect(trie.match([...topic, 'b'])).toEqual([p]);
+  });
 });

@@ -90,22 +90,37 @@ export class PatternTrie<V> {
   /** The values of the patterns that match the topic `segments`, each once. */
   match(segments: readonly string[]): V[] {
     const out: V[] = [];
-    walk(this.root, segments, 0, out);
+    walk(this.root, segments, 0, out, { seen: null });
     // A pattern with two `#` can reach its end along two paths (`#.a.#` on `a.a`).
     return out.length > 1 ? [...new Set(out)] : out;
   }
 }
 
-function walk<V>(at: TrieNode<V>, segs: readonly string[], i: number, out: V[]): void {
-  if (at.hash !== undefined) {
+/** The `#` nodes already walked from each topic position: a walk from there adds nothing new. */
+interface Memo<V> {
+  seen: Map<TrieNode<V>, Set<number>> | null;
+}
+
+function walk<V>(at: TrieNode<V>, segs: readonly string[], i: number, out: V[], memo: Memo<V>): void {
+  const hash = at.hash;
+  if (hash !== undefined) {
     // `#` takes zero or more segments: continue after it from here and from every later position.
-    for (let j = i; j <= segs.length; j++) walk(at.hash, segs, j, out);
+    // Several `#` in one pattern would revisit the same (node, position) pairs many times over (a
+    // walk exponential in the number of `#`): each pair is walked once.
+    memo.seen ??= new Map();
+    let done = memo.seen.get(hash);
+    if (done === undefined) memo.seen.set(hash, (done = new Set()));
+    for (let j = i; j <= segs.length; j++) {
+      if (done.has(j)) continue;
+      done.add(j);
+      walk(hash, segs, j, out, memo);
+    }
   }
   if (i === segs.length) {
     if (at.value !== undefined) out.push(at.value);
     return;
   }
   const lit = at.children?.get(segs[i]!);
-  if (lit !== undefined) walk(lit, segs, i + 1, out);
-  if (at.star !== undefined) walk(at.star, segs, i + 1, out);
+  if (lit !== undefined) walk(lit, segs, i + 1, out, memo);
+  if (at.star !== undefined) walk(at.star, segs, i + 1, out, memo);
 }
