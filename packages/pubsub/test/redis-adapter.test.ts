@@ -87,6 +87,27 @@ describe('the Redis adapter against a real redis-server', () => {
     expect(a.alive).toBe(false);
   });
 
+  test('a logger that throws loses its line, never the process (Redis events are logged from socket callbacks)', async () => {
+    const redis = await RedisServer.start();
+    const node = await soloNode('a');
+    let calls = 0;
+    const ps = await PubSub.start(node, {
+      name: 'ps',
+      adapter: redisAdapter({ url: redis.url, reconnectMaxMs: 100 }),
+      logger: () => {
+        calls++;
+        throw new Error('logger down');
+      },
+    });
+    await redis.kill();
+    await until(() => expect(calls).toBeGreaterThan(0));
+    await redis.restart();
+    await until(async () => {
+      await ps.broadcast('t', 1);
+    }, 10_000);
+    await ps.stop();
+  });
+
   test('options are checked', () => {
     expect(() => redisAdapter({ ulr: 'x' } as object)).toThrow(UnknownOptionError);
     expect(() => redisAdapter({ url: 'http://x' })).toThrow(InvalidArgumentError);

@@ -24,12 +24,23 @@ export class PubSubCore {
   readonly table = new SubscriptionTable();
   readonly stats: PubSubStats = { broadcasts: 0, framesSent: 0, framesReceived: 0, framesDropped: 0, deliveries: 0 };
 
+  /** Logs through the user's logger; a logger that throws loses that line, never the caller (a socket's event, the server). */
+  readonly log: PubSubLogger;
+
   constructor(
     readonly name: string,
     readonly node: Node,
     readonly dispatchers: ReadonlyMap<string, Dispatcher>,
-    readonly log: PubSubLogger,
-  ) {}
+    logger: PubSubLogger,
+  ) {
+    this.log = (level, msg) => {
+      try {
+        logger(level, msg);
+      } catch {
+        // Nowhere left to report it.
+      }
+    };
+  }
 
   /**
    * Delivers a broadcast to the matching local subscribers, each once, but `from`; `send` is the
