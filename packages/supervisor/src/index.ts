@@ -50,3 +50,9 @@ export {
   StartChildError,
   MaxChildrenError,
 } from './errors.js';
+export { DistributedSupervisor } from './distributed/distributed-supervisor.js';
+export type { DistributedSupervisorOptions, Distribution, Placement } from './distributed/options.js';
+export type { DistributedChildInfo, DistributedChildCounts } from './distributed/table.js';
+export type { HandoffInit, HandsOff } from './distributed/handoff.js';
+export { isDuplicateChild, isNoQuorum, NO_QUORUM, type DuplicateChild } from './distributed/reasons.js';
+export { UnknownChildClassError, NoQuorumError, DistributedSupervisorOptionError } from './distributed/errors.js';

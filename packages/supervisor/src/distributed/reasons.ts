@@ -1,0 +1,33 @@
+import type { Pid } from '@foundation/runtime';
+
+/**
+ * The exit reason a DistributedSupervisor sends a child that turned out to run twice (both
+ * sides of a healed partition started it): `{ duplicateChild: { supervisor, id, winner } }`.
+ * The instance started last wins, the same one on every node. A child that traps exits gets it
+ * as `{ from, reason }` and may pass its state to `winner` before stopping.
+ */
+export interface DuplicateChild {
+  readonly duplicateChild: {
+    /** The distributed supervisor's name. */
+    readonly supervisor: string;
+    /** The child id both instances ran under. */
+    readonly id: string;
+    /** The instance that keeps running. */
+    readonly winner: Pid;
+  };
+}
+
+/** True for a `{ duplicateChild: { supervisor, id, winner } }` exit reason. */
+export function isDuplicateChild(reason: unknown): reason is DuplicateChild {
+  if (typeof reason !== 'object' || reason === null || !('duplicateChild' in reason)) return false;
+  const c = (reason as DuplicateChild).duplicateChild;
+  return typeof c === 'object' && c !== null && typeof c.id === 'string' && 'winner' in c;
+}
+
+/** The exit reason of children stopped because their side of the cluster lost its quorum (`distribution: 'quorum'`). */
+export const NO_QUORUM = Object.freeze({ shutdown: 'noQuorum' as const });
+
+/** True for the `{ shutdown: 'noQuorum' }` exit reason. */
+export function isNoQuorum(reason: unknown): reason is typeof NO_QUORUM {
+  return typeof reason === 'object' && reason !== null && (reason as { shutdown?: unknown }).shutdown === 'noQuorum';
+}
