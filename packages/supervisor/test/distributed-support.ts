@@ -104,3 +104,17 @@ export async function cluster(names: string[], opts: Partial<DistributedSupervis
 
 /** Child ids `prefix0..prefix{n-1}`. */
 export const idsOf = (n: number, prefix = 'c') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+/** Traps exits, so its terminate runs when its member signals it; reports the reason to the process registered as 'watch' on its node. */
+export class Trapper extends Actor<unknown, unknown, { id: string }> {
+  override init(args: { id: string }): void {
+    this.trapExit = true;
+    const list = instances.get(args.id) ?? [];
+    list.push(this.self);
+    instances.set(args.id, list);
+  }
+  override terminate(reason: unknown): void {
+    if (this.node.whereis('watch')) this.send('watch', { trapped: this.self, reason });
+  }
+}
+defineActor('test.Trapper', Trapper);

@@ -87,7 +87,8 @@ export class DistributedSupervisor {
 
   /**
    * Starts a child on the member that owns its id and resolves with its pid once its init
-   * succeeded, wherever it runs. ChildSpecError (an id that is not a string...),
+   * succeeded, wherever it runs, and its spec is held by two members (that one and this one),
+   * so the loss of either before the next sync does not lose the child. ChildSpecError (an id that is not a string...),
    * UnknownChildClassError (a class not named with defineActor, or not defined on a member),
    * ChildAlreadyStartedError / ChildAlreadyPresentError, NoQuorumError, StartChildError.
    */
@@ -112,7 +113,10 @@ export class DistributedSupervisor {
     const target = this.table.placement(s.id);
     if (target === undefined) throw new NoQuorumError(this.name, this.table.liveMembers(), this.table.knownMembers());
     const wire: WireSpec = { id: s.id, cls, args: s.start[1], restart: s.restart, shutdown: s.shutdown, type: s.type };
-    return (await this.ask(target, { $ds: 'start', spec: wire }, timeoutMs)) as PidOf<C>;
+    const pid = (await this.ask(target, { $ds: 'start', spec: wire }, timeoutMs)) as PidOf<C>;
+    // Until the next sync only the placed member knows the spec: losing it then would lose the child.
+    if (target !== this.node.name) await this.ask(this.node.name, { $ds: 'know', spec: wire }, timeoutMs);
+    return pid;
   }
 
   /** Stops the child `id` wherever it runs and forgets its spec (ChildNotFoundError). */

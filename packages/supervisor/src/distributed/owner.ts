@@ -7,6 +7,7 @@ import {
   definedActors,
   describeValue,
   isExit,
+  isPid,
   isNodeDown,
   isNodeUp,
   systemClock,
@@ -64,6 +65,12 @@ interface LocalChild {
 }
 
 type ChildMap = AWLWWMap<MapKey, MapValue>;
+
+/** The timer that kills a signalled instance still alive after its shutdown time. */
+interface KillLate {
+  readonly $ds: 'kill';
+  readonly pid: Pid;
+}
 
 const log = (msg: string) => console.warn(`[DistributedSupervisor] ${msg}`);
 
@@ -156,6 +163,10 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     switch (call.$ds) {
       case 'start':
         return this.startCalled(call.spec);
+      case 'know':
+        if (!this.table.specs.has(call.spec.id)) this.set(['spec', call.spec.id], call.spec);
+        this.flush();
+        return true;
       case 'terminate':
         return this.terminateCalled(call.id);
       case 'restart':
@@ -186,6 +197,8 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
       this.engine.nodeDown(msg.nodedown);
       // At once, not at the next tick: the lost member's children are restarted elsewhere.
       await this.reconcile();
+    } else if (this.killLate(msg)) {
+      // Handled: a signalled instance that outlived its shutdown time was killed.
     } else if (isTakeoverLike(msg)) {
       this.takeover(msg);
     } else if (typeof msg === 'object' && msg !== null && '$crdt' in msg) {
@@ -320,12 +333,18 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     this.byPid.delete(c.pid.key);
   }
 
-  /** Ends a local instance with an exit signal (no wait): a duplicate's loser, or an instance on a side without quorum. */
+  /**
+   * Ends a local instance with an exit signal (no wait): a duplicate's loser, or an instance on
+   * a side without quorum. One that traps exits learns why, and is killed if it is still alive
+   * after its shutdown time.
+   */
   private signal(c: LocalChild, why: 'duplicate' | 'quorum', reason: unknown): void {
     c.stopping = why;
     this.local.delete(c.spec.id);
     this.del(['run', c.spec.id, this.node.name]);
     this.exit(c.pid, reason);
+    const s = c.spec.shutdown;
+    if (s !== 'infinity') this.sendAfter({ $ds: 'kill', pid: c.pid } satisfies KillLate, s === 'brutal_kill' ? 0 : s);
   }
 
   private exited(pid: Pid, reason: unknown): void {
@@ -352,6 +371,14 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     if (this.table.placement(id) === this.node.name) this.startLocal(c.spec);
     else this.del(['run', id, this.node.name]); // the member that owns it now starts it
     this.flush();
+  }
+
+  private killLate(msg: unknown): boolean {
+    if (typeof msg !== 'object' || msg === null || (msg as KillLate).$ds !== 'kill') return false;
+    const pid = (msg as KillLate).pid;
+    // Only a pid this member signalled and still holds (a timer of its own): anything else is ignored.
+    if (isPid(pid) && pid.node === this.node.name && this.byPid.get(pid.key)?.stopping) this.exit(pid, 'kill');
+    return true;
   }
 
   private takeover(msg: unknown): void {

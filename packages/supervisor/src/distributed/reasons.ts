@@ -3,8 +3,9 @@ import type { Pid } from '@foundation/runtime';
 /**
  * The exit reason a DistributedSupervisor sends a child that turned out to run twice (both
  * sides of a healed partition started it): `{ duplicateChild: { supervisor, id, winner } }`.
- * The instance started last wins, the same one on every node. A child that traps exits gets it
- * as `{ from, reason }` and may pass its state to `winner` before stopping.
+ * The instance started last wins, the same one on every node. The signal comes from the child's
+ * parent (its member's owner), so a child that traps exits runs `terminate(reason)` with it and
+ * may pass its state to `winner` there.
  */
 export interface DuplicateChild {
   readonly duplicateChild: {

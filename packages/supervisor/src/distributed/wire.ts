@@ -34,6 +34,8 @@ export type MapValue = WireSpec | RunInfo | MemberInfo;
 /** Calls to a member's owner actor (from its handles, or another member's). */
 export type OwnerCall =
   | { readonly $ds: 'start'; readonly spec: WireSpec }
+  /** A spec started on another member, recorded here too so that it survives that member's loss before it synced. */
+  | { readonly $ds: 'know'; readonly spec: WireSpec }
   | { readonly $ds: 'terminate'; readonly id: string }
   | { readonly $ds: 'restart'; readonly id: string };
 
@@ -120,7 +122,8 @@ export function parseOwnerCall(x: unknown): OwnerCall {
   const o = obj(x, 'call', "{ $ds: 'start' | 'terminate' | 'restart', ... }");
   switch (o.$ds) {
     case 'start':
-      return { $ds: 'start', spec: parseSpec(o.spec) };
+    case 'know':
+      return { $ds: o.$ds, spec: parseSpec(o.spec) };
     case 'terminate':
     case 'restart':
       return { $ds: o.$ds, id: str(o.id, 'call id') };
