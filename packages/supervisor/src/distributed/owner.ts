@@ -98,6 +98,7 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
   /** Pid key → every instance of this member, running or being stopped: how an EXIT is known. */
   private readonly byPid = new Map<string, LocalChild>();
   private restarts!: Intensity;
+  /** The replica last heard from on each connected node: a member counts as synced once it has spoken. */
   private readonly replicas = new Map<string, string>();
   private readonly tickMsg = Object.freeze({ $ds: 'tick' as const });
   private readonly reconcileMsg = Object.freeze({ $ds: 'reconcile' as const });
@@ -445,10 +446,13 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
       }
       if (this.opts.redistribution === 'active') {
         const owner = this.table.placement(id);
-        if (owner !== undefined && owner !== me) moves.push([c, owner]);
+        if (owner !== undefined && owner !== me && this.replicas.has(owner)) moves.push([c, owner]);
       }
     }
-    if (quorum) {
+    // A member not heard from directly may run children this view does not show yet (a joiner
+    // learns the cluster from whoever answers first): start nothing until every one has spoken.
+    const heard = this.table.liveMembers().every((n) => n === me || this.replicas.has(n));
+    if (quorum && heard) {
       for (const s of [...this.table.specs.values()]) {
         if (this.local.has(s.id) || this.table.liveRunners(s.id).length > 0) continue;
         if (s.restart === 'temporary') {
