@@ -9,7 +9,8 @@ describe('DistributedSupervisor: handoff', () => {
     const { nodes, sups } = await cluster(['a', 'b'], { redistribution: 'active' }, net);
     const ids = idsOf(40);
     for (const id of ids) await sups[0]!.startChild({ id, start: [Keeper, { id }] });
-    // Give every child a count of its own: what must survive the move.
+    // Give every child a count of its own: what must survive the move (via a's view, once it shows them all).
+    await until(() => expect(sups[0]!.countChildren().active).toBe(40));
     for (const [i, id] of ids.entries()) for (let k = 0; k <= i % 3; k++) await nodes[0]!.call(sups[0]!.via(id), 'inc');
     const c = await startNode('c', net);
     const sc = await DistributedSupervisor.start(c, { name: 'ds', syncIntervalMs: SYNC, redistribution: 'active' });
