@@ -56,3 +56,13 @@ export type { DistributedChildInfo, DistributedChildCounts } from './distributed
 export type { HandoffInit, HandsOff } from './distributed/handoff.js';
 export { isDuplicateChild, isNoQuorum, NO_QUORUM, type DuplicateChild } from './distributed/reasons.js';
 export { UnknownChildClassError, NoQuorumError, DistributedSupervisorOptionError } from './distributed/errors.js';
+export {
+  startSingleton,
+  startReplicated,
+  startPartitioned,
+  type Singleton,
+  type Replicated,
+  type Partitioned,
+  type StrategyOptions,
+  type PartitionedOptions,
+} from './distributed/strategies.js';

@@ -151,6 +151,19 @@ export class DistributedSupervisor {
     return this.table.whereis(id);
   }
 
+  /**
+   * The pid of the child `id` as `whereis` gives it, or, when this view does not show it yet (a
+   * child started elsewhere moments ago), as the member the ring places it on sees it.
+   */
+  async locate(id: string, timeoutMs = Infinity): Promise<Pid | undefined> {
+    const here = this.whereis(id);
+    if (here) return here;
+    this.checkRunning();
+    const target = this.table.placement(id);
+    if (target === undefined || target === this.node.name) return undefined;
+    return ((await this.ask(target, { $ds: 'whereis', id }, timeoutMs)) as Pid | null) ?? undefined;
+  }
+
   /** A via-name for the child `id`: `call(ds.via('user:42'), msg)` reaches it wherever it runs. */
   via<A = unknown>(id: string): ViaName<A> {
     checkId(id, 'via');
@@ -167,6 +180,11 @@ export class DistributedSupervisor {
   placement(id: string): string | undefined {
     checkId(id, 'placement');
     return this.table.placement(id);
+  }
+
+  /** True when the member on `node` has spoken to this one since they connected: its children are in this view. */
+  heardFrom(node: string): boolean {
+    return this.table.heard.has(node);
   }
 
   /** Stops this member: its children stop here and restart on the other members. */

@@ -1,8 +1,12 @@
 import { checkDuration, checkKnownOptions } from '@foundation/runtime';
 import { DistributedSupervisorOptionError } from './errors.js';
 
-/** Picks the member that runs child `id` from the live members (sorted). Must be deterministic: every node asks it. */
-export type Placement = (id: string, members: readonly string[]) => string;
+/**
+ * Picks the member that runs child `id` from the live members (sorted), or undefined: it runs
+ * nowhere for now. Must be deterministic: every member asks it, and must get the same answer.
+ * An answer that is not a live member falls back to the ring.
+ */
+export type Placement = (id: string, members: readonly string[]) => string | undefined;
 
 /**
  * Where children run: `'rendezvous'` (highest-random-weight hashing of the id over the live

@@ -170,6 +170,8 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
         return true;
       case 'terminate':
         return this.terminateCalled(call.id);
+      case 'whereis':
+        return this.local.get(call.id)?.pid ?? this.table.whereis(call.id) ?? null;
       case 'restart':
         return this.restartCalled(call.id);
     }
@@ -195,6 +197,7 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     } else if (isNodeDown(msg)) {
       this.table.connected.delete(msg.nodedown);
       this.replicas.delete(msg.nodedown);
+      this.table.heard.delete(msg.nodedown);
       this.engine.nodeDown(msg.nodedown);
       // At once, not at the next tick: the lost member's children are restarted elsewhere.
       await this.reconcile();
@@ -534,7 +537,10 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     if (m.$crdt === 'digest') this.flush();
     const connected = this.node.nodes().includes(m.from);
     const isNew = connected && this.replicas.get(m.from) !== m.replica;
-    if (connected) this.replicas.set(m.from, m.replica);
+    if (connected) {
+      this.replicas.set(m.from, m.replica);
+      this.table.heard.add(m.from);
+    }
     this.engine.receive(m);
     if (isNew && (m.$crdt === 'state' || m.$crdt === 'delta')) {
       // As in the registry's owner: introduce this replica to one that started after it.

@@ -37,9 +37,12 @@ export class ChildTable {
   readonly members = new Map<string, MemberInfo>();
   /** Nodes this node is connected to (set by the owner on nodeup / nodedown). */
   connected = new Set<string>();
+  /** Connected nodes whose member has spoken to this one since they connected (the owner keeps it). */
+  readonly heard = new Set<string>();
   /** False once the owner stopped: the handle then refuses. */
   running = true;
   private ring: { key: string; ring: HashRing } | null = null;
+  private warned = false;
 
   constructor(
     readonly self: string,
@@ -106,8 +109,15 @@ export class ChildTable {
     const live = this.liveMembers();
     const d = this.opts.distribution;
     if (typeof d === 'function') {
-      const m = d(id, live);
-      if (live.includes(m)) return m;
+      let m: string | undefined;
+      try {
+        m = d(id, live);
+      } catch (e) {
+        // The caller's function runs inside the owner: its throw must not end the member.
+        this.warn(`distribution(${JSON.stringify(id)}) threw, placing by the ring: ${String(e)}`);
+        m = '';
+      }
+      if (m === undefined || live.includes(m)) return m;
       // A function answering a non-member would leave the child nowhere: the ring decides instead.
     }
     const key = live.join('\u0000');
@@ -143,6 +153,12 @@ export class ChildTable {
     let active = 0;
     for (const id of this.specs.keys()) if (this.whereis(id)) active++;
     return { specs: this.specs.size, active };
+  }
+
+  private warn(msg: string): void {
+    if (this.warned) return;
+    this.warned = true;
+    console.warn(`[DistributedSupervisor ${this.opts.name}] ${msg}`);
   }
 
   clear(): void {

@@ -37,6 +37,7 @@ export type OwnerCall =
   /** A spec started on another member, recorded here too so that it survives that member's loss before it synced. */
   | { readonly $ds: 'know'; readonly spec: WireSpec }
   | { readonly $ds: 'terminate'; readonly id: string }
+  | { readonly $ds: 'whereis'; readonly id: string }
   | { readonly $ds: 'restart'; readonly id: string };
 
 /** A child handed over by its previous member: start it here with `state` (when `hasState`). */
@@ -126,6 +127,7 @@ export function parseOwnerCall(x: unknown): OwnerCall {
       return { $ds: o.$ds, spec: parseSpec(o.spec) };
     case 'terminate':
     case 'restart':
+    case 'whereis':
       return { $ds: o.$ds, id: str(o.id, 'call id') };
     default:
       throw bad('call', "{ $ds: 'start' | 'terminate' | 'restart', ... }", x);
