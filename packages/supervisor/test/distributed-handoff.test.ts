@@ -67,4 +67,21 @@ describe('DistributedSupervisor: handoff', () => {
     expect(report.reason).toBe('handoff');
     await until(() => expectExactlyOnce([nodes[0]!, b], ids));
   });
+
+  test("'active': a member that stops hands its children over to the others, state and all", async () => {
+    const { nodes, sups } = await cluster(['a', 'b', 'c'], { redistribution: 'active' });
+    const ids = idsOf(30);
+    for (const id of ids) await sups[0]!.startChild({ id, start: [Keeper, { id }] });
+    await until(() => expect(sups[0]!.countChildren().active).toBe(30));
+    for (const id of ids) await nodes[0]!.call(sups[0]!.via(id), 'inc');
+    const onB = ids.filter((id) => sups[0]!.whereis(id)!.node === 'b');
+    expect(onB.length).toBeGreaterThan(0);
+    await sups[1]!.stop();
+    const rest = [nodes[0]!, nodes[2]!];
+    await until(() => {
+      expectExactlyOnce(rest, ids);
+      for (const id of onB) expect(['a', 'c']).toContain(sups[0]!.whereis(id)?.node);
+    });
+    for (const id of ids) expect(((await nodes[0]!.call(sups[0]!.via(id), 'get')) as KeeperState).count).toBe(1);
+  });
 });

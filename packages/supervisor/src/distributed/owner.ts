@@ -211,7 +211,16 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
   }
 
   override async terminate(): Promise<void> {
-    // Leaving: this member's instances stop (the others restart them), and its keys go with it.
+    // Leaving: with 'active', this member's instances are handed over to the members that own
+    // them without it; the rest stop (the others restart them), and its keys go with it.
+    this.table.running = false;
+    if (this.opts.redistribution === 'active') {
+      for (const c of [...this.local.values()]) {
+        if (c.spec.restart === 'temporary') continue;
+        const to = this.table.placement(c.spec.id, this.node.name);
+        if (to !== undefined && this.replicas.has(to)) await this.handOff(c, to);
+      }
+    }
     const mine = [...this.local.values()];
     this.local.clear();
     for (const c of mine) {

@@ -103,10 +103,14 @@ export class ChildTable {
     return this.liveMembers().length * 2 > this.knownMembers().length;
   }
 
-  /** The member that should run `id` now, or undefined when this side may run nothing (no quorum). */
-  placement(id: string): string | undefined {
+  /**
+   * The member that should run `id` now, or undefined when this side may run nothing (no
+   * quorum). `without` leaves a member out (this one, as it leaves).
+   */
+  placement(id: string, without?: string): string | undefined {
     if (!this.hasQuorum()) return undefined;
-    const live = this.liveMembers();
+    const live = without === undefined ? this.liveMembers() : this.liveMembers().filter((m) => m !== without);
+    if (live.length === 0) return undefined;
     const d = this.opts.distribution;
     if (typeof d === 'function') {
       let m: string | undefined;
