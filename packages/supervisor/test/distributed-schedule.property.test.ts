@@ -116,6 +116,10 @@ async function run(steps: Step[], redistribution: 'passive' | 'active'): Promise
               h.delete(m.node.name);
               counts.delete(id); // may restart from its spec: its count starts again
             }
+          } else {
+            for (const h of holders.values()) h.delete(m.node.name);
+            // 'passive' restarts a leaving member's children elsewhere; only 'active' hands them over.
+            if (redistribution === 'passive') counts.clear();
           }
           await m.node.stop();
           stopped.push(m.node);
