@@ -72,6 +72,9 @@ interface KillLate {
   readonly pid: Pid;
 }
 
+/** Children handed over at once (each is a call to the child, then a message to its new member). */
+const HANDOFFS_IN_FLIGHT = 128;
+
 const log = (msg: string) => console.warn(`[DistributedSupervisor] ${msg}`);
 
 /**
@@ -215,10 +218,14 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     // them without it; the rest stop (the others restart them), and its keys go with it.
     this.table.running = false;
     if (this.opts.redistribution === 'active') {
-      for (const c of [...this.local.values()]) {
+      const moves: [LocalChild, string][] = [];
+      for (const c of this.local.values()) {
         if (c.spec.restart === 'temporary') continue;
         const to = this.table.placement(c.spec.id, this.node.name);
-        if (to !== undefined && this.replicas.has(to)) await this.handOff(c, to);
+        if (to !== undefined && this.replicas.has(to)) moves.push([c, to]);
+      }
+      for (let i = 0; i < moves.length; i += HANDOFFS_IN_FLIGHT) {
+        await Promise.all(moves.slice(i, i + HANDOFFS_IN_FLIGHT).map(([c, to]) => this.handOff(c, to)));
       }
     }
     const mine = [...this.local.values()];
@@ -477,8 +484,13 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
       }
     }
     this.flush();
-    for (const [c, to] of moves) await this.handOff(c, to);
-    if (moves.length > 0) this.flush();
+    if (moves.length > 0) {
+      // In flight together (a bounded number at once): one child after the other costs a scheduler turn each.
+      for (let i = 0; i < moves.length; i += HANDOFFS_IN_FLIGHT) {
+        await Promise.all(moves.slice(i, i + HANDOFFS_IN_FLIGHT).map(([c, to]) => this.handOff(c, to)));
+      }
+      this.flush();
+    }
   }
 
   /** Publishes this member and the classes it can start (again when more were defined). */
