@@ -57,7 +57,13 @@ async function startAll(ds: DistributedSupervisor): Promise<void> {
 }
 
 /** Resolves once every id of `which` answers from a node in `on` (calls by via-name from `node`, retried). */
-async function allAnswer(node: Node, ds: DistributedSupervisor, which: readonly string[], on: (n: string) => boolean, state?: boolean): Promise<void> {
+async function allAnswer(
+  node: Node,
+  ds: DistributedSupervisor,
+  which: readonly string[],
+  on: (n: string) => boolean,
+  state?: boolean,
+): Promise<void> {
   let left = [...which];
   const t0 = now();
   while (left.length > 0) {
@@ -67,7 +73,7 @@ async function allAnswer(node: Node, ds: DistributedSupervisor, which: readonly 
       const got = await Promise.all(
         batch.map((id) =>
           ds.whereis(id) === undefined
-            ? null
+            ? Promise.resolve(null)
             : node.call<{ n: number; node: string; moved: boolean }>(ds.via(id), 'get' as never, 1000).catch(() => null),
         ),
       );
@@ -85,7 +91,10 @@ async function allAnswer(node: Node, ds: DistributedSupervisor, which: readonly 
 // ---- failover across OS processes
 
 async function member(name: string, seed: string): Promise<void> {
-  const node = await Node.start({ name, transport: mesh({ cookie: COOKIE, tickMs: 100, discovery: [staticPeers([seed])], logger: () => {} }) });
+  const node = await Node.start({
+    name,
+    transport: mesh({ cookie: COOKIE, tickMs: 100, discovery: [staticPeers([seed])], logger: () => {} }),
+  });
   process.stdin.on('end', () => void node.stop().then(() => process.exit(0)));
   process.stdin.resume();
   await DistributedSupervisor.start(node, { name: 'ds', syncIntervalMs: SYNC });
@@ -105,7 +114,8 @@ async function failover(): Promise<{ answeredMs: number; nodedownMs: number; mov
     while (ds.members().length < 3 || !ds.heardFrom('m1') || !ds.heardFrom('m2')) await new Promise((r) => setTimeout(r, 10));
     await startAll(ds);
     while (ds.countChildren().active < CHILDREN) await new Promise((r) => setTimeout(r, 5));
-    const victim = ids.filter((id) => ds.whereis(id)!.node === 'm1').length >= ids.filter((id) => ds.whereis(id)!.node === 'm2').length ? 'm1' : 'm2';
+    const victim =
+      ids.filter((id) => ds.whereis(id)!.node === 'm1').length >= ids.filter((id) => ds.whereis(id)!.node === 'm2').length ? 'm1' : 'm2';
     const moved = ids.filter((id) => ds.whereis(id)!.node === victim);
     let nodedownAt = 0;
     p.once('nodedown', () => (nodedownAt = now()));
@@ -221,13 +231,28 @@ async function bench(): Promise<void> {
   }
   emit({ workload: 'ds-failover', impl: 'foundation', unit: 'ms', median: median(answered), runs: answered });
   emit({ workload: 'ds-failover', impl: 'nodedown', unit: 'ms', median: median(detected), runs: detected });
-  emit({ workload: 'ds-failover', ratio: 'answering/nodedown', metric: 'median', value: Math.round((median(answered) / Math.max(1, median(detected))) * 100) / 100 });
+  emit({
+    workload: 'ds-failover',
+    ratio: 'answering/nodedown',
+    metric: 'median',
+    value: Math.round((median(answered) / Math.max(1, median(detected))) * 100) / 100,
+  });
   emit({ workload: 'ds-handoff', impl: 'foundation', unit: 'ms', median: median(handoff), runs: handoff });
   emit({ workload: 'ds-handoff', impl: 'crash-restart', unit: 'ms', median: median(crash), runs: crash });
-  emit({ workload: 'ds-handoff', ratio: 'handoff/crash-restart', metric: 'median', value: Math.round((median(handoff) / Math.max(1, median(crash))) * 100) / 100 });
+  emit({
+    workload: 'ds-handoff',
+    ratio: 'handoff/crash-restart',
+    metric: 'median',
+    value: Math.round((median(handoff) / Math.max(1, median(crash))) * 100) / 100,
+  });
   emit({ workload: 'ds-whereis', impl: 'foundation', unit: 'lookups/s', median: median(dsRate), runs: dsRate });
   emit({ workload: 'ds-whereis', impl: 'distributed-registry', unit: 'lookups/s', median: median(dregRate), runs: dregRate });
-  emit({ workload: 'ds-whereis', ratio: 'foundation/distributed-registry', metric: 'median', value: Math.round((median(dsRate) / median(dregRate)) * 100) / 100 });
+  emit({
+    workload: 'ds-whereis',
+    ratio: 'foundation/distributed-registry',
+    metric: 'median',
+    value: Math.round((median(dsRate) / median(dregRate)) * 100) / 100,
+  });
 }
 
 const [role, name, seed] = process.argv.slice(2);

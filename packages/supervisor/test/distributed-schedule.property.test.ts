@@ -58,7 +58,8 @@ async function run(steps: Step[], redistribution: 'passive' | 'active'): Promise
       for (const m of members) expect(m.ds.members()).toHaveLength(members.length);
     });
   };
-  const component = (m: Member) => (isolated === null ? members : isolated === m.node.name ? [m] : members.filter((x) => x.node.name !== isolated));
+  const component = (m: Member) =>
+    isolated === null ? members : isolated === m.node.name ? [m] : members.filter((x) => x.node.name !== isolated);
   const converge = async () => {
     await waitFor(() => {
       const live = members.map((m) => m.node);
@@ -67,7 +68,8 @@ async function run(steps: Step[], redistribution: 'passive' | 'active'): Promise
         if (h.size === 0) continue;
         const pids = r.get(id) ?? [];
         if (pids.length !== 1) throw new Error(`${id} runs ${pids.length} times: ${pids.map(String).join(',')}`);
-        for (const m of members) if (!m.ds.whereis(id)?.equals(pids[0]!)) throw new Error(`${m.node.name} shows ${String(m.ds.whereis(id))} for ${id}`);
+        for (const m of members)
+          if (!m.ds.whereis(id)?.equals(pids[0]!)) throw new Error(`${m.node.name} shows ${String(m.ds.whereis(id))} for ${id}`);
       }
     });
     for (const h of holders.values()) if (h.size > 0) for (const m of members) h.add(m.node.name);

@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { MemoryNetwork, type Node } from '@foundation/runtime';
-import { startPartitioned, startReplicated, startSingleton, type Partitioned, type Replicated, type Singleton } from '@foundation/supervisor';
+import {
+  startPartitioned,
+  startReplicated,
+  startSingleton,
+  type Partitioned,
+  type Replicated,
+  type Singleton,
+} from '@foundation/supervisor';
 import { Keeper, type KeeperState, SYNC, expectExactlyOnce, instances, running, startNode, until } from './distributed-support.js';
 
 async function nodes(names: string[], net = new MemoryNetwork()): Promise<Node[]> {
@@ -14,7 +21,8 @@ describe('DistributedSupervisor strategies', () => {
     const net = new MemoryNetwork();
     const ns = await nodes(['a', 'b', 'c'], net);
     const handles: Singleton<typeof Keeper>[] = [];
-    for (const n of ns) handles.push(await startSingleton(n, { id: 'leader', start: [Keeper, { id: 'leader' }] }, { syncIntervalMs: SYNC }));
+    for (const n of ns)
+      handles.push(await startSingleton(n, { id: 'leader', start: [Keeper, { id: 'leader' }] }, { syncIntervalMs: SYNC }));
     await until(() => {
       expectExactlyOnce(ns, ['leader']);
       for (const h of handles) expect(h.whereis()?.equals(running(ns).get('leader')![0]!)).toBe(true);
@@ -27,7 +35,9 @@ describe('DistributedSupervisor strategies', () => {
     const h = handles[ns.findIndex((n) => n.name !== at)]!;
     await until(() => expect(rest.map((n) => n.name)).toContain(h.whereis()?.node));
     const got = await rest[0]!.call(h.via(), 'get').catch((e: unknown) => {
-      throw new Error(`${String(e)}; whereis ${String(h.whereis())}; instances ${instances.get('leader')!.map(String).join(',')}; at ${at}; running ${running(rest).get('leader')?.map(String).join(',')}`);
+      throw new Error(
+        `${String(e)}; whereis ${String(h.whereis())}; instances ${instances.get('leader')!.map(String).join(',')}; at ${at}; running ${running(rest).get('leader')?.map(String).join(',')}`,
+      );
     });
     expect((got as KeeperState).id).toBe('leader');
   });
@@ -55,7 +65,8 @@ describe('DistributedSupervisor strategies', () => {
     const net = new MemoryNetwork();
     const ns = await nodes(['a', 'b', 'c'], net);
     const hs: Partitioned<typeof Keeper>[] = [];
-    for (const n of ns) hs.push(await startPartitioned(n, { id: 'shard', start: [Keeper] }, { key: (k) => ({ id: k }), syncIntervalMs: SYNC }));
+    for (const n of ns)
+      hs.push(await startPartitioned(n, { id: 'shard', start: [Keeper] }, { key: (k) => ({ id: k }), syncIntervalMs: SYNC }));
     await until(() => {
       for (const h of hs) expect(h.supervisor.members()).toEqual(['a', 'b', 'c']);
     });

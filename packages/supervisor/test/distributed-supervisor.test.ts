@@ -8,7 +8,18 @@ import {
   DistributedSupervisorOptionError,
   UnknownChildClassError,
 } from '@foundation/supervisor';
-import { Anonymous, Keeper, type KeeperState, SYNC, cluster, expectExactlyOnce, failure, idsOf, startNode, until } from './distributed-support.js';
+import {
+  Anonymous,
+  Keeper,
+  type KeeperState,
+  SYNC,
+  cluster,
+  expectExactlyOnce,
+  failure,
+  idsOf,
+  startNode,
+  until,
+} from './distributed-support.js';
 
 describe('DistributedSupervisor: placement and the handle', () => {
   test('startChild resolves with the pid wherever the ring places the child, and every member sees it', async () => {

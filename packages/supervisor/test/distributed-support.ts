@@ -86,7 +86,8 @@ export function running(nodes: readonly Node[]): Map<string, Pid[]> {
 export function expectExactlyOnce(nodes: readonly Node[], ids: readonly string[]): void {
   const r = running(nodes);
   const wrong = ids.filter((id) => r.get(id)?.length !== 1).map((id) => `${id}: ${r.get(id)?.map(String).join(',') ?? 'none'}`);
-  if (wrong.length > 0) throw new Error(`not exactly once: ${wrong.slice(0, 5).join('; ')}${wrong.length > 5 ? ` (+${wrong.length - 5})` : ''}`);
+  if (wrong.length > 0)
+    throw new Error(`not exactly once: ${wrong.slice(0, 5).join('; ')}${wrong.length > 5 ? ` (+${wrong.length - 5})` : ''}`);
 }
 
 export const SYNC = 10;

@@ -168,7 +168,7 @@ export class DistributedSupervisor {
   via<A = unknown>(id: string): ViaName<A> {
     checkId(id, 'via');
     const table = this.table;
-    return { via: { whereis: (key: unknown) => (typeof key === 'string' ? table.whereis(key) : undefined) }, key: id } as ViaName<A>;
+    return { via: { whereis: (key: unknown) => (typeof key === 'string' ? table.whereis(key) : undefined) }, key: id };
   }
 
   /** The live members as this node sees them (itself included), sorted. */
@@ -200,7 +200,7 @@ export class DistributedSupervisor {
 
   private async ask(node: string, msg: OwnerCall, timeoutMs: number): Promise<unknown> {
     const to: Target = node === this.node.name ? this.pid : { name: this.name, node };
-    const r = await this.ctx.call<OwnerReply>(to, msg as never, timeoutMs);
+    const r = await this.ctx.call<OwnerReply>(to, msg, timeoutMs);
     if ('error' in r) throw r.error;
     return r.ok;
   }

@@ -62,11 +62,12 @@ async function handOver(actor: Instance, log: (msg: string) => void): Promise<Ha
 export function childClass(cls: ActorClass): ActorClass {
   let w = wrapped.get(cls);
   if (w) return w;
-  const Base = cls as unknown as new () => Instance;
+  const Base: new () => Instance = cls;
+  // The child's own init, which may take the handoff as a second argument.
+  const proto = Base.prototype as { init: (this: Instance, args: unknown, moved?: HandoffInit<unknown>) => void | Promise<void> };
   class Distributed extends Base {
     override init(a: StartArgs): void | Promise<void> {
-      const init = Base.prototype.init as (this: Instance, args: unknown, moved?: HandoffInit<unknown>) => void | Promise<void>;
-      return a.handoff?.hasState ? init.call(this, a.args, { handoff: a.handoff.state }) : init.call(this, a.args);
+      return a.handoff?.hasState ? proto.init.call(this, a.args, { handoff: a.handoff.state }) : proto.init.call(this, a.args);
     }
     override handleCall(msg: unknown, from: From) {
       if (msg === HANDOFF_REQUEST) return handOver(this, (m) => console.warn(`[DistributedSupervisor] ${m}`));
@@ -74,7 +75,7 @@ export function childClass(cls: ActorClass): ActorClass {
     }
   }
   Object.defineProperty(Distributed, 'name', { value: cls.name });
-  w = Distributed as unknown as ActorClass;
+  w = Distributed;
   wrapped.set(cls, w);
   return w;
 }

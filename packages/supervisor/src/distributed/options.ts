@@ -58,7 +58,7 @@ export function checkDistributedOptions(opts: unknown, self: string): CheckedOpt
     throw new DistributedSupervisorOptionError('options', 'an object { name, ... }', opts);
   }
   checkKnownOptions('DistributedSupervisor.start', opts, KEYS);
-  const o = opts as Record<string, unknown>;
+  const o = opts;
   if (typeof o.name !== 'string' || o.name.length === 0) throw new DistributedSupervisorOptionError('name', 'a non-empty string', o.name);
   const members = o.members ?? 'auto';
   if (members !== 'auto') {
@@ -69,7 +69,11 @@ export function checkDistributedOptions(opts: unknown, self: string): CheckedOpt
   }
   const distribution = o.distribution ?? 'rendezvous';
   if (distribution !== 'rendezvous' && distribution !== 'quorum' && typeof distribution !== 'function') {
-    throw new DistributedSupervisorOptionError('distribution', "'rendezvous', 'quorum' or a function (id, members) => member", distribution);
+    throw new DistributedSupervisorOptionError(
+      'distribution',
+      "'rendezvous', 'quorum' or a function (id, members) => member",
+      distribution,
+    );
   }
   const redistribution = o.redistribution ?? 'passive';
   if (redistribution !== 'passive' && redistribution !== 'active') {

@@ -238,7 +238,11 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     this.del(['member', this.node.name]);
     this.flush();
     this.engine.tick();
-    await stopChildren(this, systemClock, mine.map((c) => ({ pid: c.pid, shutdown: c.spec.shutdown, restart: c.spec.restart })));
+    await stopChildren(
+      this,
+      systemClock,
+      mine.map((c) => ({ pid: c.pid, shutdown: c.spec.shutdown, restart: c.spec.restart })),
+    );
     this.table.clear();
   }
 
@@ -332,7 +336,8 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     try {
       cls = actorClass(spec.cls);
     } catch {
-      if (!this.unstartable.has(spec.id)) log(`cannot start child '${spec.id}' on ${this.node.name}: no actor class '${spec.cls}' is defined here`);
+      if (!this.unstartable.has(spec.id))
+        log(`cannot start child '${spec.id}' on ${this.node.name}: no actor class '${spec.cls}' is defined here`);
       this.unstartable.add(spec.id);
       return;
     }
@@ -420,7 +425,7 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     this.local.delete(c.spec.id);
     let out: HandedOver = { hasState: false, state: undefined };
     try {
-      out = await this.call<HandedOver>(c.pid, HANDOFF_REQUEST as never, this.opts.handoffTimeoutMs);
+      out = await this.call<HandedOver>(c.pid, HANDOFF_REQUEST, this.opts.handoffTimeoutMs);
     } catch (e) {
       log(`child '${c.spec.id}' did not hand over within ${this.opts.handoffTimeoutMs} ms (${String(e)}): killed, moved without state`);
       this.exit(c.pid, 'kill');

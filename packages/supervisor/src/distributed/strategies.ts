@@ -1,4 +1,12 @@
-import { InvalidArgumentError, type ActorClass, type Pid, type PidOf, type ProcessContext, type SpawnArgOf, type ViaName } from '@foundation/runtime';
+import {
+  InvalidArgumentError,
+  type ActorClass,
+  type Pid,
+  type PidOf,
+  type ProcessContext,
+  type SpawnArgOf,
+  type ViaName,
+} from '@foundation/runtime';
 import type { ChildSpec, TypedChildSpec } from '../child-spec.js';
 import { ChildAlreadyPresentError, ChildAlreadyStartedError } from '../errors.js';
 import { DistributedSupervisor } from './distributed-supervisor.js';
@@ -140,7 +148,8 @@ export async function startPartitioned<C extends ActorClass | string>(
   opts: PartitionedOptions<C>,
 ): Promise<Partitioned<C>> {
   const id = checkSpecId(spec, 'startPartitioned');
-  if (typeof opts?.key !== 'function') throw new InvalidArgumentError('startPartitioned option key', 'a function (key) => init argument', opts?.key);
+  if (typeof opts?.key !== 'function')
+    throw new InvalidArgumentError('startPartitioned option key', 'a function (key) => init argument', opts?.key);
   const { key, ...rest } = opts;
   const ds = await DistributedSupervisor.start(ctx, { ...rest, name: rest.name ?? `partitioned:${id}` });
   const childId = (k: string) => {

@@ -67,7 +67,7 @@ export class ChildTable {
           if (!m?.delete(node)) return;
           if (m.size === 0) this.runs.delete(id);
         } else {
-          if (!m) this.runs.set(id, (m = new Map()));
+          if (!m) this.runs.set(id, (m = new Map<string, RunInfo>()));
           m.set(node, v as RunInfo);
         }
       }
@@ -140,7 +140,12 @@ export class ChildTable {
 
   /** The pid of the running instance of `id` (the winner, while a duplicate is being resolved). */
   whereis(id: string): Pid | undefined {
-    return this.liveRunners(id)[0]?.pid;
+    // The hot read (every via-name send): the same winner as liveRunners, without allocating.
+    const m = this.runs.get(id);
+    if (!m) return undefined;
+    let best: RunInfo | undefined;
+    for (const [node, r] of m) if (this.reachable(node) && (best === undefined || byWinner(r, best) < 0)) best = r;
+    return best?.pid;
   }
 
   /** Every child in this node's view, sorted by id. */

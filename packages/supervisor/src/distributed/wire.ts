@@ -70,7 +70,8 @@ function str(x: unknown, field: string): string {
 export function parseSpec(x: unknown, field = 'spec'): WireSpec {
   const o = obj(x, field, '{ id, cls, args, restart, shutdown, type }');
   const restart = o.restart;
-  if (typeof restart !== 'string' || !RESTARTS.has(restart)) throw bad(`${field}.restart`, "'permanent', 'transient' or 'temporary'", restart);
+  if (typeof restart !== 'string' || !RESTARTS.has(restart))
+    throw bad(`${field}.restart`, "'permanent', 'transient' or 'temporary'", restart);
   const type = o.type;
   if (typeof type !== 'string' || !TYPES.has(type)) throw bad(`${field}.type`, "'worker' or 'supervisor'", type);
   const s = o.shutdown;
