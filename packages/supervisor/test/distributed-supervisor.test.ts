@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { InvalidArgumentError, MemoryNetwork, isExit, type Pid } from '@foundation/runtime';
+import { InvalidArgumentError, MemoryNetwork, isDown, isExit, type Pid } from '@foundation/runtime';
 import {
   ChildAlreadyStartedError,
   ChildNotFoundError,
@@ -7,6 +7,7 @@ import {
   DistributedSupervisor,
   DistributedSupervisorOptionError,
   UnknownChildClassError,
+  isReachedMaxRestartIntensity,
 } from '@foundation/supervisor';
 import {
   Anonymous,
@@ -108,6 +109,27 @@ describe('DistributedSupervisor: placement and the handle', () => {
     });
     await sc.stop();
     await until(() => expect(sa.members()).toEqual(['a']));
+  });
+});
+
+describe('DistributedSupervisor: restart intensity', () => {
+  test('a child that keeps crashing: the member gives up after maxRestarts within maxSeconds, as a supervisor does', async () => {
+    const { nodes, sups } = await cluster(['a'], { maxRestarts: 2, maxSeconds: 5 });
+    const watch = nodes[0]!.inbox();
+    const ref = watch.monitor(sups[0]!.pid);
+    let current: Pid = await sups[0]!.startChild({ id: 'x', start: [Keeper, { id: 'x' }] });
+    for (let i = 0; i < 3; i++) {
+      const killed = current;
+      nodes[0]!.exit(killed, 'kill');
+      if (i === 2) break;
+      await until(() => {
+        const now = sups[0]!.whereis('x');
+        expect(now !== undefined && !now.equals(killed) && nodes[0]!.isAlive(now)).toBe(true);
+        current = now!;
+      });
+    }
+    const down = (await watch.receive((m) => isDown(m) && m.ref.equals(ref), 2000)) as { reason: unknown };
+    expect(isReachedMaxRestartIntensity(down.reason)).toBe(true);
   });
 });
 
