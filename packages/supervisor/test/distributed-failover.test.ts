@@ -44,6 +44,18 @@ describe('DistributedSupervisor: lost members', () => {
       expect(ids.every((id) => sups[0]!.whereis(id)?.node === 'a')).toBe(true);
     });
   });
+  test('a member killed while its node stays up: the others stop counting it and restart its children', async () => {
+    const { nodes, sups } = await cluster(['a', 'b', 'c']);
+    const ids = idsOf(30);
+    for (const id of ids) await sups[0]!.startChild({ id, start: [Keeper, { id }] });
+    await until(() => expect(sups[0]!.countChildren().active).toBe(30));
+    nodes[2]!.exit(sups[2]!.pid, 'kill');
+    await until(() => {
+      for (const s of sups.slice(0, 2)) expect(s.members()).toEqual(['a', 'b']);
+      expectExactlyOnce(nodes, ids);
+      for (const id of ids) expect(['a', 'b']).toContain(sups[0]!.whereis(id)?.node);
+    });
+  });
 });
 
 describe('DistributedSupervisor: partitions', () => {

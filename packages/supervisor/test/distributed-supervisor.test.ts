@@ -18,6 +18,7 @@ import {
   expectExactlyOnce,
   failure,
   idsOf,
+  running,
   startNode,
   until,
 } from './distributed-support.js';
@@ -70,6 +71,18 @@ describe('DistributedSupervisor: placement and the handle', () => {
     });
     expect(nodes.find((n) => n.name === fresh.node)!.isAlive(fresh)).toBe(false);
     expect(await failure(sups[0]!.terminateChild('c3'))).toBeInstanceOf(ChildNotFoundError);
+  });
+
+  test('a child terminated right after a start from another member stays terminated (the caller forgets its copy of the spec)', async () => {
+    const { nodes, sups } = await cluster(['a', 'b']);
+    const id = idsOf(40).find((i) => sups[0]!.placement(i) === 'b')!;
+    await sups[0]!.startChild({ id, start: [Keeper, { id }] });
+    // At once, on the member that runs it, before a sync could carry a's copy of the spec there.
+    await sups[1]!.terminateChild(id);
+    await until(() => {
+      for (const s of sups) expect(s.countChildren()).toEqual({ specs: 0, active: 0 });
+    });
+    expect(running(nodes).size).toBe(0);
   });
 
   test('a second start of a running id is refused with ChildAlreadyStartedError', async () => {

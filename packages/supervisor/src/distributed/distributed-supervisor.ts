@@ -115,7 +115,7 @@ export class DistributedSupervisor {
     const wire: WireSpec = { id: s.id, cls, args: s.start[1], restart: s.restart, shutdown: s.shutdown, type: s.type };
     const pid = (await this.ask(target, { $ds: 'start', spec: wire }, timeoutMs)) as PidOf<C>;
     // Until the next sync only the placed member knows the spec: losing it then would lose the child.
-    if (target !== this.node.name) await this.ask(this.node.name, { $ds: 'know', spec: wire }, timeoutMs);
+    if (target !== this.node.name) await this.ask(this.node.name, { $ds: 'know', spec: wire, pid }, timeoutMs);
     return pid;
   }
 

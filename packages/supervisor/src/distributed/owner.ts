@@ -6,13 +6,16 @@ import {
   actorClass,
   definedActors,
   describeValue,
+  isDown,
   isExit,
   isPid,
   isNodeDown,
   isNodeUp,
   systemClock,
   type ActorClass,
+  type From,
   type Pid,
+  type Ref,
 } from '@foundation/runtime';
 import {
   AWLWWMap,
@@ -42,6 +45,8 @@ import {
   parseValue,
   type MapKey,
   type MapValue,
+  parseForget,
+  type Forget,
   type OwnerCall,
   type OwnerReply,
   type WireSpec,
@@ -62,6 +67,8 @@ interface LocalChild {
   readonly pid: Pid;
   readonly since: Timestamp;
   stopping: Stopping | null;
+  /** The member whose startChild started it (when not this one): it holds a copy of the spec to withdraw when the child ends. */
+  readonly origin: string | null;
 }
 
 type ChildMap = AWLWWMap<MapKey, MapValue>;
@@ -71,6 +78,9 @@ interface KillLate {
   readonly $ds: 'kill';
   readonly pid: Pid;
 }
+
+/** Sync intervals a forgotten child is remembered (a `know` comes within one round trip of its start). */
+const FORGET_TICKS = 100;
 
 /** Children handed over at once (each is a call to the child, then a message to its new member). */
 const HANDOFFS_IN_FLIGHT = 128;
@@ -107,6 +117,11 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
   private readonly reconcileMsg = Object.freeze({ $ds: 'reconcile' as const });
   private reconcileQueued = false;
   private classesAnnounced = -1;
+  /** Children that ended for good on the member that ran them, by id, kept a while to refuse a late `know`. */
+  private readonly forgotten = new Map<string, { readonly pid: Pid; readonly tick: number }>();
+  private ticks = 0;
+  /** The monitor of each connected member's owner. */
+  private readonly watches = new Map<string, Ref>();
   /** Ids whose class this member cannot start, warned about once. */
   private readonly unstartable = new Set<string>();
 
@@ -149,7 +164,7 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     this.sendAfter(this.tickMsg, this.opts.syncIntervalMs);
   }
 
-  override handleCall(msg: OwnerCall): Promise<OwnerReply> {
+  override handleCall(msg: OwnerCall, from: From): Promise<OwnerReply> {
     let call: OwnerCall;
     try {
       // Anyone may call the owner's name: a malformed call is answered with an error, never a crash.
@@ -157,18 +172,21 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     } catch (e) {
       return Promise.resolve({ error: e as Error });
     }
-    return this.serve(call).then(
+    return this.serve(call, from.pid.node).then(
       (ok) => ({ ok }),
       (e: unknown) => ({ error: e instanceof Error ? e : new Error(describeValue(e)) }),
     );
   }
 
-  private async serve(call: OwnerCall): Promise<unknown> {
+  private async serve(call: OwnerCall, caller: string): Promise<unknown> {
     switch (call.$ds) {
       case 'start':
-        return this.startCalled(call.spec);
+        return this.startCalled(call.spec, caller);
       case 'know':
-        if (!this.table.specs.has(call.spec.id)) this.set(['spec', call.spec.id], call.spec);
+        // Not when the child already ended for good (its member said so before this call came).
+        if (!this.table.specs.has(call.spec.id) && !this.forgotten.get(call.spec.id)?.pid.equals(call.pid)) {
+          this.set(['spec', call.spec.id], call.spec);
+        }
         this.flush();
         return true;
       case 'terminate':
@@ -181,7 +199,10 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
   }
 
   override async handleInfo(msg: unknown): Promise<void> {
+    let forget: Forget | undefined;
     if (msg === this.tickMsg) {
+      this.ticks++;
+      for (const [id, f] of this.forgotten) if (this.ticks - f.tick > FORGET_TICKS) this.forgotten.delete(id);
       this.announce();
       await this.reconcile();
       this.flush();
@@ -190,6 +211,8 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     } else if (msg === this.reconcileMsg) {
       this.reconcileQueued = false;
       await this.reconcile();
+    } else if (isDown(msg)) {
+      this.memberDown(msg.ref);
     } else if (isExit(msg)) {
       this.exited(msg.from, msg.reason);
     } else if (isNodeUp(msg)) {
@@ -201,9 +224,13 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
       this.table.connected.delete(msg.nodedown);
       this.replicas.delete(msg.nodedown);
       this.table.heard.delete(msg.nodedown);
+      this.table.gone.delete(msg.nodedown);
+      this.watches.delete(msg.nodedown); // its monitor ends with the connection
       this.engine.nodeDown(msg.nodedown);
       // At once, not at the next tick: the lost member's children are restarted elsewhere.
       await this.reconcile();
+    } else if ((forget = parseForget(msg))) {
+      this.forget(forget);
     } else if (this.killLate(msg)) {
       // Handled: a signalled instance that outlived its shutdown time was killed.
     } else if (isTakeoverLike(msg)) {
@@ -237,7 +264,9 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     }
     this.del(['member', this.node.name]);
     this.flush();
-    this.engine.tick();
+    // The whole state to every node, unasked: one that is not a replication peer yet would
+    // otherwise never learn that this member left, and keep placing children here.
+    this.engine.farewell();
     await stopChildren(
       this,
       systemClock,
@@ -248,7 +277,7 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
 
   // ---- calls
 
-  private async startCalled(spec: WireSpec): Promise<Pid> {
+  private async startCalled(spec: WireSpec, caller: string): Promise<Pid> {
     const cls = this.classOf(spec);
     if (!this.table.hasQuorum()) throw new NoQuorumError(this.opts.name, this.table.liveMembers(), this.table.knownMembers());
     const running = this.local.get(spec.id)?.pid ?? this.table.whereis(spec.id);
@@ -265,7 +294,7 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
       this.exit(pid, 'kill');
       throw new ChildAlreadyStartedError(spec.id, String(other.pid));
     }
-    this.adopt(spec, pid);
+    this.adopt(spec, pid, caller === this.node.name ? null : caller);
     this.flush();
     return pid;
   }
@@ -281,6 +310,7 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     }
     await this.stopLocal(c, 'terminate');
     this.del(['spec', id]);
+    this.tellOrigin(c);
     this.flush();
     return true;
   }
@@ -316,8 +346,8 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
   // ---- local instances
 
   /** Records a started instance and publishes it (spec and instance in one delta, so no member sees one without the other). */
-  private adopt(spec: WireSpec, pid: Pid): LocalChild {
-    const c: LocalChild = { spec, pid, since: this.map.hlc.now(), stopping: null };
+  private adopt(spec: WireSpec, pid: Pid, origin: string | null = null): LocalChild {
+    const c: LocalChild = { spec, pid, since: this.map.hlc.now(), stopping: null, origin };
     this.local.set(spec.id, c);
     this.byPid.set(pid.key, c);
     this.set(['spec', spec.id], spec);
@@ -382,6 +412,7 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     if (!shouldRestart(c.spec.restart, reason)) {
       this.del(['run', id, this.node.name]);
       this.del(['spec', id]);
+      this.tellOrigin(c);
       this.flush();
       return;
     }
@@ -396,6 +427,51 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     if (this.table.placement(id) === this.node.name) this.startLocal(c.spec);
     else this.del(['run', id, this.node.name]); // the member that owns it now starts it
     this.flush();
+  }
+
+  /**
+   * The spec of `c` went for good: the member that started it holds a copy (`know`) this
+   * member's delete may not have seen yet; it is told to drop it, or it would start the child again.
+   */
+  private tellOrigin(c: LocalChild): void {
+    if (c.origin === null) return;
+    try {
+      this.send({ name: this.opts.name, node: c.origin }, { $ds: 'forget', id: c.spec.id, pid: c.pid } satisfies Forget);
+    } catch {
+      // Gone or full: its copy then comes back here with the next sync, and is settled as any spec.
+    }
+  }
+
+  private forget(f: Forget): void {
+    this.forgotten.set(f.id, { pid: f.pid, tick: this.ticks });
+    const now = this.table.whereis(f.id);
+    if (now === undefined || now.equals(f.pid)) this.del(['spec', f.id]);
+    this.flush();
+  }
+
+  /**
+   * Monitors the owner on `node` (a new replica there): if it stops without a farewell (killed)
+   * while its node stays up, this member stops counting it as a member at once.
+   */
+  private watchMember(node: string): void {
+    const old = this.watches.get(node);
+    if (old) this.demonitor(old);
+    this.watches.set(node, this.monitor({ name: this.opts.name, node }));
+    this.table.gone.delete(node);
+  }
+
+  /** A DOWN of a watched owner: its member is gone (its node may not be). */
+  private memberDown(ref: Ref): boolean {
+    for (const [node, r] of this.watches) {
+      if (!r.equals(ref)) continue;
+      this.watches.delete(node);
+      this.replicas.delete(node);
+      this.table.heard.delete(node);
+      this.table.gone.add(node);
+      this.queueReconcile();
+      return true;
+    }
+    return false;
   }
 
   private killLate(msg: unknown): boolean {
@@ -564,6 +640,7 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     const connected = this.node.nodes().includes(m.from);
     const isNew = connected && this.replicas.get(m.from) !== m.replica;
     if (connected) {
+      if (isNew) this.watchMember(m.from);
       this.replicas.set(m.from, m.replica);
       this.table.heard.add(m.from);
     }

@@ -39,6 +39,8 @@ export class ChildTable {
   connected = new Set<string>();
   /** Connected nodes whose member has spoken to this one since they connected (the owner keeps it). */
   readonly heard = new Set<string>();
+  /** Connected nodes whose member's owner stopped (seen by a monitor): not members, whatever the map says. */
+  readonly gone = new Set<string>();
   /** False once the owner stopped: the handle then refuses. */
   running = true;
   private ring: { key: string; ring: HashRing } | null = null;
@@ -78,15 +80,15 @@ export class ChildTable {
     return this.opts.members === 'auto' || this.opts.members.includes(node);
   }
 
-  /** True when `node` is (or, for this node, can be) reached now. */
+  /** True when `node` is (or, for this node, can be) reached now, and its member has not stopped. */
   reachable(node: string): boolean {
-    return node === this.self || this.connected.has(node);
+    return node === this.self || (this.connected.has(node) && !this.gone.has(node));
   }
 
   /** The live members as this node sees them, sorted: itself and every connected node whose supervisor announced itself. */
   liveMembers(): string[] {
     const out = [this.self];
-    for (const n of this.members.keys()) if (n !== this.self && this.connected.has(n) && this.allowed(n)) out.push(n);
+    for (const n of this.members.keys()) if (n !== this.self && this.connected.has(n) && !this.gone.has(n) && this.allowed(n)) out.push(n);
     return out.sort();
   }
 

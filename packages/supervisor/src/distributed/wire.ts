@@ -34,8 +34,8 @@ export type MapValue = WireSpec | RunInfo | MemberInfo;
 /** Calls to a member's owner actor (from its handles, or another member's). */
 export type OwnerCall =
   | { readonly $ds: 'start'; readonly spec: WireSpec }
-  /** A spec started on another member, recorded here too so that it survives that member's loss before it synced. */
-  | { readonly $ds: 'know'; readonly spec: WireSpec }
+  /** A spec started on another member as `pid`, recorded here too so that it survives that member's loss before it synced. */
+  | { readonly $ds: 'know'; readonly spec: WireSpec; readonly pid: Pid }
   | { readonly $ds: 'terminate'; readonly id: string }
   | { readonly $ds: 'whereis'; readonly id: string }
   | { readonly $ds: 'restart'; readonly id: string };
@@ -124,8 +124,10 @@ export function parseOwnerCall(x: unknown): OwnerCall {
   const o = obj(x, 'call', "{ $ds: 'start' | 'terminate' | 'restart', ... }");
   switch (o.$ds) {
     case 'start':
+      return { $ds: 'start', spec: parseSpec(o.spec) };
     case 'know':
-      return { $ds: o.$ds, spec: parseSpec(o.spec) };
+      if (!isPid(o.pid)) throw bad('call pid', 'a Pid', o.pid);
+      return { $ds: 'know', spec: parseSpec(o.spec), pid: o.pid };
     case 'terminate':
     case 'restart':
     case 'whereis':
@@ -145,4 +147,19 @@ export function parseTakeover(x: unknown): Takeover {
   const o = obj(x, 'takeover', "{ $ds: 'takeover', spec, hasState, state }");
   if (typeof o.hasState !== 'boolean') throw bad('takeover.hasState', 'a boolean', o.hasState);
   return { $ds: 'takeover', spec: parseSpec(o.spec, 'takeover.spec'), hasState: o.hasState, state: o.state };
+}
+
+/** From the member that ran `pid`: the child ended for good, so the copy of its spec this member holds (`know`) goes too. */
+export interface Forget {
+  readonly $ds: 'forget';
+  readonly id: string;
+  readonly pid: Pid;
+}
+
+/** Parses a forget, or undefined for a message that is not one (a malformed one included: it is dropped). */
+export function parseForget(x: unknown): Forget | undefined {
+  if (typeof x !== 'object' || x === null || (x as Forget).$ds !== 'forget') return undefined;
+  const o = x as Record<string, unknown>;
+  if (typeof o.id !== 'string' || !isPid(o.pid)) return undefined;
+  return { $ds: 'forget', id: o.id, pid: o.pid };
 }
