@@ -56,6 +56,7 @@ test('real OS processes over the mesh: SIGKILL a member, every permanent child r
   await until(async () => {
     expect(ds.members()).toEqual(['m1', 'p']);
     expect(await everywhere(['m1'])).toEqual([...ids].sort());
+    for (const id of onM2) expect(['m1', 'p']).toContain(ds.whereis(id)?.node);
   });
   for (const id of onM2) expect(['m1', 'p']).toContain(await parent.call<string>(ds.via(id), 'where' as never, 2000));
   expect(m1!.exitCode).toBeNull();
