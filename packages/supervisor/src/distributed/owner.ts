@@ -1,96 +1,33 @@
 import {
-  Actor,
   InitError,
-  MailboxFullError,
-  UnknownNameError,
-  actorClass,
   definedActors,
   describeValue,
   isDown,
   isExit,
-  isPid,
   isNodeDown,
   isNodeUp,
   systemClock,
-  type ActorClass,
   type From,
   type Pid,
   type Ref,
 } from '@foundation/runtime';
-import {
-  AWLWWMap,
-  DEFAULT_PRUNING_MARKER_TTL_MS,
-  DEFAULT_RETIRE_DOWN_AFTER_MS,
-  ReplicationEngine,
-  checkReplicaMessage,
-  isReplicaMessage,
-  replicaId,
-  type ReplicaMessage,
-  type Timestamp,
-} from '@foundation/crdt';
-import { addRestart, intensity, type Intensity } from '../intensity.js';
-import { reachedMaxRestartIntensity, shouldRestart } from '../reasons.js';
+import { replicaId } from '@foundation/crdt';
+import { intensity } from '../intensity.js';
 import { ChildAlreadyStartedError, ChildNotFoundError, StartChildError } from '../errors.js';
+import { NoQuorumError } from './errors.js';
 import { stopChildren } from '../internal/stop-children.js';
-import { NoQuorumError, UnknownChildClassError } from './errors.js';
-import { HANDOFF_REQUEST, childClass, type HandedOver, type StartArgs } from './handoff.js';
-import type { CheckedOptions } from './options.js';
+import { childClass, type StartArgs } from './handoff.js';
+import { HANDOFFS_IN_FLIGHT, FORGET_TICKS, MemberInstances, log, type LocalChild, type OwnerArgs } from './instances.js';
 import { NO_QUORUM, type DuplicateChild } from './reasons.js';
-import type { ChildTable } from './table.js';
-import {
-  isTakeoverLike,
-  parseKey,
-  parseOwnerCall,
-  parseTakeover,
-  parseValue,
-  type MapKey,
-  type MapValue,
-  parseForget,
-  type Forget,
-  type OwnerCall,
-  type OwnerReply,
-  type WireSpec,
-} from './wire.js';
+import { MemberReplica } from './replica.js';
+import { isTakeoverLike, parseForget, parseOwnerCall, type Forget, type OwnerCall, type OwnerReply, type WireSpec } from './wire.js';
 
-/** What the owner is started with. */
-export interface OwnerArgs {
-  readonly opts: CheckedOptions;
-  readonly table: ChildTable;
-}
-
-/** Why the owner is stopping one of its children: its exit then is no crash. */
-type Stopping = 'handoff' | 'terminate' | 'restart' | 'duplicate' | 'quorum' | 'shutdown';
-
-/** A child instance this member runs. */
-interface LocalChild {
-  readonly spec: WireSpec;
-  readonly pid: Pid;
-  readonly since: Timestamp;
-  stopping: Stopping | null;
-  /** The member whose startChild started it (when not this one): it holds a copy of the spec to withdraw when the child ends. */
-  readonly origin: string | null;
-}
-
-type ChildMap = AWLWWMap<MapKey, MapValue>;
-
-/** The timer that kills a signalled instance still alive after its shutdown time. */
-interface KillLate {
-  readonly $ds: 'kill';
-  readonly pid: Pid;
-}
-
-/** Sync intervals a forgotten child is remembered (a `know` comes within one round trip of its start). */
-const FORGET_TICKS = 100;
-
-/** Children handed over at once (each is a call to the child, then a message to its new member). */
-const HANDOFFS_IN_FLIGHT = 128;
-
-const log = (msg: string) => console.warn(`[DistributedSupervisor] ${msg}`);
+export type { OwnerArgs } from './instances.js';
 
 /**
  * One member of a DistributedSupervisor: holds a replica of the map of specs, instances and
- * members (an AWLWWMap under a ReplicationEngine, as the DistributedRegistry's owner does), runs
- * the children this member owns, and keeps the view its handle reads. Placement is settled by
+ * members (MemberReplica), runs the children this member owns (MemberInstances), and keeps the
+ * view its handle reads. Placement is settled by
  * `reconcile`, run after every change and every sync interval; each member acts only on its own
  * instances, so every member converges on the same answer without asking the others:
  *
@@ -100,67 +37,39 @@ const log = (msg: string) => console.warn(`[DistributedSupervisor] ${msg}`);
  * - `'active'`: an instance on a member that no longer owns its id is handed over (state and all);
  * - `'quorum'` and no majority here: every local instance stops, nothing starts.
  */
-export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, OwnerArgs> {
-  private opts!: CheckedOptions;
-  private table!: ChildTable;
-  private map!: ChildMap;
-  private engine!: ReplicationEngine;
-  private pending: ChildMap | null = null;
-  /** Child id → the instance running here (not the ones being stopped). */
-  private readonly local = new Map<string, LocalChild>();
-  /** Pid key → every instance of this member, running or being stopped: how an EXIT is known. */
-  private readonly byPid = new Map<string, LocalChild>();
-  private restarts!: Intensity;
-  /** The replica last heard from on each connected node: a member counts as synced once it has spoken. */
-  private readonly replicas = new Map<string, string>();
+export class DistributedSupervisorOwner extends MemberInstances {
   private readonly tickMsg = Object.freeze({ $ds: 'tick' as const });
   private readonly reconcileMsg = Object.freeze({ $ds: 'reconcile' as const });
   private reconcileQueued = false;
   private classesAnnounced = -1;
-  /** Children that ended for good on the member that ran them, by id, kept a while to refuse a late `know`. */
-  private readonly forgotten = new Map<string, { readonly pid: Pid; readonly tick: number }>();
-  private ticks = 0;
   /** The monitor of each connected member's owner. */
   private readonly watches = new Map<string, Ref>();
-  /** Ids whose class this member cannot start, warned about once. */
-  private readonly unstartable = new Set<string>();
 
   override init(args: OwnerArgs): void {
     this.opts = args.opts;
     this.table = args.table;
     this.trapExit = true;
     this.restarts = intensity(this.opts.maxRestarts, this.opts.maxSeconds);
-    const replica = replicaId(this.node.name, this.node.incarnation, this.self.id);
-    this.map = new AWLWWMap<MapKey, MapValue>(replica);
     const name = this.opts.name;
-    const ticks = (ms: number) => Math.max(1, Math.round(ms / this.opts.syncIntervalMs));
-    this.engine = new ReplicationEngine(
-      name,
-      this.node.name,
-      this.map,
+    this.replica = new MemberReplica(
       {
-        send: (node, msg) => {
-          try {
-            this.send({ name, node }, msg);
-          } catch (e) {
-            // A node without this supervisor (yet), or one that is full: anti-entropy repairs it.
-            if (!UnknownNameError.is(e) && !MailboxFullError.is(e)) throw e;
-          }
-        },
+        name,
+        self: this.node.name,
+        send: (node, msg) => this.send({ name, node }, msg),
         nodes: () => this.node.nodes(),
+        changed: () => this.queueReconcile(),
+        newReplica: (node) => this.watchMember(node),
+        log,
       },
-      {
-        antiEntropyTicks: 10,
-        pruningMarkerTicks: ticks(DEFAULT_PRUNING_MARKER_TTL_MS),
-        retireDownAfterTicks: ticks(DEFAULT_RETIRE_DOWN_AFTER_MS),
-      },
+      this.table,
+      replicaId(this.node.name, this.node.incarnation, this.self.id),
+      this.opts.syncIntervalMs,
     );
-    this.engine.onRemoteChange = (keys) => this.remoteChanged(keys);
     this.monitorNodes();
     this.table.connected = new Set(this.node.nodes());
     this.announce();
-    this.flush();
-    this.engine.hello();
+    this.replica.flush();
+    this.replica.hello();
     this.sendAfter(this.tickMsg, this.opts.syncIntervalMs);
   }
 
@@ -185,9 +94,9 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
       case 'know':
         // Not when the child already ended for good (its member said so before this call came).
         if (!this.table.specs.has(call.spec.id) && !this.forgotten.get(call.spec.id)?.pid.equals(call.pid)) {
-          this.set(['spec', call.spec.id], call.spec);
+          this.replica.set(['spec', call.spec.id], call.spec);
         }
-        this.flush();
+        this.replica.flush();
         return true;
       case 'terminate':
         return this.terminateCalled(call.id);
@@ -205,8 +114,7 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
       for (const [id, f] of this.forgotten) if (this.ticks - f.tick > FORGET_TICKS) this.forgotten.delete(id);
       this.announce();
       await this.reconcile();
-      this.flush();
-      this.engine.tick();
+      this.replica.tick();
       this.sendAfter(this.tickMsg, this.opts.syncIntervalMs);
     } else if (msg === this.reconcileMsg) {
       this.reconcileQueued = false;
@@ -217,16 +125,13 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
       this.exited(msg.from, msg.reason);
     } else if (isNodeUp(msg)) {
       this.table.connected.add(msg.nodeup);
-      this.flush();
-      this.engine.nodeUp(msg.nodeup);
+      this.replica.nodeUp(msg.nodeup);
       this.queueReconcile();
     } else if (isNodeDown(msg)) {
       this.table.connected.delete(msg.nodedown);
-      this.replicas.delete(msg.nodedown);
-      this.table.heard.delete(msg.nodedown);
       this.table.gone.delete(msg.nodedown);
       this.watches.delete(msg.nodedown); // its monitor ends with the connection
-      this.engine.nodeDown(msg.nodedown);
+      this.replica.nodeDown(msg.nodedown);
       // At once, not at the next tick: the lost member's children are restarted elsewhere.
       await this.reconcile();
     } else if ((forget = parseForget(msg))) {
@@ -236,7 +141,7 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     } else if (isTakeoverLike(msg)) {
       this.takeover(msg);
     } else if (typeof msg === 'object' && msg !== null && '$crdt' in msg) {
-      this.replicaMessage(msg);
+      this.replica.receive(msg);
     }
   }
 
@@ -249,7 +154,7 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
       for (const c of this.local.values()) {
         if (c.spec.restart === 'temporary') continue;
         const to = this.table.placement(c.spec.id, this.node.name);
-        if (to !== undefined && this.replicas.has(to)) moves.push([c, to]);
+        if (to !== undefined && this.replica.heardFrom(to)) moves.push([c, to]);
       }
       for (let i = 0; i < moves.length; i += HANDOFFS_IN_FLIGHT) {
         await Promise.all(moves.slice(i, i + HANDOFFS_IN_FLIGHT).map(([c, to]) => this.handOff(c, to)));
@@ -259,14 +164,13 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     this.local.clear();
     for (const c of mine) {
       c.stopping = 'shutdown';
-      this.del(['run', c.spec.id, this.node.name]);
-      if (c.spec.restart === 'temporary') this.del(['spec', c.spec.id]);
+      this.replica.del(['run', c.spec.id, this.node.name]);
+      if (c.spec.restart === 'temporary') this.replica.del(['spec', c.spec.id]);
     }
-    this.del(['member', this.node.name]);
-    this.flush();
+    this.replica.del(['member', this.node.name]);
     // The whole state to every node, unasked: one that is not a replication peer yet would
     // otherwise never learn that this member left, and keep placing children here.
-    this.engine.farewell();
+    this.replica.farewell();
     await stopChildren(
       this,
       systemClock,
@@ -295,7 +199,7 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
       throw new ChildAlreadyStartedError(spec.id, String(other.pid));
     }
     this.adopt(spec, pid, caller === this.node.name ? null : caller);
-    this.flush();
+    this.replica.flush();
     return pid;
   }
 
@@ -304,14 +208,14 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     if (!c) {
       if (!this.table.specs.has(id)) throw new ChildNotFoundError(id);
       // Runs nowhere this member can reach (or elsewhere, and was asked here by a stale view): the spec goes.
-      this.del(['spec', id]);
-      this.flush();
+      this.replica.del(['spec', id]);
+      this.replica.flush();
       return true;
     }
     await this.stopLocal(c, 'terminate');
-    this.del(['spec', id]);
+    this.replica.del(['spec', id]);
     this.tellOrigin(c);
-    this.flush();
+    this.replica.flush();
     return true;
   }
 
@@ -326,127 +230,13 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     try {
       pid = await this.spawnAndWait(childClass(cls), { args: spec.args } satisfies StartArgs, { link: true });
     } catch (e) {
-      this.del(['run', id, this.node.name]);
-      this.flush();
+      this.replica.del(['run', id, this.node.name]);
+      this.replica.flush();
       throw new StartChildError(id, InitError.is(e) ? ((e as InitError).reason ?? e) : e);
     }
     this.adopt(spec, pid);
-    this.flush();
+    this.replica.flush();
     return pid;
-  }
-
-  private classOf(spec: WireSpec): ActorClass {
-    try {
-      return actorClass(spec.cls);
-    } catch {
-      throw new UnknownChildClassError(spec.id, spec.cls, [this.node.name]);
-    }
-  }
-
-  // ---- local instances
-
-  /** Records a started instance and publishes it (spec and instance in one delta, so no member sees one without the other). */
-  private adopt(spec: WireSpec, pid: Pid, origin: string | null = null): LocalChild {
-    const c: LocalChild = { spec, pid, since: this.map.hlc.now(), stopping: null, origin };
-    this.local.set(spec.id, c);
-    this.byPid.set(pid.key, c);
-    this.set(['spec', spec.id], spec);
-    this.set(['run', spec.id, this.node.name], { pid, since: c.since });
-    // Instances on members out of reach are stale now: their keys go (a member that comes back and
-    // still runs one puts its key back, and the later start — this one — wins).
-    const runs = this.table.runs.get(spec.id);
-    if (runs) for (const n of [...runs.keys()]) if (!this.table.reachable(n)) this.del(['run', spec.id, n]);
-    this.unstartable.delete(spec.id);
-    return c;
-  }
-
-  /** Starts an instance without waiting for its init (failover, takeover): a failing init is a crash like any other. */
-  private startLocal(spec: WireSpec, handoff?: HandedOver): void {
-    let cls: ActorClass;
-    try {
-      cls = actorClass(spec.cls);
-    } catch {
-      if (!this.unstartable.has(spec.id))
-        log(`cannot start child '${spec.id}' on ${this.node.name}: no actor class '${spec.cls}' is defined here`);
-      this.unstartable.add(spec.id);
-      return;
-    }
-    try {
-      const args: StartArgs = handoff ? { args: spec.args, handoff } : { args: spec.args };
-      this.adopt(spec, this.spawnLink(childClass(cls), args));
-    } catch (e) {
-      log(`cannot start child '${spec.id}' on ${this.node.name}: ${String(e)}`);
-    }
-  }
-
-  /** Stops a local instance on purpose and withdraws its key; resolves once it has stopped. */
-  private async stopLocal(c: LocalChild, why: Stopping): Promise<void> {
-    c.stopping = why;
-    if (this.local.get(c.spec.id) === c) this.local.delete(c.spec.id);
-    this.del(['run', c.spec.id, this.node.name]);
-    await stopChildren(this, systemClock, [{ pid: c.pid, shutdown: c.spec.shutdown, restart: c.spec.restart }]);
-    this.byPid.delete(c.pid.key);
-  }
-
-  /**
-   * Ends a local instance with an exit signal (no wait): a duplicate's loser, or an instance on
-   * a side without quorum. One that traps exits learns why, and is killed if it is still alive
-   * after its shutdown time.
-   */
-  private signal(c: LocalChild, why: 'duplicate' | 'quorum', reason: unknown): void {
-    c.stopping = why;
-    this.local.delete(c.spec.id);
-    this.del(['run', c.spec.id, this.node.name]);
-    this.exit(c.pid, reason);
-    const s = c.spec.shutdown;
-    if (s !== 'infinity') this.sendAfter({ $ds: 'kill', pid: c.pid } satisfies KillLate, s === 'brutal_kill' ? 0 : s);
-  }
-
-  private exited(pid: Pid, reason: unknown): void {
-    const c = this.byPid.get(pid.key);
-    if (!c) return;
-    this.byPid.delete(pid.key);
-    if (c.stopping !== null || this.local.get(c.spec.id) !== c) return;
-    this.local.delete(c.spec.id);
-    const id = c.spec.id;
-    if (!shouldRestart(c.spec.restart, reason)) {
-      this.del(['run', id, this.node.name]);
-      this.del(['spec', id]);
-      this.tellOrigin(c);
-      this.flush();
-      return;
-    }
-    const { ok, next } = addRestart(this.restarts, Date.now());
-    this.restarts = next;
-    if (!ok) {
-      this.del(['run', id, this.node.name]);
-      this.flush();
-      this.stop(reachedMaxRestartIntensity(id, reason));
-      return;
-    }
-    if (this.table.placement(id) === this.node.name) this.startLocal(c.spec);
-    else this.del(['run', id, this.node.name]); // the member that owns it now starts it
-    this.flush();
-  }
-
-  /**
-   * The spec of `c` went for good: the member that started it holds a copy (`know`) this
-   * member's delete may not have seen yet; it is told to drop it, or it would start the child again.
-   */
-  private tellOrigin(c: LocalChild): void {
-    if (c.origin === null) return;
-    try {
-      this.send({ name: this.opts.name, node: c.origin }, { $ds: 'forget', id: c.spec.id, pid: c.pid } satisfies Forget);
-    } catch {
-      // Gone or full: its copy then comes back here with the next sync, and is settled as any spec.
-    }
-  }
-
-  private forget(f: Forget): void {
-    this.forgotten.set(f.id, { pid: f.pid, tick: this.ticks });
-    const now = this.table.whereis(f.id);
-    if (now === undefined || now.equals(f.pid)) this.del(['spec', f.id]);
-    this.flush();
   }
 
   /**
@@ -465,55 +255,12 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     for (const [node, r] of this.watches) {
       if (!r.equals(ref)) continue;
       this.watches.delete(node);
-      this.replicas.delete(node);
-      this.table.heard.delete(node);
+      this.replica.forget(node);
       this.table.gone.add(node);
       this.queueReconcile();
       return true;
     }
     return false;
-  }
-
-  private killLate(msg: unknown): boolean {
-    if (typeof msg !== 'object' || msg === null || (msg as KillLate).$ds !== 'kill') return false;
-    const pid = (msg as KillLate).pid;
-    // Only a pid this member signalled and still holds (a timer of its own): anything else is ignored.
-    if (isPid(pid) && pid.node === this.node.name && this.byPid.get(pid.key)?.stopping) this.exit(pid, 'kill');
-    return true;
-  }
-
-  private takeover(msg: unknown): void {
-    let t;
-    try {
-      t = parseTakeover(msg);
-    } catch (e) {
-      log(`dropped a malformed takeover: ${String(e)}`);
-      return;
-    }
-    if (this.local.has(t.spec.id) || !this.table.hasQuorum()) return;
-    this.startLocal(t.spec, { hasState: t.hasState, state: t.state });
-    this.flush();
-  }
-
-  /** Hands a local instance over to `to`: its state (from `handoff()`) travels with the spec, then its key goes. */
-  private async handOff(c: LocalChild, to: string): Promise<void> {
-    c.stopping = 'handoff';
-    this.local.delete(c.spec.id);
-    let out: HandedOver = { hasState: false, state: undefined };
-    try {
-      out = await this.call<HandedOver>(c.pid, HANDOFF_REQUEST, this.opts.handoffTimeoutMs);
-    } catch (e) {
-      log(`child '${c.spec.id}' did not hand over within ${this.opts.handoffTimeoutMs} ms (${String(e)}): killed, moved without state`);
-      this.exit(c.pid, 'kill');
-    }
-    try {
-      this.send({ name: this.opts.name, node: to }, { $ds: 'takeover', spec: c.spec, hasState: out.hasState, state: out.state });
-    } catch (e) {
-      // The new member is gone or full: its successor restarts the child from the spec.
-      log(`takeover of '${c.spec.id}' to ${to} not sent: ${String(e)}`);
-    }
-    // After the takeover, on the same path: the new member hears of it before this key goes.
-    this.del(['run', c.spec.id, this.node.name]);
   }
 
   // ---- placement
@@ -536,8 +283,8 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
         this.signal(c, 'quorum', NO_QUORUM);
         continue;
       }
-      if (!this.table.specs.has(id)) this.set(['spec', id], c.spec);
-      if (!this.table.runs.get(id)?.get(me)?.pid.equals(c.pid)) this.set(['run', id, me], { pid: c.pid, since: c.since });
+      if (!this.table.specs.has(id)) this.replica.set(['spec', id], c.spec);
+      if (!this.table.runs.get(id)?.get(me)?.pid.equals(c.pid)) this.replica.set(['run', id, me], { pid: c.pid, since: c.since });
       const winner = this.table.liveRunners(id)[0]!;
       if (!winner.pid.equals(c.pid)) {
         const reason: DuplicateChild = { duplicateChild: { supervisor: this.opts.name, id, winner: winner.pid } };
@@ -546,31 +293,31 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
       }
       if (this.opts.redistribution === 'active') {
         const owner = this.table.placement(id);
-        if (owner !== undefined && owner !== me && this.replicas.has(owner)) moves.push([c, owner]);
+        if (owner !== undefined && owner !== me && this.replica.heardFrom(owner)) moves.push([c, owner]);
       }
     }
     // A member not heard from directly may run children this view does not show yet (a joiner
     // learns the cluster from whoever answers first): start nothing until every one has spoken.
-    const heard = this.table.liveMembers().every((n) => n === me || this.replicas.has(n));
+    const heard = this.table.liveMembers().every((n) => n === me || this.replica.heardFrom(n));
     if (quorum && heard) {
       for (const s of [...this.table.specs.values()]) {
         if (this.local.has(s.id) || this.table.liveRunners(s.id).length > 0) continue;
         if (s.restart === 'temporary') {
           // Its member is gone: a temporary child is not restarted, and its spec goes.
-          this.del(['spec', s.id]);
-          for (const n of [...(this.table.runs.get(s.id)?.keys() ?? [])]) this.del(['run', s.id, n]);
+          this.replica.del(['spec', s.id]);
+          for (const n of [...(this.table.runs.get(s.id)?.keys() ?? [])]) this.replica.del(['run', s.id, n]);
           continue;
         }
         if (this.table.placement(s.id) === me) this.startLocal(s);
       }
     }
-    this.flush();
+    this.replica.flush();
     if (moves.length > 0) {
       // In flight together (a bounded number at once): one child after the other costs a scheduler turn each.
       for (let i = 0; i < moves.length; i += HANDOFFS_IN_FLIGHT) {
         await Promise.all(moves.slice(i, i + HANDOFFS_IN_FLIGHT).map(([c, to]) => this.handOff(c, to)));
       }
-      this.flush();
+      this.replica.flush();
     }
   }
 
@@ -579,76 +326,6 @@ export class DistributedSupervisorOwner extends Actor<OwnerCall, OwnerReply, Own
     const classes = definedActors();
     if (classes.length === this.classesAnnounced) return;
     this.classesAnnounced = classes.length;
-    this.set(['member', this.node.name], { classes: classes.sort() });
-  }
-
-  // ---- the replica
-
-  private set(key: MapKey, v: MapValue): void {
-    this.write(this.map.set(key, v));
-    this.table.put(key, v);
-  }
-
-  private del(key: MapKey): void {
-    if (!this.map.has(key)) return;
-    this.write(this.map.delete(key));
-    this.table.put(key, undefined);
-  }
-
-  private write(delta: ChildMap): void {
-    if (delta.size === 0 && delta.context.isEmpty) return;
-    if (this.pending === null) this.pending = delta;
-    else this.pending.join(delta);
-  }
-
-  private flush(): void {
-    if (this.pending === null) return;
-    this.engine.local(this.pending);
-    this.pending = null;
-  }
-
-  private remoteChanged(keys: readonly unknown[]): void {
-    for (const k of keys) {
-      const key = parseKey(k);
-      if (key === undefined) continue;
-      const raw = this.map.get(key);
-      if (raw === undefined) {
-        this.table.put(key, undefined);
-        continue;
-      }
-      try {
-        this.table.put(key, parseValue(key, raw));
-      } catch (e) {
-        log(`ignored a malformed entry from a peer: ${String(e)}`);
-        this.table.put(key, undefined);
-      }
-    }
-    this.queueReconcile();
-  }
-
-  /** A message of the replication protocol: checked (the engine drops, counts and warns of a malformed one), then handed over. */
-  private replicaMessage(msg: object): void {
-    let m: ReplicaMessage;
-    try {
-      if (!isReplicaMessage(msg)) throw new TypeError('not a replication message');
-      m = checkReplicaMessage(msg);
-    } catch {
-      this.engine.receive(msg);
-      return;
-    }
-    if (m.$crdt === 'digest') this.flush();
-    const connected = this.node.nodes().includes(m.from);
-    const isNew = connected && this.replicas.get(m.from) !== m.replica;
-    if (connected) {
-      if (isNew) this.watchMember(m.from);
-      this.replicas.set(m.from, m.replica);
-      this.table.heard.add(m.from);
-    }
-    this.engine.receive(m);
-    if (isNew && (m.$crdt === 'state' || m.$crdt === 'delta')) {
-      // As in the registry's owner: introduce this replica to one that started after it.
-      this.flush();
-      this.engine.nodeUp(m.from);
-    }
+    this.replica.set(['member', this.node.name], { classes: classes.sort() });
   }
 }
