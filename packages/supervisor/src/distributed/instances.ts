@@ -65,6 +65,11 @@ export abstract class MemberInstances extends Actor<OwnerCall, OwnerReply, Owner
   /** Ids whose class this member cannot start, warned about once. */
   private readonly unstartable = new Set<string>();
 
+  /** Forgets the warnings about specs that are gone (the set must not only grow). */
+  protected pruneWarnings(): void {
+    for (const id of this.unstartable) if (!this.table.specs.has(id)) this.unstartable.delete(id);
+  }
+
   protected classOf(spec: WireSpec): ActorClass {
     try {
       return actorClass(spec.cls);

@@ -112,6 +112,7 @@ export class DistributedSupervisorOwner extends MemberInstances {
     if (msg === this.tickMsg) {
       this.ticks++;
       for (const [id, f] of this.forgotten) if (this.ticks - f.tick > FORGET_TICKS) this.forgotten.delete(id);
+      this.pruneWarnings();
       this.announce();
       await this.reconcile();
       this.replica.tick();
