@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Pid } from '@foundation/runtime';
-import { isDuplicateChild, isNoQuorum, type DuplicateChild } from '@foundation/supervisor';
+import { NoQuorumError, isDuplicateChild, isNoQuorum, type DuplicateChild } from '@foundation/supervisor';
 import { Keeper, Trapper, cluster, expectExactlyOnce, idsOf, instances, running, until } from './distributed-support.js';
 
 describe('DistributedSupervisor: lost members', () => {
@@ -110,6 +110,8 @@ describe('DistributedSupervisor: partitions', () => {
     const down = (await inbox.receive(() => true, 1000)) as { reason: unknown };
     expect(isNoQuorum(down.reason)).toBe(true);
     expect(sups[2]!.placement('c0')).toBeUndefined();
+    const refused = await sups[2]!.startChild({ id: 'minority', start: [Keeper, { id: 'minority' }] }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(NoQuorumError);
     net.heal();
     await until(() => expectExactlyOnce(nodes, ids));
   });
