@@ -50,3 +50,19 @@ export {
   StartChildError,
   MaxChildrenError,
 } from './errors.js';
+export { DistributedSupervisor } from './distributed/distributed-supervisor.js';
+export type { DistributedSupervisorOptions, Distribution, Placement } from './distributed/options.js';
+export type { DistributedChildInfo, DistributedChildCounts } from './distributed/table.js';
+export type { HandoffInit, HandsOff } from './distributed/handoff.js';
+export { isDuplicateChild, isNoQuorum, NO_QUORUM, type DuplicateChild } from './distributed/reasons.js';
+export { UnknownChildClassError, NoQuorumError, DistributedSupervisorOptionError } from './distributed/errors.js';
+export {
+  startSingleton,
+  startReplicated,
+  startPartitioned,
+  type Singleton,
+  type Replicated,
+  type Partitioned,
+  type StrategyOptions,
+  type PartitionedOptions,
+} from './distributed/strategies.js';
