@@ -1,5 +1,5 @@
 import type { Pid } from '@foundation/runtime';
-import { HashRing } from '@foundation/cluster';
+import { HashRing } from '@foundation/cluster/hash-ring';
 import { HLC } from '@foundation/crdt';
 import type { RestartType } from '../child-spec.js';
 import type { CheckedOptions } from './options.js';
