@@ -1,0 +1,21 @@
+/**
+ * @foundation/cache — one async cache API over a local LRU, Redis and a partitioned cluster cache.
+ */
+export {
+  Cache,
+  type CacheOptions,
+  type CommonOptions,
+  type LocalCacheOptions,
+  type RedisCacheOptions,
+  type PartitionedCacheOptions,
+} from './cache.js';
+export type { Cache as CacheHandle, CacheStats, CacheEvent, CacheEventType, PutOptions, GetOrSetOptions, AdapterName } from './api.js';
+export {
+  CacheKeyError,
+  CacheValueError,
+  InvalidTtlError,
+  CacheOptionError,
+  NotAnIntegerError,
+  CacheUnavailableError,
+  CacheStoppedError,
+} from './errors.js';
