@@ -4,6 +4,7 @@ import { CacheOptionError } from './errors.js';
 import { CacheFront } from './internal/front.js';
 import { LocalStore } from './internal/local-store.js';
 import { RedisStore } from './internal/redis-store.js';
+import { startPartitioned } from './internal/partitioned/start.js';
 
 /** Options of every adapter. */
 export interface CommonOptions {
@@ -44,6 +45,13 @@ export interface PartitionedCacheOptions extends CommonOptions {
   readonly maxBytes?: number;
   /** How long a call to a peer may take before it fails with CacheUnavailableError (default 5000). */
   readonly timeoutMs?: number;
+  /**
+   * After a member joins or leaves, how long entries may still be moving to their new holders
+   * (default 10,000): meanwhile a miss asks every member before it answers "absent".
+   */
+  readonly handoffGraceMs?: number;
+  /** How long a getOrSet caller may take to load a key before the next waiter loads it instead (default 30,000). */
+  readonly leaseMs?: number;
 }
 
 /** Options of Cache.start, by adapter. */
@@ -52,6 +60,8 @@ export type CacheOptions = LocalCacheOptions | RedisCacheOptions | PartitionedCa
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 const DEFAULT_MAX_ENTRIES = 100_000;
 const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_GRACE_MS = 10_000;
+const DEFAULT_LEASE_MS = 30_000;
 
 /** A cache handle: the one API of every adapter (see the Cache interface in api.ts). */
 export type Cache<K = unknown, V = unknown> = CacheApi<K, V>;
@@ -96,7 +106,16 @@ export const Cache = {
         return new CacheFront<K, V>(name, 'redis', undefined, store);
       }
       case 'partitioned': {
-        checkKnownOptions('Cache.start (partitioned)', opts, ['name', 'adapter', 'replicas', 'maxEntries', 'maxBytes', 'timeoutMs']);
+        checkKnownOptions('Cache.start (partitioned)', opts, [
+          'name',
+          'adapter',
+          'replicas',
+          'maxEntries',
+          'maxBytes',
+          'timeoutMs',
+          'handoffGraceMs',
+          'leaseMs',
+        ]);
         const o = opts as PartitionedCacheOptions;
         const replicas = o.replicas ?? 1;
         if (!Number.isInteger(replicas) || replicas < 0 || replicas > 16)
@@ -105,8 +124,9 @@ export const Cache = {
           maxEntries: count('maxEntries', o.maxEntries, DEFAULT_MAX_ENTRIES),
           maxBytes: optionalCount('maxBytes', o.maxBytes),
         };
-        void node;
-        throw new CacheOptionError('Cache.start adapter', 'TODO', { replicas, bounds, t: timeout(o.timeoutMs) });
+        const graceMs = duration('handoffGraceMs', o.handoffGraceMs, DEFAULT_GRACE_MS);
+        const leaseMs = duration('leaseMs', o.leaseMs, DEFAULT_LEASE_MS);
+        return startPartitioned<K, V>(node, { name, replicas, bounds, timeoutMs: timeout(o.timeoutMs), graceMs, leaseMs });
       }
       default:
         throw new CacheOptionError('Cache.start adapter', "'local', 'redis' or 'partitioned'", adapter);
@@ -125,8 +145,13 @@ function optionalCount(field: string, value: unknown): number | undefined {
 }
 
 function timeout(value: unknown): number {
-  if (value === undefined) return DEFAULT_TIMEOUT_MS;
-  if (!isDuration(value, { positive: true }))
-    throw new CacheOptionError('Cache.start timeoutMs', 'a number of milliseconds > 0 and ≤ 2147483647', value);
+  return duration('timeoutMs', value, DEFAULT_TIMEOUT_MS);
+}
+
+function duration(field: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!isDuration(value, { positive: true })) {
+    throw new CacheOptionError(`Cache.start ${field}`, 'a number of milliseconds > 0 and ≤ 2147483647', value);
+  }
   return value;
 }

@@ -14,6 +14,7 @@ import {
   type CacheEvent,
 } from '../src/index.js';
 import { RedisServer, failure, until } from './support.js';
+import { PartitionedCluster } from './partitioned-cluster.js';
 
 interface Factory {
   readonly adapter: string;
@@ -24,6 +25,7 @@ interface Factory {
 
 let node: Node;
 let redis: RedisServer;
+let cluster: PartitionedCluster;
 
 const factories: Factory[] = [
   {
@@ -40,7 +42,19 @@ const factories: Factory[] = [
     make: (name) => Cache.start(node, { name, adapter: 'redis', port: redis.port, timeoutMs: 2000 }),
     teardown: () => redis.kill(),
   },
-  // PARTITIONED
+  {
+    // Three nodes on one mesh; the handle used is the third's, so most keys live elsewhere.
+    adapter: 'partitioned',
+    setup: async () => {
+      cluster = await PartitionedCluster.start(['p1', 'p2', 'p3']);
+    },
+    make: async (name) => {
+      const all = await cluster.caches(name, { replicas: 1 });
+      opened.push(all[0]!, all[1]!);
+      return all[2]!;
+    },
+    teardown: () => cluster.stop(),
+  },
 ];
 
 beforeAll(async () => {
