@@ -268,10 +268,19 @@ export class PartitionServer extends Actor<Request | typeof READY, Reply, Server
 
   // ---- members
 
+  /**
+   * Asks `node`'s cache process to meet this one. Never rejects: a node that does not run this
+   * cache (yet) answers 'noproc', one that is gone 'noconnection'; either way it is no member, and
+   * if it starts the cache later its own hello comes here.
+   */
   private async hello(node: string): Promise<void> {
-    const reply = await this.call<Reply>({ name: serverName(this.a.cache), node }, { op: 'hello', from: this.self }, this.a.timeoutMs);
-    if ('ok' in reply && reply.ok !== null && typeof reply.ok === 'object' && (reply.ok as Pid).node === node) {
-      this.send(this.self, new Met(reply.ok as Pid));
+    try {
+      const reply = await this.call<Reply>({ name: serverName(this.a.cache), node }, { op: 'hello', from: this.self }, this.a.timeoutMs);
+      if ('ok' in reply && reply.ok !== null && typeof reply.ok === 'object' && (reply.ok as Pid).node === node) {
+        this.send(this.self, new Met(reply.ok as Pid));
+      }
+    } catch {
+      // Not a member (see above).
     }
   }
 
