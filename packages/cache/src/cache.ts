@@ -54,8 +54,26 @@ export interface PartitionedCacheOptions extends CommonOptions {
   readonly leaseMs?: number;
 }
 
+/**
+ * A cache of which every node that starts it holds a full copy: reads are local, a write is
+ * applied here and sent to every member; concurrent writes to a key resolve the same way
+ * everywhere (the newest hybrid-logical-clock stamp wins). A node starting it is filled by the
+ * members before Cache.start resolves.
+ */
+export interface ReplicatedCacheOptions extends CommonOptions {
+  readonly adapter: 'replicated';
+  /** Per node, at most this many entries (default 100,000). */
+  readonly maxEntries?: number;
+  /** Per node, at most this many estimated bytes (default: no byte bound). */
+  readonly maxBytes?: number;
+  /** How long a call to a peer may take before it fails with CacheUnavailableError (default 5000). */
+  readonly timeoutMs?: number;
+  /** How long a getOrSet caller may take to load a key before the next waiter loads it instead (default 30,000). */
+  readonly leaseMs?: number;
+}
+
 /** Options of Cache.start, by adapter. */
-export type CacheOptions = LocalCacheOptions | RedisCacheOptions | PartitionedCacheOptions;
+export type CacheOptions = LocalCacheOptions | RedisCacheOptions | PartitionedCacheOptions | ReplicatedCacheOptions;
 
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 const DEFAULT_MAX_ENTRIES = 100_000;
@@ -126,10 +144,36 @@ export const Cache = {
         };
         const graceMs = duration('handoffGraceMs', o.handoffGraceMs, DEFAULT_GRACE_MS);
         const leaseMs = duration('leaseMs', o.leaseMs, DEFAULT_LEASE_MS);
-        return startPartitioned<K, V>(node, { name, replicas, bounds, timeoutMs: timeout(o.timeoutMs), graceMs, leaseMs });
+        return startPartitioned<K, V>(node, {
+          name,
+          replicas,
+          bounds,
+          timeoutMs: timeout(o.timeoutMs),
+          graceMs,
+          leaseMs,
+          replicated: false,
+        });
+      }
+      case 'replicated': {
+        checkKnownOptions('Cache.start (replicated)', opts, ['name', 'adapter', 'maxEntries', 'maxBytes', 'timeoutMs', 'leaseMs']);
+        const o = opts as ReplicatedCacheOptions;
+        const bounds = {
+          maxEntries: count('maxEntries', o.maxEntries, DEFAULT_MAX_ENTRIES),
+          maxBytes: optionalCount('maxBytes', o.maxBytes),
+        };
+        const leaseMs = duration('leaseMs', o.leaseMs, DEFAULT_LEASE_MS);
+        return startPartitioned<K, V>(node, {
+          name,
+          replicas: 0,
+          bounds,
+          timeoutMs: timeout(o.timeoutMs),
+          graceMs: DEFAULT_GRACE_MS,
+          leaseMs,
+          replicated: true,
+        });
       }
       default:
-        throw new CacheOptionError('Cache.start adapter', "'local', 'redis' or 'partitioned'", adapter);
+        throw new CacheOptionError('Cache.start adapter', "'local', 'redis', 'partitioned' or 'replicated'", adapter);
     }
   },
 };

@@ -8,6 +8,7 @@ export {
   type LocalCacheOptions,
   type RedisCacheOptions,
   type PartitionedCacheOptions,
+  type ReplicatedCacheOptions,
 } from './cache.js';
 export type { Cache as CacheHandle, CacheStats, CacheEvent, CacheEventType, PutOptions, GetOrSetOptions, AdapterName } from './api.js';
 export {

@@ -26,6 +26,7 @@ interface Factory {
 let node: Node;
 let redis: RedisServer;
 let cluster: PartitionedCluster;
+let replicatedCluster: PartitionedCluster;
 
 const factories: Factory[] = [
   {
@@ -54,6 +55,19 @@ const factories: Factory[] = [
       return all[2]!;
     },
     teardown: () => cluster.stop(),
+  },
+  {
+    // Three nodes on one mesh, each with a full copy; the handle used is the second's.
+    adapter: 'replicated',
+    setup: async () => {
+      replicatedCluster = await PartitionedCluster.start(['r1', 'r2', 'r3']);
+    },
+    make: async (name) => {
+      const all = await replicatedCluster.caches(name, { adapter: 'replicated' });
+      opened.push(all[0]!, all[2]!);
+      return all[1]!;
+    },
+    teardown: () => replicatedCluster.stop(),
   },
 ];
 

@@ -1,6 +1,6 @@
 import { Node } from '@foundation/runtime';
 import { mesh } from '@foundation/cluster';
-import { Cache, type PartitionedCacheOptions } from '../src/index.js';
+import { Cache, type CacheOptions } from '../src/index.js';
 import { until } from './support.js';
 
 export const COOKIE = 'cache-test-cookie';
@@ -24,9 +24,9 @@ export class PartitionedCluster {
     return new PartitionedCluster(nodes);
   }
 
-  /** A cache `name` on every node (one handle per node, in node order), once each has met all the others. */
-  async caches(name: string, opts: Partial<PartitionedCacheOptions> = {}): Promise<Cache<unknown, unknown>[]> {
-    const caches = await Promise.all(this.nodes.map((n) => Cache.start(n, { name, adapter: 'partitioned', ...opts })));
+  /** A partitioned (or, with `adapter`, replicated) cache `name` on every node (one handle per node, in node order), once each has met all the others. */
+  async caches(name: string, opts: Partial<CacheOptions> = {}): Promise<Cache<unknown, unknown>[]> {
+    const caches = await Promise.all(this.nodes.map((n) => Cache.start(n, { name, adapter: 'partitioned', ...opts } as CacheOptions)));
     await until(async () => {
       for (const n of this.nodes) {
         const members = await n.call<{ ok: string[] }>(`foundation.cache:${name}`, { op: 'members' }, 5000);

@@ -24,19 +24,32 @@ export class PartitionClient implements Backend {
     private readonly pid: Pid,
     private readonly timeoutMs: number,
     private readonly leaseMs: number,
+    private readonly replicated: boolean,
   ) {
     this.name = serverName(cache);
     this.flight = {
       acquire: async (ref) => {
         await this.prime(ref);
-        const r = await this.ask<Acquired>('getOrSet', ref.k, { op: 'acquire', k: ref.k, key: ref.key }, this.leaseMs + this.timeoutMs);
+        const r = await this.askNodes<Acquired>(
+          'getOrSet',
+          this.membership.owners(ref.k),
+          { op: 'acquire', k: ref.k, key: ref.key },
+          this.leaseMs + this.timeoutMs,
+        );
         return 'lease' in r ? { lease: { id: r.lease } } : r;
       },
       fill: async (ref, lease, value, ttlMs) => {
-        await this.ask('getOrSet', ref.k, { op: 'fill', k: ref.k, key: ref.key, lease: lease.id, value, ttl: ttlMs ?? 0 });
+        await this.askNodes('getOrSet', this.membership.owners(ref.k), {
+          op: 'fill',
+          k: ref.k,
+          key: ref.key,
+          lease: lease.id,
+          value,
+          ttl: ttlMs ?? 0,
+        });
       },
       release: async (ref: KeyRef, lease: Lease) => {
-        await this.ask('getOrSet', ref.k, { op: 'release', k: ref.k, lease: lease.id });
+        await this.askNodes('getOrSet', this.membership.owners(ref.k), { op: 'release', k: ref.k, lease: lease.id });
       },
     };
   }
@@ -52,7 +65,7 @@ export class PartitionClient implements Backend {
     const out: (Found | undefined)[] = new Array<Found | undefined>(refs.length);
     const byOwner = new Map<string, number[]>();
     refs.forEach((ref, i) => {
-      const owner = this.membership.owners(ref.k)[0]!;
+      const owner = this.replicated ? this.node.name : this.membership.owners(ref.k)[0]!;
       let list = byOwner.get(owner);
       if (list === undefined) byOwner.set(owner, (list = []));
       list.push(i);
@@ -60,8 +73,17 @@ export class PartitionClient implements Backend {
     await Promise.all(
       [...byOwner.values()].map(async (idx) => {
         const ks = idx.map((i) => refs[i]!.k);
-        const found = await this.ask<(Found | undefined)[]>('getAll', ks[0]!, { op: 'getMany', ks });
-        idx.forEach((i, j) => (out[i] = found[j]));
+        const owner = this.replicated ? this.node.name : this.membership.owners(ks[0]!)[0]!;
+        try {
+          const found = await this.askNodes<(Found | undefined)[]>('getAll', [owner], { op: 'getMany', ks });
+          idx.forEach((i, j) => (out[i] = found[j]));
+        } catch (e) {
+          if (!CacheUnavailableError.is(e) || !CallExitError.is((e as Error).cause)) throw e;
+          // The owner's node is gone: each key from its own backups.
+          await Promise.all(
+            idx.map(async (i) => (out[i] = await this.ask<Found | undefined>('getAll', refs[i]!.k, { op: 'get', k: refs[i]!.k }))),
+          );
+        }
       }),
     );
     if (this.moving()) {
@@ -71,20 +93,30 @@ export class PartitionClient implements Backend {
   }
 
   async put(ref: KeyRef, value: unknown, ttlMs: number | undefined, mode: PutMode): Promise<boolean> {
-    if (mode !== 'always') await this.prime(ref);
+    // Even a plain put: the new owner must have seen the moving entry's stamp, or a late handoff could win over this write.
+    await this.prime(ref);
     return this.ask<boolean>('put', ref.k, { op: 'put', k: ref.k, key: ref.key, value, ttl: ttlMs ?? 0, mode });
   }
 
   async putMany(entries: readonly (readonly [KeyRef, unknown])[], ttlMs: number | undefined): Promise<void> {
     const byOwner = new Map<string, [string, unknown, unknown][]>();
     for (const [ref, value] of entries) {
-      const owner = this.membership.owners(ref.k)[0]!;
+      const owner = this.replicated ? this.node.name : this.membership.owners(ref.k)[0]!;
       let list = byOwner.get(owner);
       if (list === undefined) byOwner.set(owner, (list = []));
       list.push([ref.k, ref.key, value]);
     }
+    if (this.moving()) await Promise.all(entries.map(([ref]) => this.prime(ref)));
     await Promise.all(
-      [...byOwner.values()].map((list) => this.ask('putAll', list[0]![0], { op: 'putMany', entries: list, ttl: ttlMs ?? 0 })),
+      [...byOwner].map(async ([owner, list]) => {
+        try {
+          await this.askNodes('putAll', [owner], { op: 'putMany', entries: list, ttl: ttlMs ?? 0 });
+        } catch (e) {
+          if (!CacheUnavailableError.is(e) || !CallExitError.is((e as Error).cause)) throw e;
+          // The owner's node is gone: each entry to its own next holder.
+          for (const [k, key, value] of list) await this.ask('putAll', k, { op: 'put', k, key, value, ttl: ttlMs ?? 0, mode: 'always' });
+        }
+      }),
     );
   }
 
@@ -124,6 +156,7 @@ export class PartitionClient implements Backend {
   }
 
   async size(): Promise<number> {
+    if (this.replicated) return this.ask<number>('size', '', { op: 'size' });
     const counts = await this.everyMember<number>('size', { op: 'count' });
     return counts.reduce((a, b) => a + b, 0);
   }
@@ -147,7 +180,8 @@ export class PartitionClient implements Backend {
 
   /** True while entries may still be moving after a membership change. */
   private moving(): boolean {
-    return this.membership.graceUntil > Date.now();
+    // Replicated: a node serves only once filled, and every write goes to every member.
+    return !this.replicated && this.membership.graceUntil > Date.now();
   }
 
   /**
@@ -172,11 +206,18 @@ export class PartitionClient implements Backend {
     return !('tomb' in best);
   }
 
-  /** Sends `req` to the key's owner, then to its backups while the node asked is gone. */
-  private async ask<T>(op: string, k: string, req: Request, timeoutMs = this.timeoutMs): Promise<T> {
-    const owners = this.membership.owners(k);
+  /**
+   * Sends `req` to the key's owner, then to its backups while the node asked is gone. Replicated:
+   * this node's copy answers (and a write goes out from here to every member).
+   */
+  private ask<T>(op: string, k: string, req: Request, timeoutMs = this.timeoutMs): Promise<T> {
+    return this.askNodes<T>(op, this.replicated ? [this.node.name] : this.membership.owners(k), req, timeoutMs);
+  }
+
+  /** Sends `req` to the first of `nodes` that is there. */
+  private async askNodes<T>(op: string, nodes: readonly string[], req: Request, timeoutMs = this.timeoutMs): Promise<T> {
     let last: unknown;
-    for (const n of owners) {
+    for (const n of nodes) {
       try {
         return await this.callNode<T>(n, req, timeoutMs);
       } catch (e) {

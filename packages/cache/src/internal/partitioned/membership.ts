@@ -20,14 +20,15 @@ export class Membership {
     this.ring = new HashRing([self]);
   }
 
-  /** The owner of `k` and its backups, owner first. */
+  /** The owner of `k` and its backups, owner first (every member, when `replicas` is Infinity: the replicated adapter). */
   owners(k: string): string[] {
-    return this.ring.owners(k, 1 + this.replicas);
+    return this.ring.owners(k, Math.min(1 + this.replicas, Math.max(1, this.ring.size)));
   }
 
   /** The owners of `k` on the ring before the last change (or now, when there was none). */
   previousOwners(k: string): string[] {
-    return (this.previous ?? this.ring).owners(k, 1 + this.replicas);
+    const ring = this.previous ?? this.ring;
+    return ring.owners(k, Math.min(1 + this.replicas, Math.max(1, ring.size)));
   }
 
   /** The member names, sorted. */

@@ -34,7 +34,7 @@ export type Request =
   | { readonly op: 'putMany'; readonly entries: readonly (readonly [string, unknown, unknown])[]; readonly ttl: number }
   | { readonly op: 'incr'; readonly k: string; readonly key: unknown; readonly by: number; readonly ttl: number }
   | { readonly op: 'expire'; readonly k: string; readonly ttl: number }
-  | { readonly op: 'count' | 'clear' | 'counters' | 'members' }
+  | { readonly op: 'count' | 'size' | 'clear' | 'counters' | 'members' }
   | { readonly op: 'acquire'; readonly k: string; readonly key: unknown }
   | {
       readonly op: 'fill';
@@ -54,7 +54,7 @@ const isStr = (x: unknown): x is string => typeof x === 'string';
 const isTtl = (x: unknown): x is number => typeof x === 'number' && x >= 0 && x <= 2_147_483_647;
 const MODES = new Set<unknown>(['always', 'new', 'existing']);
 const KEY_OPS = new Set<unknown>(['get', 'has', 'take', 'delete', 'ttl', 'touch', 'fetch']);
-const BARE_OPS = new Set<unknown>(['count', 'clear', 'counters', 'members']);
+const BARE_OPS = new Set<unknown>(['count', 'size', 'clear', 'counters', 'members']);
 
 function isTimestamp(x: unknown): x is Timestamp {
   try {

@@ -1,4 +1,15 @@
-import { Actor, isDown, isNodeDown, isNodeUp, noReply, type DownMessage, type From, type Pid, type Ref } from '@foundation/runtime';
+import {
+  Actor,
+  type Clock,
+  isDown,
+  isNodeDown,
+  isNodeUp,
+  noReply,
+  type DownMessage,
+  type From,
+  type Pid,
+  type Ref,
+} from '@foundation/runtime';
 import { HLC } from '@foundation/crdt';
 import { CacheOptionError, NotAnIntegerError } from '../../errors.js';
 import type { LocalBounds } from '../local-store.js';
@@ -16,6 +27,8 @@ export interface ServerArgs {
   readonly graceMs: number;
   /** How long one caller may hold the lease to fill a key before the next waiter gets it. */
   readonly leaseMs: number;
+  /** The HLC's physical clock (default: the wall clock); tests give nodes skewed clocks. */
+  readonly clock?: Pick<Clock, 'now'>;
 }
 
 /** Asked by this node's Cache.start only: resolves once the first round of hellos has settled. */
@@ -70,7 +83,7 @@ export class PartitionServer extends Actor<Request | typeof READY, Reply, Server
   override init(args: ServerArgs): void {
     this.a = args;
     this.shard = new Shard(args.bounds, () => undefined);
-    this.hlc = new HLC(this.node.name);
+    this.hlc = new HLC(this.node.name, args.clock === undefined ? {} : { clock: args.clock });
     this.trapExit = true;
     this.monitorNodes();
     const hellos = this.node.nodes().map((n) => this.hello(n));
@@ -163,6 +176,8 @@ export class PartitionServer extends Actor<Request | typeof READY, Reply, Server
         const self = this.node.name;
         return { ok: this.shard.count(now, (k) => this.a.membership.owners(k)[0] === self) };
       }
+      case 'size':
+        return { ok: this.shard.count(now, () => true) };
       case 'clear': {
         const self = this.node.name;
         const n = this.shard.count(now, (k) => this.a.membership.owners(k)[0] === self);
