@@ -100,4 +100,4 @@ export interface Cache<K = unknown, V = unknown> {
 }
 
 /** The adapters. */
-export type AdapterName = 'local' | 'redis' | 'partitioned' | 'replicated';
+export type AdapterName = 'local' | 'redis' | 'partitioned' | 'replicated' | 'multilevel';

@@ -5,6 +5,8 @@ import { CacheFront } from './internal/front.js';
 import { LocalStore } from './internal/local-store.js';
 import { RedisStore } from './internal/redis-store.js';
 import { startPartitioned } from './internal/partitioned/start.js';
+import { MultilevelStore } from './internal/multilevel-store.js';
+import { MeshInvalidationBus, type InvalidationBus } from './bus.js';
 
 /** Options of every adapter. */
 export interface CommonOptions {
@@ -72,14 +74,36 @@ export interface ReplicatedCacheOptions extends CommonOptions {
   readonly leaseMs?: number;
 }
 
+/**
+ * A near cache in this process in front of another cache (the far level: partitioned,
+ * replicated or Redis, started by you and not stopped with this one). Reads are served near when
+ * they can; writes go far and invalidate the near copies of every node through `bus`.
+ */
+export interface MultilevelCacheOptions extends CommonOptions {
+  readonly adapter: 'multilevel';
+  /** The far level: a started cache handle. */
+  readonly far: CacheApi<unknown, unknown>;
+  /** How invalidations reach the other nodes (default: a MeshInvalidationBus named after the cache, started here). */
+  readonly bus?: InvalidationBus;
+  /** Near entries at most (default 10,000). */
+  readonly maxEntries?: number;
+  /** Near estimated bytes at most (default: no byte bound). */
+  readonly maxBytes?: number;
+  /** Longest a near copy lives, also when an invalidation is lost (default 60,000). */
+  readonly nearTtlMs?: number;
+}
+
 /** Options of Cache.start, by adapter. */
-export type CacheOptions = LocalCacheOptions | RedisCacheOptions | PartitionedCacheOptions | ReplicatedCacheOptions;
+export type CacheOptions =
+  LocalCacheOptions | RedisCacheOptions | PartitionedCacheOptions | ReplicatedCacheOptions | MultilevelCacheOptions;
 
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 const DEFAULT_MAX_ENTRIES = 100_000;
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_GRACE_MS = 10_000;
 const DEFAULT_LEASE_MS = 30_000;
+const DEFAULT_NEAR_ENTRIES = 10_000;
+const DEFAULT_NEAR_TTL_MS = 60_000;
 
 /** A cache handle: the one API of every adapter (see the Cache interface in api.ts). */
 export type Cache<K = unknown, V = unknown> = CacheApi<K, V>;
@@ -172,8 +196,38 @@ export const Cache = {
           replicated: true,
         });
       }
+      case 'multilevel': {
+        checkKnownOptions('Cache.start (multilevel)', opts, ['name', 'adapter', 'far', 'bus', 'maxEntries', 'maxBytes', 'nearTtlMs']);
+        const o = opts as MultilevelCacheOptions;
+        const far = o.far as unknown;
+        if (typeof far !== 'object' || far === null || typeof (far as CacheApi).getOrSet !== 'function') {
+          throw new CacheOptionError('Cache.start far', 'a started cache handle (Cache.start)', far);
+        }
+        const bounds = {
+          maxEntries: count('maxEntries', o.maxEntries, DEFAULT_NEAR_ENTRIES),
+          maxBytes: optionalCount('maxBytes', o.maxBytes),
+        };
+        const nearTtlMs = duration('nearTtlMs', o.nearTtlMs, DEFAULT_NEAR_TTL_MS);
+        let bus: InvalidationBus;
+        let stopOwned = () => Promise.resolve();
+        if (o.bus === undefined) {
+          const own = await MeshInvalidationBus.start(node, { name });
+          bus = own;
+          stopOwned = () => own.stop();
+        } else {
+          if (typeof o.bus !== 'object' || o.bus === null || typeof o.bus.publish !== 'function' || typeof o.bus.subscribe !== 'function') {
+            throw new CacheOptionError('Cache.start bus', 'an InvalidationBus ({ publish, subscribe })', o.bus);
+          }
+          bus = o.bus;
+        }
+        const sink: { front?: CacheFront<K, V> } = {};
+        const near = new LocalStore(name, bounds, (reason, key) => sink.front?.removed(reason, key));
+        const store = new MultilevelStore({ cache: name, node: node.name, near, far: far as CacheApi, bus, nearTtlMs, stopOwned });
+        sink.front = new CacheFront<K, V>(name, 'multilevel', undefined, store);
+        return sink.front;
+      }
       default:
-        throw new CacheOptionError('Cache.start adapter', "'local', 'redis', 'partitioned' or 'replicated'", adapter);
+        throw new CacheOptionError('Cache.start adapter', "'local', 'redis', 'partitioned', 'replicated' or 'multilevel'", adapter);
     }
   },
 };

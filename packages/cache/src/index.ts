@@ -9,7 +9,10 @@ export {
   type RedisCacheOptions,
   type PartitionedCacheOptions,
   type ReplicatedCacheOptions,
+  type MultilevelCacheOptions,
 } from './cache.js';
+export { MeshInvalidationBus, type InvalidationBus, type InvalidationEvent, type MeshInvalidationBusHandle } from './bus.js';
+export { cached, type CachedOptions } from './cached.js';
 export type { Cache as CacheHandle, CacheStats, CacheEvent, CacheEventType, PutOptions, GetOrSetOptions, AdapterName } from './api.js';
 export {
   CacheKeyError,

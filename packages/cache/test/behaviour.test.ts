@@ -27,6 +27,8 @@ let node: Node;
 let redis: RedisServer;
 let cluster: PartitionedCluster;
 let replicatedCluster: PartitionedCluster;
+let multiCluster: PartitionedCluster;
+let multiRedis: RedisServer;
 
 const factories: Factory[] = [
   {
@@ -69,6 +71,31 @@ const factories: Factory[] = [
     },
     teardown: () => replicatedCluster.stop(),
   },
+  {
+    // A near cache on p3 in front of the partitioned cache of three nodes.
+    adapter: 'multilevel over partitioned',
+    setup: async () => {
+      multiCluster = await PartitionedCluster.start(['m1', 'm2', 'm3']);
+    },
+    make: async (name) => {
+      const all = await multiCluster.caches(name, { replicas: 1 });
+      opened.push(...all);
+      return Cache.start(multiCluster.nodes[2]!, { name: `near-${name}`, adapter: 'multilevel', far: all[2]! });
+    },
+    teardown: () => multiCluster.stop(),
+  },
+  {
+    adapter: 'multilevel over redis',
+    setup: async () => {
+      multiRedis = await RedisServer.start();
+    },
+    make: async (name) => {
+      const far = await Cache.start(node, { name, adapter: 'redis', port: multiRedis.port, timeoutMs: 2000 });
+      opened.push(far);
+      return Cache.start(node, { name: `near-${name}`, adapter: 'multilevel', far });
+    },
+    teardown: () => multiRedis.kill(),
+  },
 ];
 
 beforeAll(async () => {
@@ -89,7 +116,7 @@ describe.each(factories)('$adapter', (f) => {
   });
   const fresh = async () => {
     const c = await f.make(`t${++n}`);
-    opened.push(c);
+    opened.unshift(c); // stopped first: a multilevel cache before the far level under it
     return c;
   };
 

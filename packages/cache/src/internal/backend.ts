@@ -50,6 +50,11 @@ export interface Backend {
    * `fill` (or `release` when `fn` failed).
    */
   readonly flight?: Flight;
+  /**
+   * getOrSet done by the backend itself (a multilevel cache hands it to its far level); `run`
+   * calls the caller's function and checks its value. Used instead of `flight` when present.
+   */
+  readonly load?: (ref: KeyRef, run: () => Promise<unknown>, ttlMs: number | undefined) => Promise<unknown>;
   stop(): Promise<void>;
 }
 

@@ -196,6 +196,20 @@ export class CacheFront<K, V> implements Cache<K, V> {
   }
 
   private async load(ref: KeyRef, fn: () => V | Promise<V>, ttl: number | undefined): Promise<V> {
+    if (this.backend.load !== undefined) {
+      let ran = false;
+      const v = (await this.backend.load(
+        ref,
+        async () => {
+          ran = true;
+          return this.run(fn);
+        },
+        ttl,
+      )) as V;
+      this.read(ref, ran ? undefined : { value: v });
+      if (ran && v !== undefined) this.wrote(ref.key);
+      return v;
+    }
     const found = await this.backend.get(ref);
     if (found !== undefined) return this.read(ref, found) as V;
     this.read(ref, undefined);
