@@ -211,6 +211,14 @@ describe.each(factories)('$adapter', (f) => {
     expect(await c.touch('absent')).toBe(false);
   });
 
+  test('a put without ttlMs replaces the entry and its earlier TTL', async () => {
+    const c = await fresh();
+    await c.put('k', 1, { ttlMs: 60_000 });
+    await c.put('k', 2);
+    expect(await c.ttl('k')).toBe(Infinity);
+    expect(await c.get('k')).toBe(2);
+  });
+
   test('incr keeps the TTL of an existing key', async () => {
     const c = await fresh();
     await c.put('n', 1, { ttlMs: 60_000 });

@@ -81,7 +81,7 @@ test('a stopped (SIGSTOP) owner fails a call within the timeout, never hangs', a
   let key: string | undefined;
   for (let i = 0; key === undefined; i++) {
     await cache.put(`k${i}`, i);
-    const owner = await node.call<{ ok: unknown }>({ name: 'foundation.cache:stall', node: 's1' }, { op: 'fetch', k: `sk${i}` }, 2000);
+    const owner = await node.call<{ ok: unknown }>({ name: 'foundation.cache:stall', node: 's1' }, { op: 'fetch', k: `k${i}` }, 2000);
     if (owner.ok !== undefined) {
       key = `k${i}`;
     }

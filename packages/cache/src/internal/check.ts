@@ -3,11 +3,17 @@ import { UnsupportedKeyError, keyOf } from '@foundation/crdt';
 import { CacheKeyError, CacheOptionError, CacheValueError, InvalidTtlError } from '../errors.js';
 import type { KeyRef } from './backend.js';
 
-/** The key with its canonical string (equal keys by content give equal strings everywhere). */
+/**
+ * The key with its canonical string (equal keys by content give equal strings everywhere). A
+ * string is its own canonical form — the common case, and a string the caller made once keeps
+ * its hash in the store's map — unless it starts with NUL; every other key is NUL followed by
+ * the CRDT package's canonical encoding, which never starts with 's', so `'\0s' + string`
+ * cannot collide with it.
+ */
 export function keyRef(cache: string, key: unknown): KeyRef {
-  if (typeof key === 'string') return { k: 's' + key, key };
+  if (typeof key === 'string') return { k: key.charCodeAt(0) === 0 ? '\0s' + key : key, key };
   try {
-    return { k: keyOf(key), key };
+    return { k: '\0' + keyOf(key), key };
   } catch (e) {
     if (UnsupportedKeyError.is(e)) throw new CacheKeyError(cache, (e as UnsupportedKeyError).given);
     throw e;

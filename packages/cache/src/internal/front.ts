@@ -31,10 +31,18 @@ export class CacheFront<K, V> implements Cache<K, V> {
     this.emit({ type: reason, key });
   }
 
-  async get(key: K): Promise<V | undefined> {
-    const ref = this.ref('get', key);
-    const found = await this.backend.get(ref);
-    return this.read(ref, found);
+  get(key: K): Promise<V | undefined> {
+    // Not async: a synchronous store (local) answers with one resolved promise, no extra turn.
+    let ref: KeyRef;
+    let found: Found | undefined | Promise<Found | undefined>;
+    try {
+      ref = this.ref('get', key);
+      found = this.backend.get(ref);
+    } catch (e) {
+      return Promise.reject(asError(e));
+    }
+    if (found instanceof Promise) return found.then((f) => this.read(ref, f));
+    return Promise.resolve(this.read(ref, found));
   }
 
   async getAll(keys: Iterable<K>): Promise<Map<K, V>> {
@@ -53,12 +61,20 @@ export class CacheFront<K, V> implements Cache<K, V> {
     return out;
   }
 
-  async put(key: K, value: V, opts?: PutOptions): Promise<void> {
-    const ref = this.ref('put', key);
-    const ttl = ttlOf(this.name, opts, 'put');
-    checkValue(this.name, value);
-    await this.backend.put(ref, value, ttl, 'always');
+  put(key: K, value: V, opts?: PutOptions): Promise<void> {
+    let ref: KeyRef;
+    let done: boolean | Promise<boolean>;
+    try {
+      ref = this.ref('put', key);
+      const ttl = ttlOf(this.name, opts, 'put');
+      checkValue(this.name, value);
+      done = this.backend.put(ref, value, ttl, 'always');
+    } catch (e) {
+      return Promise.reject(asError(e));
+    }
+    if (done instanceof Promise) return done.then(() => this.wrote(ref.key));
     this.wrote(ref.key);
+    return Promise.resolve();
   }
 
   async putAll(entries: Iterable<readonly [K, V]>, opts?: PutOptions): Promise<void> {
@@ -71,7 +87,7 @@ export class CacheFront<K, V> implements Cache<K, V> {
     for (const entry of entries) {
       if (!Array.isArray(entry) || entry.length !== 2) throw new CacheOptionError('putAll entry', 'a [key, value] pair', entry);
       const ref = keyRef(this.name, entry[0]);
-      checkValue(this.name, entry[1], `the value of ${ref.k.startsWith('s') ? JSON.stringify(ref.k.slice(1)) : ref.k}`);
+      checkValue(this.name, entry[1], `the value of ${typeof entry[0] === 'string' ? JSON.stringify(entry[0]) : 'an entry'}`);
       list.push([ref, entry[1]]);
     }
     await this.backend.putMany(list, ttl);
@@ -161,7 +177,7 @@ export class CacheFront<K, V> implements Cache<K, V> {
       p.then(forget, forget);
       return p;
     } catch (e) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      return Promise.reject(asError(e));
     }
   }
 
@@ -298,4 +314,8 @@ export class CacheFront<K, V> implements Cache<K, V> {
       }
     }
   }
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
 }

@@ -137,7 +137,9 @@ export class LocalStore implements Backend {
       this.onRemoval('evict', ref.key);
       return true;
     }
-    this.lru.set(ref.k, rec, { ttl: ttlMs ?? 0 });
+    // Without options: the cache's default ttl, 0, is lru-cache's "no expiry" (and replaces an old TTL).
+    if (ttlMs === undefined) this.lru.set(ref.k, rec);
+    else this.lru.set(ref.k, rec, { ttl: ttlMs });
     return true;
   }
 }
