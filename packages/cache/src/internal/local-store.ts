@@ -31,8 +31,11 @@ export class LocalStore implements Backend {
   ) {
     this.lru = new LRUCache<string, Rec>({
       max: bounds.maxEntries,
-      ...(bounds.maxBytes === undefined ? { maxEntrySize: Number.MAX_SAFE_INTEGER } : { maxSize: bounds.maxBytes }),
-      sizeCalculation: (rec, k) => entryBytes(k, rec.value),
+      // Sizes are computed on every write only when they bound the cache; otherwise stats()
+      // adds them up when asked (a write is then as cheap as lru-cache's own).
+      ...(bounds.maxBytes === undefined
+        ? {}
+        : { maxSize: bounds.maxBytes, sizeCalculation: (rec: Rec, k: string) => entryBytes(k, rec.value) }),
       dispose: (rec, _k, reason) => {
         if (reason === 'evict') {
           this.evictions++;
@@ -120,7 +123,10 @@ export class LocalStore implements Backend {
   }
 
   counters(): StoreCounters {
-    return { evictions: this.evictions, memoryBytes: this.lru.calculatedSize };
+    if (this.maxBytes !== undefined) return { evictions: this.evictions, memoryBytes: this.lru.calculatedSize };
+    let bytes = 0;
+    for (const [k, rec] of this.lru.entries()) bytes += entryBytes(k, rec.value);
+    return { evictions: this.evictions, memoryBytes: bytes };
   }
 
   stop(): Promise<void> {

@@ -63,6 +63,8 @@ export class RedisStore implements Backend {
       // Reconnect after an outage (a Redis restart), at most once a second.
       retryStrategy: (times) => Math.min(50 * times, 1000),
       lazyConnect: true,
+      // Commands issued in one event-loop turn go out in one write: concurrent callers pipeline by themselves.
+      enableAutoPipelining: true,
     };
     this.redis = new Redis(options);
     // ioredis emits 'error' for every failed reconnect: without a listener Node would throw it.
