@@ -95,6 +95,28 @@ test('a stopped (SIGSTOP) owner fails a call within the timeout, never hangs', a
   await cache.stop();
 }, 60_000);
 
+test('a write whose backup is stalled (SIGSTOP) is acknowledged within the timeout: the backup gets half of it', async () => {
+  const node = await mainNode('main3');
+  const cache = await Cache.start(node, { name: 'slowbackup', adapter: 'partitioned', replicas: 1, timeoutMs: 300, handoffGraceMs: 1 });
+  const c1 = await child('sb1', node.url, 'slowbackup');
+  await until(async () => expect(await members(node, 'slowbackup')).toEqual(['main3', 'sb1']), 20_000);
+  // Keys this node owns (the child is their backup).
+  const own: string[] = [];
+  for (let i = 0; own.length < 3; i++) {
+    await cache.put(`k${i}`, i);
+    const here = await node.call<{ ok: number }>('foundation.cache:slowbackup', { op: 'count' }, 2000);
+    if (here.ok > own.length) own.push(`k${i}`);
+  }
+  c1.kill('SIGSTOP');
+  for (const k of own) {
+    const t0 = Date.now();
+    await cache.put(k, 'while the backup is stalled');
+    expect(Date.now() - t0).toBeLessThan(1000);
+  }
+  c1.kill('SIGCONT');
+  await cache.stop();
+}, 60_000);
+
 test('getOrSet from three nodes at once runs the function once, on one node, and all get its value', async () => {
   const cluster = await PartitionedCluster.start(['g1', 'g2', 'g3']);
   stops.push(() => cluster.stop());

@@ -187,14 +187,15 @@ export class PartitionClient implements Backend {
   /**
    * While entries move: asks every other member for `ref`'s entry (or its deletion) and hands the
    * newest one found to the key's owner, so the operation that follows sees it. True when it
-   * found one. Outside that window: nothing to do.
+   * found one. Outside that window: nothing to do. A silent member gets half the timeout, so that
+   * the operation that follows still has its own.
    */
   private async prime(ref: KeyRef): Promise<boolean> {
     if (!this.moving()) return false;
     const owner = this.membership.owners(ref.k)[0]!;
     const others = this.membership.members().filter((n) => n !== owner);
     const found = await Promise.allSettled(
-      others.map((n) => this.callNode<Change | undefined>(n, { op: 'fetch', k: ref.k }, this.timeoutMs)),
+      others.map((n) => this.callNode<Change | undefined>(n, { op: 'fetch', k: ref.k }, Math.max(1, this.timeoutMs / 2))),
     );
     let best: Change | undefined;
     for (const r of found) {

@@ -246,7 +246,8 @@ export class PartitionServer extends Actor<Request | typeof READY, Reply, Server
       return noReply;
     }
     const acks = [...byNode].map(([n, list]) =>
-      this.call({ name: serverName(this.a.cache), node: n }, { op: 'replicate', changes: list }, this.a.timeoutMs),
+      // Half the clients' timeout: a stalled backup must not make the client give up on a write the owner made.
+      this.call({ name: serverName(this.a.cache), node: n }, { op: 'replicate', changes: list }, Math.max(1, this.a.timeoutMs / 2)),
     );
     void Promise.allSettled(acks).then(() => this.reply(from, { ok: result }));
     return noReply;
