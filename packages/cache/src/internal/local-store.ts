@@ -36,6 +36,8 @@ export class LocalStore implements Backend {
       ...(bounds.maxBytes === undefined
         ? {}
         : { maxSize: bounds.maxBytes, sizeCalculation: (rec: Rec, k: string) => entryBytes(k, rec.value) }),
+      // Replacing a value is not a removal: no dispose call on every overwrite.
+      noDisposeOnSet: true,
       dispose: (rec, _k, reason) => {
         if (reason === 'evict') {
           this.evictions++;
