@@ -197,3 +197,17 @@ test('a request that is not one of the protocol is answered with an error, and t
   expect(await n1.call<{ ok: unknown }>('foundation.cache:hostile', { op: 'members' }, 2000)).toEqual({ ok: ['h1', 'h2'] });
   expect(await c1!.get('still')).toBe('here');
 });
+
+test('a member that stops hands its entries over: nothing lost even with replicas: 0', async () => {
+  const cluster = await PartitionedCluster.start(['t1', 't2', 't3']);
+  stops.push(() => cluster.stop());
+  const [c1, c2, c3] = await cluster.caches('leave', { replicas: 0 });
+  const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
+  for (const k of keys) await c1!.put(k, k);
+  const held = await cluster.nodes[2]!.call<{ ok: number }>('foundation.cache:leave', { op: 'count' }, 2000);
+  expect(held.ok).toBeGreaterThan(50); // t3 owned its share, with no backup anywhere
+  await c3!.stop();
+  await until(async () => expect(await members(cluster.nodes[0]!, 'leave')).toEqual(['t1', 't2']));
+  for (const c of [c1!, c2!]) expect((await c.getAll(keys)).size).toBe(300);
+  expect(await c1!.size()).toBe(300);
+});

@@ -31,6 +31,12 @@ export class Membership {
     return ring.owners(k, Math.min(1 + this.replicas, Math.max(1, ring.size)));
   }
 
+  /** Where each key goes once `name` has left: the owners of `k` on the ring without it. */
+  ownersWithout(name: string): (k: string) => string[] {
+    const ring = new HashRing(this.ring.members().filter((m) => m !== name));
+    return (k) => (ring.size === 0 ? [] : ring.owners(k, Math.min(1 + this.replicas, ring.size)));
+  }
+
   /** The member names, sorted. */
   members(): string[] {
     return this.ring.members();

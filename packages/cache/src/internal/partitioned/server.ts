@@ -114,6 +114,41 @@ export class PartitionServer extends Actor<Request | typeof READY, Reply, Server
     else if (isNodeUp(msg)) void this.hello(msg.nodeup);
     else if (isNodeDown(msg)) this.peerDown(msg.nodedown);
     else if (isDown(msg)) this.down(msg);
+    else this.handedOver(msg);
+  }
+
+  /**
+   * A member that stops hands its entries to their next holders (a plain message: it is about
+   * to exit). Its DOWN follows on the same connection, so these arrive before the ring changes.
+   */
+  override terminate(): void {
+    const m = this.a.membership;
+    if (m.replicas === Infinity || m.members().length < 2) return;
+    const owners = m.ownersWithout(this.node.name);
+    const byNode = new Map<string, Item[]>();
+    for (const item of this.shard.items(Date.now())) {
+      for (const n of owners(item.k)) {
+        let list = byNode.get(n);
+        if (list === undefined) byNode.set(n, (list = []));
+        list.push(item);
+      }
+    }
+    for (const [n, list] of byNode) {
+      for (let i = 0; i < list.length; i += HANDOFF_CHUNK) {
+        this.send({ name: serverName(this.a.cache), node: n }, {
+          op: 'replicate',
+          changes: list.slice(i, i + HANDOFF_CHUNK),
+        } satisfies Request);
+      }
+    }
+  }
+
+  /** Entries a stopping member sent: taken like a replication; anything else is dropped. */
+  private handedOver(msg: unknown): void {
+    const req = parseRequest(msg);
+    if (req?.op !== 'replicate') return;
+    const now = Date.now();
+    for (const change of req.changes) this.take(change, now);
   }
 
   private serve(req: Request, from: From): Reply | typeof noReply {
