@@ -87,7 +87,9 @@ export class PartitionServer extends Actor<Request | typeof READY, Reply, Server
     this.trapExit = true;
     this.monitorNodes();
     const hellos = this.node.nodes().map((n) => this.hello(n));
-    void Promise.allSettled(hellos).then(() => this.send(this.self, new Settled()));
+    void Promise.allSettled(hellos)
+      .then(() => this.send(this.self, new Settled()))
+      .catch(this.guard('the first hellos'));
     this.sendAfter(new Tick(), this.a.graceMs);
   }
 
@@ -284,7 +286,9 @@ export class PartitionServer extends Actor<Request | typeof READY, Reply, Server
       // Half the clients' timeout: a stalled backup must not make the client give up on a write the owner made.
       this.call({ name: serverName(this.a.cache), node: n }, { op: 'replicate', changes: list }, Math.max(1, this.a.timeoutMs / 2)),
     );
-    void Promise.allSettled(acks).then(() => this.reply(from, { ok: result }));
+    void Promise.allSettled(acks)
+      .then(() => this.reply(from, { ok: result }))
+      .catch(this.guard('a replicated write'));
     return noReply;
   }
 
@@ -389,10 +393,20 @@ export class PartitionServer extends Actor<Request | typeof READY, Reply, Server
         sends.push(this.call({ name: serverName(this.a.cache), node: n }, { op: 'replicate', changes }, this.a.timeoutMs));
       }
     }
-    void Promise.allSettled(sends).then((results) => {
-      // An entry leaves only when every handoff went through: otherwise this may be its last copy.
-      if (leaving.length > 0 && results.every((r) => r.status === 'fulfilled')) this.send(this.self, new Dropped(leaving));
-    });
+    void Promise.allSettled(sends)
+      .then((results) => {
+        // An entry leaves only when every handoff went through: otherwise this may be its last copy.
+        if (leaving.length > 0 && results.every((r) => r.status === 'fulfilled')) this.send(this.self, new Dropped(leaving));
+      })
+      .catch(this.guard('a handoff'));
+  }
+
+  /**
+   * The end of a promise chain this process started outside a handler (replication, handoff):
+   * a throw there (this process stopped meanwhile) is logged, never an unhandled rejection.
+   */
+  private guard(what: string): (e: unknown) => void {
+    return (e) => console.warn(`cache '${this.a.cache}': ${what} could not finish`, e);
   }
 
   /** Drops handed-off entries, unless a later change made this node one of their holders again. */
