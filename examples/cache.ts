@@ -26,8 +26,13 @@ async function peer(name: string, seed: string): Promise<void> {
   // getOrSet requests from the parent, one line each: run it here, answer with who loaded.
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (line: string) => {
-    if (line.startsWith('load'))
-      void cache.getOrSet('report', () => slowLoad(name)).then((v) => process.stdout.write(`loaded ${JSON.stringify(v)}\n`));
+    if (!line.startsWith('load')) return;
+    cache
+      .getOrSet('report', () => slowLoad(name))
+      .then(
+        (v) => process.stdout.write(`loaded ${JSON.stringify(v)}\n`),
+        (e: unknown) => process.stdout.write(`loaded nothing: ${String(e)}\n`),
+      );
   });
   process.stdin.on('end', () => void node.stop().then(() => process.exit(0)));
 }
