@@ -4,7 +4,7 @@ import { CacheOptionError } from './errors.js';
 /**
  * A key of a multilevel cache changed on some node (`k`: its canonical encoding), or the whole
  * cache was cleared (`k: null`): every other node drops it from its near cache. `origin` is the
- * node that wrote.
+ * multilevel cache that wrote (its node's name and a number), which ignores its own events.
  */
 export interface InvalidationEvent {
   readonly cache: string;

@@ -104,6 +104,8 @@ const DEFAULT_GRACE_MS = 10_000;
 const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_NEAR_ENTRIES = 10_000;
 const DEFAULT_NEAR_TTL_MS = 60_000;
+// Tells multilevel caches apart in invalidations: two of one name may share a node (and a bus).
+let multilevelInstances = 0;
 
 /** A cache handle: the one API of every adapter (see the Cache interface in api.ts). */
 export type Cache<K = unknown, V = unknown> = CacheApi<K, V>;
@@ -222,7 +224,8 @@ export const Cache = {
         }
         const sink: { front?: CacheFront<K, V> } = {};
         const near = new LocalStore(name, bounds, (reason, key) => sink.front?.removed(reason, key));
-        const store = new MultilevelStore({ cache: name, node: node.name, near, far: far as CacheApi, bus, nearTtlMs, stopOwned });
+        const origin = `${node.name}#${++multilevelInstances}`;
+        const store = new MultilevelStore({ cache: name, origin, near, far: far as CacheApi, bus, nearTtlMs, stopOwned });
         sink.front = new CacheFront<K, V>(name, 'multilevel', undefined, store);
         return sink.front;
       }

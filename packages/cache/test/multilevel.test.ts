@@ -84,3 +84,36 @@ test('multilevel options: far must be a cache handle, bus an InvalidationBus', a
     CacheOptionError,
   );
 });
+
+test('a near fill that raced another node’s write is not kept: the next read is fresh', async () => {
+  const node = cluster.nodes[0]!;
+  const inner = await Cache.start(node, { name: `race${++n}`, adapter: 'local' });
+  // The far level as node a sees it: its reads take the value, then wait for a gate (a slow network).
+  let open!: () => void;
+  let gate = Promise.resolve();
+  const slowGet = async (key: unknown) => {
+    const v = await inner.get(key);
+    await gate;
+    return v;
+  };
+  const far = new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === 'get') return slowGet;
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const busA = new LossyBus();
+  const busB = new LossyBus();
+  const nearA = await Cache.start(node, { name: 'race', adapter: 'multilevel', far, bus: busA });
+  const nearB = await Cache.start(node, { name: 'race', adapter: 'multilevel', far: inner, bus: busB });
+  await nearB.put('k', 1);
+  gate = new Promise((r) => (open = r));
+  const reading = nearA.get('k'); // has read 1 from far, waits at the gate
+  await until(() => expect(open).toBeTypeOf('function'));
+  await nearB.put('k', 2); // invalidates a's near copy meanwhile
+  open();
+  expect(await reading).toBe(1); // that read began before the write
+  expect(await nearA.get('k')).toBe(2); // but its value was not kept near
+  for (const c of [nearA, nearB, inner]) await c.stop();
+});

@@ -6,7 +6,8 @@ import { LocalStore } from './local-store.js';
 /** What the multilevel store is made of. */
 export interface MultilevelParts {
   readonly cache: string;
-  readonly node: string;
+  /** This cache's name in invalidations: its node and a number of its own. */
+  readonly origin: string;
   readonly near: LocalStore;
   readonly far: Cache<unknown, unknown>;
   readonly bus: InvalidationBus;
@@ -32,7 +33,7 @@ export class MultilevelStore implements Backend {
 
   constructor(private readonly p: MultilevelParts) {
     this.unsubscribe = p.bus.subscribe((e) => {
-      if (e.cache !== p.cache || e.origin === p.node) return;
+      if (e.cache !== p.cache || e.origin === p.origin) return;
       this.epoch++;
       if (e.k === null) p.near.clear();
       else p.near.delete({ k: e.k, key: undefined });
@@ -141,7 +142,7 @@ export class MultilevelStore implements Backend {
     const n = await this.p.far.clear();
     this.epoch++;
     this.p.near.clear();
-    this.p.bus.publish({ cache: this.p.cache, k: null, origin: this.p.node });
+    this.p.bus.publish({ cache: this.p.cache, k: null, origin: this.p.origin });
     return n;
   }
 
@@ -166,6 +167,6 @@ export class MultilevelStore implements Backend {
   private invalidate(ref: KeyRef): void {
     this.epoch++;
     this.p.near.delete(ref);
-    this.p.bus.publish({ cache: this.p.cache, k: ref.k, origin: this.p.node });
+    this.p.bus.publish({ cache: this.p.cache, k: ref.k, origin: this.p.origin });
   }
 }
