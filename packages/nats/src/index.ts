@@ -5,3 +5,9 @@
 export { nats, NatsTransport } from './transport.js';
 export type { NatsOptions, NatsTlsOptions, NatsLogger } from './options.js';
 export { NatsOptionsError, NatsConnectError } from './errors.js';
+export { Federation } from './federation/federation.js';
+export type { FederationOptions } from './federation/options.js';
+export type { ClusterInfo } from './federation/clusters.js';
+export type { ClusterTarget } from './federation/envelope.js';
+export type { Topology } from './federation/routes.js';
+export { FederationOptionsError } from './federation/errors.js';

@@ -1,4 +1,5 @@
-import { connect, nkeyAuthenticator, type Msg, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import { openNats } from './connection.js';
 import { Snapshotter, StoppedError, type Frame, type Transport, type TransportHost } from '@foundation/runtime';
 import { NatsConnectError, NatsOptionsError } from './errors.js';
 import { resolveNatsOptions, TOKEN, type NatsOptions, type ResolvedNatsOptions } from './options.js';
@@ -87,18 +88,7 @@ export class NatsTransport implements Transport, PresenceActions {
     this.name = host.name;
     this.inc = host.incarnation;
     const o = this.opts;
-    const co: NodeConnectionOptions = {
-      servers: o.servers,
-      name: `foundation:${o.cluster}:${host.name}`,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      pingInterval: Math.max(1000, o.heartbeatMs * 2),
-    };
-    if (o.user !== undefined) Object.assign(co, { user: o.user, pass: o.pass });
-    if (o.token !== undefined) co.token = o.token;
-    if (o.nkeySeed !== undefined) co.authenticator = nkeyAuthenticator(new TextEncoder().encode(o.nkeySeed));
-    if (o.tls !== undefined) co.tls = { ...o.tls };
-    const nc = await connect(co);
+    const nc = await openNats(o, `foundation:${o.cluster}:${host.name}`);
     this.nc = nc;
     this.connected = true;
     const maxPayload = nc.info?.max_payload ?? 1024 * 1024;

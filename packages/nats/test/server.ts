@@ -37,7 +37,8 @@ export class NatsServer {
 
   private constructor(
     readonly port: number,
-    readonly config: string,
+    /** The config file's text (change it, then stop() and start(): a server restarted with another config). */
+    public config: string,
   ) {}
 
   /** Starts a server; `extra` is more config text (a gateway block, authorization). */
