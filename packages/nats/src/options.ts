@@ -112,9 +112,14 @@ export function resolveNatsOptions(opts: NatsOptions): ResolvedNatsOptions {
   const token = str('token', opts.token);
   const nkeySeed = str('nkeySeed', opts.nkeySeed);
   if ([user, token, nkeySeed].filter((x) => x !== undefined).length > 1) {
-    throw new NatsOptionsError('user/token/nkeySeed', 'one way of authenticating at most', { user, token: token && '…', nkeySeed: nkeySeed && '…' });
+    throw new NatsOptionsError('user/token/nkeySeed', 'one way of authenticating at most', {
+      user,
+      token: token && '…',
+      nkeySeed: nkeySeed && '…',
+    });
   }
-  if (nkeySeed !== undefined && !nkeySeed.startsWith('SU')) throw new NatsOptionsError('nkeySeed', "a user nkey seed (starting 'SU')", '<a seed not starting SU>');
+  if (nkeySeed !== undefined && !nkeySeed.startsWith('SU'))
+    throw new NatsOptionsError('nkeySeed', "a user nkey seed (starting 'SU')", '<a seed not starting SU>');
   if (opts.tls !== undefined) {
     checkKnownOptions('nats tls', opts.tls, TLS_KNOWN);
     for (const k of TLS_KNOWN) str(`tls.${k}`, (opts.tls as Record<string, unknown>)[k]);

@@ -2,7 +2,7 @@ import { FrameTooLargeError, Snapshotter, encode, shortReason, type Frame } from
 import { ENCODED } from './wire.js';
 
 /** Frames whose encoding could pass this many bytes are encoded at send, not snapshotted (as the mesh does). */
-const SNAPSHOT_MAX_BYTES = 1024;
+export const SNAPSHOT_MAX_BYTES = 1024;
 /** Message lengths tried, longest first, when an exit reason is shortened to fit maxFrameBytes. */
 const REASON_CHARS = [1000, 200, 40, 0];
 
@@ -71,7 +71,9 @@ export class PeerOutbox {
     for (const chars of REASON_CHARS) {
       const bytes = encode({ ...frame, reason: shortReason(frame.reason, chars) });
       if (bytes.length <= max) {
-        this.log(`a '${frame.t}' signal to ${peer} of ${length} bytes is over maxFrameBytes (${max}): sent with its reason shortened to ${bytes.length} bytes`);
+        this.log(
+          `a '${frame.t}' signal to ${peer} of ${length} bytes is over maxFrameBytes (${max}): sent with its reason shortened to ${bytes.length} bytes`,
+        );
         return bytes;
       }
     }

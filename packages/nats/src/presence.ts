@@ -71,7 +71,18 @@ export class Presence {
       p = undefined;
     }
     if (!p) {
-      p = { name: from, inc, up: false, lastHeard: now, sendSession: 0, sendSeq: 0, recvSession: null, recvSeq: 0, resetAt: -Infinity, resetSession: -1 };
+      p = {
+        name: from,
+        inc,
+        up: false,
+        lastHeard: now,
+        sendSession: 0,
+        sendSeq: 0,
+        recvSession: null,
+        recvSeq: 0,
+        resetAt: -Infinity,
+        resetSession: -1,
+      };
       this.peers.set(from, p);
     }
     p.lastHeard = now;

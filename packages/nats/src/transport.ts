@@ -3,7 +3,7 @@ import { openNats } from './connection.js';
 import { Snapshotter, StoppedError, type Frame, type Transport, type TransportHost } from '@foundation/runtime';
 import { NatsConnectError, NatsOptionsError } from './errors.js';
 import { resolveNatsOptions, TOKEN, type NatsOptions, type ResolvedNatsOptions } from './options.js';
-import { PeerOutbox } from './outbox.js';
+import { PeerOutbox, SNAPSHOT_MAX_BYTES } from './outbox.js';
 import { Presence, type Peer, type PresenceActions } from './presence.js';
 import { Kind, encodeMessage, parseMessage } from './wire.js';
 
@@ -35,7 +35,7 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-/** The transport behind `nats()` (exposed for tests and stats: `peers`, `connected`). */
+/** The transport behind `nats()`. */
 export class NatsTransport implements Transport, PresenceActions {
   private host: TransportHost | null = null;
   private nc: NatsConnection | null = null;
@@ -47,7 +47,7 @@ export class NatsTransport implements Transport, PresenceActions {
   private readonly dirty = new Set<string>();
   private flushing = false;
   private readonly flushAll = () => this.flush();
-  private readonly snaps = new Snapshotter(1024);
+  private readonly snaps = new Snapshotter(SNAPSHOT_MAX_BYTES);
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly badLogged = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
@@ -83,7 +83,8 @@ export class NatsTransport implements Transport, PresenceActions {
 
   async start(host: TransportHost): Promise<string> {
     if (this.host) throw new NatsOptionsError('transport', 'used by one node only (start was called twice)', host.name);
-    if (!TOKEN.test(host.name)) throw new NatsOptionsError('node name', "letters, digits, '_' or '-' (it is a NATS subject token)", host.name);
+    if (!TOKEN.test(host.name))
+      throw new NatsOptionsError('node name', "letters, digits, '_' or '-' (it is a NATS subject token)", host.name);
     this.host = host;
     this.name = host.name;
     this.inc = host.incarnation;
@@ -95,7 +96,11 @@ export class NatsTransport implements Transport, PresenceActions {
     this.maxFrameBytes = o.maxFrameBytes ?? maxPayload - HEADER_ROOM;
     if (this.maxFrameBytes > maxPayload - HEADER_ROOM) {
       await nc.close();
-      throw new NatsOptionsError('maxFrameBytes', `at most the server's max_payload less ${HEADER_ROOM} (${maxPayload - HEADER_ROOM})`, this.maxFrameBytes);
+      throw new NatsOptionsError(
+        'maxFrameBytes',
+        `at most the server's max_payload less ${HEADER_ROOM} (${maxPayload - HEADER_ROOM})`,
+        this.maxFrameBytes,
+      );
     }
     this.batchBytes = Math.min(BATCH_BYTES, maxPayload - HEADER_ROOM);
     const onMsg = (err: Error | null, msg: Msg) => {
@@ -155,7 +160,8 @@ export class NatsTransport implements Transport, PresenceActions {
   connect(url: string): Promise<void> {
     const m = /^foundation\+nats:\/\/([A-Za-z0-9_-]+)\/([A-Za-z0-9_-]+)$/.exec(url);
     if (!m) return Promise.reject(new NatsConnectError(url, "not a 'foundation+nats://<cluster>/<node>' url"));
-    if (m[1] !== this.opts.cluster) return Promise.reject(new NatsConnectError(url, `another cluster than this node's ('${this.opts.cluster}')`));
+    if (m[1] !== this.opts.cluster)
+      return Promise.reject(new NatsConnectError(url, `another cluster than this node's ('${this.opts.cluster}')`));
     if (this.stopped || !this.host) return Promise.reject(new StoppedError('nats transport'));
     const node = m[2]!;
     if (node === this.name || this.presence.peers.get(node)?.up) return Promise.resolve();
@@ -188,9 +194,14 @@ export class NatsTransport implements Transport, PresenceActions {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     const nc = this.nc;
-    for (const p of this.presence.peers.values()) if (p.up) this.publish(this.subject(p.name), encodeMessage(Kind.Bye, this.name, this.inc, p.inc, 0, 0));
+    for (const p of this.presence.peers.values())
+      if (p.up) this.publish(this.subject(p.name), encodeMessage(Kind.Bye, this.name, this.inc, p.inc, 0, 0));
     this.presence.downAll('shutdown');
-    for (const [, list] of this.waiters) for (const w of list) (clearTimeout(w.timer), w.reject(new StoppedError('nats transport')));
+    for (const [, list] of this.waiters)
+      for (const w of list) {
+        clearTimeout(w.timer);
+        w.reject(new StoppedError('nats transport'));
+      }
     this.waiters.clear();
     if (!nc) return;
     try {
@@ -211,7 +222,10 @@ export class NatsTransport implements Transport, PresenceActions {
     const list = this.waiters.get(p.name);
     if (list) {
       this.waiters.delete(p.name);
-      for (const w of list) (clearTimeout(w.timer), w.resolve());
+      for (const w of list) {
+        clearTimeout(w.timer);
+        w.resolve();
+      }
     }
   }
 
@@ -270,7 +284,8 @@ export class NatsTransport implements Transport, PresenceActions {
       return this.logBad('?', m);
     }
     if (m.from === this.name) {
-      if (m.fromInc !== this.inc) this.logBad(m.from, `another node named '${m.from}' (incarnation ${m.fromInc}) is on this cluster: duplicate node name`);
+      if (m.fromInc !== this.inc)
+        this.logBad(m.from, `another node named '${m.from}' (incarnation ${m.fromInc}) is on this cluster: duplicate node name`);
       return;
     }
     if (m.kind !== Kind.Heartbeat && m.toInc !== this.inc) return; // meant for an earlier incarnation of this node

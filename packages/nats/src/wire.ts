@@ -45,7 +45,15 @@ export interface Incoming {
 const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 
 /** Encodes one message (items: flat frames and encoded ones, see above). */
-export function encodeMessage(kind: Kind, from: string, fromInc: number, toInc: number, session: number, seq: number, items: readonly unknown[] = []): Uint8Array {
+export function encodeMessage(
+  kind: Kind,
+  from: string,
+  fromInc: number,
+  toInc: number,
+  session: number,
+  seq: number,
+  items: readonly unknown[] = [],
+): Uint8Array {
   return encodeValues([WIRE_VERSION, kind, from, fromInc, toInc, session, seq, ...items]);
 }
 
@@ -99,5 +107,5 @@ export function parseMessage(bytes: Uint8Array): Incoming | string {
     }
     frames.push(f);
   }
-  return { kind: kind as Kind, from, fromInc, toInc, session, seq, frames, bad };
+  return { kind, from, fromInc, toInc, session, seq, frames, bad };
 }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { CallExitError, isDown, isNodeDown, isNodeUp, UnencodableError, type Inbox, type Node, type Pid } from '@foundation/runtime';
+import { CallExitError, isNodeDown, isNodeUp, UnencodableError, type Inbox, type Node, type Pid } from '@foundation/runtime';
 import { NatsServer } from './server.js';
 import { Echo, downFor, exitFrom, failure, meshed, startNode, stopAll, until } from './support.js';
 
@@ -78,7 +78,11 @@ describe('messages', () => {
     const onA = a.spawn(Echo, undefined);
     const onB = b.spawn(Echo, undefined);
     c.spawn(Echo, undefined, { name: 'far' });
-    const reply = await a.call<{ echo: unknown; self: Pid }>(onA, { call: onB, msg: { call: { name: 'far', node: 'c' }, msg: 'hop' } }, 4000);
+    const reply = await a.call<{ echo: unknown; self: Pid }>(
+      onA,
+      { call: onB, msg: { call: { name: 'far', node: 'c' }, msg: 'hop' } },
+      4000,
+    );
     expect(reply.echo).toBe('hop');
     expect(reply.self.equals(c.whereis('far'))).toBe(true);
   });

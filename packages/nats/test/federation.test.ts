@@ -52,9 +52,13 @@ async function member(server: NatsServer, cluster: string, name: string): Promis
 
 async function childMember(server: NatsServer, cluster: string, name: string): Promise<ChildProcess> {
   const file = fileURLToPath(new URL('./fixtures/child-federated.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@foundation/source', file, server.url, cluster, name, CLUSTERS.join(',')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@foundation/source', file, server.url, cluster, name, CLUSTERS.join(',')],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
@@ -78,10 +82,12 @@ describe('two federated clusters', () => {
     await until(() => expect([e1, e2, w1, w2].map((m) => m.node.nodes().length)).toEqual([1, 1, 1, 1]));
     await until(() => expect([e1.fed.isGateway, e2.fed.isGateway, w1.fed.isGateway, w2.fed.isGateway]).toEqual([true, false, true, false]));
     await until(() => expect(reachable(e2.fed)).toEqual(['east', 'west']));
-    await until(() => expect(e2.fed.clusters()).toEqual([
-      { cluster: 'east', gateway: 'e1', nodes: ['e1', 'e2'], reachable: true },
-      { cluster: 'west', gateway: 'w1', nodes: ['w1', 'w2'], reachable: true },
-    ]));
+    await until(() =>
+      expect(e2.fed.clusters()).toEqual([
+        { cluster: 'east', gateway: 'e1', nodes: ['e1', 'e2'], reachable: true },
+        { cluster: 'west', gateway: 'w1', nodes: ['w1', 'w2'], reachable: true },
+      ]),
+    );
     // The nodes of one cluster are not nodes of the other: each keeps its own membership.
     expect(e1.node.nodes()).toEqual(['e2']);
 
@@ -171,6 +177,8 @@ describe('three clusters in a hub topology (one server)', () => {
     await until(() => expect(reachable(a.fed)).toEqual(clusters));
     expect(await a.fed.callCluster('s2', 'echo', 'via hub', 2000)).toMatchObject({ echo: 'via hub' });
     expect(h.fed.forwarded).toBe(1);
-    await expect(Federation.start(h.node, { servers: east.url, cluster: 'hub', clusters, topology: 'hub' } as never)).rejects.toThrow(FederationOptionsError);
+    await expect(Federation.start(h.node, { servers: east.url, cluster: 'hub', clusters, topology: 'hub' } as never)).rejects.toThrow(
+      FederationOptionsError,
+    );
   });
 });

@@ -22,7 +22,13 @@ describe('routes between clusters', () => {
     //    eu        us
     //   /  \        \
     // fr    de      ny
-    const r = Routes.check('hierarchy', ['root', 'eu', 'us', 'fr', 'de', 'ny'], undefined, { eu: 'root', us: 'root', fr: 'eu', de: 'eu', ny: 'us' });
+    const r = Routes.check('hierarchy', ['root', 'eu', 'us', 'fr', 'de', 'ny'], undefined, {
+      eu: 'root',
+      us: 'root',
+      fr: 'eu',
+      de: 'eu',
+      ny: 'us',
+    });
     expect(r.next('fr', 'de')).toBe('eu');
     expect(r.next('eu', 'de')).toBe('de');
     expect(r.next('fr', 'ny')).toBe('eu');

@@ -53,8 +53,12 @@ export async function stopAll(): Promise<void> {
 export async function meshed(...nodes: Node[]): Promise<void> {
   await until(() => {
     for (const n of nodes) {
-      const want = nodes.filter((o) => o !== n).map((o) => o.name).sort();
-      if (JSON.stringify(n.nodes().sort()) !== JSON.stringify(want)) throw new Error(`${n.name} sees ${n.nodes()}, wants ${want}`);
+      const want = nodes
+        .filter((o) => o !== n)
+        .map((o) => o.name)
+        .sort();
+      if (JSON.stringify(n.nodes().sort()) !== JSON.stringify(want))
+        throw new Error(`${n.name} sees ${n.nodes().join()}, wants ${want.join()}`);
     }
   });
 }

@@ -2,7 +2,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { CallExitError, FrameTooLargeError, isNodeDown, isNodeUp, Node, UnknownOptionError, decodeValues, encodeValues, type Pid } from '@foundation/runtime';
+import {
+  CallExitError,
+  FrameTooLargeError,
+  isNodeDown,
+  isNodeUp,
+  Node,
+  UnknownOptionError,
+  decodeValues,
+  encodeValues,
+  type Pid,
+} from '@foundation/runtime';
 import { nats, NatsOptionsError } from '../src/index.js';
 import { NatsServer } from './server.js';
 import { Echo, downFor, exitFrom, failure, logs, meshed, startNode, stopAll, transport, until } from './support.js';
@@ -105,9 +115,19 @@ describe('presence', () => {
     await until(() => expect(a.nodes()).toEqual(['x']));
     nc.publish('test.node.a', forge(1, 'x', 7, a.incarnation, 99, 2));
     nc.publish('test.node.a', forge(1, 'x', 7, a.incarnation, 99, 4)); // #3 lost
-    await until(() => expect(events).toEqual([['up', 'x'], ['down', 'x', 'noconnection']]));
+    await until(() =>
+      expect(events).toEqual([
+        ['up', 'x'],
+        ['down', 'x', 'noconnection'],
+      ]),
+    );
     // What x received: a's session opening (data #1, no frames), then a reset naming x's session 99.
-    await until(() => expect(toX.map((m) => [m[0], m[1], m[4] === 99, m[5]])).toEqual([[1, 'a', false, 1], [2, 'a', true, 0]]));
+    await until(() =>
+      expect(toX.map((m) => [m[0], m[1], m[4] === 99, m[5]])).toEqual([
+        [1, 'a', false, 1],
+        [2, 'a', true, 0],
+      ]),
+    );
   });
 
   test('a message that is not one, or holds a malformed frame, is dropped and logged once; the frames after it still arrive', async () => {

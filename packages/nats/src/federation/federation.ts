@@ -1,4 +1,13 @@
-import { Actor, InvalidArgumentError, isNodeDown, isNodeUp, stopProcess, type Node, type Pid, type ProcessContext } from '@foundation/runtime';
+import {
+  Actor,
+  InvalidArgumentError,
+  isNodeDown,
+  isNodeUp,
+  stopProcess,
+  type Node,
+  type Pid,
+  type ProcessContext,
+} from '@foundation/runtime';
 import type { ClusterInfo } from './clusters.js';
 import { FederationCore } from './core.js';
 import { isClusterTarget, type ClusterTarget } from './envelope.js';
@@ -96,9 +105,12 @@ export class Federation {
 
   private check(cluster: string, target: ClusterTarget, where: string): void {
     if (!this.core.opts.routes.clusters.includes(cluster)) {
-      throw new InvalidArgumentError(`${where} cluster`, `one of the federation's clusters (${this.core.opts.routes.clusters.join(', ')})`, cluster);
+      throw new InvalidArgumentError(
+        `${where} cluster`,
+        `one of the federation's clusters (${this.core.opts.routes.clusters.join(', ')})`,
+        cluster,
+      );
     }
     if (!isClusterTarget(target)) throw new InvalidArgumentError(`${where} target`, 'a registered name or { name, node }', target);
   }
 }
-

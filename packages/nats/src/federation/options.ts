@@ -39,16 +39,23 @@ export function resolveFederationOptions(opts: FederationOptions): ResolvedFeder
   checkKnownOptions('Federation.start', opts, [...OWN, ...NATS]);
   if (opts === undefined) throw new FederationOptionsError('cluster', 'a cluster name', undefined);
   const natsPart: Record<string, unknown> = {};
-  for (const k of NATS) if ((opts as unknown as Record<string, unknown>)[k] !== undefined) natsPart[k] = (opts as unknown as Record<string, unknown>)[k];
+  for (const k of NATS)
+    if ((opts as unknown as Record<string, unknown>)[k] !== undefined) natsPart[k] = (opts as unknown as Record<string, unknown>)[k];
   const nats = resolveNatsOptions(natsPart as unknown as NatsOptions);
   if (typeof opts.cluster !== 'string') throw new FederationOptionsError('cluster', 'a cluster name', opts.cluster);
   const clusters = opts.clusters;
-  if (!Array.isArray(clusters) || !clusters.every((c) => typeof c === 'string' && TOKEN.test(c)) || new Set(clusters).size !== clusters.length) {
+  if (
+    !Array.isArray(clusters) ||
+    !clusters.every((c) => typeof c === 'string' && TOKEN.test(c)) ||
+    new Set(clusters).size !== clusters.length
+  ) {
     throw new FederationOptionsError('clusters', "a list of distinct cluster names (letters, digits, '_', '-')", clusters);
   }
-  if (!clusters.includes(opts.cluster)) throw new FederationOptionsError('clusters', `a list that holds this node's cluster '${opts.cluster}'`, clusters);
+  if (!clusters.includes(opts.cluster))
+    throw new FederationOptionsError('clusters', `a list that holds this node's cluster '${opts.cluster}'`, clusters);
   const topology = opts.topology ?? 'mesh';
-  if (topology !== 'mesh' && topology !== 'hub' && topology !== 'hierarchy') throw new FederationOptionsError('topology', "'mesh', 'hub' or 'hierarchy'", topology);
+  if (topology !== 'mesh' && topology !== 'hub' && topology !== 'hierarchy')
+    throw new FederationOptionsError('topology', "'mesh', 'hub' or 'hierarchy'", topology);
   const routes = Routes.check(topology, clusters, opts.hub, opts.parents);
   const t = opts.callTimeoutMs ?? 5000;
   if (typeof t !== 'number' || !(t > 0)) throw new FederationOptionsError('callTimeoutMs', 'a positive number of ms', t);

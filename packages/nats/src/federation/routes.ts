@@ -19,13 +19,19 @@ export class Routes {
   ) {}
 
   /** Checks the topology's shape; FederationOptionsError naming what is wrong. */
-  static check(topology: Topology, clusters: readonly string[], hub: string | undefined, parents: Record<string, string> | undefined): Routes {
+  static check(
+    topology: Topology,
+    clusters: readonly string[],
+    hub: string | undefined,
+    parents: Record<string, string> | undefined,
+  ): Routes {
     const known = new Set(clusters);
     if (topology === 'hub') {
       if (hub === undefined || !known.has(hub)) throw new FederationOptionsError('hub', 'one of clusters (the hub of a hub topology)', hub);
     } else if (hub !== undefined) throw new FederationOptionsError('hub', "given only with topology 'hub'", hub);
     if (topology === 'hierarchy') {
-      if (parents === undefined || typeof parents !== 'object') throw new FederationOptionsError('parents', 'an object { child: parent } (a hierarchy)', parents);
+      if (parents === undefined || typeof parents !== 'object')
+        throw new FederationOptionsError('parents', 'an object { child: parent } (a hierarchy)', parents);
       for (const [c, p] of Object.entries(parents)) {
         if (!known.has(c) || !known.has(p)) throw new FederationOptionsError('parents', 'clusters named in clusters', { [c]: p });
       }
