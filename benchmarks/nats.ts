@@ -10,6 +10,11 @@
  * - `nats-call-rtt`: sequential `node.call`s from A to an actor on B; p50/p99 in µs. Peers:
  *   `foundation-mesh` and `raw-nats` (nc.request to a bare responder in B).
  *
+ * - `nats-federation-call-rtt`: in this process, on the same nats-server: a call from e2 to an
+ *   actor on e1 of its own cluster (`within-cluster`, the NATS transport) against a
+ *   `callCluster` from e2 to the same actor's twin in the federated cluster west (`across-clusters`:
+ *   e2 -> west's gateway w1 -> the actor, and back); p50 in µs.
+ *
  * Starts its own nats-server (Debian's, on a free loopback port) and stops it at the end.
  *
  *   pnpm tsx benchmarks/nats.ts            (BENCH_RUNS=5 for more timed runs)
@@ -20,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Actor, Node, encode, decode, type Pid } from '@foundation/runtime';
 import { mesh } from '@foundation/cluster';
-import { nats } from '@foundation/nats';
+import { Federation, nats } from '@foundation/nats';
 import { RUNS, WARMUP, emit, log, median, now, rate } from './lib/harness.js';
 
 const COOKIE = 'bench';
@@ -232,6 +237,8 @@ async function main(): Promise<void> {
     );
     ratio('nats-call-rtt', 'foundation-nats/raw-nats', 'p50', median(p50s.get('foundation-nats')!), median(p50s.get('raw-nats')!));
 
+    await federationRtts(url);
+
     for (const node of [m, n]) if (node.stats().deadLetters > 0) log(`warning: ${node.name}: ${node.stats().deadLetters} dead letters`);
     await Promise.all([m.stop(), n.stop(), nc.close()]);
     proc.stdin!.end();
@@ -239,6 +246,48 @@ async function main(): Promise<void> {
   } finally {
     if (child && child.exitCode === null) child.kill('SIGKILL');
     server.kill('SIGKILL');
+  }
+}
+
+/** A call within a cluster against one across two federated clusters (see the header). */
+async function federationRtts(url: string): Promise<void> {
+  const W = 'nats-federation-call-rtt';
+  const clusters = ['east', 'west'];
+  const started: { node: Node; fed: Federation }[] = [];
+  for (const [cluster, name] of [
+    ['east', 'e1'],
+    ['east', 'e2'],
+    ['west', 'w1'],
+  ] as const) {
+    const node = await Node.start({ name, transport: nats({ servers: url, cluster }) });
+    node.spawn(Pong, undefined, { name: 'pong' });
+    started.push({ node, fed: await Federation.start(node, { servers: url, cluster, clusters }) });
+  }
+  const [, e2] = started as [unknown, { node: Node; fed: Federation }];
+  const deadline = now() + 10_000;
+  while (!(e2.node.nodes().includes('e1') && e2.fed.clusters().every((c) => c.reachable))) {
+    if (now() > deadline) throw new Error('the federation did not come up');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const impls: [string, (i: number) => Promise<unknown>][] = [
+    ['within-cluster', (i) => e2.node.call({ name: 'pong', node: 'e1' }, i, 5000)],
+    ['across-clusters', (i) => e2.fed.callCluster('west', 'pong', i, 5000)],
+  ];
+  for (const [, c] of impls) await callRtt(c, 500); // warm-up
+  const p50s = new Map<string, number[]>(impls.map(([i]) => [i, []]));
+  for (let r = 0; r < RUNS; r++) {
+    for (const [impl, c] of impls) {
+      const lat = await callRtt(c, CALLS);
+      p50s.get(impl)!.push(pct(lat, 0.5));
+      log(`${W} ${impl} run ${r + 1}: p50 ${pct(lat, 0.5)} µs, p99 ${pct(lat, 0.99)} µs`);
+    }
+  }
+  for (const [impl, runs] of p50s)
+    process.stdout.write(`${JSON.stringify({ workload: W, impl, unit: 'µs', median: median(runs), p50: median(runs), runs })}\n`);
+  ratio(W, 'across-clusters/within-cluster', 'p50', median(p50s.get('across-clusters')!), median(p50s.get('within-cluster')!));
+  for (const { node, fed } of started.reverse()) {
+    await fed.stop();
+    await node.stop();
   }
 }
 
