@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { CallExitError, InvalidArgumentError, Node, type Pid } from '@foundation/runtime';
+import { mesh, staticPeers } from '@foundation/cluster';
 import { Federation, FederationOptionsError, nats } from '../src/index.js';
 import { NatsServer, freePort } from './server.js';
 import { Echo, failure, until } from './support.js';
@@ -179,6 +180,28 @@ describe('three clusters in a hub topology (one server)', () => {
     expect(h.fed.forwarded).toBe(1);
     await expect(Federation.start(h.node, { servers: east.url, cluster: 'hub', clusters, topology: 'hub' } as never)).rejects.toThrow(
       FederationOptionsError,
+    );
+  });
+});
+
+describe('a mesh cluster in the federation', () => {
+  test('a cluster on the WebSocket mesh federates through its gateway node like one on NATS', async () => {
+    const m1 = await Node.start({ name: 'm1', transport: mesh({ cookie: 'c' }) });
+    nodes.push(m1);
+    const m2 = await Node.start({ name: 'm2', transport: mesh({ cookie: 'c', discovery: [staticPeers([m1.url])] }) });
+    nodes.push(m2);
+    await until(() => expect(m1.nodes()).toEqual(['m2']));
+    for (const n of [m1, m2])
+      feds.push(await Federation.start(n, { servers: west.url, cluster: 'east', clusters: CLUSTERS, heartbeatMs: 100 }));
+    const w1 = await member(west, 'west', 'w1');
+    m2.spawn(Echo, undefined, { name: 'echo' });
+    await until(() => expect(reachable(w1.fed)).toEqual(['east', 'west']));
+    expect(w1.fed.clusters()[0]).toMatchObject({ cluster: 'east', gateway: 'm1', nodes: ['m1', 'm2'] });
+    // west -> east's gateway m1 -> m2 over the mesh, and back.
+    const r = await w1.fed.callCluster<{ self: Pid }>('east', { name: 'echo', node: 'm2' }, 'q', 4000);
+    expect(r.self.node).toBe('m2');
+    expect(await feds[0]!.callCluster('west', { name: 'nobody', node: 'w1' }, 'q', 4000).catch((e: CallExitError) => e.reason)).toBe(
+      'noproc',
     );
   });
 });
