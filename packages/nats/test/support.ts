@@ -30,9 +30,9 @@ export async function failure(p: Promise<unknown>): Promise<Error> {
 /** Log lines the transports wrote (tests look for warnings in them). */
 export const logs: string[] = [];
 
-/** A NATS transport for tests: short heartbeats, logs kept. */
+/** A NATS transport for tests: short heartbeats (a silent peer is down after 600 ms), logs kept. */
 export function transport(url: string | string[], opts: Partial<NatsOptions> = {}) {
-  return nats({ servers: url, cluster: 'test', heartbeatMs: 100, logger: (_l, m) => logs.push(m), ...opts });
+  return nats({ servers: url, cluster: 'test', heartbeatMs: 100, missedHeartbeats: 6, logger: (_l, m) => logs.push(m), ...opts });
 }
 
 const started: Node[] = [];

@@ -75,12 +75,9 @@ describe('presence', () => {
     // Frames between a pair arrive in order: once this call is answered, the link and monitor are in place.
     await a.call(reply.self, 'sync', 4000);
     const pending = failure(a.call(reply.self, 'hold', Infinity));
-    const killedAt = performance.now();
     first.child.kill('SIGKILL');
     expect(((await pending) as CallExitError).reason).toBe('noconnection');
     expect(await inbox.receive(isNodeDown, 4000)).toEqual({ nodedown: 'k', reason: 'noconnection' });
-    // 4 heartbeats of 100 ms, checked each 100 ms: well under 2 s even on a loaded machine.
-    expect(performance.now() - killedAt).toBeLessThan(2000);
     expect((await inbox.receive(downFor(ref), 0)).reason).toBe('noconnection');
     expect((await inbox.receive(exitFrom(reply.self), 0)).reason).toBe('noconnection');
     const second = await childNode('k');
@@ -128,6 +125,28 @@ describe('presence', () => {
         [2, 'a', true, 0],
       ]),
     );
+  });
+
+  test('a new session from a peer that was up (it saw this node go down) gives nodedown then nodeup here too', async () => {
+    const a = await startNode(server.url, 'a');
+    const nc = await raw();
+    const events: unknown[] = [];
+    a.on('nodeup', (n) => events.push(['up', n]));
+    a.on('nodedown', (n, r) => events.push(['down', n, r]));
+    nc.publish('test.node.a', forge(1, 'x', 7, a.incarnation, 99, 1));
+    nc.publish('test.node.a', forge(1, 'x', 7, a.incarnation, 99, 2));
+    nc.publish('test.node.a', forge(1, 'x', 7, a.incarnation, 100, 1));
+    await until(() =>
+      expect(events).toEqual([
+        ['up', 'x'],
+        ['down', 'x', 'noconnection'],
+        ['up', 'x'],
+      ]),
+    );
+    // A late message of the old session now is a gap: down again.
+    nc.publish('test.node.a', forge(1, 'x', 7, a.incarnation, 99, 3));
+    await until(() => expect(events).toHaveLength(4));
+    expect(events[3]).toEqual(['down', 'x', 'noconnection']);
   });
 
   test('a message that is not one, or holds a malformed frame, is dropped and logged once; the frames after it still arrive', async () => {
