@@ -117,6 +117,7 @@ export function callOptions(opts: number | CallOptions | undefined): { timeoutMs
  */
 export function call(p: ProcessCore, target: Target, msg: unknown, opts?: number | CallOptions): Promise<unknown> {
   const k = p.$k;
+  if (k.inspect !== null) k.inspect.sent(p.$pid, target, Kind.Call, msg);
   if (target instanceof Pid && (opts === undefined || typeof opts === 'number')) {
     const callee = k.local(target);
     if (callee !== null) return localCall(p, callee, target, msg, opts);
