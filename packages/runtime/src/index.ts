@@ -84,5 +84,5 @@ export {
   type NodeUpEvent,
   type NodeDownEvent,
   type RestartEvent,
-  type RegistryEvent,
+  type RegistryChangeEvent,
 } from './inspect.js';

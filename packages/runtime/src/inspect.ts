@@ -91,7 +91,7 @@ export interface RestartEvent {
 }
 
 /** A name was registered or went away in a registry of this node (published by `@foundation/registry`). */
-export interface RegistryEvent {
+export interface RegistryChangeEvent {
   readonly type: 'registry';
   readonly node: string;
   readonly change: 'registered' | 'unregistered';
@@ -101,7 +101,7 @@ export interface RegistryEvent {
 }
 
 /** What the runtime (and the packages above it) report about a node as it runs: see `inspect`. */
-export type InspectEvent = SpawnEvent | ExitEvent | SendEvent | ReceiveEvent | NodeUpEvent | NodeDownEvent | RestartEvent | RegistryEvent;
+export type InspectEvent = SpawnEvent | ExitEvent | SendEvent | ReceiveEvent | NodeUpEvent | NodeDownEvent | RestartEvent | RegistryChangeEvent;
 
 /** The event types, as `inspect`'s `types` option names them. */
 export type InspectEventType = InspectEvent['type'];
@@ -244,7 +244,7 @@ export function inspect(node: Node, listener: (e: InspectEvent) => void, opts: I
  * Publishes an event on `node`'s inspection stream, for the packages above the runtime (a
  * supervisor's restart, a registry's change). Costs nothing when nobody listens for its type.
  */
-export function publishInspectEvent(node: Node, event: RestartEvent | RegistryEvent): void {
+export function publishInspectEvent(node: Node, event: RestartEvent | RegistryChangeEvent): void {
   const i = node.k.inspect;
   if (i !== null && i.wants(event.type)) i.emit(event);
 }
