@@ -1,6 +1,15 @@
 import { Actor, defineActor, inspect, isCleanExit, isDown, isPid, type InspectEvent, type Pid, type Ref } from '@foundation/runtime';
 import { describeValue } from '@foundation/runtime';
-import { parseRequest, recordOf, rowOf, type NodeEventRow, type NodeSnapshot, type ProcessRow, type TraceFlags, type TraceRecord } from './records.js';
+import {
+  parseRequest,
+  recordOf,
+  rowOf,
+  type NodeEventRow,
+  type NodeSnapshot,
+  type ProcessRow,
+  type TraceFlags,
+  type TraceRecord,
+} from './records.js';
 
 /** What an agent answers: its value, or why it could not. */
 export type AgentReply = { ok: true; value: unknown } | { ok: false; error: string };
@@ -73,12 +82,19 @@ export class ObserveAgent extends Actor<unknown, AgentReply, void> {
       }
       case 'kill':
         if (req.pid.node !== this.node.name) return { ok: false, error: `${req.pid} is not a process of ${this.node.name}` };
-        if (req.pid.equals(this.self) || req.pid.equals(this.node.self)) return { ok: false, error: `${req.pid} is the observer or the node itself` };
+        if (req.pid.equals(this.self) || req.pid.equals(this.node.self))
+          return { ok: false, error: `${req.pid} is the observer or the node itself` };
         this.node.exit(req.pid, 'kill');
         return { ok: true, value: true };
       case 'trace': {
         this.untrace(req.id);
-        this.traces.set(req.id, { target: req.target, flags: req.flags, collector: req.collector, monitor: this.monitor(req.collector), pending: [] });
+        this.traces.set(req.id, {
+          target: req.target,
+          flags: req.flags,
+          collector: req.collector,
+          monitor: this.monitor(req.collector),
+          pending: [],
+        });
         this.resubscribe();
         return { ok: true, value: true };
       }

@@ -17,7 +17,8 @@ export async function askAgent(node: Node, target: string, req: Record<string, u
     throw new NoObserverError(target, e);
   }
   const r = reply as Partial<AgentReply> | null;
-  if (typeof r !== 'object' || r === null || typeof r.ok !== 'boolean') throw new BadObserveRequestError(`node '${target}' answered no agent reply`, reply);
+  if (typeof r !== 'object' || r === null || typeof r.ok !== 'boolean')
+    throw new BadObserveRequestError(`node '${target}' answered no agent reply`, reply);
   if (r.ok) return (r as { value: unknown }).value;
   throw new BadObserveRequestError((r as { error: string }).error, req);
 }

@@ -104,8 +104,9 @@ export class ObserveServer {
 
   private onSocket(ws: WebSocket): void {
     ws.on('error', () => ws.terminate());
-    ws.on('message', (data) => {
-      void this.onMessage(ws, String(data)).catch((e: unknown) => {
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8');
+      void this.onMessage(ws, text).catch((e: unknown) => {
         ws.send(JSON.stringify({ error: describeValue(e) }));
       });
     });

@@ -10,5 +10,13 @@ export { nodeMetrics, type NodeMetrics } from './metrics.js';
 export { clusterView, type ClusterView } from './cluster-view.js';
 export { ObserveAgent, type AgentReply, type TraceBatch } from './agent.js';
 export { askAgent } from './ask.js';
-export { AGENT_NAME, parsePid, type TraceRecord, type TraceFlags, type ProcessRow, type NodeSnapshot, type NodeEventRow } from './records.js';
+export {
+  AGENT_NAME,
+  parsePid,
+  type TraceRecord,
+  type TraceFlags,
+  type ProcessRow,
+  type NodeSnapshot,
+  type NodeEventRow,
+} from './records.js';
 export { BadPidError, BadObserveRequestError, NoObserverError } from './errors.js';

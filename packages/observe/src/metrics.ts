@@ -114,7 +114,12 @@ export function nodeMetrics(node: Node, registry: Registry = new Registry()): No
     labelNames: ['node', 'clean'] as const,
     registers: [registry],
   });
-  const restarts = new Counter({ name: 'foundation_restarts_total', help: 'Children restarted by supervisors', labelNames, registers: [registry] });
+  const restarts = new Counter({
+    name: 'foundation_restarts_total',
+    help: 'Children restarted by supervisors',
+    labelNames,
+    registers: [registry],
+  });
   spawns.inc(labels, 0);
   exits.inc({ ...labels, clean: 'true' }, 0);
   exits.inc({ ...labels, clean: 'false' }, 0);

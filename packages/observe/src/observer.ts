@@ -44,7 +44,8 @@ export class Observer {
         throw new InvalidArgumentError('http.token', 'a non-empty string', http.token);
       }
     }
-    if (opts.registry !== undefined && !(opts.registry instanceof Registry)) throw new InvalidArgumentError('registry', 'a prom-client Registry', opts.registry);
+    if (opts.registry !== undefined && !(opts.registry instanceof Registry))
+      throw new InvalidArgumentError('registry', 'a prom-client Registry', opts.registry);
     const pid = await node.spawnAndWait(ObserveAgent, undefined, { name: AGENT_NAME });
     const metrics = nodeMetrics(node, opts.registry);
     let server: ObserveServer | null = null;

@@ -135,7 +135,15 @@ export function recordOf(e: InspectEvent): TraceRecord | null {
     return { node: e.node, type: 'send', pid: e.from.toString(), kind: e.kind, peer: to, msg: describeValue(e.msg), at: e.at };
   }
   if (e.type === 'receive') {
-    return { node: e.node, type: 'receive', pid: e.pid.toString(), kind: e.kind, peer: e.from?.toString() ?? null, msg: describeValue(e.msg), at: e.at };
+    return {
+      node: e.node,
+      type: 'receive',
+      pid: e.pid.toString(),
+      kind: e.kind,
+      peer: e.from?.toString() ?? null,
+      msg: describeValue(e.msg),
+      at: e.at,
+    };
   }
   return null;
 }

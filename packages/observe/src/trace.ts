@@ -116,4 +116,3 @@ function flag(v: unknown, name: string): boolean {
 export function trace(node: Node, target: string | Pid, opts?: TraceOptions): Promise<Trace> {
   return Trace.start(node, target, opts);
 }
-
