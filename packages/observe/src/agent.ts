@@ -77,15 +77,19 @@ export class ObserveAgent extends Actor<unknown, AgentReply, void> {
       case 'snapshot':
         return { ok: true, value: await this.snapshot() };
       case 'info': {
-        const i = req.pid.node === this.node.name ? await this.node.processInfo(req.pid) : undefined;
+        const pid = await this.live(req.pid);
+        const i = pid === undefined ? undefined : await this.node.processInfo(pid);
         return { ok: true, value: i === undefined ? null : rowOf(i) };
       }
-      case 'kill':
-        if (req.pid.node !== this.node.name) return { ok: false, error: `${req.pid} is not a process of ${this.node.name}` };
-        if (req.pid.equals(this.self) || req.pid.equals(this.node.self))
+      case 'kill': {
+        if (req.pid.equals(this.self) || req.pid.equals(this.node.self)) {
           return { ok: false, error: `${req.pid} is the observer or the node itself` };
-        this.node.exit(req.pid, 'kill');
+        }
+        const pid = await this.live(req.pid);
+        if (pid === undefined) return { ok: false, error: `${req.pid} is not a live process of ${this.node.name}` };
+        this.node.exit(pid, 'kill');
         return { ok: true, value: true };
+      }
       case 'trace': {
         this.untrace(req.id);
         this.traces.set(req.id, {
@@ -167,6 +171,15 @@ export class ObserveAgent extends Actor<unknown, AgentReply, void> {
         process.emitWarning(`observe: a trace batch for ${t.collector} was dropped: ${describeValue(e)}`, { type: 'FoundationWarning' });
       }
     }
+  }
+
+  /**
+   * The node's own pid of a live process equal to `pid`: a pid read from text (the dashboard,
+   * the CLI) holds no reference to its process, and the runtime finds a local process by that.
+   */
+  private async live(pid: Pid): Promise<Pid | undefined> {
+    if (pid.node !== this.node.name) return undefined;
+    return (await this.node.processes()).find((p) => p.equals(pid));
   }
 
   private async snapshot(): Promise<NodeSnapshot> {

@@ -86,9 +86,14 @@ export const DASHBOARD_HTML = `<!doctype html>
     });
   }
 
+  var treeSig = '';
   function drawTrees(v) {
+    // Redrawn only when what it shows changed: the boxes stay the same elements between updates.
+    var sig = JSON.stringify([selected, v.nodes.map(function (n) { return [n.node, n.processes.map(function (p) { return [p.pid, p.name, p.className, p.parent, p.mailbox > 100]; })]; })]);
+    if (sig === treeSig) return;
+    treeSig = sig;
     var box = document.getElementById('trees');
-    box.textContent = '';
+    var keep = {};
     v.nodes.forEach(function (n) {
       var byPid = {};
       n.processes.forEach(function (p) { byPid[p.pid] = { p: p, kids: [] }; });
@@ -107,7 +112,12 @@ export const DASHBOARD_HTML = `<!doctype html>
         t.x = (t.kids[0].x + t.kids[t.kids.length - 1].x) / 2;
       }
       roots.sort(order).forEach(function (r) { place(r, 0); });
-      var svg = el('svg:svg', { class: 'tree', 'data-node': n.node, id: 'tree-' + n.node, width: Math.max(1, leaf) * W + 8, height: (depthMax + 1) * H + 24 });
+      var svg = document.getElementById('tree-' + n.node);
+      if (!svg) { svg = el('svg:svg', { class: 'tree', 'data-node': n.node, id: 'tree-' + n.node }); box.appendChild(svg); }
+      svg.textContent = '';
+      svg.setAttribute('width', Math.max(1, leaf) * W + 8);
+      svg.setAttribute('height', (depthMax + 1) * H + 24);
+      keep[svg.id] = true;
       svg.appendChild(el('svg:text', { x: 4, y: 14, 'font-weight': 'bold' }, n.node));
       function draw(t) {
         var x = 4 + t.x * W, y = 22 + t.d * H;
@@ -123,8 +133,8 @@ export const DASHBOARD_HTML = `<!doctype html>
         svg.appendChild(g);
       }
       roots.forEach(draw);
-      box.appendChild(svg);
     });
+    Array.prototype.slice.call(box.children).forEach(function (c) { if (!keep[c.id]) box.removeChild(c); });
   }
 
   function drawBusiest(v) {
