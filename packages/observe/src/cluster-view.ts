@@ -13,9 +13,10 @@ export interface ClusterView {
 /**
  * Snapshots of this node and every node it is connected to, taken by their agents. Rates
  * (messages handled per second) come from the previous view given, for processes in both.
+ * `ask`: the nodes to ask instead (the CLI leaves out its own node, which runs no observer).
  */
-export async function clusterView(node: Node, previous: ClusterView | null = null): Promise<ClusterView> {
-  const names = [node.name, ...node.nodes()];
+export async function clusterView(node: Node, previous: ClusterView | null = null, ask?: string[]): Promise<ClusterView> {
+  const names = ask ?? [node.name, ...node.nodes()];
   const answers = await Promise.allSettled(names.map((n) => askAgent(node, n, { op: 'snapshot' }) as Promise<NodeSnapshot>));
   const before = new Map<string, { handled: number; at: number }>();
   for (const n of previous?.nodes ?? []) for (const p of n.processes) before.set(p.pid, { handled: p.handled, at: n.at });
