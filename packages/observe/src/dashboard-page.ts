@@ -70,7 +70,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     var pos = {};
     names.forEach(function (n, i) {
       var a = (2 * Math.PI * i) / Math.max(1, names.length) - Math.PI / 2;
-      pos[n] = { x: 210 + 80 * Math.cos(a), y: 110 + 80 * Math.sin(a) };
+      pos[n] = { x: 210 + 70 * Math.cos(a), y: 100 + 70 * Math.sin(a) };
     });
     v.nodes.forEach(function (n) {
       n.peers.forEach(function (p) {
