@@ -7,6 +7,7 @@ export { Observer, type ObserverOptions } from './observer.js';
 export type { HttpOptions } from './http.js';
 export { trace, Trace, type TraceOptions } from './trace.js';
 export { nodeMetrics, type NodeMetrics } from './metrics.js';
+export { callSpans } from './otel.js';
 export { clusterView, type ClusterView } from './cluster-view.js';
 export { ObserveAgent, type AgentReply, type TraceBatch } from './agent.js';
 export { askAgent } from './ask.js';

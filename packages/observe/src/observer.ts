@@ -4,6 +4,7 @@ import { ObserveAgent } from './agent.js';
 import { AGENT_NAME } from './records.js';
 import { nodeMetrics, type NodeMetrics } from './metrics.js';
 import { ObserveServer, type HttpOptions } from './http.js';
+import { callSpans } from './otel.js';
 
 /** Options of `Observer.start`. */
 export interface ObserverOptions {
@@ -14,9 +15,14 @@ export interface ObserverOptions {
   http?: HttpOptions | false;
   /** Registry for the node's metrics (default: a fresh one). */
   registry?: Registry;
+  /**
+   * Make an OpenTelemetry span for each call this node's processes handle (see `callSpans`):
+   * default false, as it turns every message received into an inspection event.
+   */
+  spans?: boolean;
 }
 
-const OPTIONS = ['http', 'registry'];
+const OPTIONS = ['http', 'registry', 'spans'];
 const HTTP_OPTIONS = ['port', 'host', 'token', 'refreshMs'];
 
 /**
@@ -31,6 +37,7 @@ export class Observer {
     readonly pid: Pid,
     private readonly metrics: NodeMetrics,
     private readonly server: ObserveServer | null,
+    private readonly offSpans: (() => void) | null,
   ) {}
 
   /** Starts the observer of `node`. */
@@ -46,6 +53,7 @@ export class Observer {
     }
     if (opts.registry !== undefined && !(opts.registry instanceof Registry))
       throw new InvalidArgumentError('registry', 'a prom-client Registry', opts.registry);
+    if (opts.spans !== undefined && typeof opts.spans !== 'boolean') throw new InvalidArgumentError('spans', 'a boolean', opts.spans);
     const pid = await node.spawnAndWait(ObserveAgent, undefined, { name: AGENT_NAME });
     const metrics = nodeMetrics(node, opts.registry);
     let server: ObserveServer | null = null;
@@ -56,7 +64,7 @@ export class Observer {
       node.exit(pid, 'shutdown');
       throw e;
     }
-    return new Observer(node, pid, metrics, server);
+    return new Observer(node, pid, metrics, server, opts.spans === true ? callSpans(node) : null);
   }
 
   /** The registry holding the node's metrics. */
@@ -71,6 +79,7 @@ export class Observer {
 
   /** Stops the server, the metrics and the agent. */
   async stop(): Promise<void> {
+    this.offSpans?.();
     await this.server?.stop();
     this.metrics.stop();
     this.node.exit(this.pid, 'shutdown');

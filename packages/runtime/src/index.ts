@@ -81,6 +81,7 @@ export {
   type ExitEvent,
   type SendEvent,
   type ReceiveEvent,
+  type ReplyEvent,
   type NodeUpEvent,
   type NodeDownEvent,
   type RestartEvent,

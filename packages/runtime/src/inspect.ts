@@ -1,9 +1,9 @@
-import type { Pid } from './pid.js';
+import type { Pid, Ref } from './pid.js';
 import type { Node } from './node.js';
 import type { Target } from './target.js';
 import type { ProcessCore } from './internal/process.js';
 import type { Kernel } from './internal/kernel.js';
-import type { CallEnvelope } from './internal/calls.js';
+import type { CallEnvelope, From } from './internal/calls.js';
 import { InvalidArgumentError, describeValue } from './errors.js';
 import { checkKnownOptions } from './known-options.js';
 import { warn } from './internal/warn.js';
@@ -57,6 +57,22 @@ export interface ReceiveEvent {
   readonly msg: unknown;
   /** The caller, for a call. */
   readonly from: Pid | null;
+  /** The call's reference, for a call: its `reply` event carries the same. */
+  readonly ref: Ref | null;
+  readonly at: number;
+}
+
+/** A process of this node answered a call (handled here or given on with `from`). */
+export interface ReplyEvent {
+  readonly type: 'reply';
+  readonly node: string;
+  /** Who answered: null when the node's own code did (`reply(from, …)` outside a process). */
+  readonly replier: Pid | null;
+  /** The caller. */
+  readonly to: Pid;
+  /** The call's reference, as its `receive` event gave it. */
+  readonly ref: Ref;
+  readonly value: unknown;
   readonly at: number;
 }
 
@@ -101,12 +117,13 @@ export interface RegistryChangeEvent {
 }
 
 /** What the runtime (and the packages above it) report about a node as it runs: see `inspect`. */
-export type InspectEvent = SpawnEvent | ExitEvent | SendEvent | ReceiveEvent | NodeUpEvent | NodeDownEvent | RestartEvent | RegistryChangeEvent;
+export type InspectEvent =
+  SpawnEvent | ExitEvent | SendEvent | ReceiveEvent | ReplyEvent | NodeUpEvent | NodeDownEvent | RestartEvent | RegistryChangeEvent;
 
 /** The event types, as `inspect`'s `types` option names them. */
 export type InspectEventType = InspectEvent['type'];
 
-const TYPES: readonly InspectEventType[] = ['spawn', 'exit', 'send', 'receive', 'nodeup', 'nodedown', 'restart', 'registry'];
+const TYPES: readonly InspectEventType[] = ['spawn', 'exit', 'send', 'receive', 'reply', 'nodeup', 'nodedown', 'restart', 'registry'];
 
 /** Options of `inspect`. */
 export interface InspectOptions {
@@ -206,8 +223,14 @@ export class Inspector {
       kind: KIND_NAMES[kind]!,
       msg: call !== null ? call.msg : payload,
       from: call !== null ? call.from.pid : null,
+      ref: call !== null ? call.from.ref : null,
       at: Date.now(),
     });
+  }
+
+  replied(replier: ProcessCore | null, from: From, value: unknown): void {
+    if (!this.wants('reply')) return;
+    this.emit({ type: 'reply', node: this.node, replier: replier?.$pid ?? null, to: from.pid, ref: from.ref, value, at: Date.now() });
   }
 
   nodeEvent(peer: string, up: boolean, reason: unknown): void {

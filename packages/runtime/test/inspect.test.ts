@@ -43,7 +43,7 @@ describe('inspect', () => {
   it('reports spawn, send, receive and exit of a process, in the order they happen', async () => {
     const node = await start();
     const events: InspectEvent[] = [];
-    inspect(node, (e) => events.push(e));
+    inspect(node, (e) => events.push(e), { types: ['spawn', 'exit', 'send', 'receive'] });
     const echo = node.spawn(Echo, undefined);
     const fwd = node.spawn(Forwarder, undefined);
     node.send(fwd, { to: echo, msg: 'hello' });
@@ -118,6 +118,23 @@ describe('inspect', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+
+  it('pairs a handled call with its reply by the call s reference', async () => {
+    const node = await start();
+    const events: InspectEvent[] = [];
+    inspect(node, (e) => events.push(e), { types: ['receive', 'reply'] });
+    const echo = node.spawn(Echo, undefined);
+    expect(await node.call(echo, 'marco')).toBe('marco');
+    const [rec, rep] = events;
+    expect(rec?.type).toBe('receive');
+    expect(rep?.type).toBe('reply');
+    if (rec?.type !== 'receive' || rep?.type !== 'reply') return;
+    expect(rec.ref).not.toBeNull();
+    expect(rep.ref.equals(rec.ref)).toBe(true);
+    expect(rep.replier?.equals(echo)).toBe(true);
+    expect(rep.to.equals(node.self)).toBe(true);
+    expect(rep.value).toBe('marco');
   });
 
   it('reports nodeup and nodedown of a peer', async () => {

@@ -274,6 +274,7 @@ export function settleReply(p: ProcessCore, ref: Ref, value: unknown, released =
  * given by another process leaves the record to the caller's demonitor.
  */
 export function reply(k: Kernel, from: From, value: unknown, replier: ProcessCore | null = null): void {
+  if (k.inspect !== null) k.inspect.replied(replier, from, value);
   const w = k.local(from.pid);
   if (w !== null) settleReply(w, from.ref, value);
   else if (!k.isLocal(from.pid)) {
