@@ -110,7 +110,10 @@ export interface RestartEvent {
 export interface RegistryChangeEvent {
   readonly type: 'registry';
   readonly node: string;
+  /** The registry's own name. */
+  readonly registry: string;
   readonly change: 'registered' | 'unregistered';
+  /** The key (described, when not a string). */
   readonly name: string;
   readonly pid: Pid;
   readonly at: number;

@@ -157,7 +157,7 @@ describe('inspect', () => {
     const node = await start();
     const events: InspectEvent[] = [];
     inspect(node, (e) => events.push(e), { types: ['restart'] });
-    publishInspectEvent(node, { type: 'registry', node: node.name, change: 'registered', name: 'x', pid: node.self, at: 0 });
+    publishInspectEvent(node, { type: 'registry', node: node.name, registry: 'r', change: 'registered', name: 'x', pid: node.self, at: 0 });
     publishInspectEvent(node, { type: 'restart', node: node.name, supervisor: node.self, childId: 'c', pid: null, reason: 'boom', at: 0 });
     expect(events.map((e) => e.type)).toEqual(['restart']);
   });
