@@ -18,6 +18,8 @@ export interface CliIo {
 const USAGE = `usage: foundation <command> [options]
   start   --name <node> [--port <p>] [--host <h>] [--http-port <p>] [--token <t>] [--join <url>] [--run <module>]
           start a node with an observer (dashboard and /metrics on 127.0.0.1); runs until SIGINT/SIGTERM
+  dashboard --url <url> [--http-port <p>] [--token <t>]
+                                      serves the dashboard of a running cluster (on 127.0.0.1)
   nodes   --url <url>                 the cluster's nodes, their processes and links
   ps      --url <url> [--node <n>] [--limit <n>] [--watch <ms>]
                                       processes sorted by mailbox depth, then message rate
@@ -73,6 +75,15 @@ export async function runCli(argv: string[], io: CliIo = { out: (l) => console.l
     const node = await join(io, url, cookie);
     try {
       switch (cmd) {
+        case 'dashboard': {
+          const obs = await Observer.start(node, {
+            http: { port: int(o['http-port'], 'http-port', 0), ...(o.token !== undefined ? { token: o.token } : {}) },
+          });
+          io.out(`dashboard ${obs.url}`);
+          await until(null);
+          await obs.stop();
+          return 0;
+        }
         case 'nodes':
           printNodes(io, await clusterView(node, null, node.nodes()));
           return 0;

@@ -116,6 +116,14 @@ describe('foundation CLI against a cluster of two node processes', () => {
     expect(t.err.some((l) => l.startsWith("tracing 'worker' on cli_a, cli_b"))).toBe(true);
   });
 
+  it('dashboard serves the cluster s dashboard from a node of its own', async () => {
+    const child = foundation(['dashboard', '--url', urlA, '--cookie', COOKIE]);
+    const url = (await line(child, /^dashboard (http:\/\/127\.0\.0\.1:\d+)$/))[1]!;
+    const view = (await (await fetch(`${url}/api/view`)).json()) as { nodes: { node: string }[] };
+    expect(view.nodes.map((n) => n.node)).toEqual(expect.arrayContaining(['cli_a', 'cli_b']));
+    expect((await fetch(url)).headers.get('content-type')).toContain('text/html');
+  });
+
   it('refuses a command without a cookie or a url, saying what is missing', async () => {
     const none = await runCli(['nodes'], { out: () => {}, err: (l) => expect(l).toContain('cookie') });
     expect(none).toBe(2);
