@@ -143,8 +143,8 @@ interface Subscriber {
 /**
  * A node's inspection: its subscribers and, per event type, how many want it. The kernel holds
  * one only while somebody listens, so the runtime's choke points pay one null check when
- * nobody does; an event object is made only for a type somebody wants.
- * @internal
+ * nobody does; an event object is made only for a type somebody wants. Not exported from the
+ * package's entry point (kernel.d.ts names it, so it is not stripped as internal).
  */
 export class Inspector {
   private subs: Subscriber[] = [];
