@@ -67,7 +67,14 @@ export class ObserveServer {
         res.end(`error: ${describeValue(e)}\n`);
       });
     });
-    server.on('upgrade', (req, socket, head) => s.onUpgrade(req, socket as import('node:net').Socket, head));
+    server.on('upgrade', (req, socket, head) => {
+      try {
+        s.onUpgrade(req, socket as import('node:net').Socket, head);
+      } catch (e) {
+        // A bad upgrade ends that one socket, never the server.
+        socket.destroy(e instanceof Error ? e : undefined);
+      }
+    });
     return s;
   }
 

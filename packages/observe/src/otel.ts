@@ -1,6 +1,9 @@
 import { SpanKind, SpanStatusCode, trace as otelTrace, type Span, type Tracer } from '@opentelemetry/api';
 import { describeValue, inspect, isCleanExit, type InspectEvent, type Node } from '@foundation/runtime';
 
+/** Calls waiting for their reply that keep their span open, at most. */
+const MAX_OPEN = 10_000;
+
 /**
  * OpenTelemetry spans for the calls this node's processes handle: one server span per call,
  * from the moment the callee takes the request to its reply (or to the callee's exit, with an
@@ -9,9 +12,18 @@ import { describeValue, inspect, isCleanExit, type InspectEvent, type Node } fro
  * the node becomes an inspection event while this runs; returns the function that stops it.
  */
 export function callSpans(node: Node, tracer: Tracer = otelTrace.getTracer('@foundation/observe')): () => void {
-  /** Open spans by the call's reference, and the references each callee holds open. */
-  const open = new Map<string, Span>();
+  /** Open spans by the call's reference (with their callee), and the references each callee holds open. */
+  const open = new Map<string, { span: Span; callee: string }>();
   const byCallee = new Map<string, Set<string>>();
+  const close = (ref: string): Span | undefined => {
+    const o = open.get(ref);
+    if (o === undefined) return undefined;
+    open.delete(ref);
+    const refs = byCallee.get(o.callee);
+    refs?.delete(ref);
+    if (refs?.size === 0) byCallee.delete(o.callee);
+    return o.span;
+  };
   const onEvent = (e: InspectEvent): void => {
     if (e.type === 'receive') {
       if (e.kind !== 'call' || e.ref === null) return;
@@ -24,15 +36,19 @@ export function callSpans(node: Node, tracer: Tracer = otelTrace.getTracer('@fou
           'foundation.request': describeValue(e.msg).slice(0, 200),
         },
       });
-      open.set(e.ref.key, span);
+      open.set(e.ref.key, { span, callee: e.pid.key });
+      // A call never answered by a callee that lives on (its caller timed out) must not stay forever.
+      if (open.size > MAX_OPEN) {
+        const oldest = open.keys().next().value as string;
+        close(oldest)?.setStatus({ code: SpanStatusCode.ERROR, message: 'no reply among the latest calls' }).end();
+      }
       let refs = byCallee.get(e.pid.key);
       if (refs === undefined) byCallee.set(e.pid.key, (refs = new Set()));
       refs.add(e.ref.key);
     } else if (e.type === 'reply') {
-      const span = open.get(e.ref.key);
+      // The reply may come from another process than the callee (the call handed on): by ref, not by replier.
+      const span = close(e.ref.key);
       if (span === undefined) return;
-      open.delete(e.ref.key);
-      if (e.replier !== null) byCallee.get(e.replier.key)?.delete(e.ref.key);
       span.setStatus({ code: SpanStatusCode.OK });
       span.end();
     } else if (e.type === 'exit') {
@@ -40,7 +56,7 @@ export function callSpans(node: Node, tracer: Tracer = otelTrace.getTracer('@fou
       if (refs === undefined) return;
       byCallee.delete(e.pid.key);
       for (const ref of refs) {
-        const span = open.get(ref);
+        const span = open.get(ref)?.span;
         if (span === undefined) continue;
         open.delete(ref);
         span.setStatus({ code: SpanStatusCode.ERROR, message: `the callee exited before replying: ${describeValue(e.reason)}` });

@@ -147,3 +147,27 @@ export function recordOf(e: InspectEvent): TraceRecord | null {
   }
   return null;
 }
+
+const TRACE_TYPES = new Set(['send', 'receive']);
+
+/** A trace batch from a traced node's agent, parsed: records that are not well formed are dropped, a batch that is not one is null. */
+export function parseBatch(m: unknown): { trace: string; records: TraceRecord[] } | null {
+  if (!isObj(m) || typeof m.trace !== 'string' || !Array.isArray(m.records)) return null;
+  const records: TraceRecord[] = [];
+  for (const r of m.records as unknown[]) {
+    if (
+      isObj(r) &&
+      typeof r.node === 'string' &&
+      typeof r.type === 'string' &&
+      TRACE_TYPES.has(r.type) &&
+      typeof r.pid === 'string' &&
+      typeof r.kind === 'string' &&
+      (r.peer === null || typeof r.peer === 'string') &&
+      typeof r.msg === 'string' &&
+      typeof r.at === 'number'
+    ) {
+      records.push({ node: r.node, type: r.type as TraceRecord['type'], pid: r.pid, kind: r.kind, peer: r.peer, msg: r.msg, at: r.at });
+    }
+  }
+  return { trace: m.trace, records };
+}

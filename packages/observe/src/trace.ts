@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Actor, InvalidArgumentError, checkKnownOptions, isPid, type Node, type Pid } from '@foundation/runtime';
 import type { TraceBatch } from './agent.js';
-import type { TraceFlags, TraceRecord } from './records.js';
+import { parseBatch, type TraceFlags, type TraceRecord } from './records.js';
 import { askAgent } from './ask.js';
 
 /** Options of `trace`. */
@@ -28,8 +29,9 @@ class TraceCollector extends Actor<never, never, (b: TraceBatch) => void> {
   }
 
   override handleInfo(msg: unknown): void {
-    const b = msg as Partial<TraceBatch>;
-    if (typeof b === 'object' && b !== null && typeof b.trace === 'string' && Array.isArray(b.records)) this.sink(b as TraceBatch);
+    // From the traced nodes: parsed here, at the boundary.
+    const b = parseBatch(msg);
+    if (b !== null) this.sink(b);
   }
 }
 
@@ -65,7 +67,7 @@ export class Trace {
       throw new InvalidArgumentError('nodes', 'an array of node names', opts.nodes);
     }
     const nodes = isPid(target) ? [target.node] : (opts.nodes ?? [node.name, ...node.nodes()]);
-    const id = `${node.name}-${++traceSeq}-${Date.now()}`;
+    const id = `${node.name}-${++traceSeq}-${randomUUID()}`;
     let t: Trace | null = null;
     const pid = node.spawn(TraceCollector, (b: TraceBatch) => t?.take(b));
     t = new Trace(node, pid, id, nodes);

@@ -9,7 +9,7 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { Actor, Node, noReply, type From } from '@foundation/runtime';
+import { Actor, Node, noReply, type From, type Pid } from '@foundation/runtime';
 import { Observer, callSpans } from '../src/index.js';
 
 /** What an in-memory tracer recorded of one span. */
@@ -51,6 +51,25 @@ class Server extends Actor<'echo' | 'never' | 'crash', string, void> {
   }
 }
 
+/** Answers a call it was handed, on the original caller's behalf. */
+class Helper extends Actor<never, never, void> {
+  override handleInfo(from: From): void {
+    this.reply(from, 'helped');
+  }
+}
+
+/** Hands each call on to a helper and returns noReply. */
+class Front extends Actor<'go', string, Pid> {
+  private helper!: Pid;
+  override init(helper: Pid): void {
+    this.helper = helper;
+  }
+  override handleCall(_msg: 'go', from: From): typeof noReply {
+    this.send(this.helper, from as never);
+    return noReply;
+  }
+}
+
 const stops: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const s of stops.splice(0).reverse()) await s();
@@ -87,6 +106,18 @@ describe('call spans', () => {
       [true, SpanStatusCode.ERROR],
     ]);
     expect(tracer.spans[2]!.exceptions).toHaveLength(1);
+  });
+
+  it('ends a call s span when another process replies for the callee (the call handed on)', async () => {
+    const node = await Node.start({ name: 'otel3' });
+    stops.push(() => node.stop());
+    const tracer = new MemoryTracer();
+    stops.push(callSpans(node, tracer as unknown as Tracer));
+    const helper = node.spawn(Helper, undefined);
+    const front = node.spawn(Front, helper);
+    expect(await node.call(front, 'go')).toBe('helped');
+    const mine = tracer.spans.filter((s) => s.attributes['foundation.callee'] === front.toString());
+    expect(mine.map((s) => [s.ended, s.status?.code])).toEqual([[true, SpanStatusCode.OK]]);
   });
 
   it('Observer.start({ spans: true }) uses the tracer the API gives (a registered provider)', async () => {
