@@ -28,6 +28,17 @@ class Forwarder extends Actor<{ to: Pid; msg: string }, never, void> {
   }
 }
 
+/** Links itself to a process and traps its exit. */
+class Trapper extends Actor<'ready', string, Pid> {
+  override init(other: Pid): void {
+    this.trapExit = true;
+    this.link(other);
+  }
+  override handleCall(): string {
+    return 'ok';
+  }
+}
+
 const nodes: Node[] = [];
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.stop()));
@@ -76,6 +87,28 @@ describe('inspect', () => {
     ]);
     const spawn = events[0]!;
     expect(spawn.type === 'spawn' && spawn.parent?.equals(node.self)).toBe(true);
+  });
+
+  it('under a link chain crash: one exit event per process with the reason it died of, and the trapped EXIT as a receive of kind exit', async () => {
+    const node = await start();
+    const events: InspectEvent[] = [];
+    inspect(node, (e) => events.push(e), { types: ['spawn', 'exit', 'receive'] });
+    const box = node.inbox({ trapExit: true });
+    const first = box.spawn(Echo, undefined, { link: true });
+    const second = node.spawn(Trapper, first);
+    await box.call(second, 'ready');
+    node.cast(first, 'crash');
+    await until(() => events.some((e) => e.type === 'receive' && e.kind === 'exit'), 'the trapped EXIT');
+    const exits = events.filter((e) => e.type === 'exit');
+    expect(exits.map((e) => e.pid.toString())).toEqual([first.toString()]);
+    const trapped = events.find((e) => e.type === 'receive' && e.kind === 'exit');
+    expect(trapped?.type === 'receive' && trapped.pid.equals(second)).toBe(true);
+    const spawned = events.filter((e) => e.type === 'spawn').map((e) => e.pid.toString());
+    expect(spawned).toEqual([box.self, first, second].map(String));
+    node.exit(second, 'kill');
+    await until(() => events.filter((e) => e.type === 'exit').length === 2, 'the second exit');
+    const last = events.filter((e) => e.type === 'exit')[1]!;
+    expect(last.type === 'exit' && last.pid.equals(second) && last.reason).toBe('killed');
   });
 
   it('gives a subscriber only the types it asked for, and nothing once it unsubscribed', async () => {
