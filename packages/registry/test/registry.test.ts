@@ -10,6 +10,7 @@ import {
   StoppedError,
   UnknownNameError,
   UnknownOptionError,
+  inspect,
   type Node,
 } from '@foundation/runtime';
 import {
@@ -273,6 +274,18 @@ describe('dispatch', () => {
 });
 
 describe('listeners', () => {
+  test('registrations and removals are published on the node inspection stream', async () => {
+    const node = await startNode();
+    const seen: string[] = [];
+    inspect(node, (e) => e.type === 'registry' && seen.push(`${e.registry} ${e.change} ${e.name} ${e.pid}`), { types: ['registry'] });
+    const reg = await Registry.start<string, number>(node, { name: 'r', keys: 'unique' });
+    const pid = idle(node);
+    await reg.register('k', pid, 1);
+    node.exit(pid, 'kill');
+    await until(() => expect(seen).toHaveLength(2));
+    expect(seen).toEqual([`r registered k ${pid}`, `r unregistered k ${pid}`]);
+  });
+
   test('listeners receive registered and unregistered events, also when a holder exits', async () => {
     const node = await startNode();
     const early = node.inbox();

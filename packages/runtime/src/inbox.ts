@@ -164,5 +164,6 @@ export function createInbox(k: Kernel, parent: Pid | null, trapExit: boolean, id
   p.$parent = parent;
   p.$flags = Flag.Inbox | (trapExit ? Flag.Trap : 0);
   k.add(p);
+  if (k.inspect !== null) k.inspect.spawned(p);
   return box;
 }

@@ -69,3 +69,21 @@ export { FRAME_FIELDS, flattenFrame, unflattenFrame } from './frame-layout.js';
 export { encodeValues, decodeValues, BadBatchError } from './frame-codec.js';
 /** @internal Frames captured at send without encoding them, shared with the mesh transport: not part of the public API. */
 export { Snapshotter } from './snapshot.js';
+export {
+  inspect,
+  publishInspectEvent,
+  isInspected,
+  type InspectEvent,
+  type InspectEventType,
+  type InspectOptions,
+  type MessageKind,
+  type SpawnEvent,
+  type ExitEvent,
+  type SendEvent,
+  type ReceiveEvent,
+  type ReplyEvent,
+  type NodeUpEvent,
+  type NodeDownEvent,
+  type RestartEvent,
+  type RegistryChangeEvent,
+} from './inspect.js';

@@ -224,11 +224,13 @@ export class Node extends EventEmitter {
 
   /** Sends `msg` (to `handleInfo`). A pid on an unreachable node: dropped and counted, as in OTP. */
   send<To extends Target>(to: To, msg: InfoOf<To>): void {
+    if (this.k.inspect !== null) this.k.inspect.sent(this.root.$pid, to, Kind.Info, msg);
     this.k.sendTo(to, Kind.Info, msg);
   }
 
   /** Casts `msg` (to `handleCast`). */
   cast<To extends Target>(to: To, msg: CastOf<To>): void {
+    if (this.k.inspect !== null) this.k.inspect.sent(this.root.$pid, to, Kind.Cast, msg);
     this.k.sendTo(to, Kind.Cast, msg);
   }
 

@@ -39,12 +39,16 @@ export abstract class BaseProcess extends ProcessHandle {
 
   /** Sends `msg` to `to` (arrives in `handleInfo`; a typed target takes what its handleInfo takes). Throws UnknownNameError for an unknown local name. */
   send<To extends Target>(to: To, msg: InfoOf<To>): void {
-    this.$p.$k.sendTo(to, Kind.Info, msg);
+    const k = this.$p.$k;
+    if (k.inspect !== null) k.inspect.sent(this.$p.$pid, to, Kind.Info, msg);
+    k.sendTo(to, Kind.Info, msg);
   }
 
   /** Casts `msg` to `to` (arrives in `handleCast`; a typed target takes what its handleCast takes). */
   cast<To extends Target>(to: To, msg: CastOf<To>): void {
-    this.$p.$k.sendTo(to, Kind.Cast, msg);
+    const k = this.$p.$k;
+    if (k.inspect !== null) k.inspect.sent(this.$p.$pid, to, Kind.Cast, msg);
+    k.sendTo(to, Kind.Cast, msg);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Actor, CallExitError, InitError, UnknownNameError } from '@foundation/runtime';
+import { Actor, CallExitError, InitError, UnknownNameError, inspect, type InspectEvent } from '@foundation/runtime';
 import {
   ChildAlreadyPresentError,
   ChildAlreadyStartedError,
@@ -323,5 +323,26 @@ describe('handle', () => {
   test('of() with a name nobody holds throws UnknownNameError', async () => {
     const node = await startNode();
     expect(() => Supervisor.of(node, 'nobody')).toThrow(UnknownNameError);
+  });
+});
+
+describe('Supervisor inspection', () => {
+  test('a restart is published on the node inspection stream with the child, its new pid and why the old one ended', async () => {
+    const node = await startNode();
+    const events: InspectEvent[] = [];
+    inspect(node, (e) => events.push(e), { types: ['restart'] });
+    const sup = await Supervisor.start(node, { children: [spec('a', [])] });
+    const before = await pids(node, sup);
+    const [child] = await sup.whichChildren();
+    node.cast(child!.pid!, { crash: 'boom' });
+    const now = await restarted(node, sup, before, ['a']);
+    await until(() => events.length === 1 || undefined);
+    const e = events[0]!;
+    expect(e.type).toBe('restart');
+    if (e.type !== 'restart') return;
+    expect(e.supervisor.equals(sup.pid)).toBe(true);
+    expect(e.childId).toBe('a');
+    expect(e.pid?.toString()).toBe(now['a']);
+    expect((e.reason as Error).message).toBe('boom');
   });
 });

@@ -1,4 +1,7 @@
 import {
+  describeValue,
+  isInspected,
+  publishInspectEvent,
   MailboxFullError,
   UnencodableError,
   UnknownNameError,
@@ -24,7 +27,7 @@ const listenerKey = (t: Target): string =>
 export class Listeners {
   private readonly byKey = new Map<string, { target: Target; ref: Ref | null }>();
 
-  constructor(private readonly owner: Pick<BaseProcess, 'monitor' | 'demonitor' | 'send'>) {}
+  constructor(private readonly owner: Pick<BaseProcess, 'monitor' | 'demonitor' | 'send' | 'node'>) {}
 
   get size(): number {
     return this.byKey.size;
@@ -54,8 +57,24 @@ export class Listeners {
     if (this.byKey.get(key)?.ref?.equals(msg.ref)) this.byKey.delete(key);
   }
 
-  /** Sends `event` to every listener; one that is gone, full, or remote with an unencodable value misses it. */
+  /**
+   * Sends `event` to every listener (one that is gone, full, or remote with an unencodable value
+   * misses it), and publishes it on the node's inspection stream when somebody listens there.
+   */
   notify(event: RegistryEvent<unknown, unknown>): void {
+    const node = this.owner.node;
+    if (isInspected(node, 'registry')) {
+      const registered = 'registered' in event;
+      publishInspectEvent(node, {
+        type: 'registry',
+        node: node.name,
+        registry: registered ? event.registered : event.unregistered,
+        change: registered ? 'registered' : 'unregistered',
+        name: typeof event.key === 'string' ? event.key : describeValue(event.key),
+        pid: event.pid,
+        at: Date.now(),
+      });
+    }
     for (const { target } of this.byKey.values()) {
       try {
         this.owner.send(target, event);

@@ -117,6 +117,7 @@ export function callOptions(opts: number | CallOptions | undefined): { timeoutMs
  */
 export function call(p: ProcessCore, target: Target, msg: unknown, opts?: number | CallOptions): Promise<unknown> {
   const k = p.$k;
+  if (k.inspect !== null) k.inspect.sent(p.$pid, target, Kind.Call, msg);
   if (target instanceof Pid && (opts === undefined || typeof opts === 'number')) {
     const callee = k.local(target);
     if (callee !== null) return localCall(p, callee, target, msg, opts);
@@ -273,6 +274,7 @@ export function settleReply(p: ProcessCore, ref: Ref, value: unknown, released =
  * given by another process leaves the record to the caller's demonitor.
  */
 export function reply(k: Kernel, from: From, value: unknown, replier: ProcessCore | null = null): void {
+  if (k.inspect !== null) k.inspect.replied(replier, from, value);
   const w = k.local(from.pid);
   if (w !== null) settleReply(w, from.ref, value);
   else if (!k.isLocal(from.pid)) {

@@ -101,6 +101,7 @@ function initDone(a: ActorProcess): void {
 function invoke(a: ActorProcess, mb: Mailbox): boolean {
   const kind = mb.peekKind();
   const payload = mb.shift();
+  if (a.$k.inspect !== null) a.$k.inspect.received(a, kind, payload);
   let r: unknown;
   let from: From | null = null;
   switch (kind) {

@@ -13,6 +13,7 @@ import { isRemoteName, isVia } from '../target.js';
 import type { Node } from '../node.js';
 import { Kind } from './mailbox.js';
 import type { ThreadRouter } from './thread-router.js';
+import type { Inspector } from '../inspect.js';
 
 /** Most schedulers a node may have (pid ids carry the owner in their low bits). */
 export const MAX_SCHEDULERS = 64;
@@ -74,6 +75,8 @@ export class Kernel {
   root!: ProcessCore;
   transport: Transport | null = null;
   stopped = false;
+  /** The inspection subscribers (inspect.ts), null while nobody listens: each choke point checks this field and nothing else. */
+  inspect: Inspector | null = null;
   /** Hooks a remote-facing module installs: incoming frames and node events. */
   host!: TransportHost;
 
@@ -273,6 +276,7 @@ export class Kernel {
    * `{ nodeup }` / `{ nodedown, reason }`, in order with what they got from that node before.
    */
   nodeEvent(name: string, up: boolean, reason?: unknown): void {
+    if (this.inspect !== null) this.inspect.nodeEvent(name, up, reason);
     const msg = up ? { nodeup: name } : { nodedown: name, reason };
     for (const p of this.nodeWatchers) p.$accept(Kind.Down, msg);
   }

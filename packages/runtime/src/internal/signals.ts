@@ -187,6 +187,7 @@ export function handleSignals(p: ProcessCore): void {
 export function die(p: ProcessCore, reason: unknown): void {
   if (p.$flags & Flag.Dead) return;
   const k = p.$k;
+  const handled = k.inspect !== null ? (p.$mbox?.handled ?? 0) : 0;
   p.$flags = (p.$flags | Flag.Dead) & ~(Flag.Suspended | Flag.Stopping);
   k.remove(p);
   p.$pid.proc = null;
@@ -227,6 +228,7 @@ export function die(p: ProcessCore, reason: unknown): void {
   }
   k.nodeWatchers.delete(p);
   p.$onDead(reason);
+  if (k.inspect !== null) k.inspect.exited(p, reason, handled);
 }
 
 /**

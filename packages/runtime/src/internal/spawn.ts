@@ -132,6 +132,7 @@ export function create(
     ext.overflow = o.mailbox.overflow ?? 'drop_newest';
   }
   k.add(p);
+  if (k.inspect !== null) k.inspect.spawned(p);
   return p;
 }
 

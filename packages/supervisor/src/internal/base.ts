@@ -1,4 +1,4 @@
-import { Actor, InitError, isExit, type From, type Pid } from '@foundation/runtime';
+import { Actor, InitError, isExit, isInspected, publishInspectEvent, type From, type Pid } from '@foundation/runtime';
 import type { NormalizedChildSpec } from '../child-spec.js';
 import type { CheckedCommon } from '../options.js';
 import { addRestart, intensity, type Intensity } from '../intensity.js';
@@ -94,6 +94,17 @@ export abstract class SupervisorBase<Args> extends Actor<SupervisorRequest, Supe
       return false;
     }
     this.setPid(c, r.pid);
+    if (isInspected(this.node, 'restart')) {
+      publishInspectEvent(this.node, {
+        type: 'restart',
+        node: this.node.name,
+        supervisor: this.self,
+        childId: c.label ?? '',
+        pid: r.pid,
+        reason: c.lastReason,
+        at: Date.now(),
+      });
+    }
     return true;
   }
 
