@@ -10,7 +10,8 @@ import { NAMES, type Tally, type Workload } from './workload.js';
 export async function childrenExactlyOnce(cluster: ChaosCluster, ids: readonly string[], timeoutMs: number): Promise<void> {
   await until(async () => {
     const running = new Map<string, string[]>();
-    for (const n of cluster.nodes) for (const id of await n.ask<string[]>({ op: 'local' })) running.set(id, [...(running.get(id) ?? []), n.name]);
+    for (const n of cluster.nodes)
+      for (const id of await n.ask<string[]>({ op: 'local' })) running.set(id, [...(running.get(id) ?? []), n.name]);
     const wrong = ids.filter((id) => running.get(id)?.length !== 1).map((id) => `${id}: ${running.get(id)?.join(',') ?? 'nowhere'}`);
     const extra = [...running.keys()].filter((id) => !ids.includes(id));
     if (wrong.length > 0 || extra.length > 0) throw new Error(`children not exactly once: ${[...wrong, ...extra].slice(0, 8).join('; ')}`);
@@ -25,42 +26,60 @@ export async function namesAgree(cluster: ChaosCluster, timeoutMs: number): Prom
       const first = views[0]![key]!;
       if (first.length > 1) throw new Error(`${key} has ${first.length} holders on ${cluster.nodes[0]!.name}: ${first.join(',')}`);
       views.forEach((v, i) => {
-        if (v[key]!.join() !== first.join()) throw new Error(`${key}: ${cluster.nodes[i]!.name} says ${v[key]!.join(',') || 'none'}, n0 says ${first.join(',') || 'none'}`);
+        if (v[key]!.join() !== first.join())
+          throw new Error(`${key}: ${cluster.nodes[i]!.name} says ${v[key]!.join(',') || 'none'}, n0 says ${first.join(',') || 'none'}`);
       });
     }
     return views[0]!;
   }, timeoutMs);
 }
 
-/** Every acknowledged cache write reads back its value (from nodes taken in turn); returns how many were read. */
-export async function writesReadable(cluster: ChaosCluster, w: Workload, timeoutMs: number): Promise<number> {
-  let left = [...w.acked];
-  await until(async () => {
-    const missing: Array<[string, number]> = [];
-    const seen = new Map<string, string>();
-    let i = 0;
-    await Promise.all(
-      chunk(left, 64).map(async (part) => {
-        for (const [key, value] of part) {
-          const n = cluster.nodes[i++ % cluster.nodes.length]!;
-          const got = await n.request({ op: 'read', key });
-          if (!got.ok || got.value !== value) {
-            missing.push([key, value]);
-            seen.set(key, got.ok ? `read ${String(got.value)} from ${n.name}` : `${got.error} from ${n.name}`);
+/**
+ * Every acknowledged cache write of `keys` reads back its value (from nodes taken in turn); returns
+ * how many were read. `strict: false` waits the same way but returns what is still missing instead of throwing.
+ */
+export async function writesReadable(
+  cluster: ChaosCluster,
+  w: Workload,
+  keys: readonly string[],
+  timeoutMs: number,
+  strict = true,
+): Promise<{ read: number; missing: string[] }> {
+  let left: Array<[string, number]> = keys.map((k) => [k, w.acked.get(k)!]);
+  let report: string[] = [];
+  await until(
+    async () => {
+      const missing: Array<[string, number]> = [];
+      const seen = new Map<string, string>();
+      let i = 0;
+      await Promise.all(
+        chunk(left, 64).map(async (part) => {
+          for (const [key, value] of part) {
+            const n = cluster.nodes[i++ % cluster.nodes.length]!;
+            const got = await n.request({ op: 'read', key });
+            if (!got.ok || got.value !== value) {
+              missing.push([key, value]);
+              seen.set(key, got.ok ? `read ${String(got.value)} from ${n.name}` : `${got.error} from ${n.name}`);
+            }
           }
-        }
-      }),
-    );
-    left = missing;
-    if (missing.length > 0)
-      throw new Error(
-        `${missing.length} acknowledged writes not readable, e.g. ${missing
-          .slice(0, 5)
-          .map(([k, v]) => `${k}=${v} (${w.ackedWhere.get(k)}; ${seen.get(k)})`)
-          .join('; ')}`,
+        }),
       );
-  }, timeoutMs, 1000);
-  return w.acked.size;
+      left = missing;
+      report = missing.map(([k, v]) => `${k}=${v} (${w.ackedWhere.get(k)}; ${seen.get(k)})`);
+      if (missing.length > 0)
+        throw new Error(
+          `${missing.length} acknowledged writes not readable, e.g. ${missing
+            .slice(0, 5)
+            .map(([k, v]) => `${k}=${v} (${w.ackedWhere.get(k)}; ${seen.get(k)})`)
+            .join('; ')}`,
+        );
+    },
+    timeoutMs,
+    1000,
+  ).catch((e: unknown) => {
+    if (strict) throw e;
+  });
+  return { read: keys.length - left.length, missing: report };
 }
 
 function chunk<T>(xs: T[], n: number): T[][] {
@@ -73,5 +92,6 @@ function chunk<T>(xs: T[], n: number): T[][] {
 export function accounted(name: string, t: Tally): void {
   const sum = t.ok + t.failures + t.callerKilled;
   if (sum !== t.made) throw new Error(`${name}: made ${t.made}, accounted ${sum}`);
-  for (const err of t.failed.keys()) if (err === 'Error' || err === '' || err === 'undefined') throw new Error(`${name}: a failure without a named error (${err})`);
+  for (const err of t.failed.keys())
+    if (err === 'Error' || err === '' || err === 'undefined') throw new Error(`${name}: a failure without a named error (${err})`);
 }

@@ -91,7 +91,7 @@ export class ChaosNode {
         resolve({ id, ok: false, error: 'CallerKilled', message: e.message });
       };
       if (!proc.connected) gone(new Error('IPC channel closed'));
-      else proc.send({ ...body, id } as Request, gone);
+      else proc.send({ ...body, id }, gone);
     });
   }
 

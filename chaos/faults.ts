@@ -23,7 +23,14 @@ export function drawFault(r: Prng, names: readonly string[]): Fault {
   if (k === 1) {
     const shuffled = names.map((n) => [r.next(), n] as const).sort((x, y) => x[0] - y[0]);
     const size = 1 + r.int(2);
-    return { kind: 'partition', side: shuffled.slice(0, size).map(([, n]) => n).sort(), forMs: 500 + r.int(2000) };
+    return {
+      kind: 'partition',
+      side: shuffled
+        .slice(0, size)
+        .map(([, n]) => n)
+        .sort(),
+      forMs: 500 + r.int(2000),
+    };
   }
   const a = pick(r, names);
   const b = pick(

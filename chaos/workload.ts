@@ -40,6 +40,10 @@ export class Workload {
   readonly ackedWhere = new Map<string, string>();
   /** The fault in progress, as the test describes it. */
   during = 'none';
+  /** Set while a partition is in effect or healing: the writes made then are checked apart. */
+  partitioned = false;
+  /** Acknowledged writes started or acknowledged while `partitioned`. */
+  readonly ackedInPartition = new Set<string>();
   private running = true;
   private seq = 0;
   private readonly lanes: Promise<void>[] = [];
@@ -73,10 +77,12 @@ export class Workload {
         const key = `k${n}`;
         this.writes.made++;
         const started = this.during;
+        const wasPartitioned = this.partitioned;
         const o = await from.request({ op: 'write', key, value: n });
         this.writes.count(o);
         if (o.ok) {
           this.acked.set(key, n);
+          if (wasPartitioned || this.partitioned) this.ackedInPartition.add(key);
           this.ackedWhere.set(key, `by ${from.name}, started during ${started}, acked during ${this.during}`);
         }
       } else {
