@@ -12,7 +12,7 @@ import { accounted, childrenExactlyOnce, namesAgree, writesReadable } from './ch
 import type { NodeStats } from './protocol.js';
 
 const SEED = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : Math.floor(Math.random() * 2 ** 31);
-const FAULTS_MS = Number(process.env.CHAOS_MS ?? 40_000);
+const FAULTS_MS = Number(process.env.CHAOS_MS ?? 30_000);
 /** Bound on each node process's resident memory (a tsx-run node with every service uses about a third). */
 const RSS_BOUND = 600 * 2 ** 20;
 const CHILDREN = Array.from({ length: 30 }, (_, i) => `child-${i}`);
