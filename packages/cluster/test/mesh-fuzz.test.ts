@@ -161,7 +161,18 @@ describe('before the cookie proof', () => {
           const c = await rawClient(target.url);
           const port = (c.ws as unknown as { _socket: { localPort: number } })._socket.localPort;
           await c.next();
-          c.ws.send(encode({ h: 'hello', v, name: 'old', inc: 1, inst: new Uint8Array(16), url: 'ws://127.0.0.1:1', nonce: new Uint8Array(16), proof: new Uint8Array(32) }));
+          c.ws.send(
+            encode({
+              h: 'hello',
+              v,
+              name: 'old',
+              inc: 1,
+              inst: new Uint8Array(16),
+              url: 'ws://127.0.0.1:1',
+              nonce: new Uint8Array(16),
+              proof: new Uint8Array(32),
+            }),
+          );
           expect((await c.closed).code).toBe(CloseCode.version);
           await until(() => expect(endLines(port)).toHaveLength(1));
         },

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { Actor, encode, type Node } from '@foundation/runtime';
+import { Actor, encode } from '@foundation/runtime';
 import { CloseCode, MeshConnectError } from '../src/index.js';
 import { Handshake } from '../src/mesh/handshake.js';
 import { instanceId } from '../src/mesh/protocol.js';
