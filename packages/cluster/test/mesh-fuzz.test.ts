@@ -98,7 +98,7 @@ describe('mutations of real traffic, after the cookie proof', () => {
       fc.asyncProperty(mutation, async ({ which, flips, cut, tail }) => {
         runs++;
         const base = Buffer.from(captured[which % captured.length]!);
-        for (const [at, x] of flips) base[at % base.length] ^= x;
+        for (const [at, x] of flips) base[at % base.length] = base[at % base.length]! ^ x;
         const bytes = Buffer.concat([cut === undefined ? base : base.subarray(0, cut % (base.length + 1)), Buffer.from(tail)]);
         if (bytes.length === 0) return;
         const r = await sendAsPeer(bytes);
