@@ -15,7 +15,7 @@ afterEach(async () => {
 
 /*
  * OPEN DEFECT (the third case; run it with CHAOS_OPEN=1): after the heal, a SIGKILL of n0 right
- * away lost acknowledged key p4 on every node in 3 of 6 runs here (40 or 200 keys; always p4,
+ * away lost acknowledged key p4 on every node in 2 of 4 runs here (40 or 200 keys; always p4,
  * so it depends on where the ring puts it, and on the order the minority's cache processes meet
  * the others). Suspected cause, packages/cache/src/internal/partitioned/server.ts rebalance():
  * a node counts as already holding an entry when it owned the key on the *previous* ring, which
