@@ -1,4 +1,4 @@
-import { HashRing } from '@foundation/cluster';
+import { HashRing } from '@foundation/cluster/hash-ring';
 
 /**
  * @internal Which nodes run a partitioned cache, as this node's cache process has met them, and
@@ -10,8 +10,6 @@ export class Membership {
   private ring: HashRing;
   /** Until when entries may still be moving after a change (ms since the epoch): clients ask around on a miss. */
   graceUntil = 0;
-  /** The ring before the last change, while the entries it placed move (see PartitionServer). */
-  previous: HashRing | undefined;
 
   constructor(
     readonly self: string,
@@ -23,12 +21,6 @@ export class Membership {
   /** The owner of `k` and its backups, owner first (every member, when `replicas` is Infinity: the replicated adapter). */
   owners(k: string): string[] {
     return this.ring.owners(k, Math.min(1 + this.replicas, Math.max(1, this.ring.size)));
-  }
-
-  /** The owners of `k` on the ring before the last change (or now, when there was none). */
-  previousOwners(k: string): string[] {
-    const ring = this.previous ?? this.ring;
-    return ring.owners(k, Math.min(1 + this.replicas, Math.max(1, ring.size)));
   }
 
   /** Where each key goes once `name` has left: the owners of `k` on the ring without it. */
@@ -46,10 +38,9 @@ export class Membership {
     return this.ring.has(name);
   }
 
-  /** Changes the members; the old ring is kept as `previous`. False when nothing changed. */
+  /** Changes the members. False when nothing changed. */
   change(add: string | undefined, remove: string | undefined): boolean {
     if ((add === undefined || this.ring.has(add)) && (remove === undefined || !this.ring.has(remove))) return false;
-    this.previous = new HashRing(this.ring.members());
     if (add !== undefined) this.ring.add(add);
     if (remove !== undefined) this.ring.remove(remove);
     return true;

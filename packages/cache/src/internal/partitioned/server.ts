@@ -78,6 +78,8 @@ export class PartitionServer extends Actor<Request | typeof READY, Reply, Server
   private readonly leases = new Map<string, Lease>();
   private leaseSeq = 0;
   private settled = false;
+  /** A handoff of the last rebalance failed: the next tick hands everything over again. */
+  private handoffFailed = false;
   private readonly readyWaiters: From[] = [];
 
   override init(args: ServerArgs): void {
@@ -363,10 +365,17 @@ export class PartitionServer extends Actor<Request | typeof READY, Reply, Server
   }
 
   /**
-   * After a membership change: sends every entry here to the members that now hold it and did
-   * not before, and drops the entries this node no longer holds once those acknowledged. Until
+   * After a membership change: sends every entry here to the other members that now hold it,
+   * and drops the entries this node no longer holds once every send was acknowledged. Until
    * then this node still answers for them, and the clients ask around for keys that are on
    * their way (Membership.graceUntil), so a present key never reads as missing.
+   *
+   * Every holder is sent the entry, not only the ones new since the previous ring: a holder
+   * of the previous ring may never have received it — its handoff failed, or it was on the
+   * other side of a partition while the entry was written — and assuming it had it let the
+   * last copies go after a heal (found by the chaos suite: acknowledged writes lost when a
+   * node of the other side was killed right after the heal). The receiver keeps the newest
+   * stamp, so a copy it already has changes nothing. A failed send is retried at the next tick.
    */
   private rebalance(): void {
     const m = this.a.membership;
@@ -376,10 +385,9 @@ export class PartitionServer extends Actor<Request | typeof READY, Reply, Server
     const byNode = new Map<string, Item[]>();
     const leaving: Item[] = [];
     for (const item of this.shard.items(now)) {
-      const before = m.previousOwners(item.k);
       const after = m.owners(item.k);
       for (const n of after) {
-        if (n === self || before.includes(n)) continue;
+        if (n === self) continue;
         let list = byNode.get(n);
         if (list === undefined) byNode.set(n, (list = []));
         list.push(item);
@@ -396,7 +404,9 @@ export class PartitionServer extends Actor<Request | typeof READY, Reply, Server
     void Promise.allSettled(sends)
       .then((results) => {
         // An entry leaves only when every handoff went through: otherwise this may be its last copy.
-        if (leaving.length > 0 && results.every((r) => r.status === 'fulfilled')) this.send(this.self, new Dropped(leaving));
+        if (results.every((r) => r.status === 'fulfilled')) {
+          if (leaving.length > 0) this.send(this.self, new Dropped(leaving));
+        } else this.handoffFailed = true;
       })
       .catch(this.guard('a handoff'));
   }
@@ -422,7 +432,10 @@ export class PartitionServer extends Actor<Request | typeof READY, Reply, Server
   private tick(): void {
     const now = Date.now();
     this.shard.purgeTombs(now, this.a.graceMs);
-    if (this.a.membership.graceUntil <= now) this.a.membership.previous = undefined;
+    if (this.handoffFailed) {
+      this.handoffFailed = false;
+      this.rebalance();
+    }
     this.sendAfter(new Tick(), this.a.graceMs);
   }
 }
