@@ -11,3 +11,4 @@ export type { ClusterInfo } from './federation/clusters.js';
 export type { ClusterTarget } from './federation/envelope.js';
 export type { Topology } from './federation/routes.js';
 export { FederationOptionsError } from './federation/errors.js';
+export { federatedAdapter, type FederatedAdapterOptions } from './federation/topics.js';
