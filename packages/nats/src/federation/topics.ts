@@ -78,7 +78,7 @@ export interface FederatedAdapterOptions {
   /** How this cluster's nodes reach each other (default `clusterAdapter()`). */
   inner?: AdapterFactory;
   /** Where warnings go (default: none). */
-  logger?: Log;
+  logger?: (level: 'info' | 'warn', msg: string) => void;
 }
 
 /**
