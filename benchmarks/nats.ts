@@ -15,11 +15,19 @@
  *   `callCluster` from e2 to the same actor's twin in the federated cluster west (`across-clusters`:
  *   e2 -> west's gateway w1 -> the actor, and back); p50 in µs.
  *
+ * - `nats-scale-20`: 20 nodes in one child process (a fresh one per run, mesh and NATS runs
+ *   interleaved), all connected (each sees the 19 others): per node, the sockets the process
+ *   opened for them (/proc/self/fd), the RSS and heap they added (after a full GC, against the
+ *   same process before they started); for NATS also what nats-server's RSS grew by while they
+ *   were up (its memory is the price of the hub). Both impls are on the same lines' units.
+ *
  * Starts its own nats-server (Debian's, on a free loopback port) and stops it at the end.
  *
  *   pnpm tsx benchmarks/nats.ts            (BENCH_RUNS=5 for more timed runs)
+ *   pnpm tsx benchmarks/nats.ts scale      (only `nats-scale-20`)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -238,6 +246,7 @@ async function main(): Promise<void> {
     ratio('nats-call-rtt', 'foundation-nats/raw-nats', 'p50', median(p50s.get('foundation-nats')!), median(p50s.get('raw-nats')!));
 
     await federationRtts(url);
+    await scale(url, server.pid!);
 
     for (const node of [m, n]) if (node.stats().deadLetters > 0) log(`warning: ${node.name}: ${node.stats().deadLetters} dead letters`);
     await Promise.all([m.stop(), n.stop(), nc.close()]);
@@ -291,5 +300,178 @@ async function federationRtts(url: string): Promise<void> {
   }
 }
 
+const SCALE_NODES = 20;
+
+/** Sockets this process holds (Linux: /proc/self/fd), null elsewhere. */
+function sockets(): number | null {
+  try {
+    return readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+      } catch {
+        return false;
+      }
+    }).length;
+  } catch {
+    return null;
+  }
+}
+
+/** Resident memory of process `pid` in bytes (Linux), null elsewhere. */
+function rssOf(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function fullGc(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) for (let i = 0; i < 3; i++) gc();
+}
+
+interface ScaleSample {
+  socketsPerNode: number | null;
+  peersPerNode: number;
+  rssPerNodeBytes: number;
+  heapPerNodeBytes: number;
+  upMs: number;
+}
+
+/** The child of one `nats-scale-20` run: starts SCALE_NODES nodes on `transport`, prints a ScaleSample, waits for stdin to end. */
+async function runScaleChild(transport: 'mesh' | 'nats', server: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, 200));
+  fullGc();
+  const before = { rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed, sockets: sockets() };
+  const t0 = now();
+  const nodes: Node[] = [];
+  for (let i = 0; i < SCALE_NODES; i++) {
+    const name = `s${i}`;
+    const t = transport === 'mesh' ? mesh({ cookie: COOKIE }) : nats({ servers: server, cluster: 'scale' });
+    const node = await Node.start({ name, transport: t });
+    if (transport === 'mesh' && i > 0) await node.connect(nodes[0]!.url);
+    nodes.push(node);
+  }
+  const deadline = now() + 120_000;
+  while (!nodes.every((n) => n.nodes().length === SCALE_NODES - 1)) {
+    if (now() > deadline) throw new Error(`${transport}: the ${SCALE_NODES} nodes did not all see each other`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const upMs = now() - t0;
+  // Settled: a few heartbeats' worth of traffic, then a full GC.
+  await new Promise((r) => setTimeout(r, 1500));
+  fullGc();
+  const after = { rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed, sockets: sockets() };
+  const sample: ScaleSample = {
+    socketsPerNode: after.sockets === null || before.sockets === null ? null : (after.sockets - before.sockets) / SCALE_NODES,
+    peersPerNode: nodes.reduce((a, n) => a + n.nodes().length, 0) / SCALE_NODES,
+    rssPerNodeBytes: Math.round((after.rss - before.rss) / SCALE_NODES),
+    heapPerNodeBytes: Math.round((after.heap - before.heap) / SCALE_NODES),
+    upMs: Math.round(upMs),
+  };
+  process.stdout.write(`${JSON.stringify(sample)}\n`);
+  process.stdin.resume();
+  await new Promise((r) => process.stdin.once('end', r));
+  for (const n of nodes.reverse()) await n.stop();
+  process.exit(0);
+}
+
+/** One `nats-scale-20` run in a fresh child: its sample, and how much nats-server's RSS grew while the nodes were up. */
+async function scaleOnce(
+  transport: 'mesh' | 'nats',
+  url: string,
+  serverPid: number,
+): Promise<ScaleSample & { serverRssPerNodeBytes: number | null }> {
+  const serverBefore = rssOf(serverPid);
+  const file = fileURLToPath(import.meta.url);
+  const proc = spawn(process.execPath, [...process.execArgv, '--expose-gc', file, 'scale-child', transport, url], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  try {
+    const sample = await new Promise<ScaleSample>((resolve, reject) => {
+      let out = '';
+      proc.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolve(JSON.parse(line) as ScaleSample);
+      });
+      proc.once('exit', (code) => reject(new Error(`the ${transport} scale child exited with ${code}`)));
+    });
+    const serverAfter = rssOf(serverPid);
+    const serverRssPerNodeBytes =
+      transport === 'nats' && serverBefore !== null && serverAfter !== null ? Math.round((serverAfter - serverBefore) / SCALE_NODES) : null;
+    proc.stdin.end();
+    await new Promise((r) => proc.once('exit', r));
+    return { ...sample, serverRssPerNodeBytes };
+  } finally {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+}
+
+/** `nats-scale-20`: mesh and NATS runs interleaved, medians side by side (see the header). */
+async function scale(url: string, serverPid: number): Promise<void> {
+  const W = 'nats-scale-20';
+  const impls = ['foundation-mesh', 'foundation-nats'] as const;
+  const runs = new Map<string, (ScaleSample & { serverRssPerNodeBytes: number | null })[]>(impls.map((i) => [i, []]));
+  for (let r = 0; r < RUNS; r++) {
+    for (const impl of impls) {
+      const s = await scaleOnce(impl === 'foundation-mesh' ? 'mesh' : 'nats', url, serverPid);
+      runs.get(impl)!.push(s);
+      log(`${W} ${impl} run ${r + 1}: ${JSON.stringify(s)}`);
+    }
+  }
+  const med = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : median(xs as number[]));
+  const lines = new Map<string, Record<string, unknown>>();
+  for (const [impl, rs] of runs) {
+    const line = {
+      workload: W,
+      impl,
+      nodes: SCALE_NODES,
+      peersPerNode: med(rs.map((x) => x.peersPerNode)),
+      socketsPerNode: med(rs.map((x) => x.socketsPerNode)),
+      rssPerNodeBytes: med(rs.map((x) => x.rssPerNodeBytes)),
+      heapPerNodeBytes: med(rs.map((x) => x.heapPerNodeBytes)),
+      serverRssPerNodeBytes: med(rs.map((x) => x.serverRssPerNodeBytes)),
+      upMs: med(rs.map((x) => x.upMs)),
+      runs: rs,
+    };
+    lines.set(impl, line);
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  }
+  const [m, n] = [lines.get('foundation-mesh')!, lines.get('foundation-nats')!];
+  for (const k of ['socketsPerNode', 'rssPerNodeBytes', 'heapPerNodeBytes'] as const) {
+    if (typeof n[k] === 'number' && typeof m[k] === 'number' && m[k] !== 0) ratio(W, 'foundation-nats/foundation-mesh', k, n[k], m[k]);
+  }
+}
+
+/** Starts a nats-server on a free loopback port; resolves once it accepts clients. */
+async function startServer(): Promise<{ server: ChildProcess; url: string }> {
+  const port = await freePort();
+  const server = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const url = `nats://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      await (await connect({ servers: url })).close();
+      return { server, url };
+    } catch (e) {
+      if (i > 100) {
+        server.kill('SIGKILL');
+        throw e;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 if (process.argv[2] === 'child') await runChild(process.argv[3]!);
-else await main();
+else if (process.argv[2] === 'scale-child') await runScaleChild(process.argv[3] as 'mesh' | 'nats', process.argv[4]!);
+else if (process.argv[2] === 'scale') {
+  const { server, url } = await startServer();
+  try {
+    await scale(url, server.pid!);
+  } finally {
+    server.kill('SIGKILL');
+  }
+} else await main();

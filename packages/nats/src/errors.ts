@@ -32,3 +32,20 @@ export class NatsConnectError extends FoundationError {
     return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'NatsConnectError';
   }
 }
+
+/** `Node.start` on the NATS transport: a live node of this cluster already has this name (another incarnation answered). */
+export class DuplicateNodeNameError extends FoundationError {
+  readonly _tag = 'DuplicateNodeNameError' as const;
+  override readonly name = 'DuplicateNodeNameError' as const;
+  constructor(
+    readonly node: string,
+    readonly cluster: string,
+    readonly incarnation: number,
+  ) {
+    super(`a node named '${node}' is already up in cluster '${cluster}' (incarnation ${incarnation}): node names must be unique`);
+  }
+  /** True when `e` is a DuplicateNodeNameError, also after it crossed a thread or node. */
+  static is(e: unknown): e is DuplicateNodeNameError {
+    return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'DuplicateNodeNameError';
+  }
+}

@@ -40,6 +40,11 @@ export interface NatsOptions {
   connectTimeoutMs?: number;
   /** Largest encoded frame, in bytes (default: the server's max_payload less 4 KiB). */
   maxFrameBytes?: number;
+  /**
+   * Most bytes sent to one peer and not yet acknowledged by it (default 32 MiB, as the mesh):
+   * past it the peer is taken down ('noconnection') rather than frames dropped from the middle.
+   */
+  maxBufferedBytes?: number;
   /** Where to log (default: warnings to stderr). */
   logger?: NatsLogger;
 }
@@ -57,6 +62,7 @@ export interface ResolvedNatsOptions {
   missedHeartbeats: number;
   connectTimeoutMs: number;
   maxFrameBytes: number | undefined;
+  maxBufferedBytes: number;
   logger: NatsLogger;
 }
 
@@ -72,6 +78,7 @@ const KNOWN = [
   'missedHeartbeats',
   'connectTimeoutMs',
   'maxFrameBytes',
+  'maxBufferedBytes',
   'logger',
 ];
 const TLS_KNOWN = ['ca', 'caFile', 'cert', 'certFile', 'key', 'keyFile'];
@@ -138,6 +145,7 @@ export function resolveNatsOptions(opts: NatsOptions): ResolvedNatsOptions {
     missedHeartbeats: int('missedHeartbeats', opts.missedHeartbeats, 4, 2),
     connectTimeoutMs: int('connectTimeoutMs', opts.connectTimeoutMs, 5000, 0),
     maxFrameBytes,
+    maxBufferedBytes: int('maxBufferedBytes', opts.maxBufferedBytes, 32 * 1024 * 1024, 1024),
     logger: opts.logger ?? defaultLogger,
   };
 }

@@ -18,6 +18,12 @@ export interface Peer {
   /** The peer's session this node follows, null until its first message (seq 1) after a nodeup. */
   recvSession: number | null;
   recvSeq: number;
+  /** Bytes of data published in the send session, and how many of them the peer acknowledged. */
+  sentBytes: number;
+  ackedBytes: number;
+  /** Bytes of data taken in from the followed session, and how many of them were acknowledged. */
+  recvBytes: number;
+  recvAcked: number;
   /** When a reset was last sent, and for which session (rate limit: one per session per heartbeat). */
   resetAt: number;
   resetSession: number;
@@ -80,6 +86,10 @@ export class Presence {
         sendSeq: 0,
         recvSession: null,
         recvSeq: 0,
+        sentBytes: 0,
+        ackedBytes: 0,
+        recvBytes: 0,
+        recvAcked: 0,
         resetAt: -Infinity,
         resetSession: -1,
       };
@@ -141,6 +151,19 @@ export class Presence {
     }
   }
 
+  /** An acknowledgement: the peer took in this many bytes of this node's send session. */
+  ack(m: Incoming, now: number): void {
+    const p = this.peerFor(m.from, m.fromInc, now);
+    if (p?.up && m.session === p.sendSession && m.seq <= p.sentBytes) p.ackedBytes = Math.max(p.ackedBytes, m.seq);
+  }
+
+  /** Takes `p` down because it fell too far behind; the reset makes it see this node down too. */
+  slow(p: Peer, now: number): void {
+    if (!p.up) return;
+    this.down(p, 'noconnection');
+    this.reset(p, 0, now);
+  }
+
   /** A goodbye: the peer is stopping. */
   bye(m: Incoming, now: number): void {
     const p = this.peerFor(m.from, m.fromInc, now);
@@ -200,6 +223,10 @@ export class Presence {
     p.up = true;
     p.sendSession = randomInt(1, 2 ** 47);
     p.sendSeq = 0;
+    p.sentBytes = 0;
+    p.ackedBytes = 0;
+    p.recvBytes = 0;
+    p.recvAcked = 0;
     p.recvSession = recvSession;
     p.recvSeq = recvSession === null ? 0 : 1;
     this.actions.nodeUp(p);

@@ -1,7 +1,7 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { openNats } from './connection.js';
 import { Snapshotter, StoppedError, type Frame, type Transport, type TransportHost } from '@foundation/runtime';
-import { NatsConnectError, NatsOptionsError } from './errors.js';
+import { DuplicateNodeNameError, NatsConnectError, NatsOptionsError } from './errors.js';
 import { resolveNatsOptions, TOKEN, type NatsOptions, type ResolvedNatsOptions } from './options.js';
 import { PeerOutbox, SNAPSHOT_MAX_BYTES } from './outbox.js';
 import { Presence, type Peer, type PresenceActions } from './presence.js';
@@ -11,6 +11,8 @@ import { Kind, encodeMessage, parseMessage } from './wire.js';
 const BATCH_BYTES = 256 * 1024;
 /** Room left in a message for its header. */
 const HEADER_ROOM = 4096;
+/** A receiver acknowledges at least every this many bytes (or an eighth of its maxBufferedBytes), and every heartbeat. */
+const ACK_BYTES = 1024 * 1024;
 
 /**
  * A Transport over NATS: each node of a cluster subscribes to `<cluster>.node.<name>` and to
@@ -19,7 +21,10 @@ const HEADER_ROOM = 4096;
  * one NATS message per peer — and nodeup/nodedown follow the presence protocol (presence.ts):
  * a peer silent for `missedHeartbeats` is down with 'noconnection', a goodbye means
  * 'shutdown', a message lost means a nodedown on both sides. When this node's connection to
- * NATS drops, every peer is down ('noconnection') until it is back.
+ * NATS drops, every peer is down ('noconnection') until it is back. Each receiver acknowledges
+ * the bytes it took in; a peer more than `maxBufferedBytes` behind is taken down
+ * ('noconnection', on both sides) instead of being sent more: a slow peer never loses frames
+ * from the middle of a session, and never makes its sender hold unbounded memory in NATS.
  *
  * ```ts
  * const a = await Node.start({ name: 'a', transport: nats({ servers: 'nats://127.0.0.1:4222', cluster: 'shop' }) });
@@ -103,10 +108,11 @@ export class NatsTransport implements Transport, PresenceActions {
       );
     }
     this.batchBytes = Math.min(BATCH_BYTES, maxPayload - HEADER_ROOM);
+    await this.refuseDuplicate(nc, host.name);
     const onMsg = (err: Error | null, msg: Msg) => {
       if (err) return this.log('warn', `subscription error: ${err.message}`);
       try {
-        this.onMessage(msg.data);
+        this.onMessage(msg.data, msg);
       } catch (e) {
         this.log('warn', `handling a message threw: ${(e as Error)?.stack ?? String(e)}`);
       }
@@ -213,6 +219,27 @@ export class NatsTransport implements Transport, PresenceActions {
     await nc.close();
   }
 
+  /**
+   * Before subscribing: asks whoever listens on this node's subject. A live node of the same
+   * name answers with its incarnation and this start fails (DuplicateNodeNameError); no
+   * responder (or none within a heartbeat: a dead connection the server has not dropped yet)
+   * means the name is free.
+   */
+  private async refuseDuplicate(nc: NatsConnection, name: string): Promise<void> {
+    let answer: Msg;
+    try {
+      answer = await nc.request(this.subject(name), encodeMessage(Kind.Heartbeat, name, this.inc, 0, 0, 0), {
+        timeout: this.opts.heartbeatMs,
+      });
+    } catch {
+      return;
+    }
+    const m = parseMessage(answer.data);
+    if (typeof m === 'string' || m.from !== name || m.fromInc === this.inc) return;
+    await nc.close();
+    throw new DuplicateNodeNameError(name, this.opts.cluster, m.fromInc);
+  }
+
   // ---- presence actions ----
 
   nodeUp(p: Peer): void {
@@ -241,8 +268,24 @@ export class NatsTransport implements Transport, PresenceActions {
   // ---- internals ----
 
   private publishData(p: Peer, items: unknown[]): boolean {
+    const bytes = encodeMessage(Kind.Data, this.name, this.inc, p.inc, p.sendSession, p.sendSeq + 1, items);
+    const behind = p.sentBytes - p.ackedBytes;
+    const max = this.opts.maxBufferedBytes;
+    if (behind > 0 && behind + bytes.length > max) {
+      this.log('warn', `${p.name} is ${behind} bytes behind (maxBufferedBytes ${max}): taking it down rather than sending more`);
+      this.presence.slow(p, performance.now());
+      return false;
+    }
     p.sendSeq++;
-    return this.publish(this.subject(p.name), encodeMessage(Kind.Data, this.name, this.inc, p.inc, p.sendSession, p.sendSeq, items), p);
+    p.sentBytes += bytes.length;
+    return this.publish(this.subject(p.name), bytes, p);
+  }
+
+  /** Tells `p` how much of its session this node took in (its sender's bound counts from it). */
+  private sendAck(p: Peer): void {
+    if (p.recvSession === null) return;
+    p.recvAcked = p.recvBytes;
+    this.publish(this.subject(p.name), encodeMessage(Kind.Ack, this.name, this.inc, p.inc, p.recvSession, p.recvBytes));
   }
 
   /** Publishes; false (and `peer` down: its session now has a hole) when NATS refused. */
@@ -268,14 +311,17 @@ export class NatsTransport implements Transport, PresenceActions {
       const now = performance.now();
       const late = now - this.lastTick > 1.5 * this.opts.heartbeatMs;
       this.lastTick = now;
-      if (this.connected) this.announce();
+      if (this.connected) {
+        this.announce();
+        for (const p of this.presence.peers.values()) if (p.up && p.recvBytes > p.recvAcked) this.sendAck(p);
+      }
       this.presence.tick(now, late || !this.connected);
     } catch (e) {
       this.log('warn', `the heartbeat threw: ${(e as Error)?.stack ?? String(e)}`);
     }
   }
 
-  private onMessage(data: Uint8Array): void {
+  private onMessage(data: Uint8Array, msg?: Msg): void {
     if (this.stopped || !this.host) return;
     this.counts.received++;
     const m = parseMessage(data);
@@ -284,8 +330,10 @@ export class NatsTransport implements Transport, PresenceActions {
       return this.logBad('?', m);
     }
     if (m.from === this.name) {
-      if (m.fromInc !== this.inc)
-        this.logBad(m.from, `another node named '${m.from}' (incarnation ${m.fromInc}) is on this cluster: duplicate node name`);
+      if (m.fromInc === this.inc) return;
+      // A newcomer of this name asking before it starts: this node's answer makes its start fail.
+      if (msg?.reply) msg.respond(encodeMessage(Kind.Heartbeat, this.name, this.inc, 0, 0, 0));
+      else this.logBad(m.from, `another node named '${m.from}' (incarnation ${m.fromInc}) is on this cluster: duplicate node name`);
       return;
     }
     if (m.kind !== Kind.Heartbeat && m.toInc !== this.inc) return; // meant for an earlier incarnation of this node
@@ -297,10 +345,14 @@ export class NatsTransport implements Transport, PresenceActions {
         return this.presence.resetFrom(m, now);
       case Kind.Bye:
         return this.presence.bye(m, now);
+      case Kind.Ack:
+        return this.presence.ack(m, now);
       case Kind.Data:
         break;
     }
     if (!this.presence.data(m, now)) return;
+    const peer = this.presence.peers.get(m.from)!;
+    peer.recvBytes += data.length;
     if (m.bad !== null) this.logBad(m.from, m.bad);
     const host = this.host;
     for (const f of m.frames) {
@@ -311,6 +363,8 @@ export class NatsTransport implements Transport, PresenceActions {
       }
     }
     if (m.frames.length > 0) host.batchDone();
+    // Acknowledged after the frames were handed over: a node too busy to take them in lags behind.
+    if (peer.up && peer.recvBytes - peer.recvAcked >= Math.min(ACK_BYTES, this.opts.maxBufferedBytes / 8)) this.sendAck(peer);
   }
 
   /** Logs a bad message once per sender. */

@@ -27,6 +27,8 @@ export const enum Kind {
   Reset = 2,
   /** On the receiver's subject: I am stopping. */
   Bye = 3,
+  /** On the receiver's subject: of your session `session` I took in `seq` bytes so far. */
+  Ack = 4,
 }
 
 /** A message from a peer, parsed: its frames checked one by one. */
@@ -72,7 +74,8 @@ export function parseMessage(bytes: Uint8Array): Incoming | string {
   if (!Array.isArray(v) || v.length < HEADER_VALUES) return 'not a message of the Foundation NATS transport';
   const [version, kind, from, fromInc, toInc, session, seq] = v;
   if (version !== WIRE_VERSION) return `wire version ${String(version)} (this node speaks ${WIRE_VERSION})`;
-  if (kind !== Kind.Heartbeat && kind !== Kind.Data && kind !== Kind.Reset && kind !== Kind.Bye) return `an unknown kind ${String(kind)}`;
+  if (kind !== Kind.Heartbeat && kind !== Kind.Data && kind !== Kind.Reset && kind !== Kind.Bye && kind !== Kind.Ack)
+    return `an unknown kind ${String(kind)}`;
   if (typeof from !== 'string' || !TOKEN.test(from)) return 'no valid sender name';
   if (!isInt(fromInc) || !isInt(toInc) || !isInt(session) || !isInt(seq)) return 'a malformed header';
   const frames: Frame[] = [];

@@ -13,7 +13,7 @@ import {
   encodeValues,
   type Pid,
 } from '@foundation/runtime';
-import { nats, NatsOptionsError } from '../src/index.js';
+import { DuplicateNodeNameError, nats, NatsOptionsError } from '../src/index.js';
 import { NatsServer } from './server.js';
 import { Echo, downFor, exitFrom, failure, logs, meshed, startNode, stopAll, transport, until } from './support.js';
 
@@ -97,6 +97,21 @@ describe('presence', () => {
     await childNode('k');
     expect(await inbox.receive(undefined, 4000)).toEqual({ nodedown: 'k', reason: 'noconnection' });
     expect(await inbox.receive(undefined, 4000)).toEqual({ nodeup: 'k' });
+  });
+
+  test('a second live node with the same name is refused at start with DuplicateNodeNameError; once the first stops, the name is free', async () => {
+    const a = await startNode(server.url, 'a');
+    const b = await startNode(server.url, 'b');
+    await meshed(a, b);
+    const dup = await failure(Node.start({ name: 'a', transport: transport(server.url) }));
+    expect(dup).toBeInstanceOf(DuplicateNodeNameError);
+    expect(dup.message).toContain(`incarnation ${a.incarnation}`);
+    // The first 'a' saw nothing of it.
+    expect(a.nodes()).toEqual(['b']);
+    expect(b.nodes()).toEqual(['a']);
+    await a.stop();
+    const again = await startNode(server.url, 'a');
+    await meshed(again, b);
   });
 
   test("a lost message (a gap in a peer's session) takes the peer down with 'noconnection' and sends it a reset", async () => {
@@ -193,6 +208,61 @@ describe('frames and options', () => {
     expect((exit.reason as Error).message).toMatch(/^y+/);
     expect((exit.reason as Error).message.length).toBeLessThan(2048);
     expect(logs.some((l) => l.includes('sent with its reason shortened'))).toBe(true);
+  });
+
+  test("a peer that falls more than maxBufferedBytes behind is taken down ('noconnection') and reset; what it got is a gap-free prefix", async () => {
+    const a = await startNode(server.url, 'a', { maxBufferedBytes: 256 * 1024 });
+    // x: a peer that announces itself and takes nothing in (never acknowledges): a slow peer.
+    const nc = await raw();
+    const toX: unknown[][] = [];
+    nc.subscribe('test.node.x', { callback: (_e, m) => void toX.push(decodeValues(m.data).slice(1, 7)) });
+    await nc.flush();
+    const beat = () => nc.publish('test.presence', forge(0, 'x', 7, 0, 0, 0));
+    beat();
+    const beating = setInterval(beat, 50);
+    try {
+      await until(() => expect(a.nodes()).toEqual(['x']));
+      const downs: unknown[] = [];
+      a.on('nodedown', (n, r) => downs.push([n, r]));
+      const chunk = 'z'.repeat(60 * 1024);
+      for (let i = 0; i < 20 && downs.length === 0; i++) {
+        a.send({ name: 'sink', node: 'x' }, chunk);
+        await new Promise((r) => setImmediate(r));
+      }
+      await until(() => expect(downs).toEqual([['x', 'noconnection']]));
+      expect(logs.some((l) => l.includes('x is') && l.includes('behind (maxBufferedBytes 262144)'))).toBe(true);
+      await until(() => expect(toX.at(-1)?.[0]).toBe(2)); // the reset
+      const data = toX.filter((m) => m[0] === 1).map((m) => m[5]);
+      expect(data).toEqual(data.map((_, i) => i + 1));
+      expect(data.length).toBeLessThan(10);
+    } finally {
+      clearInterval(beating);
+    }
+  });
+
+  test('a peer that keeps up acknowledges what it takes in: many times maxBufferedBytes flow and it stays up', async () => {
+    const a = await startNode(server.url, 'a', { maxBufferedBytes: 1024 * 1024 });
+    const b = await startNode(server.url, 'b', { maxBufferedBytes: 1024 * 1024 });
+    await meshed(a, b);
+    const downs: unknown[] = [];
+    a.on('nodedown', (n) => downs.push(n));
+    const inbox = b.inbox();
+    const chunk = 'z'.repeat(32 * 1024);
+    // At most 2 chunks (64 KiB) unreceived at a time; 4 MiB in all.
+    let received = 0;
+    for (let sent = 0; sent < 128; sent++) {
+      while (sent - received >= 2) {
+        await inbox.receive((m) => m === chunk, 4000);
+        received++;
+      }
+      a.send(inbox.self, chunk);
+    }
+    while (received < 128) {
+      await inbox.receive((m) => m === chunk, 4000);
+      received++;
+    }
+    expect(downs).toEqual([]);
+    expect(a.nodes()).toEqual(['b']);
   });
 
   test('options are checked: unknown ones, a bad cluster name, half a user/password pair', () => {
