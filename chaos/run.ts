@@ -84,7 +84,7 @@ export async function chaosRound(cluster: ChaosCluster, seed: number, faultsMs: 
   const holders = await namesAgree(cluster, 20_000);
   // Writes acknowledged outside any partition must all read back. Those acknowledged while a
   // partition was in effect or healing are counted apart: a few were lost in some runs (see
-  // RELIABILITY.md, "Open"); a lone node's side acknowledges without a replica by design.
+  // the README, Reliability, "Open"); a lone node's side acknowledges without a replica by design.
   const outside = [...workload.acked.keys()].filter((k) => !workload.ackedInPartition.has(k));
   const { read } = await writesReadable(cluster, workload, outside, 30_000);
   const across = await writesReadable(cluster, workload, [...workload.ackedInPartition], 5_000, false);
