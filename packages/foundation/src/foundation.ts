@@ -1,0 +1,385 @@
+import { availableParallelism } from 'node:os';
+import {
+  InvalidArgumentError,
+  isPid,
+  isRemoteName,
+  isVia,
+  type RemoteName,
+  type ActorClass,
+  type Node,
+  type Pid,
+  type SpawnArgOf,
+  type Target,
+} from '@foundation/runtime';
+import type { DistributedRegistry, ProcessGroups, Registry } from '@foundation/registry';
+import { startPartitioned, startReplicated, startSingleton, type DistributedSupervisor, type SupervisorHandle } from '@foundation/supervisor';
+import type { PubSub } from '@foundation/pubsub';
+import type { CacheHandle } from '@foundation/cache';
+import { checkFoundationOptions, type FoundationOptions } from './options.js';
+import { resolveConfig, type FoundationConfig } from './config.js';
+import { wire, type Parts } from './internal/wiring.js';
+import { DeadlineExceededError, FoundationOptionError, ServiceExistsError, UnknownTargetError } from './errors.js';
+import { currentContext } from './context.js';
+import { ServiceMesh, type Routing, type ServiceFilter } from './service-mesh.js';
+import { clusterInfo, type ClusterInfo, type ServiceInfo } from './cluster-info.js';
+
+/** Where startService runs a service: this node, once in the cluster, once per node, or one per key. */
+export type ServiceStrategy = 'local' | 'singleton' | 'replicated' | 'partitioned';
+
+/** Options of startService. */
+export interface StartServiceOptions {
+  /** The service's name: `send(name, ...)` and `{ service: name }` reach it. */
+  readonly name: string;
+  /** Default 'local'. */
+  readonly strategy?: ServiceStrategy;
+}
+
+/** A service started with startService: where it runs, and stop (this node's part). */
+export interface ServiceHandle {
+  readonly name: string;
+  readonly strategy: ServiceStrategy;
+  /** The pid to reach (for partitioned: key `key`'s instance, started if needed). */
+  resolve(key?: string): Promise<Pid>;
+  stop(): Promise<void>;
+}
+
+/** What send and call reach: a pid or name, a service (by startService or registerService), every subscriber of a topic, or a group's members. */
+export type FoundationTarget =
+  | Target
+  | { readonly service: string; readonly key?: string; readonly routing?: Routing; readonly filter?: ServiceFilter }
+  | { readonly topic: string }
+  | { readonly group: string };
+
+/** Health as a load balancer or Kubernetes probe wants it. */
+export interface Health {
+  readonly ok: boolean;
+  readonly node: string;
+  readonly connected: number;
+  readonly expected: number | undefined;
+  readonly checks: Readonly<Record<string, boolean>>;
+}
+
+const SERVICE_NAME = /^[A-Za-z0-9_.:-]+$/;
+const CALL_DEFAULT_MS = 5000;
+
+interface Running {
+  readonly strategy: ServiceStrategy;
+  resolve(key?: string): Promise<Pid>;
+  stop(): Promise<void>;
+  where(): string[];
+}
+
+/**
+ * One import from a laptop to a production cluster: `await Foundation.start()` detects the
+ * profile, starts a node on the mesh with discovery, a registry, supervisors, pubsub and a
+ * cache, and offers a small API over them; every part stays reachable (level 3).
+ */
+export class Foundation {
+  private readonly running = new Map<string, Running>();
+  private readonly mesh: ServiceMesh;
+  private stopping: Promise<void> | undefined;
+  private readonly observeStop: (() => void | Promise<void>) | undefined;
+
+  private constructor(
+    private readonly parts: Parts,
+    private readonly cfg: FoundationConfig,
+    private readonly env: Readonly<Record<string, string | undefined>>,
+    observe: FoundationOptions['observe'],
+    private readonly schedulers: number | 'auto' | undefined,
+  ) {
+    this.mesh = new ServiceMesh(parts.node, parts.services);
+    const r = observe?.(this);
+    this.observeStop = typeof r === 'function' ? r : undefined;
+  }
+
+  /** Starts a node with everything wired for the detected (or given) profile. */
+  static async start(opts?: FoundationOptions): Promise<Foundation> {
+    const o = checkFoundationOptions(opts);
+    const env = o.env ?? process.env;
+    const cfg = resolveConfig(o, env);
+    const parts = await wire(cfg, o, env);
+    const { cookieValue: _secret, ...shown } = cfg;
+    return new Foundation(parts, shown, env, o.observe, o.processes?.schedulers);
+  }
+
+  /** What was chosen and why (never the cookie itself). */
+  config(): FoundationConfig {
+    return this.cfg;
+  }
+
+  /** Level 3: the runtime node. */
+  get node(): Node {
+    return this.parts.node;
+  }
+  /** Level 3: the name registry (node-local in development, a DistributedRegistry in production). */
+  get registry(): Registry | DistributedRegistry {
+    return this.parts.registry;
+  }
+  /** Level 3: the service mesh's table (a duplicate-key DistributedRegistry: name -> instances and capabilities). */
+  get services(): DistributedRegistry<string, Record<string, unknown>> {
+    return this.parts.services;
+  }
+  /** Level 3: process groups of scope 'foundation' (what `{ group }` reaches). */
+  get groups(): ProcessGroups {
+    return this.parts.groups;
+  }
+  /** Level 3: the supervisor of local services. */
+  get supervisor(): SupervisorHandle {
+    return this.parts.supervisor;
+  }
+  /** Level 3: the cluster's DistributedSupervisor 'foundation' (production; undefined in development). */
+  get distributedSupervisor(): DistributedSupervisor | undefined {
+    return this.parts.distributed;
+  }
+  /** Level 3: the PubSub (what `{ topic }` reaches). */
+  get pubsub(): PubSub {
+    return this.parts.pubsub;
+  }
+  /** Level 3: the cache (undefined with `caching: { adapter: false }`). */
+  get cache(): CacheHandle<unknown, unknown> | undefined {
+    return this.parts.cache;
+  }
+
+  /** Waits until this node is connected to at least `n - 1` others (a cluster of n), or rejects after `timeoutMs`. */
+  async waitForNodes(n: number, timeoutMs = 10_000): Promise<void> {
+    const node = this.parts.node;
+    const deadline = Date.now() + timeoutMs;
+    while (node.nodes().length < n - 1) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new InvalidArgumentError('waitForNodes', `a cluster of ${n} within ${timeoutMs} ms`, node.nodes().length + 1);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, Math.min(left, 200));
+        function done() {
+          clearTimeout(t);
+          node.off('nodeup', done);
+          resolve();
+        }
+        node.once('nodeup', done);
+      });
+    }
+  }
+
+  /**
+   * Starts `Cls` as the service `name`. `local`: under this node's supervisor. `singleton`,
+   * `replicated`, `partitioned`: call it on every node (each node's part of a distributed
+   * supervisor); the class must be defined by name (defineActor) on every node. For
+   * `partitioned`, `args` is a function from the key to the instance's init argument.
+   */
+  async startService<C extends ActorClass | string>(
+    Cls: C,
+    args: SpawnArgOf<C> | ((key: string) => SpawnArgOf<C>),
+    opts: StartServiceOptions,
+  ): Promise<ServiceHandle> {
+    const name = (opts as { name?: unknown } | undefined)?.name;
+    if (typeof name !== 'string' || !SERVICE_NAME.test(name)) throw new FoundationOptionError('startService name', 'a name (letters, digits, _ . : -)', name);
+    const strategy = opts.strategy ?? 'local';
+    if (!['local', 'singleton', 'replicated', 'partitioned'].includes(strategy))
+      throw new FoundationOptionError('startService strategy', "'local', 'singleton', 'replicated' or 'partitioned'", strategy);
+    if (this.running.has(name)) throw new ServiceExistsError(name);
+    const node = this.parts.node;
+    const sync = { syncIntervalMs: this.cfg.syncIntervalMs };
+    let r: Running;
+    if (strategy === 'local') {
+      const sup = this.parts.supervisor;
+      await sup.startChild({ id: name, start: [Cls, args] } as never);
+      r = {
+        strategy,
+        resolve: () => this.localPid(name),
+        stop: async () => {
+          await sup.terminateChild(name);
+          await sup.deleteChild(name);
+        },
+        where: () => [node.name],
+      };
+    } else if (strategy === 'singleton') {
+      const s = await startSingleton(node, { id: name, start: [Cls, args] } as never, sync);
+      r = { strategy, resolve: () => pidOrThrow(s.whereis() as Pid | undefined, name), stop: () => s.stop(), where: () => where(s.whereis() as Pid | undefined) };
+    } else if (strategy === 'replicated') {
+      const s = await startReplicated(node, { id: name, start: [Cls, args] } as never, sync);
+      r = {
+        strategy,
+        // The closest instance: this node's, else any running one.
+        resolve: () => pidOrThrow((s.whereis() as Pid | undefined) ?? [...s.instances().values()][0], name),
+        stop: () => s.stop(),
+        where: () => [...s.instances().keys()],
+      };
+    } else {
+      if (typeof args !== 'function') throw new FoundationOptionError('startService args (partitioned)', 'a function from the key to the init argument', args);
+      const s = await startPartitioned(node, { id: name, start: [Cls] } as never, { ...sync, key: args as (k: string) => never });
+      r = {
+        strategy,
+        resolve: async (key?: string) => {
+          if (typeof key !== 'string') throw new UnknownTargetError({ service: name }, 'a partitioned service needs a key: { service, key }');
+          return (await s.ensure(key)) as Pid;
+        },
+        stop: () => s.stop(),
+        where: () => [...new Set(s.supervisor.whichChildren().flatMap((c) => (c.pid ? [c.pid.node] : [])))],
+      };
+    }
+    this.running.set(name, r);
+    return {
+      name,
+      strategy,
+      resolve: (key?: string) => r.resolve(key),
+      stop: async () => {
+        this.running.delete(name);
+        await r.stop();
+      },
+    };
+  }
+
+  private async localPid(name: string): Promise<Pid> {
+    const known = this.parts.localPids.get(name);
+    if (known) return known;
+    const child = (await this.parts.supervisor.whichChildren()).find((c) => c.id === name);
+    return pidOrThrow(child?.pid ?? undefined, name);
+  }
+
+  /** Registers `pid` (of this node) as an instance of the service `name`, with capabilities that filters match. */
+  registerService(name: string, pid: Pid, capabilities: Record<string, unknown> = {}): Promise<void> {
+    return this.mesh.register(name, pid, capabilities);
+  }
+
+  /** Joins local `pid` to the cluster-wide group `group` (what `{ group }` reaches). */
+  joinGroup(group: string, pid: Pid): Promise<void> {
+    return this.parts.groups.join(group, pid);
+  }
+
+  /** Sends `msg` to `target`'s handleInfo (`{ topic }`: every subscriber; `{ group }` or broadcast routing: every member). */
+  async send(target: FoundationTarget, msg: unknown): Promise<void> {
+    const node = this.parts.node;
+    if (isTopic(target)) return this.parts.pubsub.broadcast(target.topic, msg);
+    if (isGroup(target)) {
+      for (const pid of this.parts.groups.members(target.group)) node.send(pid, msg as never);
+      return;
+    }
+    for (const pid of await this.resolveAll(target)) node.send(pid, msg as never);
+  }
+
+  /** Casts `msg` to `target`'s handleCast, reaching what `send` reaches. */
+  async cast(target: FoundationTarget, msg: unknown): Promise<void> {
+    const node = this.parts.node;
+    if (isTopic(target)) throw new UnknownTargetError(target, 'a topic takes send (broadcast), not cast');
+    if (isGroup(target)) {
+      for (const pid of this.parts.groups.members(target.group)) node.cast(pid, msg as never);
+      return;
+    }
+    for (const pid of await this.resolveAll(target)) node.cast(pid, msg as never);
+  }
+
+  /**
+   * Calls `target` and resolves with its reply (broadcast routing or a `{ group }`: every
+   * member's reply, in an array). Inside withContext, a deadline bounds the call: one already
+   * past, or passing first, rejects with DeadlineExceededError.
+   */
+  async call<R = unknown>(target: FoundationTarget, msg: unknown, timeoutMs = CALL_DEFAULT_MS): Promise<R> {
+    if (isTopic(target)) throw new UnknownTargetError(target, 'a topic has no single answerer: use send');
+    const ctx = currentContext();
+    let wait = timeoutMs;
+    if (ctx?.deadline !== undefined) {
+      const left = ctx.deadline - Date.now();
+      if (left <= 0) throw new DeadlineExceededError(ctx.deadline);
+      wait = Math.min(wait, left);
+    }
+    const one = async (pid: Pid | RemoteName): Promise<unknown> => {
+      try {
+        return await this.mesh.tracked(pid, () => this.parts.node.call(pid, msg as never, wait));
+      } catch (e) {
+        if (ctx?.deadline !== undefined && Date.now() >= ctx.deadline) throw new DeadlineExceededError(ctx.deadline);
+        throw e;
+      }
+    };
+    if (isGroup(target)) return (await Promise.all(this.parts.groups.members(target.group).map(one))) as R;
+    if (isService(target) && target.routing === 'broadcast') return (await Promise.all((await this.resolveAll(target)).map(one))) as R;
+    const [pid] = await this.resolveAll(target);
+    return (await one(pid!)) as R;
+  }
+
+  /** The pids a target names now (one, except broadcast routing). */
+  private async resolveAll(target: FoundationTarget): Promise<(Pid | RemoteName)[]> {
+    if (isPid(target)) return [target];
+    if (isService(target)) {
+      const started = this.running.get(target.service);
+      if (started && target.routing === undefined && target.filter === undefined) return [await started.resolve(target.key)];
+      return this.mesh.pick(target.service, target.routing ?? 'load_balanced', target.filter);
+    }
+    if (typeof target === 'string') {
+      const started = this.running.get(target);
+      if (started) return [await started.resolve()];
+      const named = this.parts.registry.whereis(target) ?? this.parts.node.whereis(target);
+      if (named) return [named];
+      if (this.mesh.has(target)) return this.mesh.pick(target, 'load_balanced', undefined);
+      throw new UnknownTargetError(target, 'no service, registered name or service-mesh entry has that name');
+    }
+    if (isVia(target)) {
+      const pid = target.via.whereis(target.key);
+      if (pid) return [pid];
+      throw new UnknownTargetError(target, 'the via-name resolves to no process');
+    }
+    // A remote name goes as it is: its node resolves it (and the runtime reports what it cannot reach).
+    if (isRemoteName(target)) return [target];
+    throw new UnknownTargetError(target, 'not a pid, name, { service }, { topic } or { group }');
+  }
+
+  /** Nodes, their schedulers and load, services and where they run. */
+  async clusterInfo(): Promise<ClusterInfo> {
+    const services: ServiceInfo[] = [...this.running].map(([name, r]) => ({ name, strategy: r.strategy, nodes: r.where() }));
+    for (const name of this.mesh.names()) services.push({ name, strategy: 'registered', nodes: this.mesh.nodesOf(name) });
+    const n = this.schedulers === 'auto' ? availableParallelism() : (this.schedulers ?? 1);
+    return clusterInfo(this.parts.node, this.cfg, services, n);
+  }
+
+  /** Healthy when the node runs, every part answers, and (with expectedNodes) the cluster is at least half there. */
+  health(): Health {
+    const node = this.parts.node;
+    const connected = node.nodes().length;
+    const expected = this.cfg.expectedNodes;
+    const checks = {
+      node: this.stopping === undefined,
+      registry: this.parts.registry.alive,
+      services: this.parts.services.alive,
+      quorum: expected === undefined || connected + 1 > expected / 2,
+    };
+    return { ok: Object.values(checks).every(Boolean), node: node.name, connected, expected, checks };
+  }
+
+  /** Stops the services started here, every part in reverse order, then the node. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.observeStop?.();
+      for (const [, r] of [...this.running].reverse()) await r.stop().catch(() => undefined);
+      this.running.clear();
+      const p = this.parts;
+      await p.cache?.stop().catch(() => undefined);
+      for (const e of p.extra.splice(0).reverse()) await e.stop().catch(() => undefined);
+      await p.pubsub.stop().catch(() => undefined);
+      await p.distributed?.stop().catch(() => undefined);
+      await p.supervisor.stop().catch(() => undefined);
+      await p.groups.stop().catch(() => undefined);
+      await p.services.stop().catch(() => undefined);
+      await p.registry.stop().catch(() => undefined);
+      await p.node.stop();
+    })();
+    return this.stopping;
+  }
+}
+
+function pidOrThrow(pid: Pid | undefined, name: string): Promise<Pid> {
+  if (pid === undefined) return Promise.reject(new UnknownTargetError(name, 'the service has no running instance now'));
+  return Promise.resolve(pid);
+}
+
+function where(pid: Pid | undefined): string[] {
+  return pid ? [pid.node] : [];
+}
+
+
+function isTopic(t: unknown): t is { topic: string } {
+  return typeof t === 'object' && t !== null && !isPid(t) && typeof (t as { topic?: unknown }).topic === 'string';
+}
+function isGroup(t: unknown): t is { group: string } {
+  return typeof t === 'object' && t !== null && !isPid(t) && typeof (t as { group?: unknown }).group === 'string';
+}
+function isService(t: unknown): t is { service: string; key?: string; routing?: Routing; filter?: ServiceFilter } {
+  return typeof t === 'object' && t !== null && !isPid(t) && typeof (t as { service?: unknown }).service === 'string';
+}

@@ -1,0 +1,37 @@
+/**
+ * foundation — one import from zero-config development to a production cluster: profile
+ * detection, discovery, registry, supervision, pubsub and cache wired together, and a small
+ * API (services, routing, context, clusterInfo) over them.
+ */
+export {
+  Foundation,
+  type FoundationTarget,
+  type ServiceStrategy,
+  type StartServiceOptions,
+  type ServiceHandle,
+  type Health,
+} from './foundation.js';
+export {
+  checkFoundationOptions,
+  type FoundationOptions,
+  type Profile,
+  type ClusterMode,
+  type ClusteringOptions,
+  type ProcessesOptions,
+  type MessagingOptions,
+  type CachingOptions,
+} from './options.js';
+export { resolveConfig, syncIntervalFor, type FoundationConfig } from './config.js';
+export { developmentCookie, projectRoot } from './cookie.js';
+export { PubSubInvalidationBus, parseInvalidation, type PubSubInvalidationBusHandle } from './pubsub-bus.js';
+export { withContext, currentContext, toTraceparent, parseTraceparent, type RequestContext, type ContextInput } from './context.js';
+export { ServiceMesh, MAILBOX_BOUND, type Routing, type ServiceFilter } from './service-mesh.js';
+export type { ClusterInfo, ServiceInfo } from './cluster-info.js';
+export {
+  FoundationOptionError,
+  CookieRequiredError,
+  UnknownTargetError,
+  ServiceExistsError,
+  NoHealthyInstanceError,
+  DeadlineExceededError,
+} from './errors.js';
