@@ -65,7 +65,17 @@ export function parseTraceparent(header: unknown): { traceId: string; spanId: st
   return { traceId: m[1]!, spanId: m[2]! };
 }
 
+/** Runs `fn` in `ctx` exactly (no merging): how a received envelope's context is entered. */
+export function runInContext<T>(ctx: RequestContext, fn: () => T): T {
+  return storage.run(ctx, fn);
+}
+
 /** True for a span id of the W3C form. */
 export function isSpanId(x: unknown): boolean {
   return typeof x === 'string' && SPAN.test(x);
+}
+
+/** A new span id (W3C parent-id form). */
+export function newSpanId(): string {
+  return randomBytes(8).toString('hex');
 }

@@ -51,3 +51,25 @@ export class DeadlineExceededError extends taggedError('DeadlineExceededError') 
     super(`Foundation: the context deadline ${new Date(deadline).toISOString()} passed`);
   }
 }
+
+/** A mapReduce chunk failed on every node it was tried on. */
+export class MapReduceError extends taggedError('MapReduceError') {
+  constructor(
+    readonly chunkStart: number,
+    readonly attempts: number,
+    readonly lastError: unknown,
+  ) {
+    super(`Foundation: mapReduce chunk at item ${chunkStart} failed ${attempts} times; last: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+  }
+}
+
+/** A mapReduce task threw: `error` is its message, `node` where it ran. */
+export class MapTaskError extends taggedError('MapTaskError') {
+  constructor(
+    readonly chunkStart: number,
+    readonly node: string,
+    readonly error: string,
+  ) {
+    super(`Foundation: the map task threw on node ${node} (chunk at item ${chunkStart}): ${error}`);
+  }
+}

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import {
   InvalidArgumentError,
+  actorClass,
   isPid,
   isRemoteName,
   isVia,
@@ -20,6 +21,8 @@ import { resolveConfig, type FoundationConfig } from './config.js';
 import { wire, type Parts } from './internal/wiring.js';
 import { DeadlineExceededError, FoundationOptionError, ServiceExistsError, UnknownTargetError } from './errors.js';
 import { currentContext } from './context.js';
+import { contextAware, wrapInContext } from './envelope.js';
+import { MAP_WORKER, MapWorker, mapReduce, type MapReduceOptions, type MapTask } from './map-reduce.js';
 import { ServiceMesh, type Routing, type ServiceFilter } from './service-mesh.js';
 import { clusterInfo, type ClusterInfo, type ServiceInfo } from './cluster-info.js';
 
@@ -59,6 +62,7 @@ export interface Health {
   readonly checks: Readonly<Record<string, boolean>>;
 }
 
+const byNode = new WeakMap<Node, Foundation>();
 const SERVICE_NAME = /^[A-Za-z0-9_.:-]+$/;
 const CALL_DEFAULT_MS = 5000;
 
@@ -88,8 +92,14 @@ export class Foundation {
     private readonly schedulers: number | 'auto' | undefined,
   ) {
     this.mesh = new ServiceMesh(parts.node, parts.services);
+    byNode.set(parts.node, this);
     const r = observe?.(this);
     this.observeStop = typeof r === 'function' ? r : undefined;
+  }
+
+  /** The Foundation running `node` (an actor's `this.node`), or undefined: how a service reaches the API. */
+  static of(node: Node): Foundation | undefined {
+    return byNode.get(node);
   }
 
   /** Starts a node with everything wired for the detected (or given) profile. */
@@ -98,6 +108,7 @@ export class Foundation {
     const env = o.env ?? process.env;
     const cfg = resolveConfig(o, env);
     const parts = await wire(cfg, o, env);
+    await parts.node.spawnAndWait(MapWorker, null, { name: MAP_WORKER });
     const { cookieValue: _secret, ...shown } = cfg;
     return new Foundation(parts, shown, env, o.observe, o.processes?.schedulers);
   }
@@ -178,6 +189,10 @@ export class Foundation {
     if (this.running.has(name)) throw new ServiceExistsError(name);
     const node = this.parts.node;
     const sync = { syncIntervalMs: this.cfg.syncIntervalMs };
+    // Its handlers open context envelopes (here, and on every node that starts it by name).
+    // A class name not defined here is left to the node that runs it (its own startService wraps it there).
+    const cls = typeof Cls === 'string' ? definedClass(Cls) : (Cls as ActorClass);
+    if (cls !== undefined) contextAware(cls);
     let r: Running;
     if (strategy === 'local') {
       const sup = this.parts.supervisor;
@@ -253,7 +268,9 @@ export class Foundation {
       for (const pid of this.parts.groups.members(target.group)) node.send(pid, msg as never);
       return;
     }
-    for (const pid of await this.resolveAll(target)) node.send(pid, msg as never);
+    const { to, aware } = await this.resolve(target);
+    const m = aware ? wrapInContext(msg) : msg;
+    for (const pid of to) node.send(pid, m as never);
   }
 
   /** Casts `msg` to `target`'s handleCast, reaching what `send` reaches. */
@@ -264,7 +281,9 @@ export class Foundation {
       for (const pid of this.parts.groups.members(target.group)) node.cast(pid, msg as never);
       return;
     }
-    for (const pid of await this.resolveAll(target)) node.cast(pid, msg as never);
+    const { to, aware } = await this.resolve(target);
+    const m = aware ? wrapInContext(msg) : msg;
+    for (const pid of to) node.cast(pid, m as never);
   }
 
   /**
@@ -281,31 +300,44 @@ export class Foundation {
       if (left <= 0) throw new DeadlineExceededError(ctx.deadline);
       wait = Math.min(wait, left);
     }
-    const one = async (pid: Pid | RemoteName): Promise<unknown> => {
+    const one = async (pid: Pid | RemoteName, m: unknown = msg): Promise<unknown> => {
       try {
-        return await this.mesh.tracked(pid, () => this.parts.node.call(pid, msg as never, wait));
+        return await this.mesh.tracked(pid, () => this.parts.node.call(pid, m as never, wait));
       } catch (e) {
         if (ctx?.deadline !== undefined && Date.now() >= ctx.deadline) throw new DeadlineExceededError(ctx.deadline);
         throw e;
       }
     };
-    if (isGroup(target)) return (await Promise.all(this.parts.groups.members(target.group).map(one))) as R;
-    if (isService(target) && target.routing === 'broadcast') return (await Promise.all((await this.resolveAll(target)).map(one))) as R;
-    const [pid] = await this.resolveAll(target);
-    return (await one(pid!)) as R;
+    if (isGroup(target)) return (await Promise.all(this.parts.groups.members(target.group).map((p) => one(p)))) as R;
+    if (isService(target) && target.routing === 'broadcast') return (await Promise.all((await this.resolveAll(target)).map((p) => one(p)))) as R;
+    const { to, aware } = await this.resolve(target);
+    return (await one(to[0]!, aware ? wrapInContext(msg) : msg)) as R;
   }
 
   /** The pids a target names now (one, except broadcast routing). */
   private async resolveAll(target: FoundationTarget): Promise<(Pid | RemoteName)[]> {
-    if (isPid(target)) return [target];
+    return (await this.resolve(target)).to;
+  }
+
+  /** The pids a target names now, and whether they open context envelopes (services started here are contextAware). */
+  private async resolve(target: FoundationTarget): Promise<{ to: (Pid | RemoteName)[]; aware: boolean }> {
     if (isService(target)) {
       const started = this.running.get(target.service);
-      if (started && target.routing === undefined && target.filter === undefined) return [await started.resolve(target.key)];
-      return this.mesh.pick(target.service, target.routing ?? 'load_balanced', target.filter);
-    }
-    if (typeof target === 'string') {
+      if (started && target.routing === undefined && target.filter === undefined) return { to: [await started.resolve(target.key)], aware: true };
+    } else if (typeof target === 'string') {
       const started = this.running.get(target);
-      if (started) return [await started.resolve()];
+      if (started) return { to: [await started.resolve()], aware: true };
+      // A local service of another node, by its cluster-wide name: marked when registered.
+      const entry = this.parts.registry.lookup(target)[0];
+      if (entry !== undefined && (entry.value as { contextAware?: unknown } | undefined)?.contextAware === true) return { to: [entry.pid], aware: true };
+    }
+    return { to: await this.resolvePlain(target), aware: false };
+  }
+
+  private async resolvePlain(target: FoundationTarget): Promise<(Pid | RemoteName)[]> {
+    if (isPid(target)) return [target];
+    if (isService(target)) return this.mesh.pick(target.service, target.routing ?? 'load_balanced', target.filter);
+    if (typeof target === 'string') {
       const named = this.parts.registry.whereis(target) ?? this.parts.node.whereis(target);
       if (named) return [named];
       if (this.mesh.has(target)) return this.mesh.pick(target, 'load_balanced', undefined);
@@ -319,6 +351,15 @@ export class Foundation {
     // A remote name goes as it is: its node resolves it (and the runtime reports what it cannot reach).
     if (isRemoteName(target)) return [target];
     throw new UnknownTargetError(target, 'not a pid, name, { service }, { topic } or { group }');
+  }
+
+  /**
+   * Maps `items` with `mapFn` over the cluster's nodes (a task defined with defineTask runs on
+   * any node; a plain function only here) and reduces the results, in item order, with
+   * `reduceFn`. A chunk whose node is lost is retried on another.
+   */
+  mapReduce<I, M, R>(items: readonly I[], mapFn: MapTask<I, M> | string, reduceFn: (mapped: M[]) => R | Promise<R>, opts?: MapReduceOptions): Promise<R> {
+    return mapReduce(this.parts.node, items, mapFn, reduceFn, opts);
   }
 
   /** Nodes, their schedulers and load, services and where they run. */
@@ -359,8 +400,17 @@ export class Foundation {
       await p.services.stop().catch(() => undefined);
       await p.registry.stop().catch(() => undefined);
       await p.node.stop();
+      byNode.delete(p.node);
     })();
     return this.stopping;
+  }
+}
+
+function definedClass(name: string): ActorClass | undefined {
+  try {
+    return actorClass(name);
+  } catch {
+    return undefined;
   }
 }
 

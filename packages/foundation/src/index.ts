@@ -27,6 +27,8 @@ export { PubSubInvalidationBus, parseInvalidation, type PubSubInvalidationBusHan
 export { withContext, currentContext, toTraceparent, parseTraceparent, type RequestContext, type ContextInput } from './context.js';
 export { ServiceMesh, MAILBOX_BOUND, type Routing, type ServiceFilter } from './service-mesh.js';
 export type { ClusterInfo, ServiceInfo } from './cluster-info.js';
+export { contextAware, wrapInContext, openEnvelope, type ContextEnvelope } from './envelope.js';
+export { defineTask, mapReduce, MapWorker, MAP_WORKER, type MapTask, type MapReduceOptions } from './map-reduce.js';
 export {
   FoundationOptionError,
   CookieRequiredError,
@@ -34,4 +36,6 @@ export {
   ServiceExistsError,
   NoHealthyInstanceError,
   DeadlineExceededError,
+  MapReduceError,
+  MapTaskError,
 } from './errors.js';

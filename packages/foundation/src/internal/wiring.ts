@@ -26,6 +26,9 @@ export interface Parts {
   readonly localPids: Map<string, Pid>;
 }
 
+/** The registry value of a service startService started: its class opens context envelopes. */
+export const SERVICE_MARK = { contextAware: true } as const;
+
 const LOOPBACK = /^(127\.|localhost$|::1$)/;
 
 /** The discovery strategies for `cfg.cluster`, plus any given in clustering.discovery. */
@@ -132,7 +135,7 @@ export async function wire(cfg: FoundationConfig & { readonly cookieValue: strin
       if (r.kind === 'started') {
         localPids.set(r.child, r.pid);
         // Also under its name in the registry, cluster-wide in production; a dead pid's entry goes by itself.
-        registry.register(r.child, r.pid).catch(() => undefined);
+        registry.register(r.child, r.pid, SERVICE_MARK).catch(() => undefined);
       } else if (r.kind === 'childTerminated' && localPids.get(r.child)?.equals(r.pid)) localPids.delete(r.child);
     };
     const supervisor = await Supervisor.start(node, { ...restart, onReport });
