@@ -221,6 +221,10 @@ export class Foundation {
     } else {
       if (typeof args !== 'function') throw new FoundationOptionError('startService args (partitioned)', 'a function from the key to the init argument', args);
       const s = await startPartitioned(node, { id: name, start: [Cls] } as never, { ...sync, key: args as (k: string) => never });
+      // startPartitioned does not wait to hear from the members already running (startSingleton
+      // does): a key ensured before would be placed on a ring of this node alone, and its
+      // instance later replaced by the one the full ring picks — losing its state.
+      await settle(s.supervisor, this.cfg.syncIntervalMs);
       r = {
         strategy,
         resolve: async (key?: string) => {
@@ -404,6 +408,12 @@ export class Foundation {
     })();
     return this.stopping;
   }
+}
+
+/** Waits (at most 5 sync intervals) until `ds` has heard from every connected node. */
+async function settle(ds: DistributedSupervisor, syncIntervalMs: number): Promise<void> {
+  const deadline = Date.now() + 5 * syncIntervalMs;
+  while (Date.now() < deadline && !ds.node.nodes().every((n) => ds.heardFrom(n))) await new Promise((r) => setTimeout(r, Math.max(1, syncIntervalMs / 2)));
 }
 
 function definedClass(name: string): ActorClass | undefined {

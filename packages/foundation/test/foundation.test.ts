@@ -31,6 +31,16 @@ class Echo extends Actor<string | { slow: number }, string, string> {
 }
 defineActor('FoundationTestEcho', Echo);
 
+/** Counts 'inc' calls; 'get' reads the count. */
+class Tally extends Actor<'inc' | 'get', number, string> {
+  n = 0;
+  override handleCall(msg: 'inc' | 'get') {
+    if (msg === 'inc') this.n++;
+    return this.n;
+  }
+}
+defineActor('FoundationTestTally', Tally);
+
 describe('Foundation.start', () => {
   it('level 0: two zero-config nodes on this machine find each other over mDNS on the loopback', async () => {
     const id = scope();
@@ -94,6 +104,17 @@ describe('the simple API', () => {
     const fromA = await a.call<string>('single', 'q');
     const fromB = await b.call<string>('single', 'q');
     expect(fromA).toBe(fromB);
+  });
+
+  it('startService partitioned: calls for one key from two nodes reach one instance, its state kept', async () => {
+    const id = scope();
+    const a = await start('a', id, { caching: { adapter: false } });
+    const b = await start('b', id, { caching: { adapter: false } });
+    await a.waitForNodes(2);
+    await Promise.all([a, b].map((f) => f.startService(Tally, (key: string) => key, { name: 'tally', strategy: 'partitioned' })));
+    const keys = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6'];
+    for (let i = 0; i < 24; i++) await [a, b][i % 2]!.call({ service: 'tally', key: keys[Math.floor(i / 2) % keys.length]! }, 'inc');
+    for (const key of keys) await expect(a.call({ service: 'tally', key }, 'get')).resolves.toBe(4);
   });
 
   it('registerService routing: closest prefers this node, broadcast reaches all, a filter picks by capability, none fit is a named error', async () => {
