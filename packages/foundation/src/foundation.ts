@@ -208,7 +208,13 @@ export class Foundation {
       };
     } else if (strategy === 'singleton') {
       const s = await startSingleton(node, { id: name, start: [Cls, args] } as never, sync);
-      r = { strategy, resolve: () => pidOrThrow(s.whereis() as Pid | undefined, name), stop: () => s.stop(), where: () => where(s.whereis() as Pid | undefined) };
+      r = {
+        strategy,
+        // This view may not show it yet (started elsewhere moments ago): then ask its member.
+        resolve: async () => pidOrThrow((s.whereis() as Pid | undefined) ?? (await s.supervisor.locate(name, CALL_DEFAULT_MS)), name),
+        stop: () => s.stop(),
+        where: () => where(s.whereis() as Pid | undefined),
+      };
     } else if (strategy === 'replicated') {
       const s = await startReplicated(node, { id: name, start: [Cls, args] } as never, sync);
       r = {
@@ -272,9 +278,10 @@ export class Foundation {
       for (const pid of this.parts.groups.members(target.group)) node.send(pid, msg as never);
       return;
     }
-    const { to, aware } = await this.resolve(target);
+    const { to, aware, counted } = await this.resolve(target);
     const m = aware ? wrapInContext(msg) : msg;
     for (const pid of to) node.send(pid, m as never);
+    if (counted) for (const pid of to) if (isPid(pid)) this.mesh.release(pid);
   }
 
   /** Casts `msg` to `target`'s handleCast, reaching what `send` reaches. */
@@ -285,9 +292,10 @@ export class Foundation {
       for (const pid of this.parts.groups.members(target.group)) node.cast(pid, msg as never);
       return;
     }
-    const { to, aware } = await this.resolve(target);
+    const { to, aware, counted } = await this.resolve(target);
     const m = aware ? wrapInContext(msg) : msg;
     for (const pid of to) node.cast(pid, m as never);
+    if (counted) for (const pid of to) if (isPid(pid)) this.mesh.release(pid);
   }
 
   /**
@@ -304,9 +312,9 @@ export class Foundation {
       if (left <= 0) throw new DeadlineExceededError(ctx.deadline);
       wait = Math.min(wait, left);
     }
-    const one = async (pid: Pid | RemoteName, m: unknown = msg): Promise<unknown> => {
+    const one = async (pid: Pid | RemoteName, m: unknown = msg, counted = false): Promise<unknown> => {
       try {
-        return await this.mesh.tracked(pid, () => this.parts.node.call(pid, m as never, wait));
+        return await this.mesh.tracked(pid, () => this.parts.node.call(pid, m as never, wait), counted);
       } catch (e) {
         if (ctx?.deadline !== undefined && Date.now() >= ctx.deadline) throw new DeadlineExceededError(ctx.deadline);
         throw e;
@@ -314,8 +322,8 @@ export class Foundation {
     };
     if (isGroup(target)) return (await Promise.all(this.parts.groups.members(target.group).map((p) => one(p)))) as R;
     if (isService(target) && target.routing === 'broadcast') return (await Promise.all((await this.resolveAll(target)).map((p) => one(p)))) as R;
-    const { to, aware } = await this.resolve(target);
-    return (await one(to[0]!, aware ? wrapInContext(msg) : msg)) as R;
+    const { to, aware, counted } = await this.resolve(target);
+    return (await one(to[0]!, aware ? wrapInContext(msg) : msg, counted === true)) as R;
   }
 
   /** The pids a target names now (one, except broadcast routing). */
@@ -324,7 +332,7 @@ export class Foundation {
   }
 
   /** The pids a target names now, and whether they open context envelopes (services started here are contextAware). */
-  private async resolve(target: FoundationTarget): Promise<{ to: (Pid | RemoteName)[]; aware: boolean }> {
+  private async resolve(target: FoundationTarget): Promise<{ to: (Pid | RemoteName)[]; aware: boolean; counted?: boolean }> {
     if (isService(target)) {
       const started = this.running.get(target.service);
       if (started && target.routing === undefined && target.filter === undefined) return { to: [await started.resolve(target.key)], aware: true };
@@ -335,7 +343,12 @@ export class Foundation {
       const entry = this.parts.registry.lookup(target)[0];
       if (entry !== undefined && (entry.value as { contextAware?: unknown } | undefined)?.contextAware === true) return { to: [entry.pid], aware: true };
     }
-    return { to: await this.resolvePlain(target), aware: false };
+    const counted = isService(target) ? (target.routing ?? 'load_balanced') === 'load_balanced' : typeof target === 'string' && this.mesh.has(target) && !this.hasName(target);
+    return { to: await this.resolvePlain(target), aware: false, counted };
+  }
+
+  private hasName(name: string): boolean {
+    return this.parts.registry.whereis(name) !== undefined || this.parts.node.whereis(name) !== undefined;
   }
 
   private async resolvePlain(target: FoundationTarget): Promise<(Pid | RemoteName)[]> {

@@ -55,7 +55,10 @@ export class ServiceMesh {
     return info !== undefined && info.mailboxLength <= MAILBOX_BOUND;
   }
 
-  /** The instances a call with `routing` goes to; NoHealthyInstanceError when none fits. */
+  /**
+   * The instances a call with `routing` goes to; NoHealthyInstanceError when none fits. A
+   * load_balanced pick is counted in flight from the moment it is made: the caller releases it.
+   */
   async pick(name: string, routing: Routing, filter: ServiceFilter | undefined): Promise<Pid[]> {
     if (!ROUTINGS.includes(routing)) throw new FoundationOptionError('routing', ROUTINGS.join(', '), routing);
     if (filter !== undefined && typeof filter !== 'function') throw new FoundationOptionError('filter', 'a function of the capabilities', filter);
@@ -70,21 +73,35 @@ export class ServiceMesh {
     if (routing === 'closest') return [fit.sort(order)[0]!];
     // Least in-flight; ties go to the closest, then round the ring by pid for spread.
     const load = (p: Pid) => this.inFlight.get(p.toString()) ?? 0;
-    return [fit.sort((a, b) => load(a) - load(b) || order(a, b))[0]!];
+    const chosen = fit.sort((a, b) => load(a) - load(b) || order(a, b))[0]!;
+    // Counted at once, in the same turn as the choice: concurrent picks see it (release() ends it).
+    this.acquire(chosen);
+    return [chosen];
   }
 
-  /** Runs `fn` counting one in-flight call to `pid` (a remote name is not counted). */
-  async tracked<T>(pid: Pid | RemoteName, fn: () => Promise<T>): Promise<T> {
-    if (!isPid(pid)) return fn();
+  /** Counts one more call in flight to `pid`. */
+  acquire(pid: Pid): void {
     const k = pid.toString();
     this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1);
+  }
+
+  /** Ends one call in flight to `pid`. */
+  release(pid: Pid): void {
+    const k = pid.toString();
+    const n = (this.inFlight.get(k) ?? 1) - 1;
+    // Removed at zero: the table holds only pids with calls under way.
+    if (n <= 0) this.inFlight.delete(k);
+    else this.inFlight.set(k, n);
+  }
+
+  /** Runs `fn` counting one in-flight call to `pid` (a remote name is not counted); `counted`: pick already counted it. */
+  async tracked<T>(pid: Pid | RemoteName, fn: () => Promise<T>, counted = false): Promise<T> {
+    if (!isPid(pid)) return fn();
+    if (!counted) this.acquire(pid);
     try {
       return await fn();
     } finally {
-      const n = (this.inFlight.get(k) ?? 1) - 1;
-      // Removed at zero: the table holds only pids with calls under way.
-      if (n <= 0) this.inFlight.delete(k);
-      else this.inFlight.set(k, n);
+      this.release(pid);
     }
   }
 }

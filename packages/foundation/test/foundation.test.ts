@@ -142,6 +142,15 @@ describe('the simple API', () => {
     expect((await first).split('@')[0]).not.toBe(second.split('@')[0]);
   });
 
+  it('load_balanced routing spreads calls started in the same turn over the instances', async () => {
+    const a = await start('a', scope(), { cluster: 'none' });
+    await a.registerService('lb', await a.node.spawnAndWait(Echo, 'one'), {});
+    await a.registerService('lb', await a.node.spawnAndWait(Echo, 'two'), {});
+    const replies = await Promise.all([1, 2, 3, 4].map(() => a.call<string>({ service: 'lb' }, { slow: 20 })));
+    const by = replies.map((r) => r.split('@')[0]).sort();
+    expect(by).toEqual(['one', 'one', 'two', 'two']);
+  });
+
   it('a context deadline cancels a call that cannot finish in time', async () => {
     const a = await start('a', scope(), { cluster: 'none' });
     await a.startService(Echo, 'e', { name: 'echo' });
