@@ -164,14 +164,19 @@ async function coordinator(): Promise<void> {
   const rows: [string, string, string][] = [];
   try {
     const ups = await Promise.all(nodes.map((c) => event(c, 'up')));
-    for (const u of ups) console.log(`   ${String(u.node)} up at ${String(u.url)}, cluster of 3 in ${String(u.joinedMs)} ms (${String(u.config)})`);
+    for (const u of ups)
+      console.log(`   ${String(u.node)} up at ${String(u.url)}, cluster of 3 in ${String(u.joinedMs)} ms (${String(u.config)})`);
     rows.push(['discovery', 'three processes, no configuration', `joined in ${Math.max(...ups.map((u) => Number(u.joinedMs)))} ms`]);
 
     console.log('\n1. chat over pubsub: each node says hi');
     for (const c of nodes) c.proc.stdin!.write('chat 3\n');
     const chats = await Promise.all(nodes.map((c) => event(c, 'chat')));
     for (const ch of chats) console.log(`   ${String(ch.node)} heard: ${(ch.heard as string[]).join(' | ')}`);
-    rows.push(['pubsub chat', '3 messages to 3 nodes', `${chats.filter((c) => (c.heard as string[]).length === 3).length}/3 nodes heard all`]);
+    rows.push([
+      'pubsub chat',
+      '3 messages to 3 nodes',
+      `${chats.filter((c) => (c.heard as string[]).length === 3).length}/3 nodes heard all`,
+    ]);
 
     console.log('\n2. services and the shared cache, seen from n1');
     nodes[0]!.proc.stdin!.write('report\n');
@@ -187,10 +192,16 @@ async function coordinator(): Promise<void> {
     survivor.proc.stdin!.write(`recover ${victim.name.slice(1)}\n`);
     const rec = await event(survivor, 'recovered');
     const after = rec.ledger as { node: string; count: number };
-    console.log(`   ${survivor.name}: nodedown after ${String(rec.downMs)} ms; singleton restarted on ${after.node} (${String(rec.singletonMs)} ms); cluster now ${(rec.nodes as string[]).join(', ')}`);
+    console.log(
+      `   ${survivor.name}: nodedown after ${String(rec.downMs)} ms; singleton restarted on ${after.node} (${String(rec.singletonMs)} ms); cluster now ${(rec.nodes as string[]).join(', ')}`,
+    );
     console.log(`   cache: ${String(rec.cacheFound)}/3 profiles still readable (each key has a backup on another node)`);
     rows.push(['node lost', `${victim.name} SIGKILLed`, `nodedown seen in ${String(rec.downMs)} ms`]);
-    rows.push(['singleton', `was on ${victim.name}`, `runs on ${after.node} after ${String(rec.singletonMs)} ms (state restarts: count ${after.count})`]);
+    rows.push([
+      'singleton',
+      `was on ${victim.name}`,
+      `runs on ${after.node} after ${String(rec.singletonMs)} ms (state restarts: count ${after.count})`,
+    ]);
     rows.push(['shared cache', '3 keys, replicas: 1', `${String(rec.cacheFound)}/3 readable after the loss`]);
     const greeter = (rec.services as { name: string; nodes: string[] }[]).find((s) => s.name === 'greeter');
     rows.push(['replicated service', 'one per node', `on ${greeter?.nodes.join(', ') ?? '?'} (the lost node's instance is not moved)`]);
@@ -199,7 +210,11 @@ async function coordinator(): Promise<void> {
     const left = nodes.filter((c) => c !== victim);
     for (const c of left) c.proc.stdin!.write('chat 2\n');
     const chats2 = await Promise.all(left.map((c) => event(c, 'chat')));
-    rows.push(['pubsub after loss', '2 messages to 2 nodes', `${chats2.filter((c) => (c.heard as string[]).length === 2).length}/2 nodes heard all`]);
+    rows.push([
+      'pubsub after loss',
+      '2 messages to 2 nodes',
+      `${chats2.filter((c) => (c.heard as string[]).length === 2).length}/2 nodes heard all`,
+    ]);
   } finally {
     for (const c of nodes) c.proc.stdin?.end();
     await Promise.all(

@@ -9,7 +9,9 @@ import { Foundation } from 'foundation';
 
 const f = await Foundation.start();
 const cfg = f.config();
-console.log(`node ${cfg.name} at ${f.node.url}: profile ${cfg.profile} (${cfg.reasons.profile}); discovery ${cfg.cluster}; cookie ${cfg.cookie}`);
+console.log(
+  `node ${cfg.name} at ${f.node.url}: profile ${cfg.profile} (${cfg.reasons.profile}); discovery ${cfg.cluster}; cookie ${cfg.cookie}`,
+);
 f.node.on('nodeup', (n: string) => console.log(`nodeup ${n}`));
 f.node.on('nodedown', (n: string) => console.log(`nodedown ${n}`));
 const inbox = f.node.inbox();

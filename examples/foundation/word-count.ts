@@ -25,11 +25,16 @@ const env = { FOUNDATION_CLUSTER_ID: `wc${randomBytes(3).toString('hex')}` };
 const nodes = await Promise.all(['a', 'b'].map((name) => Foundation.start({ name, env, caching: { adapter: false } })));
 try {
   await nodes[0]!.waitForNodes(2);
-  const total = await nodes[0]!.mapReduce(lines, countWords, (maps) => {
-    const all = new Map<string, number>();
-    for (const m of maps) for (const [w, n] of m) all.set(w, (all.get(w) ?? 0) + n);
-    return all;
-  }, { chunkSize: 4 });
+  const total = await nodes[0]!.mapReduce(
+    lines,
+    countWords,
+    (maps) => {
+      const all = new Map<string, number>();
+      for (const m of maps) for (const [w, n] of m) all.set(w, (all.get(w) ?? 0) + n);
+      return all;
+    },
+    { chunkSize: 4 },
+  );
   const top = [...total].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).slice(0, 8);
   console.log(`${lines.length} lines, ${[...total.values()].reduce((s, n) => s + n, 0)} words, ${total.size} distinct`);
   for (const [w, n] of top) console.log(`${w.padEnd(8)} ${n}`);

@@ -36,7 +36,8 @@ function pickProfile(o: FoundationOptions, env: Env, why: Record<string, string>
   }
   const p = env.FOUNDATION_PROFILE;
   if (set(p)) {
-    if (p !== 'development' && p !== 'production') throw new FoundationOptionError('FOUNDATION_PROFILE', "'development' or 'production'", p);
+    if (p !== 'development' && p !== 'production')
+      throw new FoundationOptionError('FOUNDATION_PROFILE', "'development' or 'production'", p);
     why.profile = `FOUNDATION_PROFILE is '${p}'`;
     return p;
   }
@@ -52,7 +53,9 @@ function pickProfile(o: FoundationOptions, env: Env, why: Record<string, string>
     why.profile = "NODE_ENV is 'production'";
     return 'production';
   }
-  why.profile = set(env.NODE_ENV) ? `NODE_ENV is '${env.NODE_ENV}', not 'production'` : 'nothing says production (FOUNDATION_PROFILE, NODE_ENV, KUBERNETES_SERVICE_HOST unset)';
+  why.profile = set(env.NODE_ENV)
+    ? `NODE_ENV is '${env.NODE_ENV}', not 'production'`
+    : 'nothing says production (FOUNDATION_PROFILE, NODE_ENV, KUBERNETES_SERVICE_HOST unset)';
   return 'development';
 }
 
@@ -77,7 +80,10 @@ function pickCluster(o: FoundationOptions, env: Env, profile: Profile, peers: re
     why.cluster = 'production with a DNS query (FOUNDATION_DNS_QUERY or clustering.dns)';
     return 'dns';
   }
-  why.cluster = peers.length > 0 ? 'production with a peer list' : 'production with no discovery configured: a static list, empty (this node alone until peers connect to it)';
+  why.cluster =
+    peers.length > 0
+      ? 'production with a peer list'
+      : 'production with no discovery configured: a static list, empty (this node alone until peers connect to it)';
   return 'static';
 }
 
@@ -102,7 +108,10 @@ function expected(o: FoundationOptions, env: Env, why: Record<string, string>): 
 }
 
 function defaultName(): string {
-  const host = hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40) || 'node';
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9_-]/g, '-')
+      .slice(0, 40) || 'node';
   return `${host}-${process.pid}`;
 }
 
@@ -111,10 +120,20 @@ function defaultName(): string {
  * makes, each with its reason. Pure apart from the machine's name and the cookie derivation:
  * tests pass `env`.
  */
-export function resolveConfig(o: FoundationOptions, env: Env, cwd: string = process.cwd()): FoundationConfig & { readonly cookieValue: string } {
+export function resolveConfig(
+  o: FoundationOptions,
+  env: Env,
+  cwd: string = process.cwd(),
+): FoundationConfig & { readonly cookieValue: string } {
   const why: Record<string, string> = {};
   const profile = pickProfile(o, env, why);
-  const peers = o.peers ?? (set(env.FOUNDATION_PEERS) ? env.FOUNDATION_PEERS.split(',').map((s) => s.trim()).filter(set) : []);
+  const peers =
+    o.peers ??
+    (set(env.FOUNDATION_PEERS)
+      ? env.FOUNDATION_PEERS.split(',')
+          .map((s) => s.trim())
+          .filter(set)
+      : []);
   const cluster = pickCluster(o, env, profile, peers, why);
 
   let cookie: FoundationConfig['cookie'];
@@ -125,7 +144,14 @@ export function resolveConfig(o: FoundationOptions, env: Env, cwd: string = proc
   else throw new CookieRequiredError(profile);
 
   const host = o.host ?? (set(env.FOUNDATION_HOST) ? env.FOUNDATION_HOST : profile === 'development' ? '127.0.0.1' : '0.0.0.0');
-  why.host = o.host !== undefined ? 'option host' : set(env.FOUNDATION_HOST) ? 'FOUNDATION_HOST' : profile === 'development' ? 'development: loopback only, never an open port' : 'production: every interface';
+  why.host =
+    o.host !== undefined
+      ? 'option host'
+      : set(env.FOUNDATION_HOST)
+        ? 'FOUNDATION_HOST'
+        : profile === 'development'
+          ? 'development: loopback only, never an open port'
+          : 'production: every interface';
   const portText = env.FOUNDATION_PORT;
   const port = o.port ?? (set(portText) ? Number(portText) : 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FoundationOptionError('FOUNDATION_PORT', 'a port number', portText);
@@ -138,7 +164,8 @@ export function resolveConfig(o: FoundationOptions, env: Env, cwd: string = proc
   why.cache = o.caching?.adapter !== undefined ? 'option caching.adapter' : `${profile} profile`;
   const expectedNodes = expected(o, env, why);
   const syncIntervalMs = o.processes?.syncIntervalMs ?? syncIntervalFor(expectedNodes);
-  why.syncIntervalMs = o.processes?.syncIntervalMs !== undefined ? 'option processes.syncIntervalMs' : `fits ${expectedNodes ?? 'a few'} nodes`;
+  why.syncIntervalMs =
+    o.processes?.syncIntervalMs !== undefined ? 'option processes.syncIntervalMs' : `fits ${expectedNodes ?? 'a few'} nodes`;
   // FOUNDATION_CLUSTER_ID scopes discovery (and the derived cookie's project) to one run: tools and demos set it.
   const clusterId = set(env.FOUNDATION_CLUSTER_ID) ? env.FOUNDATION_CLUSTER_ID : undefined;
   const mdnsService = cluster === 'mdns' ? (o.clustering?.mdns?.service ?? clusterId ?? 'foundation') : undefined;

@@ -37,11 +37,15 @@ export function withContext<T>(input: ContextInput, fn: () => T): T {
   if (typeof input !== 'object' || input === null) throw new FoundationOptionError('withContext context', 'an object', input);
   if (input.traceId !== undefined && (typeof input.traceId !== 'string' || !TRACE.test(input.traceId) || /^0+$/.test(input.traceId)))
     throw new FoundationOptionError('withContext traceId', '32 lowercase hex digits, not all zero', input.traceId);
-  if (input.tenant !== undefined && typeof input.tenant !== 'string') throw new FoundationOptionError('withContext tenant', 'a string', input.tenant);
+  if (input.tenant !== undefined && typeof input.tenant !== 'string')
+    throw new FoundationOptionError('withContext tenant', 'a string', input.tenant);
   if (input.deadline !== undefined && (typeof input.deadline !== 'number' || !Number.isFinite(input.deadline)))
     throw new FoundationOptionError('withContext deadline', 'epoch milliseconds', input.deadline);
   const outer = storage.getStore();
-  const deadline = outer?.deadline !== undefined && input.deadline !== undefined ? Math.min(outer.deadline, input.deadline) : (input.deadline ?? outer?.deadline);
+  const deadline =
+    outer?.deadline !== undefined && input.deadline !== undefined
+      ? Math.min(outer.deadline, input.deadline)
+      : (input.deadline ?? outer?.deadline);
   const tenant = input.tenant ?? outer?.tenant;
   const ctx: RequestContext = {
     traceId: input.traceId ?? outer?.traceId ?? randomBytes(16).toString('hex'),

@@ -26,5 +26,11 @@ export function developmentCookie(cwd: string = process.cwd()): string {
   } catch {
     // A user without a passwd entry (some containers): the machine and project still scope it.
   }
-  return 'dev-' + createHash('sha256').update(`foundation\0${hostname()}\0${user}\0${projectRoot(cwd)}`).digest('hex').slice(0, 32);
+  return (
+    'dev-' +
+    createHash('sha256')
+      .update(`foundation\0${hostname()}\0${user}\0${projectRoot(cwd)}`)
+      .digest('hex')
+      .slice(0, 32)
+  );
 }

@@ -59,7 +59,9 @@ export class MapReduceError extends taggedError('MapReduceError') {
     readonly attempts: number,
     readonly lastError: unknown,
   ) {
-    super(`Foundation: mapReduce chunk at item ${chunkStart} failed ${attempts} times; last: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+    super(
+      `Foundation: mapReduce chunk at item ${chunkStart} failed ${attempts} times; last: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+    );
   }
 }
 

@@ -13,7 +13,13 @@ import {
   type Target,
 } from '@foundation/runtime';
 import type { DistributedRegistry, ProcessGroups, Registry } from '@foundation/registry';
-import { startPartitioned, startReplicated, startSingleton, type DistributedSupervisor, type SupervisorHandle } from '@foundation/supervisor';
+import {
+  startPartitioned,
+  startReplicated,
+  startSingleton,
+  type DistributedSupervisor,
+  type SupervisorHandle,
+} from '@foundation/supervisor';
 import type { PubSub } from '@foundation/pubsub';
 import type { CacheHandle } from '@foundation/cache';
 import { checkFoundationOptions, type FoundationOptions } from './options.js';
@@ -182,7 +188,8 @@ export class Foundation {
     opts: StartServiceOptions,
   ): Promise<ServiceHandle> {
     const name = (opts as { name?: unknown } | undefined)?.name;
-    if (typeof name !== 'string' || !SERVICE_NAME.test(name)) throw new FoundationOptionError('startService name', 'a name (letters, digits, _ . : -)', name);
+    if (typeof name !== 'string' || !SERVICE_NAME.test(name))
+      throw new FoundationOptionError('startService name', 'a name (letters, digits, _ . : -)', name);
     const strategy = opts.strategy ?? 'local';
     if (!['local', 'singleton', 'replicated', 'partitioned'].includes(strategy))
       throw new FoundationOptionError('startService strategy', "'local', 'singleton', 'replicated' or 'partitioned'", strategy);
@@ -191,7 +198,7 @@ export class Foundation {
     const sync = { syncIntervalMs: this.cfg.syncIntervalMs };
     // Its handlers open context envelopes (here, and on every node that starts it by name).
     // A class name not defined here is left to the node that runs it (its own startService wraps it there).
-    const cls = typeof Cls === 'string' ? definedClass(Cls) : (Cls as ActorClass);
+    const cls = classOf(Cls);
     if (cls !== undefined) contextAware(cls);
     let r: Running;
     if (strategy === 'local') {
@@ -225,7 +232,8 @@ export class Foundation {
         where: () => [...s.instances().keys()],
       };
     } else {
-      if (typeof args !== 'function') throw new FoundationOptionError('startService args (partitioned)', 'a function from the key to the init argument', args);
+      if (typeof args !== 'function')
+        throw new FoundationOptionError('startService args (partitioned)', 'a function from the key to the init argument', args);
       const s = await startPartitioned(node, { id: name, start: [Cls] } as never, { ...sync, key: args as (k: string) => never });
       // startPartitioned does not wait to hear from the members already running (startSingleton
       // does): a key ensured before would be placed on a ring of this node alone, and its
@@ -234,7 +242,8 @@ export class Foundation {
       r = {
         strategy,
         resolve: async (key?: string) => {
-          if (typeof key !== 'string') throw new UnknownTargetError({ service: name }, 'a partitioned service needs a key: { service, key }');
+          if (typeof key !== 'string')
+            throw new UnknownTargetError({ service: name }, 'a partitioned service needs a key: { service, key }');
           return (await s.ensure(key)) as Pid;
         },
         stop: () => s.stop(),
@@ -275,12 +284,12 @@ export class Foundation {
     const node = this.parts.node;
     if (isTopic(target)) return this.parts.pubsub.broadcast(target.topic, msg);
     if (isGroup(target)) {
-      for (const pid of this.parts.groups.members(target.group)) node.send(pid, msg as never);
+      for (const pid of this.parts.groups.members(target.group)) node.send(pid, msg);
       return;
     }
     const { to, aware, counted } = await this.resolve(target);
     const m = aware ? wrapInContext(msg) : msg;
-    for (const pid of to) node.send(pid, m as never);
+    for (const pid of to) node.send(pid, m);
     if (counted) for (const pid of to) if (isPid(pid)) this.mesh.release(pid);
   }
 
@@ -289,12 +298,12 @@ export class Foundation {
     const node = this.parts.node;
     if (isTopic(target)) throw new UnknownTargetError(target, 'a topic takes send (broadcast), not cast');
     if (isGroup(target)) {
-      for (const pid of this.parts.groups.members(target.group)) node.cast(pid, msg as never);
+      for (const pid of this.parts.groups.members(target.group)) node.cast(pid, msg);
       return;
     }
     const { to, aware, counted } = await this.resolve(target);
     const m = aware ? wrapInContext(msg) : msg;
-    for (const pid of to) node.cast(pid, m as never);
+    for (const pid of to) node.cast(pid, m);
     if (counted) for (const pid of to) if (isPid(pid)) this.mesh.release(pid);
   }
 
@@ -321,7 +330,8 @@ export class Foundation {
       }
     };
     if (isGroup(target)) return (await Promise.all(this.parts.groups.members(target.group).map((p) => one(p)))) as R;
-    if (isService(target) && target.routing === 'broadcast') return (await Promise.all((await this.resolveAll(target)).map((p) => one(p)))) as R;
+    if (isService(target) && target.routing === 'broadcast')
+      return (await Promise.all((await this.resolveAll(target)).map((p) => one(p)))) as R;
     const { to, aware, counted } = await this.resolve(target);
     return (await one(to[0]!, aware ? wrapInContext(msg) : msg, counted === true)) as R;
   }
@@ -335,15 +345,19 @@ export class Foundation {
   private async resolve(target: FoundationTarget): Promise<{ to: (Pid | RemoteName)[]; aware: boolean; counted?: boolean }> {
     if (isService(target)) {
       const started = this.running.get(target.service);
-      if (started && target.routing === undefined && target.filter === undefined) return { to: [await started.resolve(target.key)], aware: true };
+      if (started && target.routing === undefined && target.filter === undefined)
+        return { to: [await started.resolve(target.key)], aware: true };
     } else if (typeof target === 'string') {
       const started = this.running.get(target);
       if (started) return { to: [await started.resolve()], aware: true };
       // A local service of another node, by its cluster-wide name: marked when registered.
       const entry = this.parts.registry.lookup(target)[0];
-      if (entry !== undefined && (entry.value as { contextAware?: unknown } | undefined)?.contextAware === true) return { to: [entry.pid], aware: true };
+      if (entry !== undefined && (entry.value as { contextAware?: unknown } | undefined)?.contextAware === true)
+        return { to: [entry.pid], aware: true };
     }
-    const counted = isService(target) ? (target.routing ?? 'load_balanced') === 'load_balanced' : typeof target === 'string' && this.mesh.has(target) && !this.hasName(target);
+    const counted = isService(target)
+      ? (target.routing ?? 'load_balanced') === 'load_balanced'
+      : typeof target === 'string' && this.mesh.has(target) && !this.hasName(target);
     return { to: await this.resolvePlain(target), aware: false, counted };
   }
 
@@ -375,7 +389,12 @@ export class Foundation {
    * any node; a plain function only here) and reduces the results, in item order, with
    * `reduceFn`. A chunk whose node is lost is retried on another.
    */
-  mapReduce<I, M, R>(items: readonly I[], mapFn: MapTask<I, M> | string, reduceFn: (mapped: M[]) => R | Promise<R>, opts?: MapReduceOptions): Promise<R> {
+  mapReduce<I, M, R>(
+    items: readonly I[],
+    mapFn: MapTask<I, M> | string,
+    reduceFn: (mapped: M[]) => R | Promise<R>,
+    opts?: MapReduceOptions,
+  ): Promise<R> {
     return mapReduce(this.parts.node, items, mapFn, reduceFn, opts);
   }
 
@@ -426,12 +445,15 @@ export class Foundation {
 /** Waits (at most 5 sync intervals) until `ds` has heard from every connected node. */
 async function settle(ds: DistributedSupervisor, syncIntervalMs: number): Promise<void> {
   const deadline = Date.now() + 5 * syncIntervalMs;
-  while (Date.now() < deadline && !ds.node.nodes().every((n) => ds.heardFrom(n))) await new Promise((r) => setTimeout(r, Math.max(1, syncIntervalMs / 2)));
+  while (Date.now() < deadline && !ds.node.nodes().every((n) => ds.heardFrom(n)))
+    await new Promise((r) => setTimeout(r, Math.max(1, syncIntervalMs / 2)));
 }
 
-function definedClass(name: string): ActorClass | undefined {
+/** The class itself, or the class defined under a name here (undefined when none is). */
+function classOf(cls: ActorClass | string): ActorClass | undefined {
+  if (typeof cls !== 'string') return cls;
   try {
-    return actorClass(name);
+    return actorClass(cls);
   } catch {
     return undefined;
   }
@@ -445,7 +467,6 @@ function pidOrThrow(pid: Pid | undefined, name: string): Promise<Pid> {
 function where(pid: Pid | undefined): string[] {
   return pid ? [pid.node] : [];
 }
-
 
 function isTopic(t: unknown): t is { topic: string } {
   return typeof t === 'object' && t !== null && !isPid(t) && typeof (t as { topic?: unknown }).topic === 'string';

@@ -13,7 +13,8 @@ const TASK_NAME = /^[A-Za-z0-9_.:-]+$/;
  * knows it, so mapReduce can run it on any node (functions themselves cannot cross). Returns `fn`.
  */
 export function defineTask<I, M>(name: string, fn: MapTask<I, M>): MapTask<I, M> {
-  if (typeof name !== 'string' || !TASK_NAME.test(name)) throw new FoundationOptionError('defineTask name', 'a name (letters, digits, _ . : -)', name);
+  if (typeof name !== 'string' || !TASK_NAME.test(name))
+    throw new FoundationOptionError('defineTask name', 'a name (letters, digits, _ . : -)', name);
   if (typeof fn !== 'function') throw new FoundationOptionError('defineTask fn', 'a function', fn);
   tasks.set(name, fn as MapTask);
   names.set(fn as MapTask, name);
@@ -88,17 +89,21 @@ export async function mapReduce<I, M, R>(
   reduceFn: (mapped: M[]) => R | Promise<R>,
   opts: MapReduceOptions = {},
 ): Promise<R> {
-  if (!Array.isArray(items)) throw new FoundationOptionError('mapReduce items', 'an array', items);
+  const given: unknown = items;
+  if (!Array.isArray(given)) throw new FoundationOptionError('mapReduce items', 'an array', given);
   if (typeof reduceFn !== 'function') throw new FoundationOptionError('mapReduce reduceFn', 'a function', reduceFn);
   if (typeof opts !== 'object' || opts === null) throw new FoundationOptionError('mapReduce options', 'an object', opts);
-  for (const k of Object.keys(opts)) if (!KNOWN.includes(k)) throw new FoundationOptionError('mapReduce options', `only ${KNOWN.join(', ')}`, k);
+  for (const k of Object.keys(opts))
+    if (!KNOWN.includes(k)) throw new FoundationOptionError('mapReduce options', `only ${KNOWN.join(', ')}`, k);
   positive('workers', opts.workers, 10_000);
   positive('chunkSize', opts.chunkSize, 1_000_000_000);
   positive('retries', opts.retries, 100);
   positive('timeoutMs', opts.timeoutMs, 2_147_483_647);
   const name = typeof mapFn === 'string' ? mapFn : names.get(mapFn as MapTask);
-  if (typeof mapFn === 'string' && !tasks.has(mapFn)) throw new FoundationOptionError('mapReduce mapFn', 'a task defined with defineTask', mapFn);
-  if (typeof mapFn !== 'string' && typeof mapFn !== 'function') throw new FoundationOptionError('mapReduce mapFn', 'a function or a task name', mapFn);
+  if (typeof mapFn === 'string' && !tasks.has(mapFn))
+    throw new FoundationOptionError('mapReduce mapFn', 'a task defined with defineTask', mapFn);
+  if (typeof mapFn !== 'string' && typeof mapFn !== 'function')
+    throw new FoundationOptionError('mapReduce mapFn', 'a function or a task name', mapFn);
   if (name === undefined) {
     // Not defined by name: it cannot cross, so it runs here.
     const out: M[] = [];
@@ -131,7 +136,11 @@ export async function mapReduce<I, M, R>(
     for (let attempt = 0; attempt <= retries; attempt++) {
       const target = pickNode(failed);
       try {
-        const reply = (await node.call({ name: MAP_WORKER, node: target } as never, { task: name, items: chunk.items } as never, timeoutMs)) as ChunkReply;
+        const reply = (await node.call(
+          { name: MAP_WORKER, node: target } as never,
+          { task: name, items: chunk.items } as never,
+          timeoutMs,
+        )) as ChunkReply;
         // A task that threw is the task's fault: the same input fails anywhere, so no retry.
         if ('error' in reply) throw new MapTaskError(chunk.start, target, reply.error);
         results[index] = reply.ok as M[];

@@ -116,7 +116,8 @@ const MESSAGING = ['name', 'adapter'] as const;
 const CACHING = ['adapter', 'name', 'replicas', 'maxEntries', 'timeoutMs', 'nearTtlMs'] as const;
 
 function oneOf(field: string, value: unknown, allowed: readonly unknown[]): void {
-  if (value !== undefined && !allowed.includes(value)) throw new FoundationOptionError(field, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
+  if (value !== undefined && !allowed.includes(value))
+    throw new FoundationOptionError(field, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
 }
 
 function integer(field: string, value: unknown, min: number, max: number): void {
@@ -158,7 +159,10 @@ export function checkFoundationOptions(opts: unknown): FoundationOptions {
   object('clustering', o.clustering);
   checkKnownOptions('Foundation.start clustering', o.clustering, CLUSTERING);
   const c: ClusteringOptions = (o.clustering as ClusteringOptions | undefined) ?? {};
-  if (c.discovery !== undefined && (!Array.isArray(c.discovery) || !c.discovery.every((s) => typeof s?.start === 'function')))
+  if (
+    c.discovery !== undefined &&
+    (!Array.isArray(c.discovery) || !c.discovery.every((s: unknown) => typeof (s as { start?: unknown } | null)?.start === 'function'))
+  )
     throw new FoundationOptionError('clustering.discovery', 'an array of discovery strategies', c.discovery);
   object('clustering.mdns', c.mdns);
   object('clustering.dns', c.dns);
@@ -179,7 +183,8 @@ export function checkFoundationOptions(opts: unknown): FoundationOptions {
   checkKnownOptions('Foundation.start messaging', o.messaging, MESSAGING);
   const m: MessagingOptions = (o.messaging as MessagingOptions | undefined) ?? {};
   text('messaging.name', m.name, /^[A-Za-z0-9_.:-]+$/, 'a name (letters, digits, _ . : -)');
-  if (m.adapter !== undefined && typeof m.adapter !== 'function') throw new FoundationOptionError('messaging.adapter', 'an adapter factory', m.adapter);
+  if (m.adapter !== undefined && typeof m.adapter !== 'function')
+    throw new FoundationOptionError('messaging.adapter', 'an adapter factory', m.adapter);
 
   object('caching', o.caching);
   checkKnownOptions('Foundation.start caching', o.caching, CACHING);

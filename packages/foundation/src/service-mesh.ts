@@ -33,7 +33,7 @@ export class ServiceMesh {
     if (!isPid(pid)) throw new FoundationOptionError('registerService pid', 'a Pid', pid);
     if (typeof capabilities !== 'object' || capabilities === null || Array.isArray(capabilities))
       throw new FoundationOptionError('registerService capabilities', 'a plain object', capabilities);
-    return this.table.register(name, pid as never, capabilities);
+    return this.table.register(name, pid, capabilities);
   }
 
   has(name: string): boolean {
@@ -61,7 +61,8 @@ export class ServiceMesh {
    */
   async pick(name: string, routing: Routing, filter: ServiceFilter | undefined): Promise<Pid[]> {
     if (!ROUTINGS.includes(routing)) throw new FoundationOptionError('routing', ROUTINGS.join(', '), routing);
-    if (filter !== undefined && typeof filter !== 'function') throw new FoundationOptionError('filter', 'a function of the capabilities', filter);
+    if (filter !== undefined && typeof filter !== 'function')
+      throw new FoundationOptionError('filter', 'a function of the capabilities', filter);
     const all = this.table.lookup(name);
     const fits = all.filter((e) => filter === undefined || filter(e.value));
     const ok = await Promise.all(fits.map((e) => this.healthy(e.pid)));

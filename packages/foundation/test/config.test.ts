@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { UnknownOptionError } from '@foundation/runtime';
-import { CookieRequiredError, FoundationOptionError, checkFoundationOptions, developmentCookie, resolveConfig, syncIntervalFor } from '../src/index.js';
+import {
+  CookieRequiredError,
+  FoundationOptionError,
+  checkFoundationOptions,
+  developmentCookie,
+  resolveConfig,
+  syncIntervalFor,
+} from '../src/index.js';
 
 describe('profile detection', () => {
   it('is development with nothing set, on loopback, with mdns and a derived cookie', () => {
@@ -20,7 +27,15 @@ describe('profile detection', () => {
   it('NODE_ENV=production picks production, which needs a cookie', () => {
     expect(() => resolveConfig({}, { NODE_ENV: 'production' })).toThrow(CookieRequiredError);
     const c = resolveConfig({}, { NODE_ENV: 'production', FOUNDATION_COOKIE: 'secret-cookie' });
-    expect(c).toMatchObject({ profile: 'production', cluster: 'static', host: '0.0.0.0', registry: 'distributed', supervisor: 'distributed', cache: 'partitioned', cookie: 'FOUNDATION_COOKIE' });
+    expect(c).toMatchObject({
+      profile: 'production',
+      cluster: 'static',
+      host: '0.0.0.0',
+      registry: 'distributed',
+      supervisor: 'distributed',
+      cache: 'partitioned',
+      cookie: 'FOUNDATION_COOKIE',
+    });
   });
 
   it('KUBERNETES_SERVICE_HOST picks production with kubernetes discovery', () => {
@@ -42,7 +57,10 @@ describe('profile detection', () => {
   });
 
   it('FOUNDATION_PEERS gives a static production cluster its peers', () => {
-    const c = resolveConfig({}, { FOUNDATION_PROFILE: 'production', FOUNDATION_COOKIE: 'secret-cookie', FOUNDATION_PEERS: 'ws://a:1, ws://b:2' });
+    const c = resolveConfig(
+      {},
+      { FOUNDATION_PROFILE: 'production', FOUNDATION_COOKIE: 'secret-cookie', FOUNDATION_PEERS: 'ws://a:1, ws://b:2' },
+    );
     expect(c.peers).toEqual(['ws://a:1', 'ws://b:2']);
   });
 

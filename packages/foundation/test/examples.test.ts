@@ -27,7 +27,11 @@ function run(file: string, args: string[] = [], env: Record<string, string> = {}
 
 test('level 0: the same script started three times forms one cluster with no configuration', async () => {
   const id = `x${randomBytes(4).toString('hex')}`;
-  const runs = await Promise.all(['p1', 'p2', 'p3'].map((n) => run('examples/foundation/level0.ts', ['--until', '3'], { FOUNDATION_CLUSTER_ID: id, FOUNDATION_NODE_NAME: n })));
+  const runs = await Promise.all(
+    ['p1', 'p2', 'p3'].map((n) =>
+      run('examples/foundation/level0.ts', ['--until', '3'], { FOUNDATION_CLUSTER_ID: id, FOUNDATION_NODE_NAME: n }),
+    ),
+  );
   for (const r of runs) {
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('profile development');

@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Actor, defineActor, type From } from '@foundation/runtime';
 import { DistributedRegistry, Registry } from '@foundation/registry';
-import { Foundation, NoHealthyInstanceError, UnknownTargetError, withContext, DeadlineExceededError, type FoundationOptions } from '../src/index.js';
+import {
+  Foundation,
+  NoHealthyInstanceError,
+  UnknownTargetError,
+  withContext,
+  DeadlineExceededError,
+  type FoundationOptions,
+} from '../src/index.js';
 
 // A discovery scope of this run's own, so concurrent runs never join each other.
 let serial = 0;
@@ -90,7 +97,9 @@ describe('the simple API', () => {
     await expect(a.call({ service: 'echo' }, 'x')).resolves.toBe('e@a:x');
     const first = (await a.supervisor.whichChildren()).find((c) => c.id === 'echo')!.pid!;
     a.node.exit(first, 'kill');
-    await expect.poll(async () => (await a.supervisor.whichChildren()).find((c) => c.id === 'echo')?.pid?.equals(first) === false).toBe(true);
+    await expect
+      .poll(async () => (await a.supervisor.whichChildren()).find((c) => c.id === 'echo')?.pid?.equals(first) === false)
+      .toBe(true);
     await expect(a.call('echo', 'again')).resolves.toBe('e@a:again');
   });
 
@@ -127,7 +136,10 @@ describe('the simple API', () => {
     await expect.poll(() => a.services.lookup('svc').length + b.services.lookup('svc').length).toBe(4);
     await expect(a.call({ service: 'svc', routing: 'closest' }, 'c')).resolves.toBe('gpu@a:c');
     await expect(b.call({ service: 'svc', routing: 'closest' }, 'c')).resolves.toBe('cpu@b:c');
-    expect(((await a.call<string[]>({ service: 'svc', routing: 'broadcast' }, 'all')) as string[]).sort()).toEqual(['cpu@b:all', 'gpu@a:all']);
+    expect(((await a.call<string[]>({ service: 'svc', routing: 'broadcast' }, 'all')) as string[]).sort()).toEqual([
+      'cpu@b:all',
+      'gpu@a:all',
+    ]);
     await expect(b.call({ service: 'svc', filter: (c) => c.gpu === true }, 'f')).resolves.toBe('gpu@a:f');
     await expect(a.call({ service: 'svc', filter: (c) => c.tpu === true }, 'f')).rejects.toThrow(NoHealthyInstanceError);
   });

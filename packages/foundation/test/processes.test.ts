@@ -19,7 +19,11 @@ afterEach(async () => {
 /** A production node in a child process, configured by the environment alone; resolves once it says ready. */
 function peer(name: string, env: Record<string, string>): Promise<{ proc: ChildProcess; progress: () => number }> {
   const args = ['--conditions=@foundation/source', '--import', 'tsx', join(HERE, 'fixtures/peer.ts')];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env, FOUNDATION_NODE_NAME: name } });
+  const proc = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...env, FOUNDATION_NODE_NAME: name },
+  });
   children.push(proc);
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -39,7 +43,14 @@ async function cluster(extra: Record<string, string> = {}) {
   const a = await Foundation.start({ name: 'a', profile: 'production', cookie, host: '127.0.0.1', cluster: 'static' });
   started.push(a);
   await a.startService((await import('./fixtures/tasks.js')).Hop, null, { name: 'hop-a' });
-  const env = { FOUNDATION_PROFILE: 'production', FOUNDATION_COOKIE: cookie, FOUNDATION_HOST: '127.0.0.1', FOUNDATION_PEERS: a.node.url, FOUNDATION_TEST_HOPS: 'hop-a,hop-b,hop-c', ...extra };
+  const env = {
+    FOUNDATION_PROFILE: 'production',
+    FOUNDATION_COOKIE: cookie,
+    FOUNDATION_HOST: '127.0.0.1',
+    FOUNDATION_PEERS: a.node.url,
+    FOUNDATION_TEST_HOPS: 'hop-a,hop-b,hop-c',
+    ...extra,
+  };
   const [b, c] = await Promise.all([peer('b', env), peer('c', env)]);
   await a.waitForNodes(3);
   await expect.poll(() => ['hop-b', 'hop-c'].every((h) => a.registry.whereis(h) !== undefined), { timeout: 10_000 }).toBe(true);

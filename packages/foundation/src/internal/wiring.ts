@@ -49,9 +49,11 @@ export function strategies(cfg: FoundationConfig, o: FoundationOptions, env: Rea
       break;
     case 'kubernetes': {
       const selector = c.kubernetes?.selector ?? env.FOUNDATION_K8S_SELECTOR;
-      if (selector === undefined) throw new FoundationOptionError('clustering.kubernetes.selector', 'a label selector (or FOUNDATION_K8S_SELECTOR)', selector);
+      if (selector === undefined)
+        throw new FoundationOptionError('clustering.kubernetes.selector', 'a label selector (or FOUNDATION_K8S_SELECTOR)', selector);
       const port = c.kubernetes?.port ?? (cfg.port !== 0 ? cfg.port : undefined);
-      if (port === undefined) throw new FoundationOptionError('port', 'a fixed port with cluster kubernetes (or FOUNDATION_PORT)', cfg.port);
+      if (port === undefined)
+        throw new FoundationOptionError('port', 'a fixed port with cluster kubernetes (or FOUNDATION_PORT)', cfg.port);
       out.push(kubernetes({ ...c.kubernetes, selector, port }));
       break;
     }
@@ -70,7 +72,13 @@ export function strategies(cfg: FoundationConfig, o: FoundationOptions, env: Rea
   return out;
 }
 
-async function startCache(node: Node, cfg: FoundationConfig, o: FoundationOptions, pubsub: PubSub, extra: Parts['extra']): Promise<Parts['cache']> {
+async function startCache(
+  node: Node,
+  cfg: FoundationConfig,
+  o: FoundationOptions,
+  pubsub: PubSub,
+  extra: Parts['extra'],
+): Promise<Parts['cache']> {
   const k = o.caching ?? {};
   const name = k.name ?? 'foundation';
   const bounds = { ...(k.maxEntries !== undefined ? { maxEntries: k.maxEntries } : {}) };
@@ -87,7 +95,9 @@ async function startCache(node: Node, cfg: FoundationConfig, o: FoundationOption
     case 'multilevel': {
       const far = await Cache.start(node, { name: `${name}.far`, adapter: 'partitioned', replicas: k.replicas ?? 1, ...peer });
       extra.push(far);
-      const bus: PubSubInvalidationBusHandle = await PubSubInvalidationBus.start(node, pubsub, { name: name.replace(/[^A-Za-z0-9_-]/g, '_') });
+      const bus: PubSubInvalidationBusHandle = await PubSubInvalidationBus.start(node, pubsub, {
+        name: name.replace(/[^A-Za-z0-9_-]/g, '_'),
+      });
       extra.push(bus);
       return Cache.start(node, {
         name,
@@ -105,7 +115,11 @@ async function startCache(node: Node, cfg: FoundationConfig, o: FoundationOption
  * Starts the node and every part the configuration names. A part that fails to start stops
  * the ones already running (and the node) before the error is rethrown: no half-started node.
  */
-export async function wire(cfg: FoundationConfig & { readonly cookieValue: string }, o: FoundationOptions, env: Readonly<Record<string, string | undefined>>): Promise<Parts> {
+export async function wire(
+  cfg: FoundationConfig & { readonly cookieValue: string },
+  o: FoundationOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Parts> {
   const transport =
     o.transport ??
     mesh({
@@ -115,7 +129,11 @@ export async function wire(cfg: FoundationConfig & { readonly cookieValue: strin
       discovery: strategies(cfg, o, env),
       ...(o.clustering?.tickMs !== undefined ? { tickMs: o.clustering.tickMs } : {}),
     });
-  const node = await Node.start({ name: cfg.name, transport, ...(o.processes?.schedulers !== undefined ? { schedulers: o.processes.schedulers } : {}) });
+  const node = await Node.start({
+    name: cfg.name,
+    transport,
+    ...(o.processes?.schedulers !== undefined ? { schedulers: o.processes.schedulers } : {}),
+  });
   const stoppers: (() => Promise<void>)[] = [];
   try {
     const restart = { maxRestarts: o.processes?.maxRestarts ?? 3, maxSeconds: o.processes?.maxSeconds ?? 5 };
@@ -125,7 +143,11 @@ export async function wire(cfg: FoundationConfig & { readonly cookieValue: strin
         ? await DistributedRegistry.start(node, { name: 'foundation.names', keys: 'unique', ...sync })
         : await Registry.start(node, { name: 'foundation.names', keys: 'unique' });
     stoppers.push(() => registry.stop());
-    const services = await DistributedRegistry.start<string, Record<string, unknown>>(node, { name: 'foundation.services', keys: 'duplicate', ...sync });
+    const services = await DistributedRegistry.start<string, Record<string, unknown>>(node, {
+      name: 'foundation.services',
+      keys: 'duplicate',
+      ...sync,
+    });
     stoppers.push(() => services.stop());
     const groups = await ProcessGroups.start(node, { scope: 'foundation' });
     stoppers.push(() => groups.stop());
@@ -140,9 +162,13 @@ export async function wire(cfg: FoundationConfig & { readonly cookieValue: strin
     };
     const supervisor = await Supervisor.start(node, { ...restart, onReport });
     stoppers.push(() => supervisor.stop());
-    const distributed = cfg.supervisor === 'distributed' ? await DistributedSupervisor.start(node, { name: 'foundation', ...restart, ...sync }) : undefined;
+    const distributed =
+      cfg.supervisor === 'distributed' ? await DistributedSupervisor.start(node, { name: 'foundation', ...restart, ...sync }) : undefined;
     if (distributed) stoppers.push(() => distributed.stop());
-    const pubsub = await PubSub.start(node, { name: cfg.pubsub, ...(o.messaging?.adapter !== undefined ? { adapter: o.messaging.adapter } : {}) });
+    const pubsub = await PubSub.start(node, {
+      name: cfg.pubsub,
+      ...(o.messaging?.adapter !== undefined ? { adapter: o.messaging.adapter } : {}),
+    });
     stoppers.push(() => pubsub.stop());
     const extra: Parts['extra'] = [];
     stoppers.push(async () => {
