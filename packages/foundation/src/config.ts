@@ -25,11 +25,12 @@ export interface FoundationConfig {
   readonly reasons: Readonly<Record<string, string>>;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** The environment variables Foundation reads (process.env, or the `env` option). */
+export type Environment = Readonly<Record<string, string | undefined>>;
 
 const set = (v: string | undefined): v is string => v !== undefined && v !== '';
 
-function pickProfile(o: FoundationOptions, env: Env, why: Record<string, string>): Profile {
+function pickProfile(o: FoundationOptions, env: Environment, why: Record<string, string>): Profile {
   if (o.profile !== undefined && o.profile !== 'auto') {
     why.profile = `option profile: '${o.profile}'`;
     return o.profile;
@@ -59,7 +60,13 @@ function pickProfile(o: FoundationOptions, env: Env, why: Record<string, string>
   return 'development';
 }
 
-function pickCluster(o: FoundationOptions, env: Env, profile: Profile, peers: readonly string[], why: Record<string, string>): ClusterMode {
+function pickCluster(
+  o: FoundationOptions,
+  env: Environment,
+  profile: Profile,
+  peers: readonly string[],
+  why: Record<string, string>,
+): ClusterMode {
   if (o.transport !== undefined) {
     why.cluster = 'a transport was given: its own way of reaching nodes';
     return 'none';
@@ -94,7 +101,7 @@ export function syncIntervalFor(n: number | undefined): number {
   return 1000;
 }
 
-function expected(o: FoundationOptions, env: Env, why: Record<string, string>): number | undefined {
+function expected(o: FoundationOptions, env: Environment, why: Record<string, string>): number | undefined {
   if (o.clustering?.expectedNodes !== undefined) {
     why.expectedNodes = 'option clustering.expectedNodes';
     return o.clustering.expectedNodes;
@@ -122,7 +129,7 @@ function defaultName(): string {
  */
 export function resolveConfig(
   o: FoundationOptions,
-  env: Env,
+  env: Environment,
   cwd: string = process.cwd(),
 ): FoundationConfig & { readonly cookieValue: string } {
   const why: Record<string, string> = {};

@@ -55,7 +55,7 @@ export class MapWorker extends Actor<never, ChunkReply, null> {
 }
 
 /** A map worker's answer. */
-type ChunkReply = { readonly ok: unknown[] } | { readonly error: string };
+export type ChunkReply = { readonly ok: unknown[] } | { readonly error: string };
 
 /** Options of mapReduce. */
 export interface MapReduceOptions {
