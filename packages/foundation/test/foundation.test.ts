@@ -89,6 +89,21 @@ describe('Foundation.start', () => {
   });
 });
 
+describe('hooks and health', () => {
+  it('observe is called with the started Foundation, and what it returns at stop', async () => {
+    const seen: unknown[] = [];
+    const f = await Foundation.start({ cluster: 'none', observe: (x) => (seen.push(x), () => void seen.push('stopped')) });
+    expect(seen).toEqual([f]);
+    await f.stop();
+    expect(seen).toEqual([f, 'stopped']);
+  });
+
+  it('health fails its quorum check while fewer than half the expected nodes are connected', async () => {
+    const f = await start('a', scope(), { cluster: 'none', clustering: { expectedNodes: 3 } });
+    expect(f.health()).toMatchObject({ ok: false, connected: 0, expected: 3, checks: { quorum: false, node: true } });
+  });
+});
+
 describe('the simple API', () => {
   it('startService local: reached by name and by { service }, and again after a crash restarts it', async () => {
     const a = await start('a', scope(), { cluster: 'none' });
