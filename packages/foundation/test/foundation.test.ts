@@ -3,6 +3,7 @@ import { Actor, defineActor, type From } from '@foundation/runtime';
 import { DistributedRegistry, Registry } from '@foundation/registry';
 import {
   Foundation,
+  MAILBOX_BOUND,
   NoHealthyInstanceError,
   UnknownTargetError,
   withContext,
@@ -167,6 +168,34 @@ describe('the simple API', () => {
     await new Promise((r) => setImmediate(r));
     const second = await a.call<string>({ service: 'lb' }, 'now');
     expect((await first).split('@')[0]).not.toBe(second.split('@')[0]);
+  });
+
+  it('send to { topic } reaches subscribers on every node; call to { group } answers with every member', async () => {
+    const id = scope();
+    const a = await start('a', id, { caching: { adapter: false } });
+    const b = await start('b', id, { caching: { adapter: false } });
+    await a.waitForNodes(2);
+    const inbox = b.node.inbox();
+    await b.pubsub.subscribe(inbox.self, 'news');
+    await expect.poll(() => a.pubsub.nodesFor('news')).toEqual(['b']);
+    await a.send({ topic: 'news' }, 'extra');
+    await expect(inbox.receive(() => true, 5000)).resolves.toBe('extra');
+    await a.joinGroup('echoes', await a.node.spawnAndWait(Echo, 'ga'));
+    await b.joinGroup('echoes', await b.node.spawnAndWait(Echo, 'gb'));
+    await expect.poll(() => a.groups.members('echoes').length).toBe(2);
+    expect((await a.call<string[]>({ group: 'echoes' }, 'hi')).sort()).toEqual(['ga@a:hi', 'gb@b:hi']);
+  });
+
+  it('an instance with a mailbox over the bound is skipped', async () => {
+    const a = await start('a', scope(), { cluster: 'none' });
+    const busy = await a.node.spawnAndWait(Echo, 'busy');
+    const idle = await a.node.spawnAndWait(Echo, 'idle');
+    await a.registerService('svc', busy, {});
+    await a.registerService('svc', idle, {});
+    const stuck = a.node.call(busy, { slow: 500 });
+    for (let i = 0; i <= MAILBOX_BOUND; i++) a.node.send(busy, 'queued' as never);
+    for (let i = 0; i < 3; i++) await expect(a.call({ service: 'svc', routing: 'closest' }, 'x')).resolves.toBe('idle@a:x');
+    await stuck;
   });
 
   it('load_balanced routing spreads calls started in the same turn over the instances', async () => {
