@@ -30,7 +30,7 @@ import { currentContext } from './context.js';
 import { contextAware, wrapInContext } from './envelope.js';
 import { MAP_WORKER, MapWorker, mapReduce, type MapReduceOptions, type MapTask } from './map-reduce.js';
 import { ServiceMesh, type Routing, type ServiceFilter } from './service-mesh.js';
-import { clusterInfo, type ClusterInfo, type ServiceInfo } from './cluster-info.js';
+import { LOAD_REPORTER, LoadReporter, clusterInfo, type ClusterInfo, type ServiceInfo } from './cluster-info.js';
 
 /** Where startService runs a service: this node, once in the cluster, once per node, or one per key. */
 export type ServiceStrategy = 'local' | 'singleton' | 'replicated' | 'partitioned';
@@ -115,6 +115,8 @@ export class Foundation {
     const cfg = resolveConfig(o, env);
     const parts = await wire(cfg, o, env);
     await parts.node.spawnAndWait(MapWorker, null, { name: MAP_WORKER });
+    const schedulers = o.processes?.schedulers === 'auto' ? availableParallelism() : (o.processes?.schedulers ?? 1);
+    await parts.node.spawnAndWait(LoadReporter, schedulers, { name: LOAD_REPORTER });
     const { cookieValue: _secret, ...shown } = cfg;
     return new Foundation(parts, shown, env, o.observe, o.processes?.schedulers);
   }
@@ -398,12 +400,11 @@ export class Foundation {
     return mapReduce(this.parts.node, items, mapFn, reduceFn, opts);
   }
 
-  /** Nodes, their schedulers and load, services and where they run. */
+  /** Nodes, their schedulers and load (each node's own report), services and where they run. */
   async clusterInfo(): Promise<ClusterInfo> {
     const services: ServiceInfo[] = [...this.running].map(([name, r]) => ({ name, strategy: r.strategy, nodes: r.where() }));
     for (const name of this.mesh.names()) services.push({ name, strategy: 'registered', nodes: this.mesh.nodesOf(name) });
-    const n = this.schedulers === 'auto' ? availableParallelism() : (this.schedulers ?? 1);
-    return clusterInfo(this.parts.node, this.cfg, services, n);
+    return clusterInfo(this.parts.node, this.cfg, services, this.schedulers === 'auto' ? availableParallelism() : (this.schedulers ?? 1));
   }
 
   /** Healthy when the node runs, every part answers, and (with expectedNodes) the cluster is at least half there. */

@@ -26,7 +26,7 @@ export { developmentCookie, projectRoot } from './cookie.js';
 export { PubSubInvalidationBus, parseInvalidation, type PubSubInvalidationBusHandle } from './pubsub-bus.js';
 export { withContext, currentContext, toTraceparent, parseTraceparent, type RequestContext, type ContextInput } from './context.js';
 export { ServiceMesh, MAILBOX_BOUND, type Routing, type ServiceFilter } from './service-mesh.js';
-export type { ClusterInfo, ServiceInfo } from './cluster-info.js';
+export { LoadReporter, LOAD_REPORTER, parseLoad, type ClusterInfo, type ServiceInfo, type NodeLoad } from './cluster-info.js';
 export { contextAware, wrapInContext, openEnvelope, type ContextEnvelope } from './envelope.js';
 export { defineTask, mapReduce, MapWorker, MAP_WORKER, type MapTask, type MapReduceOptions, type ChunkReply } from './map-reduce.js';
 export {

@@ -74,3 +74,16 @@ describe('PubSubInvalidationBus boundary', () => {
     expect(parseInvalidation('c')).toBeUndefined();
   });
 });
+
+describe('load report boundary', () => {
+  it("accepts a peer's load and rejects a malformed one", () => {
+    expect(parseLoad({ processes: 3, runQueue: 0, deadLetters: 0, schedulers: 2 })).toEqual({
+      processes: 3,
+      runQueue: 0,
+      deadLetters: 0,
+      schedulers: 2,
+    });
+    expect(parseLoad({ processes: -1, runQueue: 0, deadLetters: 0, schedulers: 2 })).toBeUndefined();
+    expect(parseLoad({ processes: 3 })).toBeUndefined();
+  });
+});

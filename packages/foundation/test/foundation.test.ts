@@ -230,5 +230,7 @@ describe('the simple API', () => {
     const info = await a.clusterInfo();
     expect(info.nodes).toEqual(['a', 'b']);
     expect(info.profile).toBe('development');
+    expect(Object.keys(info.load).sort()).toEqual(['a', 'b']);
+    expect(info.load.b!.processes).toBeGreaterThan(0);
   });
 });
