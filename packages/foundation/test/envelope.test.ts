@@ -5,6 +5,7 @@ import {
   currentContext,
   openEnvelope,
   parseInvalidation,
+  parseLoad,
   parseTraceparent,
   toTraceparent,
   withContext,
