@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import {
   InvalidArgumentError,
-  actorClass,
   isPid,
   isRemoteName,
   isVia,
@@ -13,13 +12,7 @@ import {
   type Target,
 } from '@foundation/runtime';
 import type { DistributedRegistry, ProcessGroups, Registry } from '@foundation/registry';
-import {
-  startPartitioned,
-  startReplicated,
-  startSingleton,
-  type DistributedSupervisor,
-  type SupervisorHandle,
-} from '@foundation/supervisor';
+import { type DistributedSupervisor, type SupervisorHandle } from '@foundation/supervisor';
 import type { PubSub } from '@foundation/pubsub';
 import type { CacheHandle } from '@foundation/cache';
 import { checkFoundationOptions, type FoundationOptions } from './options.js';
@@ -27,13 +20,11 @@ import { resolveConfig, type FoundationConfig } from './config.js';
 import { wire, type Parts } from './internal/wiring.js';
 import { DeadlineExceededError, FoundationOptionError, ServiceExistsError, UnknownTargetError } from './errors.js';
 import { currentContext } from './context.js';
-import { contextAware, wrapInContext } from './envelope.js';
+import { wrapInContext } from './envelope.js';
+import { startStrategy, type Running, type ServiceStrategy } from './services.js';
 import { MAP_WORKER, MapWorker, mapReduce, type MapReduceOptions, type MapTask } from './map-reduce.js';
 import { ServiceMesh, type Routing, type ServiceFilter } from './service-mesh.js';
 import { LOAD_REPORTER, LoadReporter, clusterInfo, type ClusterInfo, type ServiceInfo } from './cluster-info.js';
-
-/** Where startService runs a service: this node, once in the cluster, once per node, or one per key. */
-export type ServiceStrategy = 'local' | 'singleton' | 'replicated' | 'partitioned';
 
 /** Options of startService. */
 export interface StartServiceOptions {
@@ -71,13 +62,6 @@ export interface Health {
 const byNode = new WeakMap<Node, Foundation>();
 const SERVICE_NAME = /^[A-Za-z0-9_.:-]+$/;
 const CALL_DEFAULT_MS = 5000;
-
-interface Running {
-  readonly strategy: ServiceStrategy;
-  resolve(key?: string): Promise<Pid>;
-  stop(): Promise<void>;
-  where(): string[];
-}
 
 /**
  * One import from a laptop to a production cluster: `await Foundation.start()` detects the
@@ -196,62 +180,7 @@ export class Foundation {
     if (!['local', 'singleton', 'replicated', 'partitioned'].includes(strategy))
       throw new FoundationOptionError('startService strategy', "'local', 'singleton', 'replicated' or 'partitioned'", strategy);
     if (this.running.has(name)) throw new ServiceExistsError(name);
-    const node = this.parts.node;
-    const sync = { syncIntervalMs: this.cfg.syncIntervalMs };
-    // Its handlers open context envelopes (here, and on every node that starts it by name).
-    // A class name not defined here is left to the node that runs it (its own startService wraps it there).
-    const cls = classOf(Cls);
-    if (cls !== undefined) contextAware(cls);
-    let r: Running;
-    if (strategy === 'local') {
-      const sup = this.parts.supervisor;
-      await sup.startChild({ id: name, start: [Cls, args] } as never);
-      r = {
-        strategy,
-        resolve: () => this.localPid(name),
-        stop: async () => {
-          await sup.terminateChild(name);
-          await sup.deleteChild(name);
-        },
-        where: () => [node.name],
-      };
-    } else if (strategy === 'singleton') {
-      const s = await startSingleton(node, { id: name, start: [Cls, args] } as never, sync);
-      r = {
-        strategy,
-        // This view may not show it yet (started elsewhere moments ago): then ask its member.
-        resolve: async () => pidOrThrow((s.whereis() as Pid | undefined) ?? (await s.supervisor.locate(name, CALL_DEFAULT_MS)), name),
-        stop: () => s.stop(),
-        where: () => where(s.whereis() as Pid | undefined),
-      };
-    } else if (strategy === 'replicated') {
-      const s = await startReplicated(node, { id: name, start: [Cls, args] } as never, sync);
-      r = {
-        strategy,
-        // The closest instance: this node's, else any running one.
-        resolve: () => pidOrThrow((s.whereis() as Pid | undefined) ?? [...s.instances().values()][0], name),
-        stop: () => s.stop(),
-        where: () => [...s.instances().keys()],
-      };
-    } else {
-      if (typeof args !== 'function')
-        throw new FoundationOptionError('startService args (partitioned)', 'a function from the key to the init argument', args);
-      const s = await startPartitioned(node, { id: name, start: [Cls] } as never, { ...sync, key: args as (k: string) => never });
-      // startPartitioned does not wait to hear from the members already running (startSingleton
-      // does): a key ensured before would be placed on a ring of this node alone, and its
-      // instance later replaced by the one the full ring picks — losing its state.
-      await settle(s.supervisor, this.cfg.syncIntervalMs);
-      r = {
-        strategy,
-        resolve: async (key?: string) => {
-          if (typeof key !== 'string')
-            throw new UnknownTargetError({ service: name }, 'a partitioned service needs a key: { service, key }');
-          return (await s.ensure(key)) as Pid;
-        },
-        stop: () => s.stop(),
-        where: () => [...new Set(s.supervisor.whichChildren().flatMap((c) => (c.pid ? [c.pid.node] : [])))],
-      };
-    }
+    const r = await startStrategy(this.parts, strategy, name, Cls, args, this.cfg.syncIntervalMs);
     this.running.set(name, r);
     return {
       name,
@@ -262,13 +191,6 @@ export class Foundation {
         await r.stop();
       },
     };
-  }
-
-  private async localPid(name: string): Promise<Pid> {
-    const known = this.parts.localPids.get(name);
-    if (known) return known;
-    const child = (await this.parts.supervisor.whichChildren()).find((c) => c.id === name);
-    return pidOrThrow(child?.pid ?? undefined, name);
   }
 
   /** Registers `pid` (of this node) as an instance of the service `name`, with capabilities that filters match. */
@@ -441,32 +363,6 @@ export class Foundation {
     })();
     return this.stopping;
   }
-}
-
-/** Waits (at most 5 sync intervals) until `ds` has heard from every connected node. */
-async function settle(ds: DistributedSupervisor, syncIntervalMs: number): Promise<void> {
-  const deadline = Date.now() + 5 * syncIntervalMs;
-  while (Date.now() < deadline && !ds.node.nodes().every((n) => ds.heardFrom(n)))
-    await new Promise((r) => setTimeout(r, Math.max(1, syncIntervalMs / 2)));
-}
-
-/** The class itself, or the class defined under a name here (undefined when none is). */
-function classOf(cls: ActorClass | string): ActorClass | undefined {
-  if (typeof cls !== 'string') return cls;
-  try {
-    return actorClass(cls);
-  } catch {
-    return undefined;
-  }
-}
-
-function pidOrThrow(pid: Pid | undefined, name: string): Promise<Pid> {
-  if (pid === undefined) return Promise.reject(new UnknownTargetError(name, 'the service has no running instance now'));
-  return Promise.resolve(pid);
-}
-
-function where(pid: Pid | undefined): string[] {
-  return pid ? [pid.node] : [];
 }
 
 function isTopic(t: unknown): t is { topic: string } {

@@ -3,14 +3,8 @@
  * detection, discovery, registry, supervision, pubsub and cache wired together, and a small
  * API (services, routing, context, clusterInfo) over them.
  */
-export {
-  Foundation,
-  type FoundationTarget,
-  type ServiceStrategy,
-  type StartServiceOptions,
-  type ServiceHandle,
-  type Health,
-} from './foundation.js';
+export { Foundation, type FoundationTarget, type StartServiceOptions, type ServiceHandle, type Health } from './foundation.js';
+export type { ServiceStrategy } from './services.js';
 export {
   checkFoundationOptions,
   type FoundationOptions,
