@@ -17,14 +17,20 @@ export type Outcome = Reply | { id: number; ok: false; error: 'CallerKilled'; me
 
 type Body = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
-/** A free loopback port (listened on, then released). */
-async function freePort(): Promise<number> {
+/**
+ * A free loopback port, held by a listener until `release`: the proxies are made while the
+ * nodes' ports are held, or one of their ephemeral listeners could take a node's port (seen in
+ * CI: a node exited with EADDRINUSE before it was ready).
+ */
+async function reservePort(): Promise<{ port: number; release: () => Promise<void> }> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  return { port, release: () => new Promise<void>((r) => s.close(() => r())) };
 }
+
+/** Tries a node start this many times: a port freed by a killed incarnation may be taken for a moment by an outgoing connection. */
+const START_ATTEMPTS = 5;
 
 /** One node process (any number of incarnations: `start` after a kill restarts it on the same port). */
 export class ChaosNode {
@@ -43,8 +49,21 @@ export class ChaosNode {
     return this.proc !== undefined;
   }
 
-  /** Starts the process; resolves once its services run. */
-  start(): Promise<void> {
+  /** Starts the process, retried if it exits before it is ready; resolves once its services run. */
+  async start(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.startOnce();
+        this.starts++;
+        return;
+      } catch (e) {
+        if (attempt >= START_ATTEMPTS) throw e;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  private startOnce(): Promise<void> {
     const proc = fork(join(HERE, 'fixtures/chaos-node.ts'), [JSON.stringify(this.config)], {
       cwd: ROOT,
       execPath: process.execPath,
@@ -52,7 +71,6 @@ export class ChaosNode {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.proc = proc;
-    this.starts++;
     return new Promise((resolve, reject) => {
       proc.on('message', (m: Reply) => {
         if (m.id === 0) return resolve();
@@ -112,8 +130,14 @@ export class ChaosCluster {
 
   static async start(n: number, cookie: string): Promise<ChaosCluster> {
     const ports = new Map<string, number>();
-    for (let i = 0; i < n; i++) ports.set(`n${i}`, await freePort());
+    const held: (() => Promise<void>)[] = [];
+    for (let i = 0; i < n; i++) {
+      const { port, release } = await reservePort();
+      ports.set(`n${i}`, port);
+      held.push(release);
+    }
     const net = await Network.start(ports);
+    await Promise.all(held.map((release) => release()));
     const urls = new Map([...ports].map(([name, port]) => [name, `ws://127.0.0.1:${port}`]));
     const nodes = [...ports].map(
       ([name, port]) =>
