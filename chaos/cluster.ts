@@ -150,7 +150,13 @@ export class ChaosCluster {
         }),
     );
     const cluster = new ChaosCluster(nodes, net);
-    await Promise.all(nodes.map((x) => x.start()));
+    const started = await Promise.allSettled(nodes.map((x) => x.start()));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed !== undefined) {
+      // The test never gets the cluster to stop: the nodes that did start must not outlive it.
+      await cluster.stop();
+      throw failed.reason;
+    }
     return cluster;
   }
 
