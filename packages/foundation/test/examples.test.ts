@@ -86,11 +86,15 @@ test('the job queue, partitioned counters, word count and trace examples run to 
  */
 const demoTest = process.env.FOUNDATION_DEMO_TEST === '1' ? test : test.skip;
 
-demoTest('the demo runs three nodes, loses one, and prints how everything recovered', async () => {
-  const r = await run('examples/foundation-demo.ts');
-  expect(r.code, r.out).toBe(0);
-  expect(r.out).toContain('3/3 nodes heard all');
-  expect(r.out).toMatch(/singleton\s+was on n\d\s+runs on n\d/);
-  expect(r.out).toContain('3/3 readable after the loss');
-  expect(r.out).toContain('2/2 nodes heard all');
-}, 60_000);
+demoTest(
+  'the demo runs three nodes, loses one, and prints how everything recovered',
+  async () => {
+    const r = await run('examples/foundation-demo.ts');
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('3/3 nodes heard all');
+    expect(r.out).toMatch(/singleton\s+was on n\d\s+runs on n\d/);
+    expect(r.out).toContain('3/3 readable after the loss');
+    expect(r.out).toContain('2/2 nodes heard all');
+  },
+  60_000,
+);
