@@ -1,8 +1,9 @@
-import { Pid } from '../pid.js';
+import { Pid, type Ref } from '../pid.js';
 import { SlotMap } from './slot-map.js';
 import { MailboxFullError } from '../errors.js';
 import type { Frame } from '../transport.js';
 import type { Kernel } from './kernel.js';
+import type { ProcessCore } from './process.js';
 import { deliverDown, monitorKey, namePid, sendExitSignal } from './signals.js';
 import { settleReply, type CallEnvelope } from './calls.js';
 import { Kind } from './mailbox.js';
@@ -14,16 +15,25 @@ function byName(k: Kernel, name: string): Pid | undefined {
   return name === NODE_SERVICE ? k.root.$pid : k.whereis(name);
 }
 
+/**
+ * A monitor from another node or scheduler: `watcher` watches `q` (the process `pid` names) under
+ * `ref`, or gets DOWN 'noproc' at once when there is no such process. False in that case.
+ */
+function addMonitor(k: Kernel, q: ProcessCore | null, pid: Pid, ref: Ref, watcher: Pid): q is ProcessCore {
+  if (q === null) {
+    deliverDown(k, watcher, ref, pid, 'noproc');
+    return false;
+  }
+  (q.$x().monitoredBy ??= new SlotMap()).set(monitorKey(k, ref), { ref, watcher });
+  return true;
+}
+
 function accept(k: Kernel, to: Pid, kind: number, msg: unknown): void {
   const q = k.local(to);
   if (kind === Kind.Call) {
     // A call carries its caller's monitor of the callee (calls.ts sends no monitor frame for it).
     const { pid, ref } = (msg as CallEnvelope).from;
-    if (q === null) {
-      deliverDown(k, pid, ref, to, 'noproc');
-      return;
-    }
-    (q.$x().monitoredBy ??= new SlotMap()).set(monitorKey(k, ref), { ref, watcher: pid });
+    if (!addMonitor(k, q, to, ref, pid)) return;
   } else if (q === null) {
     k.deadLetters++;
     return;
@@ -72,7 +82,7 @@ export function receiveFrame(k: Kernel, f: Frame): void {
       const pid = byName(k, f.name);
       if (pid === undefined) {
         if (f.kind !== Kind.Call) k.deadLetters++;
-        else deliverDown(k, (f.msg as CallEnvelope).from.pid, (f.msg as CallEnvelope).from.ref, namePid(k.name), 'noproc');
+        else addMonitor(k, null, namePid(k.name), (f.msg as CallEnvelope).from.ref, (f.msg as CallEnvelope).from.pid);
       } else if (k.isLocal(pid)) accept(k, pid, f.kind, f.msg);
       else k.route(pid, { t: 'msg', to: pid, kind: f.kind, msg: f.msg });
       return;
@@ -100,9 +110,7 @@ export function receiveFrame(k: Kernel, f: Frame): void {
         k.route(pid, { ...f, to: pid });
         return;
       }
-      const q = pid === undefined ? null : k.local(pid);
-      if (q !== null) (q.$x().monitoredBy ??= new SlotMap()).set(monitorKey(k, f.ref), { ref: f.ref, watcher: f.from });
-      else k.route(f.from, { t: 'down', to: f.from, ref: f.ref, pid: pid ?? namePid(k.name), reason: 'noproc' });
+      addMonitor(k, pid === undefined ? null : k.local(pid), pid ?? namePid(k.name), f.ref, f.from);
       return;
     }
     case 'demonitor': {
