@@ -1,5 +1,5 @@
 import { actorClass, type ActorClass, type Pid } from '@foundation/runtime';
-import { startPartitioned, startReplicated, startSingleton, type DistributedSupervisor } from '@foundation/supervisor';
+import { startPartitioned, startReplicated, startSingleton } from '@foundation/supervisor';
 import { FoundationOptionError, UnknownTargetError } from './errors.js';
 import { contextAware } from './envelope.js';
 import type { Parts } from './internal/wiring.js';
@@ -76,10 +76,6 @@ export async function startStrategy(
   if (typeof args !== 'function')
     throw new FoundationOptionError('startService args (partitioned)', 'a function from the key to the init argument', args);
   const s = await startPartitioned(node, { id: name, start: [Cls] } as never, { ...sync, key: args as (k: string) => never });
-  // startPartitioned does not wait to hear from the members already running (startSingleton
-  // does): a key ensured before would be placed on a ring of this node alone, and its
-  // instance later replaced by the one the full ring picks — losing its state.
-  await settle(s.supervisor, syncIntervalMs);
   return {
     strategy,
     resolve: async (key?: string) => {
@@ -89,13 +85,6 @@ export async function startStrategy(
     stop: () => s.stop(),
     where: () => [...new Set(s.supervisor.whichChildren().flatMap((c) => (c.pid ? [c.pid.node] : [])))],
   };
-}
-
-/** Waits (at most 5 sync intervals) until `ds` has heard from every connected node. */
-async function settle(ds: DistributedSupervisor, syncIntervalMs: number): Promise<void> {
-  const deadline = Date.now() + 5 * syncIntervalMs;
-  while (Date.now() < deadline && !ds.node.nodes().every((n) => ds.heardFrom(n)))
-    await new Promise((r) => setTimeout(r, Math.max(1, syncIntervalMs / 2)));
 }
 
 /** The class itself, or the class defined under a name here (undefined when none is). */

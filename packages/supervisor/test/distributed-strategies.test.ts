@@ -81,4 +81,18 @@ describe('DistributedSupervisor strategies', () => {
     expect(r).toMatchObject({ id: 'user3', count: 1 });
     expect(new Set(keys.map((k) => hs[0]!.whereis(k)!.node)).size).toBeGreaterThan(1);
   });
+  test('startPartitioned on a node joining a running cluster resolves a key to the instance that runs it, not a new one', async () => {
+    const net = new MemoryNetwork();
+    const ns = await nodes(['a', 'b'], net);
+    const opts = { key: (k: string) => ({ id: k }), syncIntervalMs: SYNC };
+    const hs: Partitioned<typeof Keeper>[] = [];
+    for (const n of ns) hs.push(await startPartitioned(n, { id: 'joined', start: [Keeper] }, opts));
+    const keys = Array.from({ length: 8 }, (_, i) => `j${i}`);
+    for (const k of keys) await ns[0]!.call(await hs[0]!.ensure(k), 'inc');
+    const c = (await nodes(['c'], net))[0]!;
+    const hc = await startPartitioned(c, { id: 'joined', start: [Keeper] }, opts);
+    // At once, as a user would: every key already has an instance (count 1), and ensure must find it.
+    for (const k of keys) expect(((await c.call(await hc.ensure(k), 'get')) as KeeperState).count, k).toBe(1);
+    for (const k of keys) expect(instances.get(k), k).toHaveLength(1);
+  });
 });

@@ -152,6 +152,9 @@ export async function startPartitioned<C extends ActorClass | string>(
     throw new InvalidArgumentError('startPartitioned option key', 'a function (key) => init argument', opts?.key);
   const { key, ...rest } = opts;
   const ds = await DistributedSupervisor.start(ctx, { ...rest, name: rest.name ?? `partitioned:${id}` });
+  // As startSingleton: a key ensured before the members already running have spoken would be
+  // placed on a ring of this node alone and started here, replacing the instance that runs.
+  await settle(ds, rest.syncIntervalMs ?? 100);
   const childId = (k: string) => {
     if (typeof k !== 'string' || k.length === 0) throw new InvalidArgumentError('partition key', 'a non-empty string', k);
     return `${id}:${k}`;
