@@ -10,7 +10,7 @@
 import type { Target } from './lib/check-table.js';
 
 /** Scripts (`benchmarks/<name>.ts`) the check runs, in this order, to get every figure below. */
-export const SUITE: readonly string[] = ['pingpong', 'ring', 'fanout', 'spawn', 'calls', 'threads', 'mesh'];
+export const SUITE: readonly string[] = ['machine', 'pingpong', 'ring', 'fanout', 'spawn', 'calls', 'threads', 'mesh'];
 
 const vsErlang = (workload: string): Target => ({ workload, impl: 'foundation', metric: 'median', peer: 'erlang', atLeast: 2 });
 
