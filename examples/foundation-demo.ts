@@ -30,10 +30,10 @@ class Greeter extends Actor<string, string, null> {
 defineActor('DemoGreeter', Greeter);
 
 const say = (event: Record<string, unknown>) => process.stdout.write(JSON.stringify(event) + '\n');
-const until = async (what: string, ok: () => Promise<boolean> | boolean, timeoutMs = 15_000) => {
+const until = async (what: string, ok: () => Promise<boolean> | boolean, timeoutMs = 15_000, why?: () => Promise<string>) => {
   const end = Date.now() + timeoutMs;
   while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${why ? ` (${await why()})` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 };
@@ -86,10 +86,20 @@ async function node(): Promise<void> {
       await until('nodedown', () => !f.node.nodes().includes(`n${n}`));
       const downMs = Date.now() - t;
       let ledger = { node: '', count: 0 };
-      await until('the singleton to run again', async () => {
-        ledger = await f.call<{ node: string; count: number }>('ledger', 'tick', 1000).catch(() => ({ node: '', count: 0 }));
-        return ledger.node !== '' && ledger.node !== `n${n}`;
-      });
+      let lastError: unknown;
+      await until(
+        'the singleton to run again',
+        async () => {
+          ledger = await f.call<{ node: string; count: number }>('ledger', 'tick', 1000).catch((e: unknown) => {
+            lastError = e;
+            return { node: '', count: 0 };
+          });
+          return ledger.node !== '' && ledger.node !== `n${n}`;
+        },
+        15_000,
+        // What to look at if it never does: the last call's failure and where this node sees each service.
+        async () => `last call: ${String(lastError)}; services: ${JSON.stringify((await f.clusterInfo()).services)}`,
+      );
       const singletonMs = Date.now() - t;
       const keys = ['n1', 'n2', 'n3'].map((k) => `profile:${k}`);
       const found = (await f.cache!.getAll(keys)).size;
