@@ -79,7 +79,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${formatTable(rows)}\n`);
   const machine = figures.find((f) => f.workload === 'machine' && f.impl === 'first-touch')?.values.median;
   if (machine !== undefined)
-    process.stdout.write(`machine: first touch of memory ${machine} µs per 4 KiB page (benchmarks/machine.ts; bare-metal Linux: well under 1)\n`);
+    process.stdout.write(
+      `machine: first touch of memory ${machine} µs per 4 KiB page (benchmarks/machine.ts; bare-metal Linux: well under 1)\n`,
+    );
   if (subset && rows.length < TARGETS.length)
     process.stdout.write(`(${TARGETS.length - rows.length} targets of workloads not run are not checked)\n`);
   if (rows.length === 0) process.stdout.write('no target covers the workloads that ran: nothing was checked\n');
