@@ -160,6 +160,21 @@ describe('the simple API', () => {
     await expect(a.call({ service: 'svc', filter: (c) => c.tpu === true }, 'f')).rejects.toThrow(NoHealthyInstanceError);
   });
 
+  it('closest routing, with no instance here, goes to the node whose calls answered fastest', async () => {
+    const id = scope();
+    const a = await start('a', id);
+    const b = await start('b', id);
+    const c = await start('c', id);
+    await a.waitForNodes(3);
+    await b.registerService('near', await b.node.spawnAndWait(Echo, 'b'), {});
+    await c.registerService('near', await c.node.spawnAndWait(Echo, 'c'), {});
+    await expect.poll(() => a.services.lookup('near').length).toBe(2);
+    // Neither measured: b first (by name), and its call is slow; then c, not measured yet, answers at once.
+    await expect(a.call({ service: 'near', routing: 'closest' }, { slow: 200 })).resolves.toMatch(/^b@b/);
+    await expect(a.call({ service: 'near', routing: 'closest' }, 'x')).resolves.toBe('c@c:x');
+    for (let i = 0; i < 5; i++) await expect(a.call({ service: 'near', routing: 'closest' }, String(i))).resolves.toBe(`c@c:${i}`);
+  });
+
   it('load_balanced routing sends the next call to the instance with fewer calls in flight', async () => {
     const a = await start('a', scope(), { cluster: 'none' });
     await a.registerService('lb', await a.node.spawnAndWait(Echo, 'one'), {});
