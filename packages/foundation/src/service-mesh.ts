@@ -76,10 +76,11 @@ export class ServiceMesh {
     if (fit.length === 0) throw new NoHealthyInstanceError(name, all.length);
     if (routing === 'broadcast') return fit;
     const self = this.node.name;
-    const order = (a: Pid, b: Pid) => Number(b.node === self) - Number(a.node === self) || a.node.localeCompare(b.node);
+    const here = (a: Pid, b: Pid) => Number(b.node === self) - Number(a.node === self);
+    const order = (a: Pid, b: Pid) => here(a, b) || a.node.localeCompare(b.node);
     if (routing === 'closest') {
       const ms = (p: Pid) => this.latency.get(p.node) ?? -1; // not measured yet: tried first
-      return [fit.sort((a, b) => Number(b.node === self) - Number(a.node === self) || ms(a) - ms(b) || order(a, b))[0]!];
+      return [fit.sort((a, b) => here(a, b) || ms(a) - ms(b) || order(a, b))[0]!];
     }
     // Least in-flight; ties go to the closest, then round the ring by pid for spread.
     const load = (p: Pid) => this.inFlight.get(p.toString()) ?? 0;

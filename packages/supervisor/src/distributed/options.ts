@@ -50,6 +50,9 @@ export interface CheckedOptions {
   readonly handoffTimeoutMs: number;
 }
 
+/** How often members exchange their state when `syncIntervalMs` is not given. */
+export const DEFAULT_SYNC_INTERVAL_MS = 100;
+
 const KEYS = ['name', 'members', 'distribution', 'redistribution', 'syncIntervalMs', 'maxRestarts', 'maxSeconds', 'handoffTimeoutMs'];
 
 /** Checks the options field by field (DistributedSupervisorOptionError, UnknownOptionError) and applies the defaults. */
@@ -93,7 +96,7 @@ export function checkDistributedOptions(opts: unknown, self: string): CheckedOpt
     members: members === 'auto' ? 'auto' : Object.freeze([...(members as string[])]),
     distribution: distribution as Distribution,
     redistribution,
-    syncIntervalMs: (o.syncIntervalMs as number | undefined) ?? 100,
+    syncIntervalMs: (o.syncIntervalMs as number | undefined) ?? DEFAULT_SYNC_INTERVAL_MS,
     maxRestarts: (o.maxRestarts as number | undefined) ?? 3,
     maxSeconds: (o.maxSeconds as number | undefined) ?? 5,
     handoffTimeoutMs: (o.handoffTimeoutMs as number | undefined) ?? 5000,

@@ -10,7 +10,7 @@ import {
 import type { ChildSpec, TypedChildSpec } from '../child-spec.js';
 import { ChildAlreadyPresentError, ChildAlreadyStartedError } from '../errors.js';
 import { DistributedSupervisor } from './distributed-supervisor.js';
-import type { DistributedSupervisorOptions } from './options.js';
+import { DEFAULT_SYNC_INTERVAL_MS, type DistributedSupervisorOptions } from './options.js';
 
 /** Options of the process strategies: a DistributedSupervisor's, its name defaulting to `<strategy>:<spec id>`. */
 export type StrategyOptions = Omit<DistributedSupervisorOptions, 'name' | 'distribution'> & { name?: string };
@@ -61,7 +61,7 @@ export async function startSingleton<C extends ActorClass | string>(
 ): Promise<Singleton<C>> {
   const id = checkSpecId(spec, 'startSingleton');
   const ds = await DistributedSupervisor.start(ctx, { ...opts, name: opts.name ?? `singleton:${id}` });
-  await settle(ds, opts.syncIntervalMs ?? 100);
+  await settle(ds, opts.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS);
   await ensure(ds, spec as ChildSpec);
   return {
     supervisor: ds,
@@ -154,7 +154,7 @@ export async function startPartitioned<C extends ActorClass | string>(
   const ds = await DistributedSupervisor.start(ctx, { ...rest, name: rest.name ?? `partitioned:${id}` });
   // As startSingleton: a key ensured before the members already running have spoken would be
   // placed on a ring of this node alone and started here, replacing the instance that runs.
-  await settle(ds, rest.syncIntervalMs ?? 100);
+  await settle(ds, rest.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS);
   const childId = (k: string) => {
     if (typeof k !== 'string' || k.length === 0) throw new InvalidArgumentError('partition key', 'a non-empty string', k);
     return `${id}:${k}`;
